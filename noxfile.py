@@ -1,0 +1,58 @@
+"""Sessions: build, tests, lint, check (external validators), proof."""
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_venv = "yes"
+
+ACE_DIR = Path(".nox/ace-cli")
+CHROMIUM = "/usr/bin/chromium"
+
+
+@nox.session
+def build(session):
+    """Build dist/: XHTML, EPUB and both PDFs."""
+    session.install("-e", ".")
+    session.run("python", "-m", "toolchain", "build", *session.posargs)
+
+
+@nox.session
+def tests(session):
+    """Run the test suite (it builds the title and small books made in the tests)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session):
+    """Ruff on the code."""
+    session.install("ruff")
+    session.run("ruff", "check", "toolchain", "tests", "noxfile.py")
+
+
+@nox.session
+def check(session):
+    """EPUBCheck, DAISY Ace and the PDF checks on a fresh build of dist/."""
+    if not Path(CHROMIUM).exists():
+        session.error(f"Ace needs Chromium at {CHROMIUM}: apt-get install chromium")
+    ace = ACE_DIR / "node_modules" / ".bin" / "ace-cli"
+    if not ace.exists():
+        ACE_DIR.mkdir(parents=True, exist_ok=True)
+        session.run("npm", "install", "--prefix", str(ACE_DIR), "--no-audit", "--no-fund",
+                    "@daisy/ace-cli@1", external=True, env={"PUPPETEER_SKIP_DOWNLOAD": "1"})
+    session.install("-e", ".")
+    session.run("python", "-m", "toolchain", "build")
+    session.run("python", "-m", "toolchain", "check",
+                env={"ACE_CLI": str(ace.resolve()), "PUPPETEER_EXECUTABLE_PATH": CHROMIUM})
+
+
+@nox.session
+def proof(session):
+    """Render every PDF page to PNG under dist/proofs/, with a contact sheet."""
+    session.install("-e", ".")
+    session.run("python", "-m", "toolchain", "build")
+    session.run("python", "-m", "toolchain", "proof")
+
+

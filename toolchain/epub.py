@@ -1,0 +1,175 @@
+"""The EPUB writer: validated XHTML documents in, one reproducible EPUB 3 out.
+
+ebooklib builds the package (OPF, NCX, manifest, spine); the XHTML documents and the
+navigation document go in byte for byte as the XHTML stage wrote and validated them.
+The zip is then rewritten so that the same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from .xhtml import Document, el
+
+OPF_NS = "http://www.idpf.org/2007/opf"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ZIP_ORDER = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
+A11Y_SUMMARY = (
+    "A text-only publication with a logical reading order, structural navigation by "
+    "chapter and section, a data table with a caption and row and column headers, and "
+    "footnotes and endnotes that link to their calls and back. The reader’s own font, "
+    "size and colours are respected."
+)
+
+
+class RawHtml(epub.EpubHtml):
+    """An XHTML document written exactly as given.
+
+    ebooklib's EpubHtml.get_content() re-parses the document with lxml.html and rebuilds it,
+    dropping the head and the attributes of html and body and "repairing" markup silently."""
+
+    def __init__(self, uid: str, file_name: str, content: bytes, title: str, properties=()):
+        super().__init__(uid=uid, file_name=file_name, media_type="application/xhtml+xml",
+                         content=content, title=title)
+        self.properties = list(properties)
+
+    def get_content(self, default=None):
+        return self.content
+
+
+def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
+               cover_png: bytes, build_date: datetime) -> None:
+    book = epub.EpubBook()
+    book.FOLDER_NAME = "EPUB"
+    lang = meta["language"]
+    book.set_identifier(meta["identifier"])
+    book.set_title(meta["title"])
+    book.set_language(lang)
+    book.add_author(meta["author"], file_as=meta.get("author_sort"), role="aut", uid="creator")
+    if meta.get("description"):
+        book.add_metadata("DC", "description", meta["description"])
+    for subject in meta.get("subjects", []):
+        book.add_metadata("DC", "subject", subject)
+    if meta.get("source", {}).get("text"):
+        book.add_metadata("DC", "source", meta["source"]["text"])
+    collection = meta.get("collection", {})
+    if collection.get("title"):
+        book.add_metadata(None, "meta", collection["title"],
+                          {"property": "belongs-to-collection", "id": "collection"})
+        book.add_metadata(None, "meta", "set",
+                          {"refines": "#collection", "property": "collection-type"})
+        if collection.get("position"):
+            book.add_metadata(None, "meta", str(collection["position"]),
+                              {"refines": "#collection", "property": "group-position"})
+    for prop, value in accessibility(meta):
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+    book.set_cover("images/cover.png", cover_png, create_page=False)
+    css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css",
+                        content=stylesheet)
+    book.add_item(css)
+    cover_page = RawHtml("cover", "cover.xhtml", cover_document(meta).to_bytes(), "Cover")
+    items = [cover_page]
+    for doc in docs:
+        props = ["nav"] if doc.name == "toc.xhtml" else []
+        items.append(RawHtml(doc.name.removesuffix(".xhtml"), doc.name, doc.to_bytes(),
+                             doc.title, props))
+    for item in items:
+        book.add_item(item)
+    book.spine = items
+    book.toc = toc_links(docs)
+    book.add_item(epub.EpubNcx())
+
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"epub2_guide": False, "epub3_landmark": False,
+                                   "epub3_pages": False, "mtime": build_date.astimezone(UTC)})
+    path.write_bytes(reproducible_zip(buffer.getvalue(), build_date, lang))
+
+
+def accessibility(meta: dict) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata for a text-only book with structure and notes."""
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
+                "displayTransformability"]
+    return [
+        ("schema:accessMode", "textual"),
+        ("schema:accessMode", "visual"),
+        ("schema:accessModeSufficient", "textual"),
+        *(("schema:accessibilityFeature", f) for f in features),
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary", meta.get("accessibility_summary", A11Y_SUMMARY)),
+        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+    ]
+
+
+def cover_document(meta: dict) -> Document:
+    """The cover page: the generated cover image, with the title and author as its alt text."""
+    from .xhtml import EPUB, XHTML
+
+    alt = f"Cover: {meta['title']}, by {meta['author']}"
+    root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB})
+    root.set("lang", meta["language"])
+    root.set(XML_LANG, meta["language"])
+    root.append(el("head", None, el("title", text="Cover"),
+                   el("link", {"rel": "stylesheet", "type": "text/css", "href": "css/book.css"})))
+    root.append(el("body", {"epub:type": "cover"},
+                   el("section", {"id": "cover", "epub:type": "cover", "class": "cover",
+                                  "aria-label": "Cover"},
+                      el("img", {"src": "images/cover.png", "alt": alt, "role": "doc-cover"}))))
+    return Document("cover.xhtml", "Cover", "cover", root)
+
+
+def toc_links(docs: list[Document]) -> list:
+    """The NCX for older readers mirrors the navigation document's table of contents."""
+    nav = next(d for d in docs if d.name == "toc.xhtml").root
+    ns = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+    top = nav.xpath("//h:nav[@epub:type='toc']/h:ol", namespaces=ns)[0]
+
+    def walk(ol, prefix):
+        out = []
+        for k, li in enumerate(ol.xpath("h:li", namespaces=ns), 1):
+            a = li.xpath("h:a", namespaces=ns)[0]
+            link = epub.Link(a.get("href"), "".join(a.itertext()), f"{prefix}{k}")
+            sub = li.xpath("h:ol", namespaces=ns)
+            out.append((epub.Section(link.title, link.href), walk(sub[0], f"{prefix}{k}-"))
+                       if sub else link)
+        return out
+
+    return walk(top, "nav-")
+
+
+def reproducible_zip(data: bytes, build_date: datetime, lang: str) -> bytes:
+    """Rewrite ebooklib's zip: mimetype first and stored, fixed order, dates and permissions.
+
+    The OPF also gets `xml:lang` on <package>, which ebooklib cannot write."""
+    stamp = max(build_date.astimezone(UTC), datetime(1980, 1, 1, tzinfo=UTC))
+    date_time = stamp.timetuple()[:6]
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    order = [n for n in ZIP_ORDER if n in names] + sorted(n for n in names if n not in ZIP_ORDER)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in order:
+            content = source.read(name)
+            if name.endswith(".opf"):
+                content = patch_opf(content, lang)
+            info = zipfile.ZipInfo(name, date_time)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
+    return out.getvalue()
+
+
+def patch_opf(content: bytes, lang: str) -> bytes:
+    root = etree.fromstring(content)
+    root.set(XML_LANG, lang)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)

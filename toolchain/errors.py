@@ -1,0 +1,43 @@
+"""One error type for everything a user can fix: it names the file, the line and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Problem:
+    """A finding of the lint or a validator, at a place in a file."""
+
+    path: Path | str
+    line: int
+    column: int
+    code: str
+    message: str
+    hint: str = ""
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        where = f"{display_path(self.path)}:{self.line}:{self.column}"
+        text = f"{where}: {self.severity} {self.code}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class BuildError(Exception):
+    """A failure the user can act on. The CLI prints it without a traceback."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, (Problem, str)):
+            problems = [problems]
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def display_path(path: Path | str) -> str:
+    """Paths relative to the working directory when they are below it, as editors see them."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,206 @@
+"""Editorial lint: checks an editor can act on, each with a code, a message and a test.
+
+Rules read the Markdown source line by line, so every finding has a file, a line and
+a column. Add a rule by writing a function and decorating it with `@rule`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .errors import Problem
+from .reader import ATTR_BLOCK, parse_attrs, read_meta, read_text
+
+NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
+NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+LABEL = re.compile(r"(\d+)(\*?)")
+FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?")
+RULES: list[tuple[str, Callable]] = []
+
+
+def rule(code: str):
+    def register(func):
+        RULES.append((code, func))
+        return func
+
+    return register
+
+
+class Source:
+    """A manuscript file as the rules see it: its lines, with comments blanked out."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lines = strip_comments(read_text(path)).split("\n")
+
+    def problem(self, line, col, code, message, hint="", severity="error"):
+        return Problem(self.path, line, col, code, message, hint, severity)
+
+    def prose(self) -> Iterator[tuple[int, str]]:
+        """Numbered lines with attribute blocks and code spans masked (same length)."""
+        for n, line in enumerate(self.lines, 1):
+            line = ATTR_BLOCK.sub(lambda f: " " * len(f[0]), line)
+            yield n, re.sub(r"`[^`]*`", lambda f: " " * len(f[0]), line)
+
+    def calls(self):
+        for n, line in enumerate(self.lines, 1):
+            for found in NOTE_CALL.finditer(line):
+                if not (found.start() == 0 and NOTE_DEF.match(line)):
+                    yield n, found.start() + 1, found[1]
+
+    def definitions(self):
+        for n, line in enumerate(self.lines, 1):
+            found = NOTE_DEF.match(line)
+            if found:
+                yield n, found[1], line
+
+
+def strip_comments(text: str) -> str:
+    """Blank out HTML comments but keep their line breaks, so line numbers stay true."""
+    return re.sub(r"<!--.*?-->", lambda f: re.sub(r"[^\n]", " ", f[0]), text, flags=re.S)
+
+
+@rule("M001")
+def calls_without_notes(src: Source):
+    defined = {label for _, label, _ in src.definitions()}
+    for n, col, label in src.calls():
+        if label not in defined:
+            yield src.problem(n, col, "M001", f"note call [^{label}] has no note",
+                              f"add a line `[^{label}]: …` or remove the call")
+
+
+@rule("M002")
+def notes_without_calls(src: Source):
+    called = {label for _, _, label in src.calls()}
+    for n, label, _ in src.definitions():
+        if label not in called:
+            yield src.problem(n, 1, "M002", f"note [^{label}] is never called",
+                              f"add the call [^{label}] in the text or remove the note")
+
+
+@rule("M003")
+def duplicate_notes(src: Source):
+    seen: dict[str, int] = {}
+    for n, label, _ in src.definitions():
+        if label in seen:
+            yield src.problem(n, 1, "M003", f"note [^{label}] is defined twice "
+                              f"(first on line {seen[label]})", "renumber or remove one")
+        seen.setdefault(label, n)
+    seen = {}
+    for n, col, label in src.calls():
+        if label in seen:
+            yield src.problem(n, col, "M003", f"note [^{label}] is called twice "
+                              f"(first on line {seen[label]})", "each note has exactly one call")
+        seen.setdefault(label, n)
+
+
+@rule("M004")
+def note_sequence(src: Source):
+    expected = {"": 1, "*": 1}
+    for n, col, label in src.calls():
+        found = LABEL.fullmatch(label)
+        if not found:
+            yield src.problem(n, col, "M004", f"note label [^{label}] is neither a number nor a "
+                              "starred number", "use [^12] for an endnote, [^1*] for a footnote")
+            continue
+        number, star = int(found[1]), found[2]
+        if number != expected[star]:
+            yield src.problem(n, col, "M004", f"note [^{label}] is out of sequence: expected "
+                              f"[^{expected[star]}{star}]", "renumber the notes in reading order")
+        expected[star] = number + 1
+
+
+@rule("M005")
+def straight_quotes(src: Source):
+    for n, line in src.prose():
+        for found in re.finditer(r"['\"]", line):
+            curly = "‘ ’" if found[0] == "'" else "“ ”"
+            yield src.problem(n, found.start() + 1, "M005", f"straight quote {found[0]}",
+                              f"house style uses curly quotes: {curly}")
+
+
+@rule("M006")
+def doubled_spaces(src: Source):
+    for n, line in enumerate(src.lines, 1):
+        for found in re.finditer(r"(?<=\S) {2,}", line):
+            yield src.problem(n, found.start() + 1, "M006", "doubled space",
+                              "use a single space between words")
+
+
+def tables(src: Source):
+    """Each pipe table as (header line number, header cells, delimiter cells, body rows)."""
+    lines = src.lines
+    for n in range(len(lines) - 1):
+        if lines[n].lstrip().startswith("|") and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[n + 1]) \
+                and "-" in lines[n + 1] and (n == 0 or not lines[n - 1].lstrip().startswith("|")):
+            rows, k = [], n + 2
+            while k < len(lines) and lines[k].lstrip().startswith("|"):
+                rows.append((k + 1, cells(lines[k])))
+                k += 1
+            yield n + 1, cells(lines[n]), cells(lines[n + 1]), rows
+
+
+def cells(line: str) -> list[tuple[int, str]]:
+    """Cells of a pipe-table row, each with the column where its text starts."""
+    out, start = [], line.index("|") + 1
+    for part in re.split(r"(?<!\\)\|", line.strip().strip("|")):
+        col = line.index(part, start - 1) + 1 if part else start
+        out.append((col + len(part) - len(part.lstrip()), part.strip()))
+        start = col + len(part)
+    return out
+
+
+@rule("M007")
+def table_widths(src: Source):
+    for n, header, _, rows in tables(src):
+        for k, row in rows:
+            if len(row) != len(header):
+                yield src.problem(k, 1, "M007", f"table row has {len(row)} cells, the header "
+                                  f"(line {n}) has {len(header)}", "add or remove cells")
+
+
+@rule("M008")
+def numeric_columns(src: Source):
+    for _, _, delim, rows in tables(src):
+        numeric = [text.endswith(":") and not text.startswith(":") for _, text in delim]
+        for k, row in rows:
+            for (col, text), is_num in zip(row, numeric, strict=False):
+                if is_num and text and not FIGURE.fullmatch(text):
+                    yield src.problem(k, col, "M008", f"{text!r} is not a figure, in a numeric "
+                                      "column", "write digits with commas and one decimal point")
+
+
+@rule("M009")
+def unknown_attributes(src: Source):
+    for n, line in enumerate(src.lines, 1):
+        for found in ATTR_BLOCK.finditer(line):
+            for item in parse_attrs(found[1])[2]:
+                yield src.problem(n, found.start() + 1, "M009", f"unknown attribute {item!r}",
+                                  "use .title, .smallcaps, .incomplete or lang=xx")
+
+
+@rule("W001")
+def incomplete_notes(src: Source):
+    for n, label, line in src.definitions():
+        if re.search(r"\{\.incomplete\}\s*$", line):
+            yield src.problem(n, 1, "W001", f"endnote [^{label}]: the original reference is not "
+                              "preserved", "complete the reference and remove {.incomplete}",
+                              severity="warning")
+
+
+def manuscript_files(root: Path) -> list[Path]:
+    meta = read_meta(root / "book.toml")
+    names = list(meta["chapters"]) + ([meta["colophon"]] if meta.get("colophon") else [])
+    return [root / name for name in names if (root / name).is_file()]
+
+
+def lint_file(path: Path) -> list[Problem]:
+    src = Source(path)
+    found = [p for _, check in RULES for p in check(src)]
+    return sorted(found, key=lambda p: (p.line, p.column, p.code))
+
+
+def lint_manuscript(root: Path) -> list[Problem]:
+    return [p for path in manuscript_files(Path(root)) for p in lint_file(path)]

@@ -1,0 +1,144 @@
+"""The document model: what the reader produces and every writer consumes.
+
+It knows nothing of Markdown, XHTML or PDF, so that a footnote is decided once,
+here and in the reader, and only drawn by the writers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --- inline content ---------------------------------------------------------
+
+
+@dataclass
+class Text:
+    text: str
+
+
+@dataclass
+class Styled:
+    """Emphasis, a title (`cite`), a foreign word, small caps or strong text."""
+
+    kind: str  # "em" | "cite" | "foreign" | "smallcaps" | "strong"
+    children: list
+    lang: str | None = None
+
+
+@dataclass
+class Link:
+    href: str
+    children: list
+
+
+@dataclass
+class NoteRef:
+    label: str  # "3" for an endnote, "1*" for a footnote
+
+
+@dataclass
+class LineBreak:
+    pass
+
+
+# --- blocks -----------------------------------------------------------------
+
+
+@dataclass
+class Para:
+    children: list
+    line: int
+
+
+@dataclass
+class Heading:
+    level: int  # 1 = chapter title, 2 = section, ...
+    children: list
+    line: int
+
+
+@dataclass
+class Quote:
+    blocks: list
+    line: int
+
+
+@dataclass
+class ListBlock:
+    ordered: bool
+    items: list  # list of lists of blocks
+    line: int
+
+
+@dataclass
+class Table:
+    caption: list  # inline content
+    header: list  # cells, each a list of inlines
+    rows: list  # rows of cells; the first cell of each row is its header
+    numeric: list  # one bool per column: right-aligned columns hold figures
+    line: int
+
+
+# --- notes and the book -----------------------------------------------------
+
+FOOTNOTE_MARKS = ["*", "\u2020", "\u2021", "\u00a7", "\u00b6"]
+
+
+@dataclass
+class Note:
+    label: str
+    blocks: list
+    line: int
+    incomplete: bool = False
+
+    @property
+    def is_footnote(self) -> bool:
+        """Starred labels (1*, 2*) are the author's footnotes; numbers are endnotes."""
+        return self.label.endswith("*")
+
+    @property
+    def number(self) -> int:
+        return int(self.label.rstrip("*"))
+
+    @property
+    def mark(self) -> str:
+        """What the reader sees at the call: the number, or *, †, ‡ … for footnotes."""
+        if not self.is_footnote:
+            return self.label
+        n = self.number - 1
+        return FOOTNOTE_MARKS[n % len(FOOTNOTE_MARKS)] * (n // len(FOOTNOTE_MARKS) + 1)
+
+
+@dataclass
+class Chapter:
+    slug: str  # from the file name; prefixes every id in the chapter
+    path: Path
+    title: list  # inline content of the level-1 heading
+    blocks: list  # everything after the title
+    notes: dict[str, Note] = field(default_factory=dict)
+
+    @property
+    def endnotes(self) -> list[Note]:
+        return sorted((n for n in self.notes.values() if not n.is_footnote), key=lambda n: n.number)
+
+
+@dataclass
+class Book:
+    root: Path
+    meta: dict
+    chapters: list[Chapter]
+    colophon: list  # blocks written by the editors
+
+
+def plain_text(inlines: list) -> str:
+    """The text of inline content, without note calls (for titles, headings, metadata)."""
+    out = []
+    for node in inlines:
+        if isinstance(node, Text):
+            out.append(node.text)
+        elif isinstance(node, (Styled, Link)):
+            out.append(plain_text(node.children))
+        elif isinstance(node, LineBreak):
+            out.append(" ")
+    return "".join(out)

@@ -1,0 +1,165 @@
+"""The PDF writer: the validated XHTML documents, joined and typeset by WeasyPrint.
+
+Two editions come from one layout: a tagged PDF/UA-1 file for the screen, and a file
+for the press with crop marks and bleed. WeasyPrint may load only the book's own
+manuscript and style files: the URL fetcher below refuses everything else.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import weasyprint
+from lxml import etree
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError
+
+from .errors import BuildError, Problem
+from .xhtml import EPUB_TYPE, XHTML, Document
+
+H = f"{{{XHTML}}}"
+
+
+class SandboxError(FatalURLFetchingError):
+    """Stops the rendering: a document named something outside the book."""
+
+
+class SandboxedFetcher(weasyprint.URLFetcher):
+    """Loads only files inside the given directories; never touches the network.
+
+    Paths are resolved first, so `..` and symlinks cannot lead outside."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file"})
+        self.roots = [Path(r).resolve() for r in roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                return weasyprint.urls.URLFetcherResponse(url, path.read_bytes())
+        self.refused.append(url)
+        raise SandboxError(f"refused to load {url}: only files inside "
+                           + ", ".join(str(r) for r in self.roots) + " may be used")
+
+
+def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str:
+    """One HTML document for WeasyPrint: every document's body in reading order.
+
+    Links between files become links inside the one document, and each starred note moves
+    to the place of its call, where `float: footnote` puts it at the foot of that page."""
+    lang = meta["language"]
+    html = etree.Element("html", lang=lang)
+    head = etree.SubElement(html, "head")
+    etree.SubElement(head, "title").text = meta["title"]
+    stamp = build_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for name, content in (("author", meta["author"]), ("description", meta.get("description")),
+                          ("keywords", ", ".join(meta.get("subjects", []))),
+                          ("dcterms.created", stamp), ("dcterms.modified", stamp),
+                          ("generator", "toolchain")):
+        if content:
+            etree.SubElement(head, "meta", name=name, content=content)
+    body = etree.SubElement(html, "body")
+    for doc in docs:
+        stem = doc.name.removesuffix(".xhtml")
+        div = etree.SubElement(body, "div", id=f"doc-{stem}")
+        div.set("class", f"doc doc-{'chapter' if doc.landmark == 'bodymatter' else stem}")
+        for child in doc.root.find(f"{H}body"):
+            div.append(copy.deepcopy(child))
+    for node in html.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.get(EPUB_TYPE):
+            node.set("data-epub-type", node.attrib.pop(EPUB_TYPE))
+        node.tag = etree.QName(node).localname
+        href = node.get("href")
+        if node.tag == "a" and href and ".xhtml" in href:
+            file, _, frag = href.partition("#")
+            node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
+    etree.cleanup_namespaces(html)
+    move_footnotes(html)
+    return etree.tostring(html, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def move_footnotes(html):
+    for call in html.xpath("//a[@data-epub-type='noteref'][contains(@class, 'footnote-ref')]"):
+        aside = html.xpath("//*[@id=$i]", i=call.get("href").lstrip("#"))[0]
+        note = etree.Element("span", id=aside.get("id"))
+        note.set("class", "footnote")
+        note.set("data-mark", call.text)
+        for k, para in enumerate(aside):
+            for mark in para.xpath(".//a[@role='doc-backlink']"):
+                drop_keeping_text(mark, (mark.tail or "").lstrip())
+            if k:
+                etree.SubElement(note, "br")
+            if len(note):
+                note[-1].tail = (note[-1].tail or "") + (para.text or "")
+            else:
+                note.text = para.text
+            for child in list(para):
+                note.append(child)
+        note.tail = call.tail
+        call.getparent().replace(call, note)
+        aside.getparent().remove(aside)
+
+
+def drop_keeping_text(node, text: str):
+    """Remove an element, keeping `text` where it stood."""
+    parent, prev = node.getparent(), node.getprevious()
+    if prev is None:
+        parent.text = (parent.text or "") + text
+    else:
+        prev.tail = (prev.tail or "") + text
+    parent.remove(node)
+
+
+def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
+               manuscript: Path, target: Path, press: bool) -> None:
+    """Typeset the book into `target`: the screen edition, or the press edition if `press`."""
+    fetcher = SandboxedFetcher([styles, manuscript])
+    sheets = [styles / "print.css"] + ([styles / "press.css"] if press else [])
+    for sheet in sheets:
+        if not sheet.is_file():
+            raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",
+                                     "restore it from the repository"))
+    missing_fonts(styles)
+    title = meta.get("collection", {}).get("title") or meta["title"]
+    running = f"@page :left {{ @top-center {{ content: {json.dumps(title)} }} }}"
+    try:
+        html = weasyprint.HTML(string=combined_html(docs, meta, build_date),
+                               base_url=styles.resolve().as_uri() + "/", url_fetcher=fetcher)
+        fonts = FontConfiguration()
+        css = [weasyprint.CSS(filename=str(s), url_fetcher=fetcher, font_config=fonts)
+               for s in sheets]
+        css.append(weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts))
+        document = html.render(stylesheets=css, font_config=fonts)
+        identifier = hashlib.sha256(f"{meta['identifier']}{press}".encode()).hexdigest()[:32]
+        options = {"pdf_identifier": identifier.encode(), "pdf_variant": None if press else "pdf/ua-1"}
+        document.write_pdf(target, **options)
+    except SandboxError as exc:
+        raise BuildError(Problem("pdf", 0, 0, "P002", str(exc),
+                                 "keep images and styles inside manuscript/ or styles/")) from None
+    if fetcher.refused:
+        raise BuildError(Problem("pdf", 0, 0, "P002", f"refused to load {fetcher.refused[0]}",
+                                 "keep images and styles inside manuscript/ or styles/"))
+
+
+def missing_fonts(styles: Path) -> None:
+    """Every font the print stylesheet names must be in styles/fonts, or the build stops."""
+    import re
+
+    css = (styles / "print.css").read_text(encoding="utf-8")
+    for url in re.findall(r"url\(([^)]+)\)", css):
+        path = styles / url.strip("'\"")
+        if not path.is_file():
+            line = css[: css.index(url)].count("\n") + 1
+            raise BuildError(Problem(styles / "print.css", line, 1, "P003",
+                                     f"font file {url} is missing",
+                                     "restore styles/fonts/ from the repository"))

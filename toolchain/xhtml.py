@@ -1,0 +1,360 @@
+"""The XHTML writer: one polyglot XHTML5 document per chapter, plus front and back matter.
+
+Everything about notes is decided here: a starred note becomes an `aside` after the
+block that calls it, a numbered note an item in the Notes document, and each call
+and note link to each other. The EPUB and PDF writers take these documents as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from . import model as m
+
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB = "http://www.idpf.org/2007/ops"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = f"{{{EPUB}}}type"
+STYLESHEET = "css/book.css"
+TYPEFACE = "Source Serif 4, designed by Frank Grießhammer for Adobe"
+DEFAULT_FLAG = "The original reference is not preserved in the source text."
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November"
+          "|December")
+
+
+@dataclass
+class Document:
+    name: str  # file name, e.g. "ch-03.xhtml"
+    title: str
+    landmark: str | None  # epub:type of the document's landmark, if any
+    root: etree._Element
+
+    def to_bytes(self) -> bytes:
+        return etree.tostring(self.root, encoding="utf-8", xml_declaration=True,
+                              doctype="<!DOCTYPE html>", pretty_print=True)
+
+
+def typeset(text: str) -> str:
+    """Typographic clean-up that changes no word: ellipses, and no-break spaces where a
+    typesetter keeps two things on one line (a day and its month; a spaced dash and
+    the word before it)."""
+    text = text.replace("...", "\u2026")
+    text = re.sub(rf"\b(\d{{1,2}}) ({MONTHS})\b", "\\1\u00a0\\2", text)
+    text = re.sub(r"(\S) \u2013 ", "\\1\u00a0\u2013 ", text)
+    return text
+
+
+def el(tag: str, attrs: dict | None = None, *children, text: str | None = None):
+    """Make an XHTML element; `epub:x` attribute names go into the EPUB namespace."""
+    node = etree.Element(f"{{{XHTML}}}{tag}")
+    for key, value in (attrs or {}).items():
+        if value is None:
+            continue
+        if key.startswith("epub:"):
+            key = f"{{{EPUB}}}{key[5:]}"
+        elif key == "xml:lang":
+            key = XML_LANG
+        node.set(key, value)
+    if text is not None:
+        node.text = text
+    for child in children:
+        node.append(child)
+    return node
+
+
+def append_text(parent, text: str):
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class Writer:
+    """Writes every document of a book; ids are unique across the whole book."""
+
+    def __init__(self, book: m.Book, build_date: datetime):
+        self.book = book
+        self.meta = book.meta
+        self.lang = book.meta["language"]
+        self.build_date = build_date
+        self.has_endnotes = any(ch.endnotes for ch in book.chapters)
+
+    # --- ids and file names ------------------------------------------------
+    @staticmethod
+    def chapter_file(ch: m.Chapter) -> str:
+        return f"{ch.slug}.xhtml"
+
+    @staticmethod
+    def note_id(ch: m.Chapter, note: m.Note) -> str:
+        return f"{ch.slug}-{'fn' if note.is_footnote else 'note'}-{note.number}"
+
+    @staticmethod
+    def ref_id(ch: m.Chapter, note: m.Note) -> str:
+        return f"{ch.slug}-{'fnref' if note.is_footnote else 'noteref'}-{note.number}"
+
+    # --- documents -----------------------------------------------------------
+    def documents(self) -> list[Document]:
+        docs = [self.titlepage(), self.contents()]
+        docs += [self.chapter(ch) for ch in self.book.chapters]
+        if self.has_endnotes:
+            docs.append(self.notes())
+        docs.append(self.colophon())
+        return docs
+
+    def page(self, name: str, title: str, matter: str, section, landmark=None) -> Document:
+        root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB})
+        root.set("lang", self.lang)
+        root.set(XML_LANG, self.lang)
+        head = el("head", None, el("title", text=title),
+                  el("link", {"rel": "stylesheet", "type": "text/css", "href": STYLESHEET}))
+        root.append(head)
+        root.append(el("body", {"epub:type": matter}, section))
+        return Document(name, title, landmark, root)
+
+    def titlepage(self) -> Document:
+        sec = el("section", {"id": "titlepage", "epub:type": "titlepage",
+                             "aria-labelledby": "titlepage-title"})
+        collection = self.meta.get("collection", {}).get("title")
+        if collection:
+            sec.append(el("p", {"class": "collection"}, text=typeset(collection)))
+        sec.append(el("h1", {"id": "titlepage-title", "class": "title"},
+                      text=typeset(self.meta["title"])))
+        sec.append(el("p", {"class": "author"}, text=self.meta["author"]))
+        return self.page("titlepage.xhtml", "Title page", "frontmatter", sec, "titlepage")
+
+    def contents(self) -> Document:
+        """The table of contents, which is also the EPUB navigation document."""
+        ol = el("ol")
+        for ch in self.book.chapters:
+            li = el("li", None, self.toc_link(self.chapter_file(ch), m.plain_text(ch.title)))
+            subs = [b for b in ch.blocks if isinstance(b, m.Heading) and b.level == 2]
+            if subs:
+                sub = el("ol")
+                for h in subs:
+                    href = f"{self.chapter_file(ch)}#{self.section_id(ch, h)}"
+                    sub.append(el("li", None, self.toc_link(href, m.plain_text(h.children))))
+                li.append(sub)
+            ol.append(li)
+        if self.has_endnotes:
+            ol.append(el("li", None, self.toc_link("notes.xhtml", "Notes")))
+        ol.append(el("li", None, self.toc_link("colophon.xhtml", "Colophon")))
+        toc = el("nav", {"id": "toc", "epub:type": "toc", "role": "doc-toc",
+                         "aria-labelledby": "toc-title"},
+                 el("h1", {"id": "toc-title"}, text="Contents"), ol)
+        marks = el("ol")
+        first = self.chapter_file(self.book.chapters[0])
+        for href, kind, label in (("titlepage.xhtml", "titlepage", "Title page"),
+                                  ("toc.xhtml", "toc", "Contents"),
+                                  (first, "bodymatter", "Start of content"),
+                                  ("notes.xhtml" if self.has_endnotes else None, "endnotes", "Notes"),
+                                  ("colophon.xhtml", "colophon", "Colophon")):
+            if href:
+                marks.append(el("li", None, el("a", {"href": href, "epub:type": kind}, text=label)))
+        landmarks = el("nav", {"id": "landmarks", "epub:type": "landmarks", "hidden": "hidden",
+                               "aria-label": "Landmarks"}, el("h2", text="Landmarks"), marks)
+        doc = self.page("toc.xhtml", "Contents", "frontmatter", toc, "toc")
+        doc.root.find(f"{{{XHTML}}}body").append(landmarks)
+        return doc
+
+    @staticmethod
+    def toc_link(href, label):
+        return el("a", {"href": href}, text=typeset(label))
+
+    def section_id(self, ch: m.Chapter, heading: m.Heading) -> str:
+        return f"{ch.slug}-{slugify(m.plain_text(heading.children))}"
+
+    def chapter(self, ch: m.Chapter) -> Document:
+        title_id = f"{ch.slug}-title"
+        root = el("section", {"id": ch.slug, "epub:type": "chapter", "role": "doc-chapter",
+                              "aria-labelledby": title_id})
+        root.append(self.inline(el("h1", {"id": title_id}), ch.title, ch))
+        stack = [(1, root)]
+        for block in ch.blocks:
+            if isinstance(block, m.Heading):
+                while stack[-1][0] >= block.level:
+                    stack.pop()
+                sid = self.section_id(ch, block)
+                sec = el("section", {"id": sid, "aria-labelledby": f"{sid}-title"})
+                sec.append(self.inline(el(f"h{block.level}", {"id": f"{sid}-title"}),
+                                       block.children, ch))
+                stack[-1][1].append(sec)
+                stack.append((block.level, sec))
+                continue
+            parent = stack[-1][1]
+            parent.append(self.block(block, ch))
+            for label in note_calls(block):
+                note = ch.notes.get(label)
+                if note is not None and note.is_footnote:
+                    parent.append(self.footnote(ch, note))
+        return self.page(self.chapter_file(ch), m.plain_text(ch.title), "bodymatter", root,
+                         "bodymatter")
+
+    def footnote(self, ch: m.Chapter, note: m.Note):
+        aside = el("aside", {"id": self.note_id(ch, note), "epub:type": "footnote",
+                             "role": "doc-footnote"})
+        self.note_body(aside, ch, note, "")
+        return aside
+
+    def note_body(self, parent, ch, note, call_file):
+        """The note's paragraphs; the first opens with its mark, a link back to the call."""
+        back = el("a", {"href": f"{call_file}#{self.ref_id(ch, note)}", "role": "doc-backlink",
+                        "class": "note-mark"},
+                  text=note.mark if note.is_footnote else f"{note.number}.")
+        for i, block in enumerate(note.blocks):
+            node = self.block(block, ch)
+            if i == 0:
+                back.tail = " " + (node.text or "")
+                node.text = None
+                node.insert(0, back)
+            parent.append(node)
+        if note.incomplete:
+            flag = self.meta.get("incomplete_note_flag", DEFAULT_FLAG)
+            last = parent[-1]
+            append_text(last, " ")
+            last.append(el("span", {"class": "editorial-flag"}, text=f"[{flag}]"))
+
+    def notes(self) -> Document:
+        sec = el("section", {"id": "notes", "epub:type": "endnotes", "role": "doc-endnotes",
+                             "aria-labelledby": "notes-title"},
+                 el("h1", {"id": "notes-title"}, text="Notes"))
+        several = len([ch for ch in self.book.chapters if ch.endnotes]) > 1
+        for ch in self.book.chapters:
+            if not ch.endnotes:
+                continue
+            ol = el("ol")
+            for note in ch.endnotes:
+                li = el("li", {"id": self.note_id(ch, note), "epub:type": "endnote"})
+                self.note_body(li, ch, note, self.chapter_file(ch))
+                ol.append(li)
+            if several:
+                sid = f"notes-{ch.slug}"
+                sec.append(el("section", {"id": sid, "aria-labelledby": f"{sid}-title"},
+                              self.inline(el("h2", {"id": f"{sid}-title"}), ch.title, ch), ol))
+            else:
+                sec.append(ol)
+        return self.page("notes.xhtml", "Notes", "backmatter", sec, "endnotes")
+
+    def colophon(self) -> Document:
+        sec = el("section", {"id": "colophon", "epub:type": "colophon", "role": "doc-colophon",
+                             "aria-labelledby": "colophon-title"},
+                 el("h1", {"id": "colophon-title"}, text="Colophon"))
+        for block in self.book.colophon:
+            sec.append(self.block(block, None))
+        source = self.meta.get("source", {}).get("text")
+        if source:
+            sec.append(el("p", None, text=typeset(f"Source: {source}")))
+        sec.append(el("p", None, text=f"Identifier: {self.meta['identifier']}."))
+        sec.append(el("p", None, text=f"The print edition is set in {TYPEFACE}, published under "
+                      "the SIL Open Font License; the ebook uses the reader’s own font."))
+        date = self.build_date.astimezone(UTC)
+        sec.append(el("p", None, text=f"Built on {date.day} {date:%B %Y} from the manuscript "
+                      "sources, which are kept in plain text."))
+        return self.page("colophon.xhtml", "Colophon", "backmatter", sec, "colophon")
+
+    # --- blocks and inlines ------------------------------------------------
+    def block(self, block, ch):
+        if isinstance(block, m.Para):
+            return self.inline(el("p"), block.children, ch)
+        if isinstance(block, m.Quote):
+            return el("blockquote", None, *(self.block(b, ch) for b in block.blocks))
+        if isinstance(block, m.ListBlock):
+            items = [el("li", None, *(self.block(b, ch) for b in item)) for item in block.items]
+            return el("ol" if block.ordered else "ul", None, *items)
+        if isinstance(block, m.Table):
+            return self.table(block, ch)
+        if isinstance(block, m.Heading):  # headings inside quotations or notes
+            return self.inline(el("p", {"class": "heading"}), block.children, ch)
+        raise TypeError(f"unknown block {block!r}")
+
+    def table(self, table: m.Table, ch):
+        caption = self.inline(el("caption"), table.caption, ch)
+        head_row = el("tr")
+        for k, cell in enumerate(table.header):
+            head_row.append(self.inline(
+                el("th", {"scope": "col", "class": "num" if table.numeric[k] else None}), cell, ch))
+        body = el("tbody")
+        for row in table.rows:
+            tr = el("tr")
+            for k, cell in enumerate(row):
+                if k == 0:
+                    tr.append(self.inline(el("th", {"scope": "row"}), cell, ch))
+                elif k < len(table.numeric) and table.numeric[k]:
+                    tr.append(figure_cell(m.plain_text(cell)))
+                else:
+                    tr.append(self.inline(el("td"), cell, ch))
+            body.append(tr)
+        return el("table", None, caption, el("thead", None, head_row), body)
+
+    def inline(self, parent, nodes: list, ch):
+        for node in nodes:
+            if isinstance(node, m.Text):
+                append_text(parent, typeset(node.text))
+            elif isinstance(node, m.LineBreak):
+                parent.append(el("br"))
+            elif isinstance(node, m.Styled):
+                tag, attrs = {"em": ("em", {}), "strong": ("strong", {}), "cite": ("cite", {}),
+                              "foreign": ("i", {}),
+                              "smallcaps": ("span", {"class": "smallcaps"})}[node.kind]
+                if node.lang:
+                    attrs = {**attrs, "lang": node.lang, "xml:lang": node.lang}
+                parent.append(self.inline(el(tag, attrs), node.children, ch))
+            elif isinstance(node, m.Link):
+                parent.append(self.inline(el("a", {"href": node.href}), node.children, ch))
+            elif isinstance(node, m.NoteRef):
+                parent.append(self.noteref(ch, node))
+        return parent
+
+    def noteref(self, ch, ref: m.NoteRef):
+        note = ch.notes[ref.label]
+        target = "" if note.is_footnote else "notes.xhtml"
+        return el("a", {"id": self.ref_id(ch, note), "href": f"{target}#{self.note_id(ch, note)}",
+                        "epub:type": "noteref", "role": "doc-noteref",
+                        "class": "footnote-ref" if note.is_footnote else "endnote-ref"},
+                  text=note.mark)
+
+
+def figure_cell(text: str):
+    """A figure split at the decimal point, so that the column aligns on it in any renderer."""
+    found = re.fullmatch(r"([^.]*)(\.\d+)?", text.strip())
+    whole, frac = found[1], found[2] or ""
+    return el("td", {"class": "num"}, el("span", {"class": "frac"}, text=frac), text=whole)
+
+
+def note_calls(block) -> list[str]:
+    """Labels of the note calls in a block, in reading order."""
+    out = []
+
+    def walk(nodes):
+        for node in nodes:
+            if isinstance(node, m.NoteRef):
+                out.append(node.label)
+            elif isinstance(node, (m.Styled, m.Link)):
+                walk(node.children)
+
+    if isinstance(block, (m.Para, m.Heading)):
+        walk(block.children)
+    elif isinstance(block, m.Quote):
+        for b in block.blocks:
+            out += note_calls(b)
+    elif isinstance(block, m.ListBlock):
+        for item in block.items:
+            for b in item:
+                out += note_calls(b)
+    elif isinstance(block, m.Table):
+        walk(block.caption)
+        for row in [block.header, *block.rows]:
+            for cell in row:
+                walk(cell)
+    return out
+
+
+def write_documents(book: m.Book, build_date: datetime) -> list[Document]:
+    return Writer(book, build_date).documents()

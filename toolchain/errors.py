@@ -19,7 +19,9 @@ class Problem:
     severity: str = "error"  # "error" | "warning"
 
     def __str__(self) -> str:
-        where = f"{display_path(self.path)}:{self.line}:{self.column}"
+        where = display_path(self.path)
+        if self.line:
+            where += f":{self.line}:{self.column}"
         text = f"{where}: {self.severity} {self.code}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 

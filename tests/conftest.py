@@ -1,0 +1,81 @@
+"""Shared fixtures: the real title built once per test session, and small books made on the fly."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from toolchain.build import build
+
+ROOT = Path(__file__).resolve().parents[1]
+EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
+NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+SLUG = "cliff-german-revolution-1923"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def source_date_epoch():
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    yield
+    if old is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The first title, built from manuscript/ into a temporary dist/."""
+    out = tmp_path_factory.mktemp("title") / "dist"
+    build(ROOT / "manuscript", out, ROOT / "styles", stream=io.StringIO(), force=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def epub_zip(built) -> zipfile.ZipFile:
+    return zipfile.ZipFile(built / f"{SLUG}.epub")
+
+
+def xml(data: bytes):
+    return etree.fromstring(data)
+
+
+def text_of(node) -> str:
+    return " ".join("".join(node.itertext()).split())
+
+
+BOOK_TOML = """title = "{title}"
+author = "A. N. Author"
+language = "en-GB"
+identifier = "urn:uuid:00000000-0000-4000-8000-000000000001"
+slug = "small-book"
+chapters = [{chapters}]
+{extra}
+"""
+
+
+def make_book(root: Path, chapters: dict[str, str], title: str = "A Small Book",
+              extra: str = "") -> Path:
+    """Write a manuscript with the given chapter files (name -> Markdown) under `root`."""
+    (root / "chapters").mkdir(parents=True, exist_ok=True)
+    for name, text in chapters.items():
+        (root / "chapters" / name).write_text(text, encoding="utf-8")
+    names = ", ".join(f'"chapters/{n}"' for n in chapters)
+    (root / "book.toml").write_text(BOOK_TOML.format(title=title, chapters=names, extra=extra),
+                                    encoding="utf-8")
+    return root
+
+
+CHAPTER = """# One
+
+Some text with a note.[^1]
+
+[^1]: The note.
+"""

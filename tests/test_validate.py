@@ -1,0 +1,66 @@
+"""Each validation rule of the XHTML stage, on small documents made here."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolchain.validate import check_documents, epubcheck_documents
+
+HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+        'lang="en" xml:lang="en"><head><title>T</title></head><body>\n')
+TAIL = "\n</body></html>\n"
+
+CALL = ('<p>Text.<a id="r1" href="notes.xhtml#n1" epub:type="noteref" '
+        'role="doc-noteref">1</a></p>')
+NOTE = ('<ol><li id="n1" epub:type="endnote"><p><a href="a.xhtml#r1" role="doc-backlink">1.</a>'
+        ' Note.</p></li></ol>')
+
+
+def docs(a: str = CALL, notes: str = NOTE) -> dict[str, bytes]:
+    return {"a.xhtml": (HEAD + a + TAIL).encode(), "notes.xhtml": (HEAD + notes + TAIL).encode()}
+
+
+def test_good_documents_pass():
+    assert check_documents(docs()) == []
+
+
+CASES = {
+    "X001": (docs(a="<p>unclosed"), "not well-formed XML"),
+    "X002": (docs(a=CALL + '<p id="n1">dup</p>'), "duplicate id 'n1', first at"),
+    "X003": (docs(a=CALL + '<p><a href="missing.xhtml">x</a></p>'),
+             "broken link: links to 'missing.xhtml', which is not a document of the book"),
+    "X004": (docs(a=CALL.replace('epub:type="noteref" ', "")), "note 'n1' has 0 calls, not one"),
+    "X005": (docs(notes=NOTE.replace("a.xhtml#r1", "a.xhtml")),
+             "note 'n1' does not link back to its call 'r1' in a.xhtml"),
+    "X006": (docs(a=CALL + "<p>A lost marker [12] here.</p>"),
+             "bracketed note marker '[12]' survives in the text"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_reports_file_line_and_reason(code):
+    files, message = CASES[code]
+    found = check_documents(files)
+    assert found, "the broken document passed"
+    assert {p.code for p in found} == {code}, [str(p) for p in found]
+    assert message in found[0].message
+    assert found[0].line >= 1 and found[0].path in files
+
+
+def test_call_to_something_that_is_not_a_note():
+    files = docs(notes='<p id="n1"><a href="a.xhtml#r1" role="doc-backlink">1</a></p>')
+    found = check_documents(files)
+    assert [p.code for p in found] == ["X004"]
+    assert "points at an element that is not a note" in found[0].message
+
+
+def test_epubcheck_content_document_mode(tmp_path):
+    good = tmp_path / "good.xhtml"
+    good.write_bytes(docs()["a.xhtml"].replace(b'href="notes.xhtml#n1"', b'href="#r1"'))
+    bad = tmp_path / "bad.xhtml"
+    bad.write_text(HEAD + "<p><blink>old</blink></p>" + TAIL, encoding="utf-8")
+    found = epubcheck_documents([good, bad])
+    assert found and {p.path.name for p in found} == {"bad.xhtml"}
+    assert found[0].code.startswith("RSC") and found[0].line == 4
+    assert "blink" in found[0].message

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -131,7 +130,7 @@ def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: P
                                      "restore it from the repository"))
     missing_fonts(styles)
     title = meta.get("collection", {}).get("title") or meta["title"]
-    running = f"@page :left {{ @top-center {{ content: {json.dumps(title)} }} }}"
+    running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
     try:
         html = weasyprint.HTML(string=combined_html(docs, meta, build_date),
                                base_url=styles.resolve().as_uri() + "/", url_fetcher=fetcher)
@@ -151,12 +150,16 @@ def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: P
                                  "keep images and styles inside manuscript/ or styles/"))
 
 
+def css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def missing_fonts(styles: Path) -> None:
     """Every font the print stylesheet names must be in styles/fonts, or the build stops."""
     import re
 
     css = (styles / "print.css").read_text(encoding="utf-8")
-    for url in re.findall(r"url\(([^)]+)\)", css):
+    for url in re.findall(r"@font-face[^}]*?url\(([^)]+)\)", css):
         path = styles / url.strip("'\"")
         if not path.is_file():
             line = css[: css.index(url)].count("\n") + 1

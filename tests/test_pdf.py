@@ -1,0 +1,156 @@
+"""The two PDFs as a reader and a printer see them: notes, table, fonts, metadata, boxes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, datetime
+
+import pikepdf
+import pypdfium2
+import pytest
+from conftest import ROOT, SLUG
+
+from toolchain import pdfcheck
+from toolchain.errors import BuildError
+from toolchain.pdf import SandboxedFetcher, SandboxError, render_pdf
+from toolchain.reader import read_book
+from toolchain.xhtml import write_documents
+
+FIGURES = ["4.2", "8.9", "14.0", "64.8", "39.5", "64.9", "76.7", "191.8", "493.2", "17,972",
+           "353,412", "4,620,455", "98,860,000", "25,260,208,000", "4,200,000,000,000"]
+
+
+def pages_text(path) -> list[str]:
+    """Each page's text, lines joined and hyphenated words mended."""
+    doc = pypdfium2.PdfDocument(path)
+    out = []
+    for page in doc:
+        text = page.get_textpage().get_text_range()
+        text = re.sub(r"[\u2010-]\r?\n", "", text)
+        out.append(" ".join(text.split()))
+    doc.close()
+    return out
+
+
+@pytest.fixture(scope="module", params=["screen", "print"])
+def pdf_path(request, built):
+    return built / (f"{SLUG}.pdf" if request.param == "screen" else f"{SLUG}-print.pdf")
+
+
+@pytest.fixture(scope="module")
+def screen(built):
+    return pages_text(built / f"{SLUG}.pdf")
+
+
+def test_both_pdfs_have_the_same_layout(built):
+    assert pages_text(built / f"{SLUG}.pdf") == pages_text(built / f"{SLUG}-print.pdf")
+
+
+@pytest.mark.parametrize("call, note", [
+    ("around the Communists.15*", "* This letter is not included in Stalin’s Works."),
+    ("ignore General Müller.†", "† General Müller was the newly appointed commander"),
+])
+def test_footnote_on_the_page_of_its_call(screen, call, note):
+    with_call = [k for k, text in enumerate(screen) if call in text]
+    with_note = [k for k, text in enumerate(screen) if note in text]
+    assert len(with_call) == 1 and with_call == with_note
+
+
+def test_twenty_five_endnotes_under_notes(screen):
+    start = next(k for k, t in enumerate(screen) if t.startswith("Notes 1. "))
+    notes = " ".join(screen[start:start + 4])
+    notes = notes[:notes.index("Colophon")] if "Colophon" in notes else notes
+    positions = [notes.find(f" {n}. ") for n in range(1, 26)]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert notes.count("[The original reference is not preserved in the source text.]") == 24
+
+
+def test_every_font_embedded_and_none_a_fallback(pdf_path):
+    fonts = pdfcheck.fonts(pdf_path)
+    assert fonts and all(fonts.values())
+    assert all(pdfcheck.BOOK_FONT in name for name in fonts), fonts
+    assert pdfcheck.check_fonts(pdf_path) == []
+
+
+def test_screen_pdf_metadata_outline_and_tags(built):
+    with pikepdf.open(built / f"{SLUG}.pdf") as pdf:
+        assert str(pdf.docinfo["/Title"]) == "German revolution of 1923"
+        assert str(pdf.docinfo["/Author"]) == "Tony Cliff"
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert "/StructTreeRoot" in pdf.Root
+        assert 'pdfuaid:part="1"' in str(pdf.open_metadata())
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            chapter = next(i for i in outline.root if i.title == "3. German revolution of 1923")
+            sections = [i.title for i in chapter.children]
+        assert "Notes" in titles
+        assert sections == ["The German Revolution and stirrings in Russia",
+                            "A Short Sketch of the German Revolution", "The policy of the KPD",
+                            "The Collapse of the German Revolution"]
+        links = [a for page in pdf.pages for a in page.obj.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link"]
+        assert len(links) >= 25 + 25  # endnote calls and their way back, at least
+
+
+def test_print_pdf_has_trim_and_bleed(built):
+    with pikepdf.open(built / f"{SLUG}-print.pdf") as pdf:
+        for page in pdf.pages:
+            media = [float(x) for x in page.obj.MediaBox]
+            trim = [float(x) for x in page.obj.TrimBox]
+            bleed = [float(x) for x in page.obj.BleedBox]
+            assert media[0] <= bleed[0] < trim[0] and trim[2] < bleed[2] <= media[2]
+            width_mm = (trim[2] - trim[0]) / 72 * 25.4
+            height_mm = (trim[3] - trim[1]) / 72 * 25.4
+            assert round(width_mm) == 138 and round(height_mm) == 216
+            assert round((trim[0] - bleed[0]) / 72 * 25.4) == 3
+
+
+def test_table_whole_on_one_page(screen):
+    pages = [k for k, text in enumerate(screen) if "Paper marks to one US dollar" in text]
+    assert len(pages) == 1
+    text = screen[pages[0]]
+    for figure in FIGURES:
+        assert figure in text.replace(" ", "").replace("\u2009", ""), figure
+
+
+def test_running_heads_and_folios(screen):
+    """Margin boxes come last in the page text: running head, then folio."""
+    book, chapter = "Trotsky: Fighting the rising Stalinist bureaucracy, 1923–1927", \
+        "3. German revolution of 1923"
+    for k, text in enumerate(screen):
+        assert text.endswith(f" {k + 1}"), f"page {k + 1} has no folio"
+    opening = next(k for k, t in enumerate(screen) if t.startswith(f"{chapter} The German"))
+    assert not screen[0].endswith(f"{book} 1")  # title page
+    assert not screen[opening].endswith(f"{chapter} {opening + 1}")
+    assert opening % 2 == 0  # a recto
+    assert screen[opening + 1].endswith(f"{book} {opening + 2}")
+    assert screen[opening + 2].endswith(f"{chapter} {opening + 3}")
+
+
+def test_sandbox_refuses_everything_outside_the_book(tmp_path):
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    (styles / "ok.css").write_text("p {}")
+    (styles / "escape").symlink_to("/etc/passwd")
+    fetcher = SandboxedFetcher([styles])
+    assert fetcher.fetch((styles / "ok.css").as_uri()).read() == b"p {}"
+    for url in ("file:///etc/passwd", f"{styles.as_uri()}/../../../etc/passwd",
+                (styles / "escape").as_uri(), "https://example.org/font.otf",
+                "http://127.0.0.1/x.css"):
+        with pytest.raises(SandboxError):
+            fetcher.fetch(url)
+
+
+def test_a_stylesheet_that_names_a_file_outside_stops_the_build(tmp_path):
+    styles = tmp_path / "styles"
+    shutil.copytree(ROOT / "styles", styles)
+    with (styles / "print.css").open("a") as css:
+        css.write("\nbody { background: url(file:///etc/passwd); }\n")
+    book = read_book(ROOT / "manuscript")
+    docs = write_documents(book, datetime(2025, 1, 1, tzinfo=UTC))
+    with pytest.raises(BuildError) as err:
+        render_pdf(docs, book.meta, datetime(2025, 1, 1, tzinfo=UTC), styles,
+                   ROOT / "manuscript", tmp_path / "out.pdf", press=False)
+    assert "refused to load file:///etc/passwd" in str(err.value)
+    assert not (tmp_path / "out.pdf").exists()

@@ -143,6 +143,8 @@ class Pipeline:
 
     def run(self) -> dict:
         p = self.progress
+        pdf.missing_fonts(self.styles)  # fail fast on what would stop a later stage
+        validate.java()
         p.run("lint", self.lint)
         book = p.run("read", reader.read_book, self.manuscript)
         docs = p.run("xhtml", self.write_xhtml, book)

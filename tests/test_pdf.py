@@ -119,7 +119,8 @@ def test_running_heads_and_folios(screen):
     book, chapter = "Trotsky: Fighting the rising Stalinist bureaucracy, 1923–1927", \
         "3. German revolution of 1923"
     for k, text in enumerate(screen):
-        assert text.endswith(f" {k + 1}"), f"page {k + 1} has no folio"
+        assert f" {text}".endswith(f" {k + 1}"), f"page {k + 1} has no folio"
+    assert screen[1] == "2"  # the blank verso of the title page: a folio, no running head
     opening = next(k for k, t in enumerate(screen) if t.startswith(f"{chapter} The German"))
     assert not screen[0].endswith(f"{book} 1")  # title page
     assert not screen[opening].endswith(f"{chapter} {opening + 1}")

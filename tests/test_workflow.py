@@ -217,3 +217,15 @@ def test_killed_build_leaves_old_dist_and_is_cleaned_up_next_time(small, tmp_pat
     build(manuscript, out, ROOT / "styles", stream=io.StringIO())
     assert not list(tmp_path.glob(".dist.build-*"))
     assert "Killed." in (out / "xhtml" / "ch-03-departure.xhtml").read_text()
+
+
+def test_proof_renders_every_page_and_a_contact_sheet(small, tmp_path, capsys):
+    out = tmp_path / "dist"
+    shutil.copytree(small / "dist", out)
+    assert main(["proof", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    for name in ("small-book", "small-book-print"):
+        pages = report["outputs"][f"{name}.pdf"]["pages"]
+        assert len(list((out / "proofs").glob(f"{name}-[0-9][0-9][0-9].png"))) == pages
+        assert (out / "proofs" / f"{name}-sheet.png").stat().st_size > 1000
+    assert "small-book-sheet.png" in capsys.readouterr().out

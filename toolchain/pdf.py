@@ -84,6 +84,8 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str
             node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
     etree.cleanup_namespaces(html)
     move_footnotes(html)
+    for mark in html.xpath("//li/p/a[@class='note-mark']"):
+        mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
     return etree.tostring(html, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
 
 

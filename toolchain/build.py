@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cover, epub, lint, pdf, pdfcheck, reader, validate, xhtml
 from .errors import BuildError, Problem
 
 PACKAGE = Path(__file__).resolve().parent
@@ -135,6 +134,9 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
 
 
 class Pipeline:
+    """The stages, in order. Their modules are imported here, not at the top, so that a
+    no-op build does not pay for loading WeasyPrint."""
+
     def __init__(self, manuscript, styles, tmp, date, stream):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.progress = Progress(8, stream)
@@ -142,6 +144,8 @@ class Pipeline:
         self.validators: dict = {}
 
     def run(self) -> dict:
+        from . import pdf, pdfcheck, reader, validate
+
         p = self.progress
         pdf.missing_fonts(self.styles)  # fail fast on what would stop a later stage
         validate.java()
@@ -167,6 +171,8 @@ class Pipeline:
                 "stage_seconds": p.times, "warnings": self.warnings}
 
     def lint(self):
+        from . import lint
+
         problems = lint.lint_manuscript(self.manuscript)
         errors = [p for p in problems if p.severity == "error"]
         self.warnings += [str(p) for p in problems if p.severity == "warning"]
@@ -174,6 +180,8 @@ class Pipeline:
             raise BuildError(errors)
 
     def write_xhtml(self, book):
+        from . import xhtml
+
         docs = xhtml.write_documents(book, self.date)
         folder = self.tmp / "xhtml"
         (folder / "css").mkdir(parents=True)
@@ -183,6 +191,8 @@ class Pipeline:
         return docs
 
     def validate_xhtml(self, docs):
+        from . import validate
+
         folder = self.tmp / "xhtml"
         files = {d.name: (folder / d.name).read_bytes() for d in docs}
         problems = validate.check_documents(files)
@@ -195,11 +205,15 @@ class Pipeline:
         self.validators["xhtml"] = {"documents": len(docs), "messages": 0}
 
     def write_epub(self, book, docs, slug):
+        from . import cover, epub
+
         png = cover.render_cover(book.meta, self.styles)
         epub.write_epub(self.tmp / f"{slug}.epub", book.meta, docs,
                         (self.styles / "book.css").read_bytes(), png, self.date)
 
     def check_epub(self, slug):
+        from . import validate
+
         problems, counts = validate.run_epubcheck(self.tmp / f"{slug}.epub",
                                                   ["--failonwarnings"])
         problems = [p for p in problems if p.severity not in ("info", "usage")]
@@ -208,6 +222,8 @@ class Pipeline:
         self.validators["epubcheck"] = counts
 
     def write_pdf(self, book, docs, name, press):
+        from . import pdf, pdfcheck
+
         target = self.tmp / name
         pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target, press)
         problems = pdfcheck.check_fonts(target)

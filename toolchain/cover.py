@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -27,9 +28,16 @@ body { margin: 0; height: 256mm; display: flex; flex-direction: column;
 .collection { font-style: italic; font-size: 15pt; line-height: 21pt; margin: 0 0 20mm; }
 .rule { width: 36mm; margin: 0 auto 18mm; border-top: 1.2pt solid #f4ecd8; }
 h1 { font-weight: normal; font-size: 44pt; line-height: 52pt; margin: 0; }
+.nowrap { white-space: nowrap; }
 .author { padding-bottom: 32mm; font-size: 21pt; letter-spacing: 0.12em;
           font-variant-caps: all-small-caps; }
 """
+
+
+def keep_ranges(text: str) -> str:
+    """Escape for HTML, keeping ranges such as 1923–1927 on one line."""
+    return re.sub(r"\d+\u2013\d+", lambda m: f'<span class="nowrap">{m[0]}</span>',
+                  html.escape(text))
 
 
 def render_cover(meta: dict, styles: Path) -> bytes:
@@ -38,8 +46,8 @@ def render_cover(meta: dict, styles: Path) -> bytes:
     faces = "\n".join(line for line in (styles / "print.css").read_text("utf-8").splitlines()
                       if line.startswith("@font-face"))
     collection = meta.get("collection", {}).get("title", "")
-    body = (f'<div class="top"><p class="collection">{html.escape(collection)}</p>'
-            f'<div class="rule"></div><h1>{html.escape(meta["title"])}</h1></div>'
+    body = (f'<div class="top"><p class="collection">{keep_ranges(collection)}</p>'
+            f'<div class="rule"></div><h1>{keep_ranges(meta["title"])}</h1></div>'
             f'<p class="author">{html.escape(meta["author"])}</p>')
     page = weasyprint.HTML(string=f"<html lang='{meta['language']}'><body>{body}</body></html>",
                            base_url=styles.resolve().as_uri() + "/", url_fetcher=fetcher)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from .xhtml import Document, el
+from .xhtml import EPUB, XHTML, Document, el
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -109,8 +109,6 @@ def accessibility(meta: dict) -> list[tuple[str, str]]:
 
 def cover_document(meta: dict) -> Document:
     """The cover page: the generated cover image, with the title and author as its alt text."""
-    from .xhtml import EPUB, XHTML
-
     alt = f"Cover: {meta['title']}, by {meta['author']}"
     root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB})
     root.set("lang", meta["language"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -158,8 +159,6 @@ def css_string(text: str) -> str:
 
 def missing_fonts(styles: Path) -> None:
     """Every font the print stylesheet names must be in styles/fonts, or the build stops."""
-    import re
-
     css = (styles / "print.css").read_text(encoding="utf-8")
     for url in re.findall(r"@font-face[^}]*?url\(([^)]+)\)", css):
         path = styles / url.strip("'\"")

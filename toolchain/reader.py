@@ -31,12 +31,12 @@ def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
     """`.title lang=de` -> ({"title"}, {"lang": "de"}, [unknown items])."""
     classes, keys, unknown = set(), {}, []
     for cls, ident, key, value, other in ATTR_ITEM.findall(text):
-        if cls:
-            (classes.add(cls) if cls in ALLOWED_CLASSES else unknown.append("." + cls))
-        elif key:
-            (keys.__setitem__(key, value.strip("\"'")) if key in ALLOWED_KEYS else unknown.append(key))
+        if cls in ALLOWED_CLASSES:
+            classes.add(cls)
+        elif key in ALLOWED_KEYS:
+            keys[key] = value.strip("\"'")
         else:
-            unknown.append(("#" + ident) if ident else other)
+            unknown.append("." + cls if cls else key or ("#" + ident if ident else other))
     return classes, keys, unknown
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CHAPTER, make_book
+from conftest import CHAPTER, ROOT, make_book
 
 from toolchain.cli import main
 from toolchain.lint import RULES, lint_manuscript
@@ -26,6 +26,11 @@ CASES = {
     "M009": ("# One\n\nA *word*{.bold} here.\n", "3:9", "unknown attribute '.bold'"),
     "W001": ("# One\n\nText.[^1]\n\n[^1]: Somebody. {.incomplete}\n",
              "5:1", "endnote [^1]: the original reference is not preserved"),
+    "M010": ("# One\n\nA bell\x07 rang.\n", "3:7", "control character U+0007 (a control character)"),
+    "M011": ("# One\n\nThe sign \u6f22 here.\n", "3:10",
+             "no font of the book has U+6F22 CJK UNIFIED IDEOGRAPH-6F22"),
+    "W002": ("# One\n\nAn \u202eoverride.\n", "3:4",
+             "invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
 }
 
 
@@ -37,7 +42,7 @@ def test_every_rule_has_a_case():
 def test_rule_reports_its_own_message(tmp_path, code):
     text, where, message = CASES[code]
     make_book(tmp_path, {"one.md": text})
-    found = lint_manuscript(tmp_path)
+    found = lint_manuscript(tmp_path, ROOT / "styles")
     assert found and {p.code for p in found} == {code}, [str(p) for p in found]
     problem = found[0]
     assert f"{problem.line}:{problem.column}" == where

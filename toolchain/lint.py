@@ -7,17 +7,24 @@ a column. Add a rule by writing a function and decorating it with `@rule`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 from .errors import Problem
-from .reader import ATTR_BLOCK, parse_attrs, read_meta, read_text
+from .manuscript import book_files, read_meta, read_text
+from .reader import ATTR_BLOCK, parse_attrs
+from .styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 LABEL = re.compile(r"(\d+)(\*?)")
 FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?")
 RULES: list[tuple[str, Callable]] = []
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+NEEDS_NO_GLYPH = set("\t\n\r \u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
 def rule(code: str):
@@ -31,9 +38,10 @@ def rule(code: str):
 class Source:
     """A manuscript file as the rules see it: its lines, with comments blanked out."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, glyphs: frozenset | None = None):
         self.path = path
         self.lines = strip_comments(read_text(path)).split("\n")
+        self.glyphs = glyphs  # the characters the book's fonts can draw, if known
 
     def problem(self, line, col, code, message, hint="", severity="error"):
         return Problem(self.path, line, col, code, message, hint, severity)
@@ -124,7 +132,7 @@ def straight_quotes(src: Source):
 @rule("M006")
 def doubled_spaces(src: Source):
     for n, line in enumerate(src.lines, 1):
-        for found in re.finditer(r"(?<=\S) {2,}", line):
+        for found in re.finditer(r"(?<=[^\s|]) {2,}(?=[^\s|])", line):
             yield src.problem(n, found.start() + 1, "M006", "doubled space",
                               "use a single space between words")
 
@@ -181,6 +189,55 @@ def unknown_attributes(src: Source):
                                   "use .title, .smallcaps, .incomplete or lang=xx")
 
 
+@rule("M010")
+def control_characters(src: Source):
+    for n, line in enumerate(src.lines, 1):
+        for found in CONTROL.finditer(line):
+            yield src.problem(n, found.start() + 1, "M010", f"control character {describe(found[0])}",
+                              "delete it: it is no text and no XML document may hold it")
+
+
+@rule("M011")
+def characters_without_glyph(src: Source):
+    if src.glyphs is None:
+        return
+    for n, line in enumerate(src.lines, 1):
+        for col, char in enumerate(line, 1):
+            if char not in src.glyphs and char not in NEEDS_NO_GLYPH and not CONTROL.match(char):
+                yield src.problem(n, col, "M011", f"no font of the book has {describe(char)}",
+                                  "replace it, or add a font that has it to styles/ (README.md: "
+                                  "fonts)")
+
+
+@rule("W002")
+def invisible_characters(src: Source):
+    for n, line in enumerate(src.lines, 1):
+        for found in INVISIBLE.finditer(line):
+            yield src.problem(n, found.start() + 1, "W002", f"invisible character "
+                              f"{describe(found[0])}", "delete it unless the script needs it",
+                              severity="warning")
+
+
+def describe(char: str) -> str:
+    """U+2236 RATIO: how a character is named in an error."""
+    name = unicodedata.name(char, None)
+    if name is None:
+        name = "(a control character)" if unicodedata.category(char) == "Cc" else "(unnamed)"
+    return f"U+{ord(char):04X} {name}"
+
+
+@cache
+def font_glyphs(fonts: tuple[Path, ...]) -> frozenset:
+    """Every character the given font files map to a glyph."""
+    from fontTools.ttLib import TTFont
+
+    chars: set[str] = set()
+    for path in fonts:
+        with TTFont(path, lazy=True) as font:
+            chars.update(chr(code) for code in font.getBestCmap())
+    return frozenset(chars)
+
+
 @rule("W001")
 def incomplete_notes(src: Source):
     for n, label, line in src.definitions():
@@ -191,16 +248,18 @@ def incomplete_notes(src: Source):
 
 
 def manuscript_files(root: Path) -> list[Path]:
-    meta = read_meta(root / "book.toml")
-    names = list(meta["chapters"]) + ([meta["colophon"]] if meta.get("colophon") else [])
-    return [root / name for name in names if (root / name).is_file()]
+    return book_files(root, read_meta(root / "book.toml"))
 
 
-def lint_file(path: Path) -> list[Problem]:
-    src = Source(path)
+def lint_file(path: Path, glyphs: frozenset | None = None) -> list[Problem]:
+    src = Source(path, glyphs)
     found = [p for _, check in RULES for p in check(src)]
     return sorted(found, key=lambda p: (p.line, p.column, p.code))
 
 
-def lint_manuscript(root: Path) -> list[Problem]:
-    return [p for path in manuscript_files(Path(root)) for p in lint_file(path)]
+def lint_manuscript(root: Path, styles: Path | None = None) -> list[Problem]:
+    """Every rule on every file of the book; with `styles`, also the characters against its fonts."""
+    glyphs = None
+    if styles is not None and (Path(styles) / "print.css").is_file():
+        glyphs = font_glyphs(tuple(font_files(Path(styles))))
+    return [p for path in manuscript_files(Path(root)) for p in lint_file(path, glyphs)]

@@ -6,6 +6,7 @@ here and in the reader, and only drawn by the writers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +29,9 @@ class Styled:
 
 @dataclass
 class Link:
-    href: str
+    href: str  # http(s):, mailto: or #anchor of a chapter or section title
     children: list
+    line: int = 0
 
 
 @dataclass
@@ -77,6 +79,13 @@ class Table:
     header: list  # cells, each a list of inlines
     rows: list  # rows of cells; the first cell of each row is its header
     numeric: list  # one bool per column: right-aligned columns hold figures
+    line: int
+
+
+@dataclass
+class SectionBreak:
+    """A thematic break between scenes or sections (`* * *`)."""
+
     line: int
 
 
@@ -142,3 +151,49 @@ def plain_text(inlines: list) -> str:
         elif isinstance(node, LineBreak):
             out.append(" ")
     return "".join(out)
+
+
+def anchor(inlines: list) -> str:
+    """The name a cross-reference uses for a title: its words, lower case, joined by hyphens."""
+    return re.sub(r"[^\w]+", "-", plain_text(inlines).lower()).strip("-_")
+
+
+def anchors(book: Book) -> dict[str, tuple[Chapter, Heading | None]]:
+    """Every title a cross-reference may name: chapters, then their sections (first wins)."""
+    found: dict = {}
+    for ch in book.chapters:
+        found.setdefault(anchor(ch.title), (ch, None))
+    for ch in book.chapters:
+        for block in ch.blocks:
+            if isinstance(block, Heading):
+                found.setdefault(anchor(block.children), (ch, block))
+    return found
+
+
+def links(blocks: list) -> list[Link]:
+    """Every link in some blocks, at any depth, in reading order."""
+    out: list[Link] = []
+
+    def walk(node):
+        if isinstance(node, Link):
+            out.append(node)
+        for child in children_of(node):
+            walk(child)
+
+    for block in blocks:
+        walk(block)
+    return out
+
+
+def children_of(node) -> list:
+    """The nodes directly inside a node, blocks or inlines, whatever its class."""
+    if isinstance(node, (Styled, Link, Para, Heading)):
+        return node.children
+    if isinstance(node, Quote):
+        return node.blocks
+    if isinstance(node, ListBlock):
+        return [b for item in node.items for b in item]
+    if isinstance(node, Table):
+        return [*node.caption, *(n for row in [node.header, *node.rows] for cell in row
+                                 for n in cell)]
+    return []

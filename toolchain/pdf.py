@@ -20,6 +20,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
 from .errors import BuildError, Problem
+from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
 
 H = f"{{{XHTML}}}"
@@ -159,11 +160,4 @@ def css_string(text: str) -> str:
 
 def missing_fonts(styles: Path) -> None:
     """Every font the print stylesheet names must be in styles/fonts, or the build stops."""
-    css = (styles / "print.css").read_text(encoding="utf-8")
-    for url in re.findall(r"@font-face[^}]*?url\(([^)]+)\)", css):
-        path = styles / url.strip("'\"")
-        if not path.is_file():
-            line = css[: css.index(url)].count("\n") + 1
-            raise BuildError(Problem(styles / "print.css", line, 1, "P003",
-                                     f"font file {url} is missing",
-                                     "restore styles/fonts/ from the repository"))
+    font_files(styles)

@@ -8,7 +8,7 @@ import pikepdf
 
 from .errors import Problem
 
-BOOK_FONT = "Book-Serif"  # the family name print.css gives its @font-face rules
+BOOK_FONTS = ("Book-Serif", "Book-Symbols")  # the families print.css gives its @font-face rules
 
 
 def page_count(path: Path) -> int:
@@ -36,7 +36,7 @@ def check_fonts(path: Path) -> list[Problem]:
     for name, embedded in sorted(fonts(path).items()):
         if not embedded:
             problems.append(Problem(path, 0, 0, "P010", f"font {name} is not embedded"))
-        if BOOK_FONT not in name:
+        if not any(family in name for family in BOOK_FONTS):
             problems.append(Problem(path, 0, 0, "P011", f"fallback font {name} was used",
                                     "a character is missing from the book font; "
                                     "find it in the text or add a font that has it"))

@@ -21,7 +21,11 @@ def proof(out: Path) -> list[str]:
     folder.mkdir(exist_ok=True)
     lines = []
     for path in pdfs:
-        doc = pypdfium2.PdfDocument(path)
+        try:
+            doc = pypdfium2.PdfDocument(path)
+        except pypdfium2.PdfiumError as exc:
+            raise BuildError(Problem(path, 0, 0, "E013", f"not a readable PDF ({exc})",
+                                     "rebuild with `python -m toolchain build --force`")) from None
         pages = []
         for k in range(len(doc)):
             image = doc[k].render(scale=DPI / 72).to_pil().convert("RGB")

@@ -8,8 +8,9 @@ pipe tables with a `Table:` caption line, and `{.incomplete}` ending a note.
 from __future__ import annotations
 
 import re
-import tomllib
+import unicodedata
 from pathlib import Path
+from urllib.parse import urlparse
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_plugin
@@ -17,14 +18,18 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from . import model as m
 from .errors import BuildError, Problem
+from .manuscript import book_files, read_meta, read_text
 
-REQUIRED_META = ("title", "author", "language", "identifier", "slug", "chapters")
 ALLOWED_CLASSES = {"smallcaps", "title", "incomplete"}
 ALLOWED_KEYS = {"lang"}
 ATTR_BLOCK = re.compile(r"\{([^{}\n]*)\}")
 ATTR_ITEM = re.compile(r"""\.([\w-]+)|#([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|[^\s}]+)|(\S+)""")
 CAPTION_PREFIX = "Table: "
 INCOMPLETE = re.compile(r"\s*\{\.incomplete\}\s*$")
+COMMENTS = re.compile(r"<!--.*?-->", re.S)
+LINK_SCHEMES = {"http", "https", "mailto"}
+MAX_BLOCK_DEPTH = 12  # quotations and lists inside each other (markdown-it's own limit drops text)
+MAX_INLINE_DEPTH = 12  # emphasis, spans and links inside each other
 
 
 def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
@@ -41,72 +46,44 @@ def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
 
 
 def markdown_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table").use(footnote_plugin).use(attrs_plugin, spans=True)
+    md = MarkdownIt("commonmark", {"maxNesting": 4 * MAX_BLOCK_DEPTH})
+    md.validateLink = lambda url: True  # the reader judges links itself, with file and line
+    return md.enable("table").use(footnote_plugin).use(attrs_plugin, spans=True)
 
 
 def read_book(root: Path) -> m.Book:
     root = Path(root)
     meta = read_meta(root / "book.toml")
-    chapters = []
-    for rel in meta["chapters"]:
-        path = root / rel
-        if not path.is_file():
-            raise BuildError(Problem(root / "book.toml", line_of(root / "book.toml", rel), 1,
-                                     "M101", f"chapter file {rel!r} does not exist",
-                                     "fix the path in `chapters` or create the file"))
-        chapters.append(read_chapter(path))
+    files = book_files(root, meta)
+    chapters = [read_chapter(path) for path in files[: len(meta["chapters"])]]
     colophon = []
     if meta.get("colophon"):
-        path = root / meta["colophon"]
-        if not path.is_file():
-            raise BuildError(Problem(root / "book.toml", line_of(root / "book.toml", meta["colophon"]),
-                                     1, "M101", f"colophon file {meta['colophon']!r} does not exist",
-                                     "fix the path in `colophon` or create the file"))
-        colophon = Converter(path).blocks(markdown_parser().parse(read_text(path)))
-    return m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon)
+        path = files[-1]
+        colophon = Converter(path).blocks(parse(path))
+    book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon)
+    check_cross_references(book)
+    return book
 
 
-def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BuildError(Problem(path, 1, 1, "M100", "file not found",
-                                 "check the --manuscript directory")) from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise BuildError(Problem(path, line, 1, "M100", "not valid UTF-8",
-                                 "save the file as UTF-8")) from None
+def parse(path: Path) -> list:
+    """A Markdown file's tokens; the text is normalised to NFC first (no word changes)."""
+    return markdown_parser().parse(unicodedata.normalize("NFC", read_text(path)))
 
 
-def line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(read_text(path).splitlines(), 1):
-        if needle in line:
-            return number
-    return 1
-
-
-def read_meta(path: Path) -> dict:
-    text = read_text(path)
-    try:
-        meta = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"line (\d+), column (\d+)", str(exc))
-        line, col = (int(found[1]), int(found[2])) if found else (1, 1)
-        raise BuildError(Problem(path, line, col, "M102", f"malformed TOML: {exc}",
-                                 "see the manuscript format in README.md")) from None
-    for key in REQUIRED_META:
-        if key not in meta:
-            raise BuildError(Problem(path, 1, 1, "M103", f"missing metadata key {key!r}",
-                                     f"add `{key} = …` to book.toml (README.md lists the keys)"))
-    if not isinstance(meta["chapters"], list) or not meta["chapters"]:
-        raise BuildError(Problem(path, line_of(path, "chapters"), 1, "M103",
-                                 "`chapters` must be a non-empty list of Markdown files",
-                                 'write chapters = ["chapters/01.md"]'))
-    return meta
+def check_cross_references(book: m.Book) -> None:
+    """Every `[text](#target)` names a chapter or section title of the book."""
+    targets = m.anchors(book)
+    for ch in book.chapters:
+        for link in m.links(ch.blocks):
+            if link.href.startswith("#") and link.href[1:] not in targets:
+                raise BuildError(Problem(ch.path, link.line, 1, "M114", f"cross-reference "
+                                         f"{link.href!r} names no chapter or section",
+                                         "link to a title as #its-words-in-lower-case, e.g. "
+                                         f"#{next(iter(targets), 'the-title')}"))
 
 
 def read_chapter(path: Path) -> m.Chapter:
-    tokens = markdown_parser().parse(read_text(path))
+    tokens = parse(path)
     conv = Converter(path)
     blocks = conv.blocks(tokens)
     if not blocks or not isinstance(blocks[0], m.Heading) or blocks[0].level != 1:
@@ -133,6 +110,10 @@ class Converter:
                 self.pos = i
                 return out
             line = (tok.map[0] + 1) if tok.map else 0
+            if tok.level > 2 * MAX_BLOCK_DEPTH:
+                raise BuildError(Problem(self.path, line, 1, "M112", "quotations or lists nested "
+                                         f"more than {MAX_BLOCK_DEPTH} deep",
+                                         "a book needs no deeper nesting; flatten the structure"))
             if tok.type == "heading_open":
                 out.append(m.Heading(int(tok.tag[1]), self.inlines(tokens[i + 1], line), line))
                 i += 3
@@ -149,8 +130,13 @@ class Converter:
                 i = self.table(tokens, i, out, line)
             elif tok.type == "footnote_block_open":
                 i = self.footnotes(tokens, i + 1)
-            elif tok.type in ("hr", "html_block", "front_matter", "footnote_anchor",
-                              "paragraph_close"):
+            elif tok.type == "hr":
+                out.append(m.SectionBreak(line))
+                i += 1
+            elif tok.type == "html_block":
+                self.refuse_html(tok.content, line)
+                i += 1
+            elif tok.type in ("footnote_anchor", "paragraph_close"):
                 i += 1
             elif tok.type in ("fence", "code_block"):
                 raise BuildError(Problem(self.path, line, 1, "M105",
@@ -247,6 +233,10 @@ class Converter:
             elif kind == "hardbreak":
                 target.append(m.LineBreak())
             elif kind in ("em_open", "strong_open", "span_open", "link_open"):
+                if len(stack) > MAX_INLINE_DEPTH:
+                    raise BuildError(Problem(self.path, line, 1, "M112", "emphasis, spans or "
+                                             f"links nested more than {MAX_INLINE_DEPTH} deep",
+                                             "check for unbalanced * or _ markers"))
                 node = self.open_node(tok, line)
                 target.append(node)
                 stack.append((kind, node.children))
@@ -258,6 +248,12 @@ class Converter:
                 target.append(m.Text(tok.content))
             elif kind == "footnote_anchor":
                 continue
+            elif kind == "html_inline":
+                self.refuse_html(tok.content, line)
+            elif kind == "image":
+                raise BuildError(Problem(self.path, line, 1, "M105",
+                                         f"an image ({tok.attrs.get('src', '')}) is not yet part "
+                                         "of the format", "remove it; figures are planned"))
             else:
                 raise BuildError(Problem(self.path, line, 1, "M105",
                                          f"unsupported inline Markdown {kind!r}",
@@ -270,7 +266,7 @@ class Converter:
         if tok.type == "strong_open":
             return m.Styled("strong", [])
         if tok.type == "link_open":
-            return m.Link(tok.attrs.get("href", ""), [])
+            return m.Link(self.checked_href(str(tok.attrs.get("href", "")), line), [], line)
         attrs = " ".join(
             "." + c for c in str(tok.attrs.get("class", "")).split()
         ) + "".join(f" {k}={v}" for k, v in tok.attrs.items() if k != "class")
@@ -289,6 +285,27 @@ class Converter:
             node.kind = "smallcaps"
         elif node.lang:
             node.kind = "foreign"
+
+    def refuse_html(self, content: str, line: int):
+        """HTML comments are notes for editors; any other HTML would be lost or unsafe."""
+        rest = COMMENTS.sub("", content).strip()
+        if rest:
+            shown = rest if len(rest) <= 40 else rest[:39] + "…"
+            raise BuildError(Problem(self.path, line, 1, "M113", f"raw HTML {shown!r} is not part "
+                                     "of the format", "write it in Markdown (README.md lists the "
+                                     "constructs); `<!-- … -->` comments are allowed"))
+
+    def checked_href(self, href: str, line: int) -> str:
+        """Links go to the web (http, https), to a mail address, or inside the book."""
+        scheme = urlparse(href).scheme.lower()
+        if href.startswith("#") or scheme in LINK_SCHEMES:
+            if scheme in ("http", "https") and not urlparse(href).netloc:
+                raise BuildError(Problem(self.path, line, 1, "M114", f"link {href!r} names no "
+                                         "host", "write the full address: https://example.org/"))
+            return href
+        raise BuildError(Problem(self.path, line, 1, "M114", f"link to {href!r} is refused: only "
+                                 "http(s), mailto and #cross-references are allowed",
+                                 "link to a web address, or to a title of the book as #its-words"))
 
     def reject_unknown(self, unknown, line):
         if unknown:

@@ -86,6 +86,7 @@ class Writer:
         self.lang = book.meta["language"]
         self.build_date = build_date
         self.has_endnotes = any(ch.endnotes for ch in book.chapters)
+        self.anchors = m.anchors(book)
 
     # --- ids and file names ------------------------------------------------
     @staticmethod
@@ -259,22 +260,30 @@ class Writer:
                       "sources, which are kept in plain text."))
         return self.page("colophon.xhtml", "Colophon", "backmatter", sec, "colophon")
 
-    # --- blocks and inlines ------------------------------------------------
+    # --- blocks and inlines: one method per model class, as pandoc's writers have -------
     def block(self, block, ch):
-        if isinstance(block, m.Para):
-            return self.inline(el("p"), block.children, ch)
-        if isinstance(block, m.Quote):
-            return el("blockquote", None, *(self.block(b, ch) for b in block.blocks))
-        if isinstance(block, m.ListBlock):
-            items = [el("li", None, *(self.block(b, ch) for b in item)) for item in block.items]
-            return el("ol" if block.ordered else "ul", None, *items)
-        if isinstance(block, m.Table):
-            return self.table(block, ch)
-        if isinstance(block, m.Heading):  # headings inside quotations or notes
-            return self.inline(el("p", {"class": "heading"}), block.children, ch)
-        raise TypeError(f"unknown block {block!r}")
+        method = getattr(self, f"block_{type(block).__name__}", None)
+        if method is None:
+            raise TypeError(f"the XHTML writer has no method for {type(block).__name__}")
+        return method(block, ch)
 
-    def table(self, table: m.Table, ch):
+    def block_Para(self, block: m.Para, ch):
+        return self.inline(el("p"), block.children, ch)
+
+    def block_Quote(self, block: m.Quote, ch):
+        return el("blockquote", None, *(self.block(b, ch) for b in block.blocks))
+
+    def block_ListBlock(self, block: m.ListBlock, ch):
+        items = [el("li", None, *(self.block(b, ch) for b in item)) for item in block.items]
+        return el("ol" if block.ordered else "ul", None, *items)
+
+    def block_Heading(self, block: m.Heading, ch):  # headings inside quotations or notes
+        return self.inline(el("p", {"class": "heading"}), block.children, ch)
+
+    def block_SectionBreak(self, block: m.SectionBreak, ch):
+        return el("hr", {"class": "section-break"})
+
+    def block_Table(self, table: m.Table, ch):
         caption = self.inline(el("caption"), table.caption, ch)
         head_row = el("tr")
         for k, cell in enumerate(table.header):
@@ -295,22 +304,36 @@ class Writer:
 
     def inline(self, parent, nodes: list, ch):
         for node in nodes:
-            if isinstance(node, m.Text):
-                append_text(parent, typeset(node.text))
-            elif isinstance(node, m.LineBreak):
-                parent.append(el("br"))
-            elif isinstance(node, m.Styled):
-                tag, attrs = {"em": ("em", {}), "strong": ("strong", {}), "cite": ("cite", {}),
-                              "foreign": ("i", {}),
-                              "smallcaps": ("span", {"class": "smallcaps"})}[node.kind]
-                if node.lang:
-                    attrs = {**attrs, "lang": node.lang, "xml:lang": node.lang}
-                parent.append(self.inline(el(tag, attrs), node.children, ch))
-            elif isinstance(node, m.Link):
-                parent.append(self.inline(el("a", {"href": node.href}), node.children, ch))
-            elif isinstance(node, m.NoteRef):
-                parent.append(self.noteref(ch, node))
+            method = getattr(self, f"inline_{type(node).__name__}", None)
+            if method is None:
+                raise TypeError(f"the XHTML writer has no method for {type(node).__name__}")
+            method(parent, node, ch)
         return parent
+
+    def inline_Text(self, parent, node: m.Text, ch):
+        append_text(parent, typeset(node.text))
+
+    def inline_LineBreak(self, parent, node: m.LineBreak, ch):
+        parent.append(el("br"))
+
+    def inline_Styled(self, parent, node: m.Styled, ch):
+        tag, attrs = {"em": ("em", {}), "strong": ("strong", {}), "cite": ("cite", {}),
+                      "foreign": ("i", {}),
+                      "smallcaps": ("span", {"class": "smallcaps"})}[node.kind]
+        if node.lang:
+            attrs = {**attrs, "lang": node.lang, "xml:lang": node.lang}
+        parent.append(self.inline(el(tag, attrs), node.children, ch))
+
+    def inline_Link(self, parent, node: m.Link, ch):
+        href = node.href
+        if href.startswith("#"):
+            target, heading = self.anchors[href[1:]]
+            href = self.chapter_file(target) + (f"#{self.section_id(target, heading)}"
+                                                if heading else "")
+        parent.append(self.inline(el("a", {"href": href}), node.children, ch))
+
+    def inline_NoteRef(self, parent, node: m.NoteRef, ch):
+        parent.append(self.noteref(ch, node))
 
     def noteref(self, ch, ref: m.NoteRef):
         note = ch.notes[ref.label]
@@ -358,3 +381,4 @@ def note_calls(block) -> list[str]:
 
 def write_documents(book: m.Book, build_date: datetime) -> list[Document]:
     return Writer(book, build_date).documents()
+

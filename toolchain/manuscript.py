@@ -1,0 +1,159 @@
+"""The manuscript as files: `book.toml` validated against its schema, and every file it names
+resolved inside the manuscript directory — never a path that leads out of it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import jsonschema
+
+from .errors import BuildError, Problem
+
+SCHEMA = json.loads(Path(__file__).with_name("book.schema.json").read_text(encoding="utf-8"))
+MAX_FILE_BYTES = 8 * 1024 * 1024  # one Markdown file; see "What the toolchain refuses" in README
+MAX_BOOK_BYTES = 8 * 1024 * 1024  # all of a book's Markdown together
+
+
+def read_text(path: Path) -> str:
+    """A manuscript file as text, or an error naming it and what to do."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BuildError(Problem(path, 1, 1, "M107", f"file is {size / 2**20:.1f} MiB, over "
+                                     f"the limit of {MAX_FILE_BYTES / 2**20:.0f} MiB",
+                                     "split it into several chapter files"))
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildError(Problem(path, 1, 1, "M100", "file not found",
+                                 "check the --manuscript directory")) from None
+    except IsADirectoryError:
+        raise BuildError(Problem(path, 1, 1, "M100", "is a directory, not a file",
+                                 "name a Markdown file")) from None
+    except PermissionError:
+        raise BuildError(Problem(path, 1, 1, "M100", "the build may not read this file "
+                                 "(permission denied)", "make it readable: chmod a+r")) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise BuildError(Problem(path, line, 1, "M100", "not valid UTF-8",
+                                 "save the file as UTF-8")) from None
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Where each key is written: ("collection", "title") -> line number."""
+    lines, table = {}, ()
+    for number, line in enumerate(text.splitlines(), 1):
+        header = re.match(r"\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            table = tuple(part.strip().strip("\"'") for part in header[1].split("."))
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"\s*([A-Za-z0-9_\"'.-]+)\s*=", line)
+        if key:
+            lines.setdefault(table + tuple(k.strip("\"'") for k in key[1].split(".")), number)
+    return lines
+
+
+def read_meta(path: Path) -> dict:
+    """book.toml, parsed and checked against book.schema.json; every error names its line."""
+    text = read_text(path)
+    try:
+        meta = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, col = (int(found[1]), int(found[2])) if found else (1, 1)
+        raise BuildError(Problem(path, line, col, "M102", f"malformed TOML: {exc}",
+                                 "see the manuscript format in README.md")) from None
+    lines = key_lines(text)
+    problems = []
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for error in sorted(validator.iter_errors(meta), key=lambda e: list(map(str, e.path))):
+        problems.append(schema_problem(path, error, lines))
+    if problems:
+        raise BuildError(problems)
+    return meta
+
+
+def schema_problem(path: Path, error, lines: dict) -> Problem:
+    keys = tuple(str(k) for k in error.path if isinstance(k, str))
+    line = lines.get(keys) or lines.get(keys[:1]) or 1
+    name = ".".join(keys) or "book.toml"
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        where = f"[{'.'.join(keys)}]" if keys else "book.toml"
+        return Problem(path, lines.get(keys, 1), 1, "M103", f"missing metadata key {missing!r}",
+                       f"add `{missing} = …` to {where} (README.md lists the keys)")
+    if error.validator == "additionalProperties":
+        known = error.schema.get("properties", {})
+        unknown = sorted(set(error.instance) - set(known))
+        key = unknown[0]
+        line = lines.get((*keys, key), line)
+        close = difflib.get_close_matches(key, list(known), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "README.md lists the keys"
+        return Problem(path, line, 1, "M108", f"unknown key {'.'.join((*keys, key))!r}", hint)
+    if error.validator == "type":
+        return Problem(path, line, 1, "M109", f"`{name}` must be {article(error.validator_value)}, "
+                       f"not {article(toml_type(error.instance))}",
+                       f"write it as {EXAMPLES.get(error.validator_value, 'README.md shows')}")
+    described = error.schema.get("description")
+    hint = f"{name}: {described}" if described else "see README.md"
+    return Problem(path, line, 1, "M110", f"`{name}` = {error.instance!r} is not allowed: "
+                   f"{error.message}", hint)
+
+
+EXAMPLES = {"string": 'a quoted string: key = "text"', "array": 'a list: key = ["a", "b"]',
+            "integer": "a whole number: key = 3", "object": "a table: [key] on its own line"}
+
+
+def toml_type(value) -> str:
+    return {str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
+            dict: "object"}.get(type(value), type(value).__name__)
+
+
+def article(kind: str) -> str:
+    words = {"object": "table", "array": "list"}
+    word = words.get(kind, kind)
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def inside(root: Path, rel: str, book_toml: Path, key: str) -> Path:
+    """The manuscript file `rel` names, after symlinks, or an error at the line that names it."""
+    line = line_of(book_toml, rel)
+    base = root.resolve()
+    path = (root / rel).resolve()
+    if Path(rel).is_absolute() or not path.is_relative_to(base):
+        raise BuildError(Problem(book_toml, line, 1, "M111", f"`{key}` names {rel!r}, which is "
+                                 "outside the manuscript directory",
+                                 "copy the file into the manuscript and name it by a relative "
+                                 "path"))
+    if not path.is_file():
+        raise BuildError(Problem(book_toml, line, 1, "M101", f"{key} file {rel!r} does not exist",
+                                 f"fix the path in `{key}s` or create the file"
+                                 if key == "chapter" else f"fix the path in `{key}` or create "
+                                 "the file"))
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+def book_files(root: Path, meta: dict) -> list[Path]:
+    """The Markdown files of the book, each inside the manuscript, within the size limit."""
+    book_toml = root / "book.toml"
+    files = [inside(root, rel, book_toml, "chapter") for rel in meta["chapters"]]
+    if meta.get("colophon"):
+        files.append(inside(root, meta["colophon"], book_toml, "colophon"))
+    total = sum(p.stat().st_size for p in files)
+    if total > MAX_BOOK_BYTES:
+        raise BuildError(Problem(book_toml, 1, 1, "M107", f"the manuscript is {total / 2**20:.1f} "
+                                 f"MiB of Markdown, over the limit of {MAX_BOOK_BYTES / 2**20:.0f} "
+                                 "MiB", "publish it as several volumes"))
+    return files

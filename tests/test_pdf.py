@@ -155,3 +155,73 @@ def test_a_stylesheet_that_names_a_file_outside_stops_the_build(tmp_path):
                    ROOT / "manuscript", tmp_path / "out.pdf", press=False)
     assert "refused to load file:///etc/passwd" in str(err.value)
     assert not (tmp_path / "out.pdf").exists()
+
+
+def pdf_words(path) -> list[str]:
+    """The words of the PDF's text layer in page order, as pdfium extracts them."""
+    doc = pypdfium2.PdfDocument(path)
+    text = "\n".join(page.get_textpage().get_text_range() for page in doc)
+    doc.close()
+    text = re.sub(r"(?<=\S)([*\u2020\u2021\u00a7\u00b6]+)(?=\s)", r" \1", text)  # note marks
+    return text.replace("\u00a0", " ").split()
+
+
+def is_subsequence(needle: list[str], haystack: list[str]) -> tuple[bool, int]:
+    """Whether every word of `needle` appears in `haystack` in order; and how far it got.
+
+    A word broken at a line end ("coali-" … "tion", a hyphen the typesetter added, or "Social-"
+    … "Democratic", a hyphen of the text) matches its two halves, whatever stands between them
+    (a footnote, a running head and a folio, when the break turns the page)."""
+    k, haystack = 0, list(haystack)
+    for reached, word in enumerate(needle):
+        while k < len(haystack):
+            token = haystack[k]
+            k += 1
+            if word in (token, token.replace("\ufffe", ""), token.replace("\ufffe", "-")):
+                break  # pdfium marks a line-end hyphen it mended with U+FFFE
+            if token.startswith(word) and reached + 1 < len(needle) \
+                    and needle[reached + 1].startswith(token[len(word):][:1]):
+                k -= 1  # a raised note call the extraction ran into its word: "it.’7"
+                haystack[k] = token[len(word):]
+                break
+            if "\ufffe" in token:  # pdfium joined a page-foot hyphen to the running head
+                before = token.split("\ufffe")[0]
+                heads = {before, before + "-"}
+            else:
+                heads = {token, token[:-1]} if token.endswith("-") else set()
+            rests = {word[len(h):] for h in heads if word.startswith(h) and len(word) > len(h)}
+            if rests:
+                while k < len(haystack) and haystack[k] not in rests:
+                    k += 1
+                if k < len(haystack):
+                    k += 1
+                    break
+                return False, reached
+        else:
+            return False, reached
+    return True, len(needle)
+
+
+def test_text_layer_carries_every_word_exactly(built, pdf_path):
+    """Small caps in their case, ligatures as letters, hyphenation mended, note marks kept:
+    every word of every XHTML document is in the PDF's text layer, in order, exactly."""
+    from conftest import NS, xml
+
+    words = pdf_words(pdf_path)
+    xhtml = built / "xhtml"
+    for name in ("titlepage", "ch-03-german-revolution-of-1923", "notes", "colophon"):
+        root = xml((xhtml / f"{name}.xhtml").read_bytes())
+        body = root.find("h:body", NS)
+        for call in body.xpath(".//h:a[@role='doc-noteref']", namespaces=NS):
+            call.text = f" {call.text} "  # a raised call is a word of its own in the PDF
+        asides = body.xpath(".//h:aside", namespaces=NS)
+        for aside in asides:  # footnotes move to the page foot: compared on their own
+            ok, reached = is_subsequence("".join(aside.itertext()).split(), words)
+            assert ok, "".join(aside.itertext())
+            aside.getparent().remove(aside)
+        expected = "".join(body.itertext()).replace("\u00a0", " ").split()
+        ok, reached = is_subsequence(expected, words)
+        assert ok, f"{name}: lost at word {reached}: {' '.join(expected[reached:reached + 8])!r}"
+    text = " ".join(words)
+    assert "BarMen" not in text and "THE 1923 Opposition" in text
+    assert "\u2010" not in text, text[text.index("\u2010") - 60:text.index("\u2010") + 20]

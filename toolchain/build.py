@@ -330,6 +330,9 @@ class Pipeline:
         problems = pdfcheck.check_fonts(target)
         if problems:  # the lint checked every character against the fonts first
             raise generated_invalid(f"pdf {name}", problems)
+        problems = pdfcheck.text_outside(target, press)
+        if problems:
+            raise BuildError(problems)
         self.validators[name] = {"fonts": "embedded, book fonts only"}
 
 

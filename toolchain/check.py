@@ -72,7 +72,8 @@ def run_epubcheck(epub: Path) -> tuple[list[Problem], str]:
 
 def check_pdf(path: Path, press: bool) -> tuple[list[Problem], str]:
     try:
-        return pdfcheck.check_fonts(path) + pdf_structure(path, press), ""
+        return (pdfcheck.check_fonts(path) + pdfcheck.text_outside(path, press)
+                + pdf_structure(path, press)), ""
     except pikepdf.PdfError as exc:
         return [Problem(path, 0, 0, "P030", f"not a readable PDF ({exc})",
                         "rebuild with `python -m toolchain build --force`")], ""

@@ -8,6 +8,7 @@ manuscript and style files: the URL fetcher below refuses everything else.
 from __future__ import annotations
 
 import copy
+from itertools import groupby
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -85,10 +86,45 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str
             file, _, frag = href.partition("#")
             node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
     etree.cleanup_namespaces(html)
+    for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
+                           "contains(concat(' ', @class, ' '), ' author ')]"):
+        wrap_capitals(node)
     move_footnotes(html)
     for mark in html.xpath("//li/p/a[@class='note-mark']"):
         mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
     return etree.tostring(html, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def wrap_capitals(node):
+    """Capitals inside small caps go in a span set in a second font name ("Book Serif Caps").
+
+    In one font, the small-cap glyph of `A` (c2sc) and of `a` (smcp) is the same glyph, and a
+    PDF maps each glyph to one text: search and copy would read "BArMeN". Two font names make
+    two embedded fonts, each with its own map, so the text layer keeps the case as written."""
+    for element in [node, *node.iterdescendants()]:
+        if not isinstance(element.tag, str):
+            continue
+        for attr in ("text", "tail") if element is not node else ("text",):
+            text = getattr(element, attr)
+            if not text or not any(c.isupper() for c in text):
+                continue
+            runs = ["".join(chars) for _, chars in groupby(text, str.isupper)]
+            if attr == "text":
+                parent, index = element, 0
+            else:
+                parent, index = element.getparent(), element.getparent().index(element) + 1
+            setattr(element, attr, "")
+            last = None
+            for run in runs:
+                if run[0].isupper():
+                    last = etree.Element("span", {"class": "sc-upper"})
+                    last.text = run
+                    parent.insert(index, last)
+                    index += 1
+                elif last is None:
+                    setattr(element, attr, run)
+                else:
+                    last.tail = run
 
 
 def move_footnotes(html):

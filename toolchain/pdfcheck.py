@@ -8,7 +8,7 @@ import pikepdf
 
 from .errors import Problem
 
-BOOK_FONTS = ("Book-Serif", "Book-Symbols")  # the families print.css gives its @font-face rules
+BOOK_FONTS = ("Book-Serif", "Book-Serif-Caps", "Book-Symbols")  # the families print.css gives its @font-face rules
 
 
 def page_count(path: Path) -> int:
@@ -40,4 +40,34 @@ def check_fonts(path: Path) -> list[Problem]:
             problems.append(Problem(path, 0, 0, "P011", f"fallback font {name} was used",
                                     "a character is missing from the book font; "
                                     "find it in the text or add a font that has it"))
+    return problems
+
+
+def text_outside(path: Path, press: bool) -> list[Problem]:
+    """Text that lies beyond the page (screen) or the trim (press): cut off on paper or screen.
+
+    pdfium's text rectangles are few per page, so a 400-page book is checked in about a second."""
+    import pypdfium2
+
+    problems = []
+    doc = pypdfium2.PdfDocument(path)
+    try:
+        for number, page in enumerate(doc, 1):
+            left, bottom, right, top = page.get_trimbox() if press else page.get_mediabox()
+            text = page.get_textpage()
+            beyond = []
+            for k in range(text.count_rects()):
+                x0, y0, x1, y1 = text.get_rect(k)
+                if x0 < left - 0.5 or x1 > right + 0.5 or y0 < bottom - 0.5 or y1 > top + 0.5:
+                    beyond.append(text.get_text_bounded(x0, y0, x1, y1).strip())
+            if beyond:
+                shown = " ".join(" ".join(beyond).split())
+                shown = shown if len(shown) <= 60 else shown[:59] + "…"
+                edge = "trim" if press else "page"
+                problems.append(Problem(path.name, 0, 0, "P040", f"page {number}: text beyond the "
+                                        f"{edge} edge, cut off: {shown!r}",
+                                        "a table or a long word is wider than the page: narrow "
+                                        "it (fewer columns, shorter entries)"))
+    finally:
+        doc.close()
     return problems

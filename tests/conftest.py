@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
+from toolchain import safexml
 from toolchain.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def epub_zip(built) -> zipfile.ZipFile:
 
 
 def xml(data: bytes):
-    return etree.fromstring(data)
+    return safexml.parse(data)
 
 
 def text_of(node) -> str:

@@ -366,3 +366,23 @@ def test_bidi_and_zero_width_characters_are_warnings(tmp_path):
     found = lint_manuscript(book)
     assert [(p.code, p.severity, p.line, p.column) for p in found] == [
         ("W002", "warning", 3, 2), ("W002", "warning", 3, 10)]
+
+
+WIDE = """# One
+
+Table: Figures
+
+| Year | Alpha | Beta | Gamma | Delta | Epsilon | Zeta | Eta | Theta | Iota |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| 1901 | 1,234,567 | 2,345,678 | 3,456,789 | 4,567,890 | 5,678,901 | 6,789,012 | 7,890,123 \
+| 8,901,234 | 9,012,345 |
+"""
+
+
+def test_text_cut_off_at_the_page_edge_fails_the_build(tmp_path, capsys):
+    """Until wide tables are fitted, a table wider than the page is an error, never lost."""
+    book = make_book(tmp_path / "manuscript", {"one.md": WIDE})
+    code, err = build_cli(capsys, book, tmp_path / "dist")
+    assert code == 1 and "Traceback" not in err
+    assert "small-book.pdf: error P040: page 5: text beyond the page edge, cut off: 'Zeta" in err
+    assert not (tmp_path / "dist").exists()

@@ -4,17 +4,18 @@ the PDF checks. Every verdict is printed; any message at all fails the check."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pikepdf
 
-from . import pdfcheck, validate
+from . import pdfcheck, safexml, validate
 from .errors import BuildError, Problem
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -42,7 +43,8 @@ def check_outputs(out: Path) -> int:
     out = Path(out)
     slug = read_report(out)["slug"]
     epub = out / f"{slug}.epub"
-    checks = [("EPUBCheck", epub, lambda: run_epubcheck(epub)),
+    checks = [("XML", epub, lambda: epub_xml(epub)),
+              ("EPUBCheck", epub, lambda: run_epubcheck(epub)),
               ("Ace", epub, lambda: run_ace(epub))]
     for name, press in ((f"{slug}.pdf", False), (f"{slug}-print.pdf", True)):
         path = out / name
@@ -62,6 +64,26 @@ def check_outputs(out: Path) -> int:
         failures += report_problems(problems)
     print("check: all clean" if not failures else f"check: {failures} problem(s)")
     return 1 if failures else 0
+
+
+def epub_xml(epub: Path) -> tuple[list[Problem], str]:
+    """Every XML file in the EPUB parses without entities, DTDs or XInclude (safexml)."""
+    from lxml import etree
+
+    problems, count = [], 0
+    try:
+        with zipfile.ZipFile(epub) as archive:
+            for name in archive.namelist():
+                if name.endswith((".xml", ".opf", ".xhtml", ".ncx", ".svg")):
+                    count += 1
+                    try:
+                        safexml.parse(archive.read(name))
+                    except (etree.XMLSyntaxError, safexml.UnsafeXml) as exc:
+                        problems.append(Problem(f"{epub}!{name}", 0, 0, "X007",
+                                                f"refused: {exc}"))
+    except zipfile.BadZipFile as exc:
+        problems.append(Problem(epub, 0, 0, "E014", f"not a readable EPUB ({exc})"))
+    return problems, f"{count} documents, {len(problems)} refused"
 
 
 def run_epubcheck(epub: Path) -> tuple[list[Problem], str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from . import safexml
 from .xhtml import EPUB, XHTML, Document, el
 
 OPF_NS = "http://www.idpf.org/2007/opf"
@@ -168,6 +169,6 @@ def reproducible_zip(data: bytes, build_date: datetime, lang: str) -> bytes:
 
 
 def patch_opf(content: bytes, lang: str) -> bytes:
-    root = etree.fromstring(content)
+    root = safexml.parse(content)
     root.set(XML_LANG, lang)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)

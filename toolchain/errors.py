@@ -47,8 +47,8 @@ class InternalError(Exception):
 
 USER_ERRNOS = {errno.ENOSPC: "the disk is full; free some space and build again",
                errno.EDQUOT: "the disk quota is used up; free some space and build again",
-               errno.EACCES: "no permission to write there; choose another --out or fix its permissions",
-               errno.EPERM: "no permission to write there; choose another --out or fix its permissions",
+               errno.EACCES: "no permission to write there; choose another --out",
+               errno.EPERM: "no permission to write there; choose another --out",
                errno.EROFS: "the file system is read-only; choose another --out"}
 
 

@@ -8,10 +8,9 @@ manuscript and style files: the URL fetcher below refuses everything else.
 from __future__ import annotations
 
 import copy
-from itertools import groupby
 import hashlib
-import re
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 

@@ -8,7 +8,8 @@ import pikepdf
 
 from .errors import Problem
 
-BOOK_FONTS = ("Book-Serif", "Book-Serif-Caps", "Book-Symbols")  # the families print.css gives its @font-face rules
+# the families print.css gives its @font-face rules
+BOOK_FONTS = ("Book-Serif", "Book-Serif-Caps", "Book-Symbols")
 
 
 def page_count(path: Path) -> int:

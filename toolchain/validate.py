@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import safexml
 from .errors import BuildError, Problem
 from .xhtml import EPUB_TYPE, XHTML
 
@@ -28,10 +29,12 @@ def parse_documents(files: dict[str, bytes]) -> tuple[dict, list[Problem]]:
     trees, problems = {}, []
     for name, data in files.items():
         try:
-            trees[name] = etree.fromstring(data, etree.XMLParser(resolve_entities=False))
+            trees[name] = safexml.parse(data)
         except etree.XMLSyntaxError as exc:
             line, col = exc.position
             problems.append(Problem(name, line, col, "X001", f"not well-formed XML: {exc.msg}"))
+        except safexml.UnsafeXml as exc:
+            problems.append(Problem(name, 1, 1, "X007", f"unsafe XML refused: {exc}"))
     return trees, problems
 
 

@@ -198,7 +198,10 @@ def test_build_failing_in_a_late_stage_leaves_old_dist_byte_identical(small, tmp
     assert not list(tmp_path.glob(".dist.build-*"))
 
 
-def test_killed_build_leaves_old_dist_and_is_cleaned_up_next_time(small, tmp_path):
+@pytest.mark.parametrize("moment", ["xhtml/*.xhtml", "*.epub", "*.pdf"])
+def test_killed_build_leaves_old_dist_and_is_cleaned_up_next_time(small, tmp_path, moment):
+    """SIGKILL at three points of the build: dist/ stays the old one, complete, and the next
+    build removes the dead build's temporary directory."""
     manuscript, out = broken(small, tmp_path)
     (manuscript / "chapters" / "03-departure.md").write_text("# Departure\n\nKilled.\n")
     before = snapshot(out)
@@ -207,9 +210,9 @@ def test_killed_build_leaves_old_dist_and_is_cleaned_up_next_time(small, tmp_pat
                              str(manuscript), "--out", str(out), "--styles",
                              str(ROOT / "styles")], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while not list(tmp_path.glob(".dist.build-*/xhtml/*.xhtml")) and time.time() < deadline:
-        time.sleep(0.05)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(f".dist.build-*/{moment}")) and time.time() < deadline:
+        time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert list(tmp_path.glob(".dist.build-*")), "the build had started writing"
@@ -217,6 +220,23 @@ def test_killed_build_leaves_old_dist_and_is_cleaned_up_next_time(small, tmp_pat
     build(manuscript, out, ROOT / "styles", stream=io.StringIO())
     assert not list(tmp_path.glob(".dist.build-*"))
     assert "Killed." in (out / "xhtml" / "ch-03-departure.xhtml").read_text()
+
+
+def test_second_build_into_the_same_dist_at_once_is_refused(small, tmp_path):
+    manuscript, out = broken(small, tmp_path)
+    (manuscript / "chapters" / "03-departure.md").write_text("# Departure\n\nRacing.\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "toolchain", "build", "--manuscript", str(manuscript),
+            "--out", str(out), "--styles", str(ROOT / "styles")]
+    first = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".dist.build-*")) and time.time() < deadline:
+        time.sleep(0.02)
+    second = subprocess.run(args, env=env, capture_output=True, text=True)
+    assert first.wait() == 0
+    assert second.returncode == 1
+    assert "error E031: another build is writing this output directory now" in second.stderr
+    assert "Racing." in (out / "xhtml" / "ch-03-departure.xhtml").read_text()
 
 
 def test_proof_renders_every_page_and_a_contact_sheet(small, tmp_path, capsys):

@@ -137,26 +137,35 @@ def doubled_spaces(src: Source):
                               "use a single space between words")
 
 
+QUOTE_PREFIX = re.compile(r"^(\s*>)+")
+DELIMITER_ROW = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*")
+
+
 def tables(src: Source):
-    """Each pipe table as (header line number, header cells, delimiter cells, body rows)."""
-    lines = src.lines
-    for n in range(len(lines) - 1):
-        if lines[n].lstrip().startswith("|") and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[n + 1]) \
-                and "-" in lines[n + 1] and (n == 0 or not lines[n - 1].lstrip().startswith("|")):
-            rows, k = [], n + 2
-            while k < len(lines) and lines[k].lstrip().startswith("|"):
+    """Each pipe table as (header line number, header cells, delimiter cells, body rows).
+
+    Tables inside quotations count too (their `>` become spaces, so columns stay true), and
+    so do tables written without the outer pipes: markdown-it drops a row's extra cells."""
+    lines = [QUOTE_PREFIX.sub(lambda f: " " * len(f[0]), line) for line in src.lines]
+    for n in range(1, len(lines)):
+        if "|" in lines[n] and "|" in lines[n - 1] and DELIMITER_ROW.fullmatch(lines[n]):
+            rows, k = [], n + 1
+            while k < len(lines) and lines[k].strip() and "|" in lines[k]:
                 rows.append((k + 1, cells(lines[k])))
                 k += 1
-            yield n + 1, cells(lines[n]), cells(lines[n + 1]), rows
+            yield n, cells(lines[n - 1]), cells(lines[n]), rows
 
 
 def cells(line: str) -> list[tuple[int, str]]:
     """Cells of a pipe-table row, each with the column where its text starts."""
-    out, start = [], line.index("|") + 1
-    for part in re.split(r"(?<!\\)\|", line.strip().strip("|")):
-        col = line.index(part, start - 1) + 1 if part else start
-        out.append((col + len(part) - len(part.lstrip()), part.strip()))
-        start = col + len(part)
+    body = line.strip()
+    start = len(line) - len(line.lstrip()) + (1 if body.startswith("|") else 0)
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    out = []
+    for part in re.split(r"(?<!\\)\|", body):
+        out.append((start + len(part) - len(part.lstrip()) + 1, part.strip()))
+        start += len(part) + 1
     return out
 
 
@@ -195,6 +204,15 @@ def control_characters(src: Source):
         for found in CONTROL.finditer(line):
             yield src.problem(n, found.start() + 1, "M010", f"control character {describe(found[0])}",
                               "delete it: it is no text and no XML document may hold it")
+
+
+@rule("M012")
+def bracketed_markers(src: Source):
+    for n, line in src.prose():
+        for found in re.finditer(r"\[\d+\*?\]", line):
+            yield src.problem(n, found.start() + 1, "M012", f"{found[0]} looks like a note marker",
+                              f"write the call as [^{found[0][1:-1]}] and its note as "
+                              f"[^{found[0][1:-1]}]: …")
 
 
 @rule("M011")

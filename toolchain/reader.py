@@ -66,8 +66,20 @@ def read_book(root: Path) -> m.Book:
 
 
 def parse(path: Path) -> list:
-    """A Markdown file's tokens; the text is normalised to NFC first (no word changes)."""
-    return markdown_parser().parse(unicodedata.normalize("NFC", read_text(path)))
+    """A Markdown file's tokens; the text is normalised to NFC first (no word changes).
+
+    A link reference definition (`[1]: Smith, History`) is consumed by Markdown and never
+    shown; in a book it is almost always a note written without its caret, so it is an error."""
+    text = unicodedata.normalize("NFC", read_text(path))
+    env: dict = {}
+    tokens = markdown_parser().parse(text, env)
+    for label in env.get("references", {}):
+        found = re.search(rf"^ {{0,3}}\[{re.escape(label)}\]:", text, re.M | re.I)
+        line = text[: found.start()].count("\n") + 1 if found else 1
+        raise BuildError(Problem(path, line, 1, "M115", f"[{label}]: … is a Markdown link "
+                                 "definition, which would not be shown", f"a note is written "
+                                 f"[^{label}]: …; a link is written [text](https://…)"))
+    return tokens
 
 
 def check_cross_references(book: m.Book) -> None:
@@ -89,6 +101,11 @@ def read_chapter(path: Path) -> m.Chapter:
     if not blocks or not isinstance(blocks[0], m.Heading) or blocks[0].level != 1:
         raise BuildError(Problem(path, 1, 1, "M104", "a chapter must begin with its title",
                                  "start the file with a line `# Title`"))
+    for block in blocks[1:]:
+        if isinstance(block, m.Heading) and block.level == 1:
+            raise BuildError(Problem(path, block.line, 1, "M116", "a chapter has one title; this "
+                                     "is a second `# …` heading", "use ## for a section, or "
+                                     "start a new chapter file"))
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
     return m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
                      blocks=blocks[1:], notes=conv.notes)

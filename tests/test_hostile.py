@@ -386,3 +386,14 @@ def test_text_cut_off_at_the_page_edge_fails_the_build(tmp_path, capsys):
     assert code == 1 and "Traceback" not in err
     assert "small-book.pdf: error P040: page 5: text beyond the page edge, cut off: 'Zeta" in err
     assert not (tmp_path / "dist").exists()
+
+
+def test_stylesheet_symlinked_outside_styles_is_refused(tmp_path, capsys, book):
+    styles = tmp_path / "styles"
+    shutil.copytree(STYLES, styles)
+    (tmp_path / "elsewhere.css").write_text("p {}")
+    (styles / "book.css").unlink()
+    (styles / "book.css").symlink_to(tmp_path / "elsewhere.css")
+    code, err = run(capsys, "build", "--manuscript", book, "--out", tmp_path / "dist",
+                    "--styles", styles)
+    assert code == 1 and "error P005: book.css leads outside styles/" in err

@@ -247,10 +247,11 @@ class Pipeline:
         self.validators: dict = {}
 
     def run(self) -> dict:
-        from . import pdf, pdfcheck, reader, validate
+        from . import pdf, pdfcheck, reader, styles, validate
 
         p = self.progress
-        pdf.missing_fonts(self.styles)  # fail fast on what would stop a later stage
+        styles.check_stylesheets(self.styles)  # fail fast on what would stop a later stage
+        pdf.missing_fonts(self.styles)
         validate.java()
         p.run("lint", self.lint)
         book = p.run("read", reader.read_book, self.manuscript)

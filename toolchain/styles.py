@@ -26,3 +26,19 @@ def font_files(styles: Path) -> list[Path]:
                                      "restore styles/fonts/ from the repository"))
         found.append(path)
     return found
+
+
+STYLESHEETS = ("book.css", "print.css", "press.css")
+
+
+def check_stylesheets(styles: Path) -> None:
+    """The stylesheets are files inside styles/ (a symlink may not lead out of it)."""
+    root = styles.resolve()
+    for name in STYLESHEETS:
+        path = (styles / name).resolve()
+        if not path.is_relative_to(root):
+            raise BuildError(Problem(styles / name, 0, 0, "P005", f"{name} leads outside "
+                                     "styles/", "keep the stylesheets inside styles/"))
+        if not path.is_file():
+            raise BuildError(Problem(styles / name, 0, 0, "P001", "stylesheet not found",
+                                     "restore it from the repository"))

@@ -279,6 +279,8 @@ def test_colophon_outside_the_manuscript_is_refused(tmp_path, capsys):
     ('language = "english please"', "error M110: `language` = 'english please' is not allowed"),
     ('identifier = "12345"', "error M110: `identifier` = '12345' is not allowed"),
     ('titel = "Typo"', "error M108: unknown key 'titel' (did you mean `title`?)"),
+    ('identifier = "urn:isbn:9780000000001"', "error M110: `identifier` = 'urn:isbn:9780000000001' "
+     "is not a valid ISBN"),
 ])
 def test_book_toml_schema(tmp_path, capsys, line, message):
     book = make_book(tmp_path / "manuscript", {"one.md": ONE})
@@ -397,3 +399,30 @@ def test_stylesheet_symlinked_outside_styles_is_refused(tmp_path, capsys, book):
     code, err = run(capsys, "build", "--manuscript", book, "--out", tmp_path / "dist",
                     "--styles", styles)
     assert code == 1 and "error P005: book.css leads outside styles/" in err
+
+
+def test_isbn_checksums():
+    from toolchain.manuscript import isbn_valid
+
+    assert isbn_valid("978-0-306-40615-7") and isbn_valid("0-306-40615-2")
+    assert not isbn_valid("978-0-306-40615-8") and not isbn_valid("977-0-306-40615-7")
+
+
+def test_symbol_fallback_and_small_caps_text_layer(tmp_path):
+    """U+2236 RATIO (missing from Source Serif) is drawn by the documented fallback; small
+    caps read back in the case they were written."""
+    import pypdfium2
+
+    from toolchain.pdfcheck import check_fonts, fonts
+
+    book = make_book(tmp_path / "manuscript", {"one.md": "# One\n\nThe ratio 3\u22364. "
+                                               "[Friedrich Engels, BarMen]{.smallcaps} wrote.\n"})
+    build(book, tmp_path / "dist", STYLES, stream=io.StringIO())
+    for name in ("small-book.pdf", "small-book-print.pdf"):
+        pdf = tmp_path / "dist" / name
+        assert check_fonts(pdf) == []
+        assert any("Book-Symbols" in font for font in fonts(pdf))
+        doc = pypdfium2.PdfDocument(pdf)
+        text = " ".join(page.get_textpage().get_text_range() for page in doc)
+        doc.close()
+        assert "3\u22364." in text and "Friedrich Engels, BarMen wrote." in text

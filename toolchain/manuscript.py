@@ -73,9 +73,27 @@ def read_meta(path: Path) -> dict:
     validator = jsonschema.Draft202012Validator(SCHEMA)
     for error in sorted(validator.iter_errors(meta), key=lambda e: list(map(str, e.path))):
         problems.append(schema_problem(path, error, lines))
+    identifier = meta.get("identifier")
+    if not problems and identifier.lower().startswith("urn:isbn:") \
+            and not isbn_valid(identifier[9:]):
+        problems.append(Problem(path, lines.get(("identifier",), 1), 1, "M110",
+                                f"`identifier` = {identifier!r} is not a valid ISBN (checksum "
+                                "or length)", "copy the ISBN from the publisher's record"))
     if problems:
         raise BuildError(problems)
     return meta
+
+
+def isbn_valid(isbn: str) -> bool:
+    """An ISBN-13 (978/979 prefix) or ISBN-10 with a correct check digit; hyphens allowed."""
+    digits = isbn.replace("-", "").replace(" ", "").upper()
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        total = sum(int(d) * (1 if k % 2 == 0 else 3) for k, d in enumerate(digits))
+        return total % 10 == 0
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        total = sum((10 - k) * (10 if d == "X" else int(d)) for k, d in enumerate(digits))
+        return total % 11 == 0
+    return False
 
 
 def schema_problem(path: Path, error, lines: dict) -> Problem:

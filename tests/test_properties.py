@@ -225,6 +225,7 @@ def read_write_validate(chapters: list[str], root: Path, exact_words: bool = Tru
 @example(["# A\n\n* * *\n\nB\n"])  # a section break vanished
 @example(["# A\n\n[x](javascript:alert(1))\n"])  # printed as literal Markdown
 @example(["# A\n\nTable: T\n\n| a | b |\n|---|---|\n| x |  |\n"])  # M006 false positive
+@example(["# A\n\n## B\n\n## B\n"])  # two sections of one title had one id
 def test_any_manuscript_builds_or_fails_cleanly(chapters):
     with tempfile.TemporaryDirectory() as tmp:
         read_write_validate(chapters, Path(tmp) / "manuscript")

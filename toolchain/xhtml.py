@@ -87,6 +87,8 @@ class Writer:
         self.build_date = build_date
         self.has_endnotes = any(ch.endnotes for ch in book.chapters)
         self.anchors = m.anchors(book)
+        self.section_ids: dict[int, str] = {}
+        self.used_ids: set[str] = set()
 
     # --- ids and file names ------------------------------------------------
     @staticmethod
@@ -170,7 +172,16 @@ class Writer:
         return el("a", {"href": href}, text=typeset(label))
 
     def section_id(self, ch: m.Chapter, heading: m.Heading) -> str:
-        return f"{ch.slug}-{slugify(m.plain_text(heading.children))}"
+        """The heading's id: chapter slug and title words; a repeated title gets -2, -3…"""
+        if id(heading) not in self.section_ids:
+            base = f"{ch.slug}-{slugify(m.plain_text(heading.children))}".rstrip("-")
+            ident, n = base, 1
+            while ident in self.used_ids:
+                n += 1
+                ident = f"{base}-{n}"
+            self.used_ids.add(ident)
+            self.section_ids[id(heading)] = ident
+        return self.section_ids[id(heading)]
 
     def chapter(self, ch: m.Chapter) -> Document:
         title_id = f"{ch.slug}-title"

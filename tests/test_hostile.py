@@ -251,9 +251,9 @@ def test_manuscript_text_refused_with_file_and_line(tmp_path, capsys, text, wher
 
 
 @pytest.mark.parametrize("chapters, message", [
-    ('"/etc/hostname"', "`chapter` names '/etc/hostname', which is outside the manuscript"),
-    ('"../../x.md"', "`chapter` names '../../x.md', which is outside the manuscript"),
-    ('"chapters/link.md"', "`chapter` names 'chapters/link.md', which is outside the manuscript"),
+    ('"/etc/hostname"', "`chapters` names '/etc/hostname', which is outside the manuscript"),
+    ('"../../x.md"', "`chapters` names '../../x.md', which is outside the manuscript"),
+    ('"chapters/link.md"', "`chapters` names 'chapters/link.md', which is outside the manuscript"),
 ])
 def test_chapters_outside_the_manuscript_are_refused(tmp_path, capsys, chapters, message):
     (tmp_path / "x.md").write_text("# Outside\n\nSecret.\n")
@@ -426,3 +426,10 @@ def test_symbol_fallback_and_small_caps_text_layer(tmp_path):
         text = " ".join(page.get_textpage().get_text_range() for page in doc)
         doc.close()
         assert "3\u22364." in text and "Friedrich Engels, BarMen wrote." in text
+
+
+def test_manuscript_over_the_size_limit_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TOOLCHAIN_MAX_MANUSCRIPT_MIB", "0.01")
+    book = make_book(tmp_path / "manuscript", {"one.md": ONE, "two.md": "# Two\n\n" + "Word. " * 3000})
+    first = first_error(capsys, book, tmp_path)
+    assert "error M107" in first and "over the limit of 0.01 MiB" in first

@@ -80,7 +80,7 @@ def test_metadata(opf):
     assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB"
     assert dc("title") == ["German revolution of 1923"]
     assert dc("creator") == ["Tony Cliff"]
-    assert opf.xpath("//opf:meta[@refines='#creator'][@property='role']", namespaces=NS)[0].text \
+    assert opf.xpath("//opf:meta[@refines='#creator-1'][@property='role']", namespaces=NS)[0].text \
         == "aut"
     assert dc("language") == ["en-GB"]
     assert dc("identifier") == ["urn:uuid:eb99fc9e-a8ae-57da-956a-14b535b52d12"]

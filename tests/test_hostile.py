@@ -274,7 +274,7 @@ def test_colophon_outside_the_manuscript_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("line, message", [
     ('slug = "../escaped"', "error M110: `slug` = '../escaped' is not allowed"),
     ("title = 1923", "error M109: `title` must be a string, not an integer"),
-    ('author = ["A", "B"]', "error M109: `author` must be a string, not a list"),
+    ('author = {name = "A"}', "error M110: `author` = {'name': 'A'} is not allowed"),
     ('collection = "x"', "error M109: `collection` must be a table, not a string"),
     ('language = "english please"', "error M110: `language` = 'english please' is not allowed"),
     ('identifier = "12345"', "error M110: `identifier` = '12345' is not allowed"),
@@ -381,12 +381,30 @@ Table: Figures
 """
 
 
-def test_text_cut_off_at_the_page_edge_fails_the_build(tmp_path, capsys):
-    """Until wide tables are fitted, a table wider than the page is an error, never lost."""
+def test_a_table_too_wide_for_the_page_is_turned_not_cut(tmp_path, capsys):
+    """Issue 8's ten columns: set on a landscape page of its own, every figure on it."""
     book = make_book(tmp_path / "manuscript", {"one.md": WIDE})
     code, err = build_cli(capsys, book, tmp_path / "dist")
+    assert code == 0, err
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(tmp_path / "dist" / "small-book.pdf"))
+    text = " ".join(pdf[k].get_textpage().get_text_range() for k in range(len(pdf)))
+    pdf.close()
+    for figure in ("1,234,567", "6,789,012", "9,012,345", "Iota"):
+        assert figure in text
+
+
+def test_text_cut_off_at_the_page_edge_fails_the_build(tmp_path, capsys):
+    """A table too wide even for a landscape page is an error naming the page, never lost."""
+    columns = 24
+    wider = ("# One\n\n| " + " | ".join(f"Col{k}" for k in range(columns)) + " |\n|"
+             + "---:|" * columns + "\n| " + " | ".join("1,234,567" for _ in range(columns))
+             + " |\n")
+    book = make_book(tmp_path / "manuscript", {"one.md": wider})
+    code, err = build_cli(capsys, book, tmp_path / "dist")
     assert code == 1 and "Traceback" not in err
-    assert "small-book.pdf: error P040: page 5: text beyond the page edge, cut off: 'Zeta" in err
+    assert "small-book.pdf: error P040: page 8: text beyond the page edge, cut off:" in err
     assert not (tmp_path / "dist").exists()
 
 

@@ -118,8 +118,8 @@ ERRORS = {
     "missing metadata": (
         lambda m: (m / "book.toml").write_text(
             (m / "book.toml").read_text().replace('author = "A. N. Author"\n', "")),
-        "book.toml:1:1: error M103: missing metadata key 'author' "
-        "(add `author = …` to book.toml (README.md lists the keys))"),
+        "book.toml:1:1: error M103: the book has no author "
+        '(add `author = "…"`, or a [[contributors]] entry with role = "aut")'),
     "missing chapter": (
         lambda m: (m / "chapters" / "02-the-town.md").unlink(),
         "book.toml:6:1: error M101: chapter file 'chapters/02-the-town.md' does not exist "

@@ -309,9 +309,13 @@ class Pipeline:
     def write_epub(self, book, docs, slug):
         from . import cover, epub
 
-        png = cover.render_cover(book.meta, self.styles)
+        if book.cover is not None:
+            art = ("cover" + book.cover.suffix.lower().replace(".jpeg", ".jpg"),
+                   book.cover.read_bytes())
+        else:
+            art = ("cover.png", cover.render_cover(book.meta, self.styles))
         epub.write_epub(self.tmp / f"{slug}.epub", book.meta, docs,
-                        (self.styles / "book.css").read_bytes(), png, self.date)
+                        (self.styles / "book.css").read_bytes(), art, self.date)
 
     def check_epub(self, slug):
         from . import validate

@@ -15,6 +15,7 @@ import pypdfium2
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from .model import authors, names
 from .pdf import SandboxedFetcher
 
 WIDTH, HEIGHT = 1600, 2560  # pixels; the 1:1.6 shape the Kindle store asks for
@@ -48,7 +49,7 @@ def render_cover(meta: dict, styles: Path) -> bytes:
     collection = meta.get("collection", {}).get("title", "")
     body = (f'<div class="top"><p class="collection">{keep_ranges(collection)}</p>'
             f'<div class="rule"></div><h1>{keep_ranges(meta["title"])}</h1></div>'
-            f'<p class="author">{html.escape(meta["author"])}</p>')
+            f'<p class="author">{html.escape(names(authors(meta)))}</p>')
     page = weasyprint.HTML(string=f"<html lang='{meta['language']}'><body>{body}</body></html>",
                            base_url=styles.resolve().as_uri() + "/", url_fetcher=fetcher)
     css = weasyprint.CSS(string=faces + COVER_CSS, base_url=styles.resolve().as_uri() + "/",

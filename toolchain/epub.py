@@ -15,6 +15,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from . import model as m
 from . import safexml
 from .xhtml import EPUB, XHTML, Document, el
 
@@ -45,14 +46,22 @@ class RawHtml(epub.EpubHtml):
 
 
 def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
-               cover_png: bytes, build_date: datetime) -> None:
+               cover: tuple[str, bytes], build_date: datetime) -> None:
+    """`cover` is (file name, image): the publisher's art, or the generated typographic cover."""
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
     lang = meta["language"]
     book.set_identifier(meta["identifier"])
     book.set_title(meta["title"])
     book.set_language(lang)
-    book.add_author(meta["author"], file_as=meta.get("author_sort"), role="aut", uid="creator")
+    add_people(book, meta)
+    for edition, isbn in meta.get("isbn", {}).items():
+        if edition == "ebook":
+            book.add_metadata("DC", "identifier", f"urn:isbn:{isbn.replace('-', '')}",
+                              {"id": "isbn-ebook"})
+    for key in ("publisher", "rights"):
+        if meta.get(key):
+            book.add_metadata("DC", key, meta[key])
     if meta.get("description"):
         book.add_metadata("DC", "description", meta["description"])
     for subject in meta.get("subjects", []):
@@ -63,7 +72,7 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
     if collection.get("title"):
         book.add_metadata(None, "meta", collection["title"],
                           {"property": "belongs-to-collection", "id": "collection"})
-        book.add_metadata(None, "meta", "set",
+        book.add_metadata(None, "meta", "series",  # what calibre and Apple Books read as a series
                           {"refines": "#collection", "property": "collection-type"})
         if collection.get("position"):
             book.add_metadata(None, "meta", str(collection["position"]),
@@ -71,11 +80,15 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
     for prop, value in accessibility(meta):
         book.add_metadata(None, "meta", value, {"property": prop})
 
-    book.set_cover("images/cover.png", cover_png, create_page=False)
+    cover_name, cover_bytes = cover
+    book.set_cover(f"images/{cover_name}", cover_bytes, create_page=False)
+    book.get_item_with_id("cover-img").media_type = (
+        "image/png" if cover_name.endswith(".png") else "image/jpeg")
     css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css",
                         content=stylesheet)
     book.add_item(css)
-    cover_page = RawHtml("cover", "cover.xhtml", cover_document(meta).to_bytes(), "Cover")
+    cover_page = RawHtml("cover", "cover.xhtml",
+                         cover_document(meta, f"images/{cover_name}").to_bytes(), "Cover")
     items = [cover_page]
     for doc in docs:
         props = ["nav"] if doc.name == "toc.xhtml" else []
@@ -108,9 +121,24 @@ def accessibility(meta: dict) -> list[tuple[str, str]]:
     ]
 
 
-def cover_document(meta: dict) -> Document:
-    """The cover page: the generated cover image, with the title and author as its alt text."""
-    alt = f"Cover: {meta['title']}, by {meta['author']}"
+def add_people(book, meta: dict) -> None:
+    """One dc:creator per author and one dc:contributor per other contributor, each with its
+    MARC relator role and sort name, in book.toml's order."""
+    for k, person in enumerate(m.contributors(meta), 1):
+        ident = f"{'creator' if person['role'] == 'aut' else 'contributor'}-{k}"
+        book.add_metadata("DC", "creator" if person["role"] == "aut" else "contributor",
+                          person["name"], {"id": ident})
+        book.add_metadata(None, "meta", person["role"], {"refines": f"#{ident}",
+                                                         "property": "role",
+                                                         "scheme": "marc:relators"})
+        if person.get("sort"):
+            book.add_metadata(None, "meta", person["sort"], {"refines": f"#{ident}",
+                                                             "property": "file-as"})
+
+
+def cover_document(meta: dict, image: str) -> Document:
+    """The cover page: the cover image, with the title and author as its alt text."""
+    alt = f"Cover: {meta['title']}, by {m.names(m.authors(meta))}"
     root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB})
     root.set("lang", meta["language"])
     root.set(XML_LANG, meta["language"])
@@ -119,7 +147,7 @@ def cover_document(meta: dict) -> Document:
     root.append(el("body", {"epub:type": "cover"},
                    el("section", {"id": "cover", "epub:type": "cover", "class": "cover",
                                   "aria-label": "Cover"},
-                      el("img", {"src": "images/cover.png", "alt": alt, "role": "doc-cover"}))))
+                      el("img", {"src": image, "alt": alt, "role": "doc-cover"}))))
     return Document("cover.xhtml", "Cover", "cover", root)
 
 

@@ -20,7 +20,7 @@ from .styles import font_files
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 LABEL = re.compile(r"(\d+)(\*?)")
-FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?")
+FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?%?|[—–-]|[〃″”]|do\.")
 RULES: list[tuple[str, Callable]] = []
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -180,19 +180,28 @@ def table_widths(src: Source):
 
 @rule("M008")
 def numeric_columns(src: Source):
+    """A right-aligned column mostly of figures with a stray word is a typo; one of words is not."""
     for _, _, delim, rows in tables(src):
-        numeric = [text.endswith(":") and not text.startswith(":") for _, text in delim]
-        for k, row in rows:
-            for (col, text), is_num in zip(row, numeric, strict=False):
-                if is_num and text and not FIGURE.fullmatch(text):
-                    yield src.problem(k, col, "M008", f"{text!r} is not a figure, in a numeric "
-                                      "column", "write digits with commas and one decimal point")
+        for column, (_, text) in enumerate(delim):
+            if not (text.endswith(":") and not text.startswith(":")):
+                continue
+            column_cells = [row[column] for _, row in rows if column < len(row) and row[column][1]]
+            odd = [(k, cell) for k, cell in zip((k for k, r in rows if column < len(r)
+                                                 and r[column][1]), column_cells, strict=True)
+                   if not FIGURE.fullmatch(cell[1])]
+            if odd and len(odd) * 2 < len(column_cells):
+                for k, (col, cell_text) in odd:
+                    yield src.problem(k, col, "M008", f"{cell_text!r} is not a figure, in a "
+                                      "column of figures", "write digits with commas and one "
+                                      "decimal point")
 
 
 @rule("M009")
 def unknown_attributes(src: Source):
     for n, line in enumerate(src.lines, 1):
         for found in ATTR_BLOCK.finditer(line):
+            if line.startswith("# "):  # the kind of a division; the reader checks it (M117)
+                continue
             for item in parse_attrs(found[1])[2]:
                 yield src.problem(n, found.start() + 1, "M009", f"unknown attribute {item!r}",
                                   "use .title, .smallcaps, .incomplete or lang=xx")
@@ -266,7 +275,7 @@ def incomplete_notes(src: Source):
 
 
 def manuscript_files(root: Path) -> list[Path]:
-    return book_files(root, read_meta(root / "book.toml"))
+    return [path for _, path in book_files(root, read_meta(root / "book.toml"))]
 
 
 def lint_file(path: Path, glyphs: frozenset | None = None) -> list[Problem]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -15,18 +16,28 @@ import jsonschema
 from .errors import BuildError, Problem
 
 SCHEMA = json.loads(Path(__file__).with_name("book.schema.json").read_text(encoding="utf-8"))
-MAX_FILE_BYTES = 8 * 1024 * 1024  # one Markdown file; see "What the toolchain refuses" in README
-MAX_BOOK_BYTES = 8 * 1024 * 1024  # all of a book's Markdown together
+# A build's peak memory grows by about 470 MiB per MiB of Markdown (benchmarks/memory.py):
+# past 2 MiB (some 1,400 pages) it would pass 1 GiB. A press with a bigger machine may raise it.
+LIMIT_VARIABLE = "TOOLCHAIN_MAX_MANUSCRIPT_MIB"
+
+
+def limit_mib() -> float:
+    """The largest manuscript a build takes, in MiB: 2, or what TOOLCHAIN_MAX_MANUSCRIPT_MIB says."""
+    try:
+        return float(os.environ.get(LIMIT_VARIABLE, "2"))
+    except ValueError:
+        raise BuildError(Problem(LIMIT_VARIABLE, 0, 0, "M107", f"{LIMIT_VARIABLE} is not a number",
+                                 "set it to a size in MiB, such as 4")) from None
 
 
 def read_text(path: Path) -> str:
     """A manuscript file as text, or an error naming it and what to do."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        size, limit = path.stat().st_size, limit_mib()
+        if size > limit * 2**20:
             raise BuildError(Problem(path, 1, 1, "M107", f"file is {size / 2**20:.1f} MiB, over "
-                                     f"the limit of {MAX_FILE_BYTES / 2**20:.0f} MiB",
-                                     "split it into several chapter files"))
+                                     f"the limit of {limit:g} MiB",
+                                     f"split the book into volumes, or raise {LIMIT_VARIABLE}"))
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BuildError(Problem(path, 1, 1, "M100", "file not found",
@@ -79,9 +90,29 @@ def read_meta(path: Path) -> dict:
         problems.append(Problem(path, lines.get(("identifier",), 1), 1, "M110",
                                 f"`identifier` = {identifier!r} is not a valid ISBN (checksum "
                                 "or length)", "copy the ISBN from the publisher's record"))
+    if not problems:
+        problems += people_problems(path, meta, lines)
     if problems:
         raise BuildError(problems)
     return meta
+
+
+def people_problems(path: Path, meta: dict, lines: dict) -> list[Problem]:
+    """A book has an author (`author`, or a contributor with role "aut"); ISBNs check out."""
+    problems = []
+    if "author" not in meta and not any(c["role"] == "aut" for c in meta.get("contributors", [])):
+        problems.append(Problem(path, 1, 1, "M103", "the book has no author",
+                                'add `author = "…"`, or a [[contributors]] entry with role = "aut"'))
+    if isinstance(meta.get("author"), list) and "author_sort" in meta:
+        problems.append(Problem(path, lines.get(("author_sort",), 1), 1, "M110", "`author_sort` "
+                                "is for one author", "list the authors as [[contributors]], each "
+                                "with its `sort`"))
+    for edition, isbn in meta.get("isbn", {}).items():
+        if not isbn_valid(isbn):
+            problems.append(Problem(path, lines.get(("isbn", edition), 1), 1, "M110",
+                                    f"isbn.{edition} = {isbn!r} is not a valid ISBN (checksum or "
+                                    "length)", "copy the ISBN from the publisher's record"))
+    return problems
 
 
 def isbn_valid(isbn: str) -> bool:
@@ -149,10 +180,9 @@ def inside(root: Path, rel: str, book_toml: Path, key: str) -> Path:
                                  "copy the file into the manuscript and name it by a relative "
                                  "path"))
     if not path.is_file():
-        raise BuildError(Problem(book_toml, line, 1, "M101", f"{key} file {rel!r} does not exist",
-                                 f"fix the path in `{key}s` or create the file"
-                                 if key == "chapter" else f"fix the path in `{key}` or create "
-                                 "the file"))
+        what = {"chapters": "chapter", "front": "front matter", "back": "back matter"}.get(key, key)
+        raise BuildError(Problem(book_toml, line, 1, "M101", f"{what} file {rel!r} does not exist",
+                                 f"fix the path in `{key}` or create the file"))
     return path
 
 
@@ -163,15 +193,58 @@ def line_of(path: Path, needle: str) -> int:
     return 1
 
 
-def book_files(root: Path, meta: dict) -> list[Path]:
-    """The Markdown files of the book, each inside the manuscript, within the size limit."""
+MATTER = (("front", "front"), ("chapters", "body"), ("back", "back"), ("colophon", "colophon"))
+
+
+def book_files(root: Path, meta: dict) -> list[tuple[str, Path]]:
+    """The Markdown files of the book in reading order, each as (matter, path): front, body,
+    back matter and the colophon, each inside the manuscript, all within the size limit."""
     book_toml = root / "book.toml"
-    files = [inside(root, rel, book_toml, "chapter") for rel in meta["chapters"]]
-    if meta.get("colophon"):
-        files.append(inside(root, meta["colophon"], book_toml, "colophon"))
-    total = sum(p.stat().st_size for p in files)
-    if total > MAX_BOOK_BYTES:
+    files = []
+    for key, matter in MATTER:
+        names = meta.get(key, [])
+        for rel in [names] if isinstance(names, str) else names:
+            files.append((matter, inside(root, rel, book_toml, key)))
+    total, limit = sum(p.stat().st_size for _, p in files), limit_mib()
+    if total > limit * 2**20:
         raise BuildError(Problem(book_toml, 1, 1, "M107", f"the manuscript is {total / 2**20:.1f} "
-                                 f"MiB of Markdown, over the limit of {MAX_BOOK_BYTES / 2**20:.0f} "
-                                 "MiB", "publish it as several volumes"))
+                                 f"MiB of Markdown, over the limit of {limit:g} MiB (past "
+                                 "it a build needs over 1 GiB of memory)",
+                                 f"publish it as several volumes, or raise {LIMIT_VARIABLE} on a "
+                                 "machine with the memory"))
     return files
+
+
+def cover_art(root: Path, meta: dict) -> Path | None:
+    """The publisher's cover image, inside the manuscript, a JPEG or PNG of a cover's shape."""
+    if not meta.get("cover"):
+        return None
+    book_toml = root / "book.toml"
+    path = inside(root, meta["cover"], book_toml, "cover")
+    line = line_of(book_toml, meta["cover"])
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError):
+        kind, width, height = None, 0, 0
+    if kind not in ("JPEG", "PNG"):
+        raise BuildError(Problem(book_toml, line, 1, "M120", f"cover {meta['cover']!r} is not a "
+                                 "JPEG or PNG image", "export the cover art as JPEG or PNG"))
+    size = path.stat().st_size
+    problem = None
+    if width < COVER_MIN_WIDTH:
+        problem = f"{width} px wide; reading apps want at least {COVER_MIN_WIDTH}"
+    elif not 1.2 <= height / width <= 2.0:
+        problem = f"{width} × {height} px is not a book cover's shape (height 1.2 to 2 × width)"
+    elif size > COVER_MAX_BYTES:
+        problem = f"{size / 2**20:.1f} MiB, over the {COVER_MAX_BYTES // 2**20} MiB stores accept"
+    if problem:
+        raise BuildError(Problem(book_toml, line, 1, "M120", f"cover {meta['cover']!r} is "
+                                 + problem, "supply the cover art at 1600 × 2400 px or so"))
+    return path
+
+
+COVER_MIN_WIDTH = 1000  # px; Apple Books and Kobo recommend 1400 and more
+COVER_MAX_BYTES = 10 * 2**20

@@ -51,6 +51,17 @@ class LineBreak:
 class Para:
     children: list
     line: int
+    role: str | None = None  # a part of a letter or an attribution: one of PARA_ROLES
+
+
+# Paragraph roles, written `[text]{.signature}` as a paragraph of its own: (EPUB type, class).
+PARA_ROLES = {
+    "attribution": None,  # who said a quotation or an epigraph
+    "salutation": "z3998:salutation",
+    "valediction": "z3998:valediction",
+    "signature": "z3998:signature",
+    "dateline": "z3998:dateline",
+}
 
 
 @dataclass
@@ -58,6 +69,7 @@ class Heading:
     level: int  # 1 = chapter title, 2 = section, ...
     children: list
     line: int
+    classes: list = field(default_factory=list)  # `# Preface {.preface}`
 
 
 @dataclass
@@ -75,10 +87,36 @@ class ListBlock:
 
 @dataclass
 class Table:
-    caption: list  # inline content
-    header: list  # cells, each a list of inlines
+    caption: list  # inline content; empty if the table has none
+    header: list  # cells, each a list of inlines; empty if the table has no header row
     rows: list  # rows of cells; the first cell of each row is its header
-    numeric: list  # one bool per column: right-aligned columns hold figures
+    numeric: list  # one bool per column: its cells are figures (tabular, decimal-aligned)
+    line: int
+    align: list = field(default_factory=list)  # per column: "left", "center", "right" or None
+
+
+@dataclass
+class VerseLine:
+    children: list
+    indent: int  # 0, 1, 2…: how far the line is set in (two spaces a level in the manuscript)
+    line: int
+
+
+@dataclass
+class Verse:
+    """A poem (`::: poem`) or verse quoted in prose, song lyrics (`::: verse`): stanzas of lines."""
+
+    kind: str  # "poem" | "verse"
+    stanzas: list  # lists of VerseLine
+    line: int
+
+
+@dataclass
+class Letter:
+    """A letter within the text (`::: letter`): paragraphs, with its salutation, dateline,
+    valediction and signature as paragraph roles."""
+
+    blocks: list
     line: int
 
 
@@ -119,6 +157,17 @@ class Note:
         return FOOTNOTE_MARKS[n % len(FOOTNOTE_MARKS)] * (n // len(FOOTNOTE_MARKS) + 1)
 
 
+# Divisions of a book by kind: (where it may stand, EPUB type = DPUB-ARIA role without "doc-").
+DIVISIONS = {
+    "dedication": "front", "epigraph": "front", "foreword": "front", "preface": "front",
+    "introduction": "front", "prologue": "front", "acknowledgments": "any",
+    "chapter": "body", "part": "body",
+    "epilogue": "back", "afterword": "back", "conclusion": "back", "appendix": "back",
+    "bibliography": "back", "glossary": "back",
+}
+UNTITLED = {"dedication", "epigraph"}  # their title names them in the contents, unprinted
+
+
 @dataclass
 class Chapter:
     slug: str  # from the file name; prefixes every id in the chapter
@@ -126,6 +175,13 @@ class Chapter:
     title: list  # inline content of the level-1 heading
     blocks: list  # everything after the title
     notes: dict[str, Note] = field(default_factory=dict)
+    kind: str = "chapter"  # a key of DIVISIONS, from `# Title {.kind}`
+    matter: str = "body"  # "front", "body" or "back": the list of book.toml it is in
+    part: Chapter | None = None  # the part this chapter belongs to
+
+    @property
+    def shows_title(self) -> bool:
+        return self.kind not in UNTITLED
 
     @property
     def endnotes(self) -> list[Note]:
@@ -136,8 +192,49 @@ class Chapter:
 class Book:
     root: Path
     meta: dict
-    chapters: list[Chapter]
+    chapters: list[Chapter]  # every division in reading order: front, body and back matter
     colophon: list  # blocks written by the editors
+    cover: Path | None = None  # the publisher's cover art, if any
+
+    @property
+    def body(self) -> list[Chapter]:
+        return [ch for ch in self.chapters if ch.matter == "body"]
+
+
+ROLE_NAMES = {"trl": "Translated by", "edt": "Edited by", "aui": "Introduction by",
+              "win": "Introduction by", "aft": "Afterword by", "wpr": "Preface by",
+              "ill": "Illustrated by", "com": "Compiled by", "ann": "Annotated by",
+              "nrt": "Narrated by"}
+
+
+def contributors(meta: dict) -> list[dict]:
+    """Everyone named in book.toml, authors first: {"name", "role", "sort"} each."""
+    authors = meta.get("author", [])
+    people = [{"name": name, "role": "aut", "sort": meta.get("author_sort")}
+              for name in ([authors] if isinstance(authors, str) else authors)]
+    people += [{"sort": None, **person} for person in meta.get("contributors", [])]
+    return people
+
+
+def authors(meta: dict) -> list[str]:
+    return [p["name"] for p in contributors(meta) if p["role"] == "aut"]
+
+
+def names(items: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def without_notes(inlines: list) -> list:
+    """Inline content with its note calls taken out (a title as the Notes or contents show it)."""
+    out = []
+    for node in inlines:
+        if isinstance(node, NoteRef):
+            continue
+        if isinstance(node, (Styled, Link)):
+            node = type(node)(**{**node.__dict__, "children": without_notes(node.children)})
+        out.append(node)
+    return out
 
 
 def plain_text(inlines: list) -> str:
@@ -187,10 +284,12 @@ def links(blocks: list) -> list[Link]:
 
 def children_of(node) -> list:
     """The nodes directly inside a node, blocks or inlines, whatever its class."""
-    if isinstance(node, (Styled, Link, Para, Heading)):
+    if isinstance(node, (Styled, Link, Para, Heading, VerseLine)):
         return node.children
-    if isinstance(node, Quote):
+    if isinstance(node, (Quote, Letter)):
         return node.blocks
+    if isinstance(node, Verse):
+        return [line for stanza in node.stanzas for line in stanza]
     if isinstance(node, ListBlock):
         return [b for item in node.items for b in item]
     if isinstance(node, Table):

@@ -19,6 +19,7 @@ from lxml import etree
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
+from . import model as m
 from .errors import BuildError, Problem
 from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
@@ -61,17 +62,27 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str
     head = etree.SubElement(html, "head")
     etree.SubElement(head, "title").text = meta["title"]
     stamp = build_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for name, content in (("author", meta["author"]), ("description", meta.get("description")),
+    for name, content in (("author", m.names(m.authors(meta))),
+                          ("description", meta.get("description")),
                           ("keywords", ", ".join(meta.get("subjects", []))),
                           ("dcterms.created", stamp), ("dcterms.modified", stamp),
                           ("generator", "toolchain")):
         if content:
             etree.SubElement(head, "meta", name=name, content=content)
     body = etree.SubElement(html, "body")
+    half_title = etree.SubElement(body, "div", {"class": "doc doc-halftitle"})
+    etree.SubElement(half_title, "p").text = meta["title"]
+    first_body = next(d for d in docs if d.matter == "body")
+    front = set()
     for doc in docs:
         stem = doc.name.removesuffix(".xhtml")
         div = etree.SubElement(body, "div", id=f"doc-{stem}")
-        div.set("class", f"doc doc-{'chapter' if doc.landmark == 'bodymatter' else stem}")
+        matter = doc.matter or ("back" if stem in ("notes", "colophon") else "front")
+        kind = f"doc-division doc-{doc.division}" if doc.division else f"doc-{stem}"
+        start = " body-start" if doc is first_body else ""
+        div.set("class", f"doc {kind} matter-{matter}{start}")
+        if matter == "front":
+            front.add(f"#doc-{stem}")
         for child in doc.root.find(f"{H}body"):
             div.append(copy.deepcopy(child))
     for node in html.iter():
@@ -85,9 +96,15 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str
             file, _, frag = href.partition("#")
             node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
     etree.cleanup_namespaces(html)
+    for link in html.xpath("//nav//a[@href]"):
+        if link.get("href") in front:  # front matter is foliated in roman numerals
+            link.set("class", "front")
     for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
                            "contains(concat(' ', @class, ' '), ' author ')]"):
         wrap_capitals(node)
+    for sup in html.xpath("//a[@data-epub-type='noteref']/sup"):  # print sets calls by CSS
+        sup.getparent().text = sup.text
+        sup.getparent().remove(sup)
     move_footnotes(html)
     for mark in html.xpath("//li/p/a[@class='note-mark']"):
         mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box

@@ -14,13 +14,17 @@ from urllib.parse import urlparse
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from . import model as m
 from .errors import BuildError, Problem
-from .manuscript import book_files, read_meta, read_text
+from .manuscript import book_files, cover_art, read_meta, read_text
 
-ALLOWED_CLASSES = {"smallcaps", "title", "incomplete"}
+ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", *m.PARA_ROLES}
+CONTAINERS = ("poem", "verse", "letter")  # `::: poem` … `:::`
+HEADING_ATTRS = re.compile(r"\s*\{([^{}\n]*)\}\s*$")
+QUOTE_MARKERS = re.compile(r"^(\s{0,3}>\s?)")
 ALLOWED_KEYS = {"lang"}
 ATTR_BLOCK = re.compile(r"\{([^{}\n]*)\}")
 ATTR_ITEM = re.compile(r"""\.([\w-]+)|#([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|[^\s}]+)|(\S+)""")
@@ -30,6 +34,15 @@ COMMENTS = re.compile(r"<!--.*?-->", re.S)
 LINK_SCHEMES = {"http", "https", "mailto"}
 MAX_BLOCK_DEPTH = 12  # quotations and lists inside each other (markdown-it's own limit drops text)
 MAX_INLINE_DEPTH = 12  # emphasis, spans and links inside each other
+
+
+FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?%?|[—–-]|[〃″”]|do\.|")
+
+
+def is_figure(cell: list) -> bool:
+    """A table cell that holds a figure (or nothing, or a dash for none)."""
+    return all(isinstance(n, (m.Text, m.NoteRef)) for n in cell) and \
+        bool(FIGURE.fullmatch(m.plain_text(cell).strip()))
 
 
 def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
@@ -48,25 +61,40 @@ def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
 def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 4 * MAX_BLOCK_DEPTH})
     md.validateLink = lambda url: True  # the reader judges links itself, with file and line
-    return md.enable("table").use(footnote_plugin).use(attrs_plugin, spans=True)
+    md = md.enable("table").use(footnote_plugin).use(attrs_plugin, spans=True)
+    for name in CONTAINERS:
+        md = md.use(container_plugin, name=name)
+    return md
 
 
 def read_book(root: Path) -> m.Book:
     root = Path(root)
     meta = read_meta(root / "book.toml")
-    files = book_files(root, meta)
-    chapters = [read_chapter(path) for path in files[: len(meta["chapters"])]]
-    colophon = []
-    if meta.get("colophon"):
-        path = files[-1]
-        colophon = Converter(path).blocks(parse(path))
-    book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon)
+    chapters, colophon, part = [], [], None
+    for matter, path in book_files(root, meta):
+        if matter == "colophon":
+            tokens, env = parse_with_env(path)
+            colophon = Converter(path, env).blocks(tokens)
+            continue
+        chapter = read_chapter(path, matter)
+        if chapter.kind == "part":
+            part = chapter
+        elif matter == "body":
+            chapter.part = part
+        chapters.append(chapter)
+    book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon,
+                  cover=cover_art(root, meta))
     check_cross_references(book)
     return book
 
 
 def parse(path: Path) -> list:
-    """A Markdown file's tokens; the text is normalised to NFC first (no word changes).
+    return parse_with_env(path)[0]
+
+
+def parse_with_env(path: Path) -> tuple[list, dict]:
+    """A Markdown file's tokens and parser state; the text is normalised to NFC first (no word
+    changes).
 
     A link reference definition (`[1]: Smith, History`) is consumed by Markdown and never
     shown; in a book it is almost always a note written without its caret, so it is an error."""
@@ -79,7 +107,8 @@ def parse(path: Path) -> list:
         raise BuildError(Problem(path, line, 1, "M115", f"[{label}]: … is a Markdown link "
                                  "definition, which would not be shown", f"a note is written "
                                  f"[^{label}]: …; a link is written [text](https://…)"))
-    return tokens
+    env["source_lines"] = text.split("\n")
+    return tokens, env
 
 
 def check_cross_references(book: m.Book) -> None:
@@ -94,13 +123,14 @@ def check_cross_references(book: m.Book) -> None:
                                          f"#{next(iter(targets), 'the-title')}"))
 
 
-def read_chapter(path: Path) -> m.Chapter:
-    tokens = parse(path)
-    conv = Converter(path)
+def read_chapter(path: Path, matter: str = "body") -> m.Chapter:
+    tokens, env = parse_with_env(path)
+    conv = Converter(path, env)
     blocks = conv.blocks(tokens)
     if not blocks or not isinstance(blocks[0], m.Heading) or blocks[0].level != 1:
         raise BuildError(Problem(path, 1, 1, "M104", "a chapter must begin with its title",
                                  "start the file with a line `# Title`"))
+    kind = division_kind(path, blocks[0], matter)
     for block in blocks[1:]:
         if isinstance(block, m.Heading) and block.level == 1:
             raise BuildError(Problem(path, block.line, 1, "M116", "a chapter has one title; this "
@@ -108,14 +138,35 @@ def read_chapter(path: Path) -> m.Chapter:
                                      "start a new chapter file"))
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
     return m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
-                     blocks=blocks[1:], notes=conv.notes)
+                     blocks=blocks[1:], notes=conv.notes, kind=kind, matter=matter)
+
+
+def division_kind(path: Path, title: m.Heading, matter: str) -> str:
+    """`# Preface {.preface}`: what the division is, which must suit where book.toml lists it."""
+    kinds = [c for c in title.classes if c in m.DIVISIONS]
+    unknown = [c for c in title.classes if c not in m.DIVISIONS]
+    where = {"front": "front", "body": "chapters", "back": "back"}[matter]
+    if unknown or len(kinds) > 1:
+        raise BuildError(Problem(path, title.line, 1, "M117", f"unknown division kind "
+                                 f"{'.' + (unknown or kinds[1:])[0]!r}", "use one of "
+                                 + ", ".join("." + k for k in m.DIVISIONS)))
+    kind = kinds[0] if kinds else ("chapter" if matter == "body" else "")
+    allowed = m.DIVISIONS.get(kind)
+    if allowed not in (matter, "any"):
+        suits = [k for k, v in m.DIVISIONS.items() if v in (matter, "any")]
+        raise BuildError(Problem(path, title.line, 1, "M117", f"a file in `{where}` must say "
+                                 f"what it is{'' if not kind else f', and .{kind} is not one'}",
+                                 "end its title line with one of "
+                                 + ", ".join("{." + k + "}" for k in suits)))
+    return kind
 
 
 class Converter:
     """Turns markdown-it's flat token stream into model blocks, one file at a time."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, env: dict | None = None):
         self.path = path
+        self.env = env or {}
         self.notes: dict[str, m.Note] = {}
 
     def blocks(self, tokens: list, start: int = 0, stop_type: str | None = None) -> list:
@@ -132,11 +183,20 @@ class Converter:
                                          f"more than {MAX_BLOCK_DEPTH} deep",
                                          "a book needs no deeper nesting; flatten the structure"))
             if tok.type == "heading_open":
-                out.append(m.Heading(int(tok.tag[1]), self.inlines(tokens[i + 1], line), line))
+                out.append(self.heading(int(tok.tag[1]), self.inlines(tokens[i + 1], line), line))
                 i += 3
             elif tok.type == "paragraph_open":
-                out.append(m.Para(self.inlines(tokens[i + 1], line), line))
+                out.append(self.paragraph(self.inlines(tokens[i + 1], line), line))
                 i += 3
+            elif tok.type in ("container_poem_open", "container_verse_open"):
+                close = tok.type.replace("_open", "_close")
+                out.append(self.verse(tok, tokens, i, close))
+                self.blocks(tokens, i + 1, close)  # to find the end; the lines are read above
+                i = self.pos + 1
+            elif tok.type == "container_letter_open":
+                inner = self.blocks(tokens, i + 1, "container_letter_close")
+                out.append(m.Letter(inner, line))
+                i = self.pos + 1
             elif tok.type == "blockquote_open":
                 inner = self.blocks(tokens, i + 1, "blockquote_close")
                 out.append(m.Quote(inner, line))
@@ -166,6 +226,63 @@ class Converter:
         self.pos = i
         return out
 
+    def heading(self, level: int, children: list, line: int) -> m.Heading:
+        """A heading, with the classes of a trailing `{.kind}` (pandoc's heading attributes)."""
+        heading = m.Heading(level, children, line)
+        last = children[-1] if children else None
+        if isinstance(last, m.Text) and HEADING_ATTRS.search(last.text):
+            found = HEADING_ATTRS.search(last.text)
+            heading.classes = [c for c in re.findall(r"\.([\w-]+)", found[1])]
+            if re.sub(r"\.[\w-]+|\s", "", found[1]):
+                raise BuildError(Problem(self.path, line, 1, "M009", f"heading attributes "
+                                         f"{{{found[1]}}}: only classes are allowed",
+                                         "write the kind of a division as {.preface}"))
+            children[-1] = m.Text(last.text[: found.start()])
+            if level > 1 and heading.classes:
+                raise BuildError(Problem(self.path, line, 1, "M009", "only a chapter title "
+                                         "(`# …`) takes a class", "remove the {…}"))
+        return heading
+
+    def paragraph(self, children: list, line: int) -> m.Para:
+        """A paragraph that is one span with a role (`[Yours, J.]{.signature}`) takes that role."""
+        if len(children) == 1 and isinstance(children[0], m.Styled) \
+                and children[0].kind in m.PARA_ROLES:
+            return m.Para(children[0].children, line, children[0].kind)
+        return m.Para(children, line)
+
+    def verse(self, tok, tokens, i, close) -> m.Verse:
+        """The lines of a `::: poem` as written: a blank line ends a stanza, two leading spaces
+        set a line in one level. Each line's text is read as Markdown inline content."""
+        start, end = tok.map
+        source = self.env["source_lines"]
+        depth = sum(1 for t in tokens[:i] if t.type == "blockquote_open") - \
+            sum(1 for t in tokens[:i] if t.type == "blockquote_close")
+        stanzas, stanza = [], []
+        md = markdown_parser()
+        for number in range(start + 1, end - 1 if source[end - 1].strip(" >").startswith(":::")
+                            else end):
+            text = source[number]
+            for _ in range(depth):
+                text = QUOTE_MARKERS.sub("", text, count=1)
+            if not text.strip():
+                if stanza:
+                    stanzas.append(stanza)
+                stanza = []
+                continue
+            if re.match(r"\s*(#|:::|>|\[\^[^\]]+\]:)", text):
+                raise BuildError(Problem(self.path, number + 1, 1, "M118", "a poem holds lines of "
+                                         "verse only", "put titles, notes and quotations outside "
+                                         "the ::: poem … ::: block"))
+            spaces = len(text) - len(text.lstrip(" "))
+            inline = md.parseInline(text.strip(), self.env)[0]
+            stanza.append(m.VerseLine(self.inlines(inline, number + 1), spaces // 2, number + 1))
+        if stanza:
+            stanzas.append(stanza)
+        if not stanzas:
+            raise BuildError(Problem(self.path, start + 1, 1, "M118", "an empty poem",
+                                     "write its lines between ::: poem and :::"))
+        return m.Verse(tok.info.strip().split()[0], stanzas, start + 1)
+
     def list_block(self, tokens, i, out, line):
         close = tokens[i].type.replace("_open", "_close")
         items, i = [], i + 1
@@ -182,14 +299,15 @@ class Converter:
             if isinstance(first, m.Text) and first.text.startswith(CAPTION_PREFIX):
                 caption = out.pop().children
                 caption[0] = m.Text(first.text[len(CAPTION_PREFIX):])
-        header, rows, numeric, row = [], [], [], None
+        header, rows, align, row = [], [], [], None
         while tokens[i].type != "table_close":
             tok = tokens[i]
             if tok.type == "tr_open":
                 row = []
             elif tok.type in ("th_open", "td_open"):
                 if tok.type == "th_open":
-                    numeric.append("right" in (tok.attrs.get("style") or ""))
+                    found = re.search(r"text-align:(\w+)", str(tok.attrs.get("style") or ""))
+                    align.append(found[1] if found else None)
                 row.append(self.inlines(tokens[i + 1], line))
             elif tok.type == "tr_close":
                 if header:
@@ -197,10 +315,11 @@ class Converter:
                 else:
                     header = row
             i += 1
-        if not caption:
-            raise BuildError(Problem(self.path, line, 1, "M106", "a table needs a caption",
-                                     "put a line `Table: caption` just before the table"))
-        out.append(m.Table(caption, header, rows, numeric, line))
+        if not any(header):
+            header = []  # a header row of empty cells: the table has none
+        numeric = [align[k] == "right" and all(is_figure(r[k]) for r in rows if k < len(r))
+                   for k in range(len(align))]
+        out.append(m.Table(caption, header, rows, numeric, line, align))
         return i + 1
 
     def footnotes(self, tokens, i):
@@ -289,7 +408,9 @@ class Converter:
         ) + "".join(f" {k}={v}" for k, v in tok.attrs.items() if k != "class")
         classes, keys, unknown = parse_attrs(attrs)
         self.reject_unknown(unknown, line)
-        kind = "smallcaps" if "smallcaps" in classes else ("cite" if "title" in classes else "foreign")
+        roles = [c for c in classes if c in m.PARA_ROLES]
+        kind = "smallcaps" if "smallcaps" in classes else ("cite" if "title" in classes else
+                                                            roles[0] if roles else "foreign")
         return m.Styled(kind, [], keys.get("lang"))
 
     def style_emphasis(self, node: m.Styled, attrs: str, line: int):
@@ -327,4 +448,5 @@ class Converter:
     def reject_unknown(self, unknown, line):
         if unknown:
             raise BuildError(Problem(self.path, line, 1, "M009", f"unknown attribute {unknown[0]!r}",
-                                     "use .title, .smallcaps, .incomplete or lang=xx"))
+                                     "use .title, .smallcaps, .incomplete, lang=xx, or a "
+                                     "paragraph role: " + ", ".join("." + r for r in m.PARA_ROLES)))

@@ -22,6 +22,7 @@ EPUB_TYPE = f"{{{EPUB}}}type"
 STYLESHEET = "css/book.css"
 TYPEFACE = "Source Serif 4, designed by Frank Grießhammer for Adobe"
 DEFAULT_FLAG = "The original reference is not preserved in the source text."
+IMPRINT_KEYS = ("rights", "edition", "publisher", "isbn")
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November"
           "|December")
 
@@ -32,6 +33,8 @@ class Document:
     title: str
     landmark: str | None  # epub:type of the document's landmark, if any
     root: etree._Element
+    division: str | None = None  # for a manuscript division: its kind and its matter,
+    matter: str | None = None  # so that print can start it on a recto and foliate it
 
     def to_bytes(self) -> bytes:
         return etree.tostring(self.root, encoding="utf-8", xml_declaration=True,
@@ -45,6 +48,7 @@ def typeset(text: str) -> str:
     text = text.replace("...", "\u2026")
     text = re.sub(rf"\b(\d{{1,2}}) ({MONTHS})\b", "\\1\u00a0\\2", text)
     text = re.sub(r"(\S) \u2013 ", "\\1\u00a0\u2013 ", text)
+    text = re.sub(r"(?<=[^\s\u2060])\u2014", "\u2060\u2014", text)  # no break before an em dash
     return text
 
 
@@ -89,6 +93,7 @@ class Writer:
         self.anchors = m.anchors(book)
         self.section_ids: dict[int, str] = {}
         self.used_ids: set[str] = set()
+        self.offsets = self.note_offsets()
 
     # --- ids and file names ------------------------------------------------
     @staticmethod
@@ -105,17 +110,32 @@ class Writer:
 
     # --- documents -----------------------------------------------------------
     def documents(self) -> list[Document]:
-        docs = [self.titlepage(), self.contents()]
+        docs = [self.titlepage()]
+        if any(self.meta.get(k) for k in IMPRINT_KEYS):
+            docs.append(self.imprint())
+        docs.append(self.contents())
         docs += [self.chapter(ch) for ch in self.book.chapters]
         if self.has_endnotes:
             docs.append(self.notes())
         docs.append(self.colophon())
         return docs
 
+    def note_offsets(self) -> dict[str, int]:
+        """With `note_numbering = "book"`, what each chapter adds to its own endnote numbers."""
+        offsets, total = {}, 0
+        for ch in self.book.chapters:
+            offsets[ch.slug] = total if self.meta.get("note_numbering") == "book" else 0
+            total += len(ch.endnotes)
+        return offsets
+
+    def mark(self, ch: m.Chapter, note: m.Note) -> str:
+        return note.mark if note.is_footnote else str(note.number + self.offsets[ch.slug])
+
     def page(self, name: str, title: str, matter: str, section, landmark=None) -> Document:
         root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB})
         root.set("lang", self.lang)
         root.set(XML_LANG, self.lang)
+        root.set(f"{{{EPUB}}}prefix", "z3998: http://www.daisy.org/z3998/2012/vocab/structure/#")
         head = el("head", None, el("title", text=title),
                   el("link", {"rel": "stylesheet", "type": "text/css", "href": STYLESHEET}))
         root.append(head)
@@ -123,21 +143,44 @@ class Writer:
         return Document(name, title, landmark, root)
 
     def titlepage(self) -> Document:
-        sec = el("section", {"id": "titlepage", "epub:type": "titlepage",
+        sec = el("section", {"id": "titlepage", "epub:type": "titlepage", "class": "titlepage",
                              "aria-labelledby": "titlepage-title"})
         collection = self.meta.get("collection", {}).get("title")
         if collection:
             sec.append(el("p", {"class": "collection"}, text=typeset(collection)))
         sec.append(el("h1", {"id": "titlepage-title", "class": "title"},
                       text=typeset(self.meta["title"])))
-        sec.append(el("p", {"class": "author"}, text=self.meta["author"]))
+        sec.append(el("p", {"class": "author"}, text=m.names(m.authors(self.meta))))
+        for role, people in self.credits():
+            sec.append(el("p", {"class": "contributors"}, text=f"{role} {m.names(people)}"))
+        if self.meta.get("publisher"):
+            sec.append(el("p", {"class": "publisher"}, text=self.meta["publisher"]))
         return self.page("titlepage.xhtml", "Title page", "frontmatter", sec, "titlepage")
+
+    def credits(self) -> list[tuple[str, list[str]]]:
+        """("Translated by", [names]) for each role but the author's, in book.toml's order."""
+        out: dict[str, list[str]] = {}
+        for person in m.contributors(self.meta):
+            if person["role"] in m.ROLE_NAMES:
+                out.setdefault(m.ROLE_NAMES[person["role"]], []).append(person["name"])
+        return list(out.items())
+
+    def imprint(self) -> Document:
+        """The copyright page: rights, edition, publisher and the ISBN of each edition."""
+        sec = el("section", {"id": "imprint", "epub:type": "imprint", "class": "imprint",
+                             "aria-label": "Imprint"})
+        for key in ("rights", "edition", "publisher"):
+            if self.meta.get(key):
+                sec.append(el("p", None, text=typeset(self.meta[key])))
+        for edition, isbn in self.meta.get("isbn", {}).items():
+            sec.append(el("p", {"class": f"isbn isbn-{edition}"}, text=f"ISBN {isbn} ({edition})"))
+        return self.page("imprint.xhtml", "Imprint", "frontmatter", sec, "imprint")
 
     def contents(self) -> Document:
         """The table of contents, which is also the EPUB navigation document."""
-        ol = el("ol")
+        ol, part_list = el("ol"), None
         for ch in self.book.chapters:
-            li = el("li", None, self.toc_link(self.chapter_file(ch), m.plain_text(ch.title)))
+            li = el("li", None, self.toc_link(self.chapter_file(ch), self.toc_title(ch)))
             subs = [b for b in ch.blocks if isinstance(b, m.Heading) and b.level == 2]
             if subs:
                 sub = el("ol")
@@ -145,15 +188,27 @@ class Writer:
                     href = f"{self.chapter_file(ch)}#{self.section_id(ch, h)}"
                     sub.append(el("li", None, self.toc_link(href, m.plain_text(h.children))))
                 li.append(sub)
-            ol.append(li)
+            if ch.kind == "part":
+                part_list = el("ol")
+                li.append(part_list)
+                ol.append(li)
+            elif ch.part is not None and part_list is not None:
+                part_list.append(li)
+            else:
+                part_list = None
+                ol.append(li)
+        for li in ol.iter(f"{{{XHTML}}}li"):  # a part with no sub-list yet, or an empty one
+            for empty in li.findall(f"{{{XHTML}}}ol"):
+                if not len(empty):
+                    li.remove(empty)
         if self.has_endnotes:
             ol.append(el("li", None, self.toc_link("notes.xhtml", "Notes")))
         ol.append(el("li", None, self.toc_link("colophon.xhtml", "Colophon")))
-        toc = el("nav", {"id": "toc", "epub:type": "toc", "role": "doc-toc",
+        toc = el("nav", {"id": "toc", "epub:type": "toc", "role": "doc-toc", "class": "toc",
                          "aria-labelledby": "toc-title"},
                  el("h1", {"id": "toc-title"}, text="Contents"), ol)
         marks = el("ol")
-        first = self.chapter_file(self.book.chapters[0])
+        first = self.chapter_file(self.book.body[0])
         for href, kind, label in (("titlepage.xhtml", "titlepage", "Title page"),
                                   ("toc.xhtml", "toc", "Contents"),
                                   (first, "bodymatter", "Start of content"),
@@ -162,10 +217,15 @@ class Writer:
             if href:
                 marks.append(el("li", None, el("a", {"href": href, "epub:type": kind}, text=label)))
         landmarks = el("nav", {"id": "landmarks", "epub:type": "landmarks", "hidden": "hidden",
-                               "aria-label": "Landmarks"}, el("h2", text="Landmarks"), marks)
+                               "class": "landmarks", "aria-label": "Landmarks"},
+                       el("h2", text="Landmarks"), marks)
         doc = self.page("toc.xhtml", "Contents", "frontmatter", toc, "toc")
         doc.root.find(f"{{{XHTML}}}body").append(landmarks)
         return doc
+
+    @staticmethod
+    def toc_title(ch: m.Chapter) -> str:
+        return m.plain_text(ch.title).strip()
 
     @staticmethod
     def toc_link(href, label):
@@ -185,9 +245,17 @@ class Writer:
 
     def chapter(self, ch: m.Chapter) -> Document:
         title_id = f"{ch.slug}-title"
-        root = el("section", {"id": ch.slug, "epub:type": "chapter", "role": "doc-chapter",
-                              "aria-labelledby": title_id})
-        root.append(self.inline(el("h1", {"id": title_id}), ch.title, ch))
+        attrs = {"id": ch.slug, "epub:type": ch.kind, "role": f"doc-{ch.kind}",
+                 "class": ch.kind}
+        if ch.shows_title:
+            attrs["aria-labelledby"] = title_id
+        else:
+            attrs["aria-label"] = self.toc_title(ch)
+        root = el("section", attrs)
+        if ch.shows_title:
+            root.append(self.inline(el("h1", {"id": title_id}), ch.title, ch))
+        for label in note_calls(m.Para(ch.title, 0)):
+            self.place_footnote(root, ch, label)
         stack = [(1, root)]
         for block in ch.blocks:
             if isinstance(block, m.Heading):
@@ -199,15 +267,23 @@ class Writer:
                                        block.children, ch))
                 stack[-1][1].append(sec)
                 stack.append((block.level, sec))
+                for label in note_calls(block):
+                    self.place_footnote(sec, ch, label)
                 continue
             parent = stack[-1][1]
             parent.append(self.block(block, ch))
             for label in note_calls(block):
-                note = ch.notes.get(label)
-                if note is not None and note.is_footnote:
-                    parent.append(self.footnote(ch, note))
-        return self.page(self.chapter_file(ch), m.plain_text(ch.title), "bodymatter", root,
-                         "bodymatter")
+                self.place_footnote(parent, ch, label)
+        matter = {"front": "frontmatter", "body": "bodymatter", "back": "backmatter"}[ch.matter]
+        doc = self.page(self.chapter_file(ch), self.toc_title(ch), matter, root,
+                        "bodymatter" if ch is self.book.body[0] else None)
+        doc.division, doc.matter = ch.kind, ch.matter
+        return doc
+
+    def place_footnote(self, parent, ch: m.Chapter, label: str):
+        note = ch.notes.get(label)
+        if note is not None and note.is_footnote:
+            parent.append(self.footnote(ch, note))
 
     def footnote(self, ch: m.Chapter, note: m.Note):
         aside = el("aside", {"id": self.note_id(ch, note), "epub:type": "footnote",
@@ -219,7 +295,7 @@ class Writer:
         """The note's paragraphs; the first opens with its mark, a link back to the call."""
         back = el("a", {"href": f"{call_file}#{self.ref_id(ch, note)}", "role": "doc-backlink",
                         "class": "note-mark"},
-                  text=note.mark if note.is_footnote else f"{note.number}.")
+                  text=note.mark if note.is_footnote else f"{self.mark(ch, note)}.")
         for i, block in enumerate(note.blocks):
             node = self.block(block, ch)
             if i == 0:
@@ -235,13 +311,14 @@ class Writer:
 
     def notes(self) -> Document:
         sec = el("section", {"id": "notes", "epub:type": "endnotes", "role": "doc-endnotes",
+                             "class": "endnotes",
                              "aria-labelledby": "notes-title"},
                  el("h1", {"id": "notes-title"}, text="Notes"))
         several = len([ch for ch in self.book.chapters if ch.endnotes]) > 1
         for ch in self.book.chapters:
             if not ch.endnotes:
                 continue
-            ol = el("ol")
+            ol = el("ol", {"class": "notes"})
             for note in ch.endnotes:
                 li = el("li", {"id": self.note_id(ch, note), "epub:type": "endnote"})
                 self.note_body(li, ch, note, self.chapter_file(ch))
@@ -249,17 +326,21 @@ class Writer:
             if several:
                 sid = f"notes-{ch.slug}"
                 sec.append(el("section", {"id": sid, "aria-labelledby": f"{sid}-title"},
-                              self.inline(el("h2", {"id": f"{sid}-title"}), ch.title, ch), ol))
+                              self.inline(el("h2", {"id": f"{sid}-title"}),
+                                          m.without_notes(ch.title), ch), ol))
             else:
                 sec.append(ol)
         return self.page("notes.xhtml", "Notes", "backmatter", sec, "endnotes")
 
     def colophon(self) -> Document:
         sec = el("section", {"id": "colophon", "epub:type": "colophon", "role": "doc-colophon",
+                             "class": "colophon",
                              "aria-labelledby": "colophon-title"},
                  el("h1", {"id": "colophon-title"}, text="Colophon"))
         for block in self.book.colophon:
             sec.append(self.block(block, None))
+        for role, people in self.credits():
+            sec.append(el("p", None, text=f"{role} {m.names(people)}."))
         source = self.meta.get("source", {}).get("text")
         if source:
             sec.append(el("p", None, text=typeset(f"Source: {source}")))
@@ -279,7 +360,43 @@ class Writer:
         return method(block, ch)
 
     def block_Para(self, block: m.Para, ch):
+        if block.role:
+            return self.inline(el("p", {"class": block.role,
+                                        "epub:type": m.PARA_ROLES[block.role]}), block.children, ch)
         return self.inline(el("p"), block.children, ch)
+
+    def block_Verse(self, verse: m.Verse, ch):
+        """Stanzas as paragraphs of lines (a span each, then a line break), as Standard Ebooks
+        sets verse: it reads as verse with or without the stylesheet."""
+        div = el("div", {"class": f"verse {verse.kind}", "epub:type": f"z3998:{verse.kind}"})
+        for stanza in verse.stanzas:
+            p = el("p", {"class": "stanza"})
+            for k, line in enumerate(stanza):
+                if k:
+                    p.append(el("br"))
+                p.append(self.inline(el("span", {"class": f"line i{line.indent}" if line.indent
+                                                  else "line"}), line.children, ch))
+            div.append(p)
+        return div
+
+    def block_Letter(self, letter: m.Letter, ch):
+        """A letter; its closing (valediction, signature, a postscript after them) in a footer."""
+        quote = el("blockquote", {"class": "letter", "epub:type": "z3998:letter"})
+        closing = [k for k, b in enumerate(letter.blocks)
+                   if isinstance(b, m.Para) and b.role in ("valediction", "signature")]
+        footer = None
+        for k, block in enumerate(letter.blocks):
+            node = self.block(block, ch)
+            if closing and k >= closing[0]:
+                if footer is None:
+                    footer = el("footer")
+                    quote.append(footer)
+                footer.append(node)
+            else:
+                quote.append(node)
+            for label in note_calls(block):
+                self.place_footnote(footer if footer is not None else quote, ch, label)
+        return quote
 
     def block_Quote(self, block: m.Quote, ch):
         return el("blockquote", None, *(self.block(b, ch) for b in block.blocks))
@@ -295,23 +412,47 @@ class Writer:
         return el("hr", {"class": "section-break"})
 
     def block_Table(self, table: m.Table, ch):
-        caption = self.inline(el("caption"), table.caption, ch)
-        head_row = el("tr")
-        for k, cell in enumerate(table.header):
-            head_row.append(self.inline(
-                el("th", {"scope": "col", "class": "num" if table.numeric[k] else None}), cell, ch))
+        """A table in a wrapper that scrolls on a narrow screen; wide ones are marked for print."""
+        def cls(k, *extra):
+            align = table.align[k] if k < len(table.align) else None
+            names = [*extra, "num" if k < len(table.numeric) and table.numeric[k] else "",
+                     f"align-{align}" if align else ""]
+            return " ".join(n for n in names if n) or None
+
+        parts = [self.inline(el("caption"), table.caption, ch)] if table.caption else []
+        if table.header:
+            head_row = el("tr")
+            for k, cell in enumerate(table.header):
+                head_row.append(self.inline(el("th", {"scope": "col", "class": cls(k)}), cell, ch))
+            parts.append(el("thead", None, head_row))
         body = el("tbody")
         for row in table.rows:
             tr = el("tr")
             for k, cell in enumerate(row):
                 if k == 0:
-                    tr.append(self.inline(el("th", {"scope": "row"}), cell, ch))
-                elif k < len(table.numeric) and table.numeric[k]:
-                    tr.append(figure_cell(m.plain_text(cell)))
+                    tr.append(self.inline(el("th", {"scope": "row", "class": cls(k)}), cell, ch))
+                elif k < len(table.numeric) and table.numeric[k] and m.plain_text(cell).strip():
+                    tr.append(self.figure_cell(cell, cls(k), ch))
                 else:
-                    tr.append(self.inline(el("td"), cell, ch))
+                    tr.append(self.inline(el("td", {"class": cls(k)}), cell, ch))
             body.append(tr)
-        return el("table", None, caption, el("thead", None, head_row), body)
+        parts.append(body)
+        columns = max([len(table.header)] + [len(r) for r in table.rows])
+        width = "wide" if columns > 6 else "medium" if columns > 4 else None
+        if table_ems(table) > TEXT_WIDTH_EMS:
+            width = "wide landscape"  # print turns it on its own page, in the binding
+        return el("div", {"class": f"table-wrap {width or ''}".strip()},
+                  el("table", {"class": width}, *parts))
+
+    def figure_cell(self, cell: list, cls: str | None, ch):
+        """A figure split at the decimal point, so that the column aligns on it in any renderer;
+        a note call after the figure stays with it."""
+        text = "".join(n.text for n in cell if isinstance(n, m.Text)).strip()
+        found = re.fullmatch(r"([^.]*)(\.\d+)?", text)
+        whole, frac = found[1], found[2] or ""
+        td = el("td", {"class": cls}, el("span", {"class": "frac"}, text=frac), text=whole)
+        self.inline(td, [n for n in cell if isinstance(n, m.NoteRef)], ch)
+        return td
 
     def inline(self, parent, nodes: list, ch):
         for node in nodes:
@@ -328,9 +469,12 @@ class Writer:
         parent.append(el("br"))
 
     def inline_Styled(self, parent, node: m.Styled, ch):
-        tag, attrs = {"em": ("em", {}), "strong": ("strong", {}), "cite": ("cite", {}),
-                      "foreign": ("i", {}),
-                      "smallcaps": ("span", {"class": "smallcaps"})}[node.kind]
+        if node.kind in m.PARA_ROLES:
+            tag, attrs = "span", {"class": node.kind, "epub:type": m.PARA_ROLES[node.kind]}
+        else:
+            tag, attrs = {"em": ("em", {}), "strong": ("strong", {}), "cite": ("cite", {}),
+                          "foreign": ("i", {}),
+                          "smallcaps": ("span", {"class": "smallcaps"})}[node.kind]
         if node.lang:
             attrs = {**attrs, "lang": node.lang, "xml:lang": node.lang}
         parent.append(self.inline(el(tag, attrs), node.children, ch))
@@ -347,46 +491,40 @@ class Writer:
         parent.append(self.noteref(ch, node))
 
     def noteref(self, ch, ref: m.NoteRef):
+        """A note call: the mark in a <sup>, so that it reads as a call in any reading engine,
+        with or without the stylesheet (pandoc's EPUBs do the same)."""
         note = ch.notes[ref.label]
         target = "" if note.is_footnote else "notes.xhtml"
         return el("a", {"id": self.ref_id(ch, note), "href": f"{target}#{self.note_id(ch, note)}",
                         "epub:type": "noteref", "role": "doc-noteref",
-                        "class": "footnote-ref" if note.is_footnote else "endnote-ref"},
-                  text=note.mark)
+                        "class": "noteref footnote-ref" if note.is_footnote
+                        else "noteref endnote-ref"},
+                  el("sup", text=self.mark(ch, note)))
 
 
-def figure_cell(text: str):
-    """A figure split at the decimal point, so that the column aligns on it in any renderer."""
-    found = re.fullmatch(r"([^.]*)(\.\d+)?", text.strip())
-    whole, frac = found[1], found[2] or ""
-    return el("td", {"class": "num"}, el("span", {"class": "frac"}, text=frac), text=whole)
+TEXT_WIDTH_EMS = 29  # the print text block, 102 mm, in ems of the smallest table type (7 pt)
+
+
+def table_ems(table: m.Table) -> float:
+    """About how wide a table sets, in ems: its longest cell per column, half an em a character,
+    plus the cells' padding."""
+    rows = [r for r in [table.header, *table.rows] if r]
+    widths = [max(len(m.plain_text(r[k])) for r in rows if k < len(r))
+              for k in range(max(len(r) for r in rows))]
+    return sum(0.5 * w + 0.6 for w in widths)
 
 
 def note_calls(block) -> list[str]:
-    """Labels of the note calls in a block, in reading order."""
+    """Labels of the note calls in a block, at any depth, in reading order."""
     out = []
 
-    def walk(nodes):
-        for node in nodes:
-            if isinstance(node, m.NoteRef):
-                out.append(node.label)
-            elif isinstance(node, (m.Styled, m.Link)):
-                walk(node.children)
+    def walk(node):
+        if isinstance(node, m.NoteRef):
+            out.append(node.label)
+        for child in m.children_of(node):
+            walk(child)
 
-    if isinstance(block, (m.Para, m.Heading)):
-        walk(block.children)
-    elif isinstance(block, m.Quote):
-        for b in block.blocks:
-            out += note_calls(b)
-    elif isinstance(block, m.ListBlock):
-        for item in block.items:
-            for b in item:
-                out += note_calls(b)
-    elif isinstance(block, m.Table):
-        walk(block.caption)
-        for row in [block.header, *block.rows]:
-            for cell in row:
-                walk(cell)
+    walk(block)
     return out
 
 

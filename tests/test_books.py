@@ -1,0 +1,312 @@
+"""Whole books: the two sample titles built from examples/, and each construct of issue 9 on a
+small book made in the test. The samples are compared word for word with the corpus XHTML."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+import pytest
+from conftest import NS, ROOT, make_book, text_of, xml
+
+from toolchain.build import build
+from toolchain.errors import BuildError
+from toolchain.reader import read_book
+from toolchain.xhtml import write_documents
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+SAMPLES = {
+    "whitman-leaves-of-grass": ["epigraph", "inscriptions", "crossing-brooklyn-ferry"],
+    "doyle-adventures-of-sherlock-holmes": ["a-scandal-in-bohemia", "the-redheaded-league"],
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SAMPLES))
+def sample(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp(request.param) / "dist"
+    build(ROOT / "examples" / request.param, out, ROOT / "styles", stream=io.StringIO(),
+          force=True)
+    return request.param, out
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.replace("\u2060", ""))
+
+
+def body_words(data: bytes) -> list[str]:
+    body = xml(data).find("h:body", NS)
+    return words("".join(body.itertext()))
+
+
+def built_docs(out: Path, name: str) -> dict[str, bytes]:
+    with zipfile.ZipFile(out / f"{name}.epub") as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_every_word_of_the_source_in_order(sample):
+    name, out = sample
+    if not CORPUS.is_dir():
+        pytest.skip("shared/corpus is not beside the project")
+    source = []
+    for stem in SAMPLES[name]:
+        doc = xml((CORPUS / name / f"{stem}.xhtml").read_bytes())
+        for img in doc.iter("{http://www.w3.org/1999/xhtml}img"):  # a signature drawn
+            img.tail = " " + img.get("alt") + " " + (img.tail or "")
+        source += words("".join(doc.find("h:body", NS).itertext()))
+    docs = built_docs(out, name)
+    opf = xml(docs["EPUB/content.opf"])
+    hrefs = {i.get("id"): i.get("href") for i in opf.findall(".//opf:item", NS)}
+    spine = [hrefs[r.get("idref")] for r in opf.findall(".//opf:itemref", NS)]
+    built = [w for href in spine if href.startswith("ch-") for w in body_words(docs[f"EPUB/{href}"])]
+    assert len(source) > 3000
+    assert built == source
+
+
+def test_samples_pass_epubcheck_with_their_cover_art(sample):
+    name, out = sample
+    report = json.loads((out / "report.json").read_text())
+    assert report["validators"]["epubcheck"] == {"nFatal": 0, "nError": 0, "nWarning": 0,
+                                                 "nUsage": 0}
+    docs = built_docs(out, name)
+    assert docs["EPUB/images/cover.jpg"] == (ROOT / "examples" / name / "cover.jpg").read_bytes()
+    opf = xml(docs["EPUB/content.opf"])
+    item = opf.find(".//opf:item[@properties='cover-image']", NS)
+    assert item.get("href") == "images/cover.jpg" and item.get("media-type") == "image/jpeg"
+
+
+def test_verse_keeps_every_line_and_indent():
+    if not CORPUS.is_dir():
+        pytest.skip("shared/corpus is not beside the project")
+    book = read_book(ROOT / "examples" / "whitman-leaves-of-grass")
+    docs = {d.name: xml(d.to_bytes()) for d in write_documents(book, _date())}
+    source = xml((CORPUS / "whitman-leaves-of-grass" / "inscriptions.xhtml").read_bytes())
+    built = docs["ch-01-inscriptions.xhtml"]
+    spans = source.xpath("//h:article//h:p/h:span", namespaces=NS)
+    lines = built.xpath("//h:div[contains(@class, 'poem')]//h:span[contains(@class, 'line')]",
+                        namespaces=NS)
+    assert len(lines) == len(spans) == 263
+    assert [words(text_of(s)) for s in spans] == [words(text_of(s)) for s in lines]
+    assert len(built.xpath("//h:span[contains(@class, 'i1')]", namespaces=NS)) == 42
+    poems = built.xpath("//h:div[@epub:type='z3998:poem']", namespaces=NS)
+    assert len(poems) == len(source.xpath("//h:article", namespaces=NS)) == 24
+    stanzas = built.xpath("//h:p[@class='stanza']", namespaces=NS)
+    assert len(stanzas) == 55
+    epigraph = docs["ch-epigraph.xhtml"]
+    assert epigraph.find("h:body", NS).get(f"{{{NS['epub']}}}type") == "frontmatter"
+    section = epigraph.find(".//h:section", NS)
+    assert section.get(f"{{{NS['epub']}}}type") == "epigraph" and section.get("aria-label")
+    assert section.find("h:h1", NS) is None  # an epigraph has no printed title
+    assert text_of(epigraph.find(".//h:p[@class='signature']", NS)) == "Walt Whitman."
+
+
+def test_letter_with_its_salutation_valediction_and_signature():
+    book = read_book(ROOT / "examples" / "doyle-adventures-of-sherlock-holmes")
+    doc = next(xml(d.to_bytes()) for d in write_documents(book, _date())
+               if d.name == "ch-01-a-scandal-in-bohemia.xhtml")
+    letter = doc.find(".//h:blockquote[@class='letter']", NS)
+    assert letter.get(f"{{{NS['epub']}}}type") == "z3998:letter"
+    assert text_of(letter.find(".//h:span[@class='salutation']", NS)) == \
+        "My Dear Mr. Sherlock Holmes"
+    footer = letter.find("h:footer", NS)
+    assert [p.get("class") for p in footer] == ["valediction", "signature"]
+    assert text_of(footer[1]) == "“Irene Norton, née Adler.”"
+    assert len(doc.findall(".//h:hr[@class='section-break']", NS)) == 1
+
+
+def test_print_front_matter_in_roman_and_body_from_1(sample):
+    name, out = sample
+    pdf = pypdfium2.PdfDocument(str(out / f"{name}.pdf"))
+    texts = [pdf[k].get_textpage().get_text_range() for k in range(len(pdf))]
+    pdf.close()
+    contents = next(k for k, t in enumerate(texts) if t.lstrip().startswith("Contents"))
+    assert texts[contents].rstrip().endswith("v")  # i half title, iii title, iv imprint
+    first = next(k for k, t in enumerate(texts) if k > contents and re.search(r"\n1\s*$", t))
+    assert first % 2 == 0  # page index even: a recto
+    assert "Leaves of Grass" in texts[0] or "Sherlock" in texts[0]  # the half title
+
+
+def test_calibre_lists_the_authors_and_the_series(sample, built):
+    if not shutil.which("ebook-meta"):
+        pytest.skip("calibre's ebook-meta is not installed (apt-get install calibre)")
+    name, out = sample
+    shown = subprocess.run(["ebook-meta", str(out / f"{name}.epub")], capture_output=True,
+                           text=True, check=True).stdout
+    author = {"whitman-leaves-of-grass": "Walt Whitman [Whitman, Walt]",
+              "doyle-adventures-of-sherlock-holmes": "Arthur Conan Doyle [Doyle, Arthur Conan]"}
+    assert re.search(r"Author\(s\)\s*: " + re.escape(author[name]) + "\n", shown), shown
+    first = subprocess.run(["ebook-meta", str(built / "cliff-german-revolution-1923.epub")],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Trotsky: Fighting the rising Stalinist bureaucracy, 1923–1927 #3" in first
+
+
+# --- constructs on small books ------------------------------------------------------------
+
+def _date():
+    from datetime import UTC, datetime
+
+    return datetime(2025, 11, 24, tzinfo=UTC)
+
+
+def docs_of(root: Path) -> dict:
+    return {d.name: xml(d.to_bytes()) for d in write_documents(read_book(root), _date())}
+
+
+def test_two_authors_and_a_translator_each_in_the_opf(tmp_path):
+    extra = ('[[contributors]]\nname = "B. Second"\nrole = "aut"\nsort = "Second, B."\n\n'
+             '[[contributors]]\nname = "C. Turner"\nrole = "trl"\nsort = "Turner, C."\n')
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nText.\n"}, extra=extra)
+    out = tmp_path / "dist"
+    build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    opf = xml(zipfile.ZipFile(out / "small-book.epub").read("EPUB/content.opf"))
+    creators = [c.text for c in opf.findall(".//dc:creator", NS)]
+    assert creators == ["A. N. Author", "B. Second"]
+    contributor = opf.find(".//dc:contributor", NS)
+    assert contributor.text == "C. Turner"
+    refines = {(m.get("refines"), m.get("property")): m.text for m in opf.findall(".//opf:meta", NS)}
+    assert refines[(f"#{contributor.get('id')}", "role")] == "trl"
+    assert refines[(f"#{contributor.get('id')}", "file-as")] == "Turner, C."
+    title = xml(zipfile.ZipFile(out / "small-book.epub").read("EPUB/titlepage.xhtml"))
+    assert "A. N. Author and B. Second" in text_of(title)
+    assert "Translated by C. Turner" in text_of(title)
+    if shutil.which("ebook-meta"):
+        shown = subprocess.run(["ebook-meta", str(out / "small-book.epub")], capture_output=True,
+                               text=True, check=True).stdout
+        assert re.search(r"Author\(s\)\s*: A\. N\. Author & B\. Second", shown), shown
+
+
+def test_front_and_back_matter_by_kind(tmp_path):
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nText.\n"},
+                     extra='front = ["front/dedication.md", "front/preface.md"]\n'
+                           'back = ["back/appendix.md"]\n')
+    (root / "front").mkdir()
+    (root / "back").mkdir()
+    (root / "front" / "dedication.md").write_text("# Dedication {.dedication}\n\nTo my mother.\n")
+    (root / "front" / "preface.md").write_text("# Preface {.preface}\n\nWhy.\n")
+    (root / "back" / "appendix.md").write_text("# Appendix: Tables {.appendix}\n\nMore.\n")
+    docs = docs_of(root)
+    kinds = {}
+    for name, doc in docs.items():
+        section = doc.find("h:body/h:section", NS)
+        if section is None:
+            continue
+        kinds[name] = (doc.find("h:body", NS).get(f"{{{NS['epub']}}}type"),
+                       section.get(f"{{{NS['epub']}}}type"), section.get("role"))
+    assert kinds["ch-dedication.xhtml"] == ("frontmatter", "dedication", "doc-dedication")
+    assert kinds["ch-preface.xhtml"] == ("frontmatter", "preface", "doc-preface")
+    assert kinds["ch-one.xhtml"] == ("bodymatter", "chapter", "doc-chapter")
+    assert kinds["ch-appendix.xhtml"] == ("backmatter", "appendix", "doc-appendix")
+    landmark = docs["toc.xhtml"].find(".//h:nav[@id='landmarks']//h:a[@epub:type='bodymatter']",
+                                      NS)
+    assert landmark.get("href") == "ch-one.xhtml"
+
+
+@pytest.mark.parametrize("where, text, message", [
+    ("front", "# Preface\n\nWhy.\n", "M117: a file in `front` must say what it is"),
+    ("front", "# Appendix {.appendix}\n\nWhy.\n", "M117: a file in `front` must say what it is, "
+                                                 "and .appendix is not one"),
+    ("front", "# Preface {.prefce}\n\nWhy.\n", "M117: unknown division kind '.prefce'"),
+])
+def test_a_division_must_say_what_it_is(tmp_path, where, text, message):
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nText.\n"},
+                     extra=f'{where} = ["{where}/x.md"]\n')
+    (root / where).mkdir()
+    (root / where / "x.md").write_text(text)
+    with pytest.raises(BuildError) as caught:
+        read_book(root)
+    assert message in str(caught.value) and "x.md:1:1" in str(caught.value)
+
+
+def test_parts_group_chapters_in_the_contents(tmp_path):
+    root = make_book(tmp_path / "m", {"p1.md": "# Part One {.part}\n",
+                                      "one.md": "# One\n\nText.\n", "two.md": "# Two\n\nText.\n",
+                                      "p2.md": "# Part Two {.part}\n", "three.md": "# Three\n\nT.\n"})
+    toc = docs_of(root)["toc.xhtml"].find(".//h:nav[@id='toc']/h:ol", NS)
+    parts = toc.findall("h:li", NS)
+    assert [text_of(li.find("h:a", NS)) for li in parts][:2] == ["Part One", "Part Two"]
+    assert [text_of(a) for a in parts[0].findall("h:ol/h:li/h:a", NS)] == ["One", "Two"]
+    assert [text_of(a) for a in parts[1].findall("h:ol/h:li/h:a", NS)] == ["Three"]
+
+
+def test_note_call_in_a_title_links_both_ways_and_the_notes_heading_has_no_call(tmp_path):
+    root = make_book(tmp_path / "m", {
+        "one.md": "# I: The Title[^1]\n\n## A section[^2]\n\nText.[^3]\n\n[^1]: On the title.\n\n"
+                  "[^2]: On the section.\n\n[^3]: On the text.\n",
+        "two.md": "# Two\n\nText.[^1]\n\n[^1]: Another.\n"})
+    out = tmp_path / "dist"
+    build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    notes = xml((out / "xhtml" / "notes.xhtml").read_bytes())
+    heading = notes.find(".//h:section/h:h2", NS)
+    assert text_of(heading) == "I: The Title" and heading.find(".//h:a", NS) is None
+    chapter = xml((out / "xhtml" / "ch-one.xhtml").read_bytes())
+    call = chapter.find(".//h:h1/h:a[@epub:type='noteref']", NS)
+    assert call.get("href") == "notes.xhtml#ch-one-note-1" and call.find("h:sup", NS) is not None
+    assert notes.find(".//h:li[@id='ch-one-note-1']/h:p/h:a", NS).get("href") == \
+        "ch-one.xhtml#ch-one-noteref-1"
+
+
+def test_note_numbering_through_the_book(tmp_path):
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nA.[^1] B.[^2]\n\n[^1]: a\n\n[^2]: b\n",
+                                      "two.md": "# Two\n\nC.[^1]\n\n[^1]: c\n"},
+                     extra='note_numbering = "book"\n')
+    docs = docs_of(root)
+    assert text_of(docs["ch-two.xhtml"].find(".//h:a[@epub:type='noteref']", NS)) == "3"
+    marks = [text_of(a) for a in docs["notes.xhtml"].findall(".//h:li/h:p/h:a", NS)]
+    assert marks == ["1.", "2.", "3."]
+
+
+def test_tables_as_books_have_them(tmp_path):
+    table = ("| Name | Place | Count |\n|:--|:-:|--:|\n| Ann | Leeds | 3 |\n| Bob | York | 12 |\n\n"
+             "| | |\n|---|---|\n| a | b |\n")
+    docs = docs_of(make_book(tmp_path / "m", {"one.md": "# One\n\n" + table}))
+    first, second = docs["ch-one.xhtml"].findall(".//h:table", NS)
+    assert first.find("h:caption", NS) is None and first.find("h:thead", NS) is not None
+    assert first.find(".//h:td[@class='align-center']", NS) is not None
+    assert first.find(".//h:td[@class='num align-right']", NS) is not None
+    assert second.find("h:thead", NS) is None  # a header row of empty cells: none
+
+
+def test_a_wide_table_is_never_cut_off(tmp_path):
+    header = "| Year | " + " | ".join(f"Column {k}" for k in range(1, 10)) + " |\n"
+    delim = "|---|" + "--:|" * 9 + "\n"
+    rows = "".join(f"| 19{k:02d} | " + " | ".join(f"{k * 1000 + j:,}.5" for j in range(9))
+                   + " |\n" for k in range(10))
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nTable: Ten columns\n\n" + header
+                                      + delim + rows})
+    out = tmp_path / "dist"
+    build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)  # P040 would stop it
+    pdf = pypdfium2.PdfDocument(str(out / "small-book.pdf"))
+    text = " ".join(pdf[k].get_textpage().get_text_range() for k in range(len(pdf)))
+    pdf.close()
+    assert "9,008.5" in text and "Column 9" in text.replace("\r\n", " ").replace("\n", " ")
+    with pikepdf.open(out / "small-book.pdf") as doc:
+        assert len(doc.pages) > 3
+
+
+def test_verse_and_roles_on_a_small_book(tmp_path):
+    text = ("# One\n\n::: poem\nFirst line,\n  set in,\n    further in.[^1]\n\nA second stanza.\n"
+            ":::\n\n[— A. Poet]{.attribution}\n\n[^1]: A note in verse.\n")
+    docs = docs_of(make_book(tmp_path / "m", {"one.md": text}))
+    doc = docs["ch-one.xhtml"]
+    lines = doc.findall(".//h:span[@class]", NS)
+    assert [(s.get("class"), text_of(s)) for s in lines if "line" in s.get("class")] == [
+        ("line", "First line,"), ("line i1", "set in,"), ("line i2", "further in.1"),
+        ("line", "A second stanza.")]
+    assert text_of(doc.find(".//h:p[@class='attribution']", NS)) == "— A. Poet"
+    assert len(doc.findall(".//h:p[@class='stanza']/h:br", NS)) == 2
+
+
+def test_cover_art_must_be_a_cover(tmp_path):
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nText.\n"}, extra='cover = "c.png"\n')
+    from PIL import Image
+
+    Image.new("RGB", (1600, 900), "white").save(root / "c.png")
+    with pytest.raises(BuildError) as caught:
+        read_book(root)
+    assert "M120" in str(caught.value) and "not a book cover's shape" in str(caught.value)

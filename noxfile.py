@@ -34,7 +34,7 @@ def lint(session):
 
 @nox.session
 def check(session):
-    """EPUBCheck, DAISY Ace and the PDF checks on a fresh build of dist/."""
+    """EPUBCheck, DAISY Ace and the PDF checks on fresh builds of the title and the samples."""
     if not Path(CHROMIUM).exists():
         session.error(f"Ace needs Chromium at {CHROMIUM}: apt-get install chromium")
     ace = ACE_DIR / "node_modules" / ".bin" / "ace-cli"
@@ -43,9 +43,14 @@ def check(session):
         session.run("npm", "install", "--prefix", str(ACE_DIR), "--no-audit", "--no-fund",
                     "@daisy/ace-cli@1", external=True, env={"PUPPETEER_SKIP_DOWNLOAD": "1"})
     session.install("-e", ".")
+    env = {"ACE_CLI": str(ace.resolve()), "PUPPETEER_EXECUTABLE_PATH": CHROMIUM}
     session.run("python", "-m", "toolchain", "build")
-    session.run("python", "-m", "toolchain", "check",
-                env={"ACE_CLI": str(ace.resolve()), "PUPPETEER_EXECUTABLE_PATH": CHROMIUM})
+    session.run("python", "-m", "toolchain", "check", env=env)
+    for sample in sorted(Path("examples").glob("*/book.toml")):  # the sample titles too
+        out = f"dist-{sample.parent.name}"
+        session.run("python", "-m", "toolchain", "build", "--manuscript", str(sample.parent),
+                    "--out", out)
+        session.run("python", "-m", "toolchain", "check", "--out", out, env=env)
 
 
 @nox.session

@@ -82,6 +82,11 @@ def test_structure_headings_quotations_and_small_caps(chapter):
         "The policy of the KPD", "The Collapse of the German Revolution"]
     quotes = chapter.xpath("//h:blockquote", namespaces=NS)
     assert 18 <= len(quotes) <= 22
+    # the passage with the editor's interpolation "[a leading Hamburg communist]", closed by
+    # note 8, is quoted matter too (issue 9)
+    hamburg = [q for q in quotes if text_of(q).startswith("The disruption of economic life")]
+    assert len(hamburg) == 1 and "[a leading Hamburg communist]" in text_of(hamburg[0])
+    assert text_of(hamburg[0]).endswith("sympathise with the working class’.8")
     lenin = [q for q in quotes if text_of(q).startswith("Even now we must not support")]
     assert len(lenin) == 1 and len(lenin[0].xpath("h:p", namespaces=NS)) == 2
     lead = chapter.xpath("//h:span[@class='smallcaps']", namespaces=NS)

@@ -234,7 +234,7 @@ class Writer:
     def section_id(self, ch: m.Chapter, heading: m.Heading) -> str:
         """The heading's id: chapter slug and title words; a repeated title gets -2, -3…"""
         if id(heading) not in self.section_ids:
-            base = f"{ch.slug}-{slugify(m.plain_text(heading.children))}".rstrip("-")
+            base = f"{ch.slug}-{slugify(m.plain_text(heading.children)) or 'section'}"
             ident, n = base, 1
             while ident in self.used_ids:
                 n += 1
@@ -394,9 +394,7 @@ class Writer:
                 footer.append(node)
             else:
                 quote.append(node)
-            for label in note_calls(block):
-                self.place_footnote(footer if footer is not None else quote, ch, label)
-        return quote
+        return quote  # its footnotes follow it, as they follow any block
 
     def block_Quote(self, block: m.Quote, ch):
         return el("blockquote", None, *(self.block(b, ch) for b in block.blocks))

@@ -310,3 +310,13 @@ def test_cover_art_must_be_a_cover(tmp_path):
     with pytest.raises(BuildError) as caught:
         read_book(root)
     assert "M120" in str(caught.value) and "not a book cover's shape" in str(caught.value)
+
+
+def test_a_stanza_may_open_four_spaces_in_and_a_poem_stand_in_a_quotation(tmp_path):
+    text = ("# One\n\n::: poem\nFirst.\n\n    Set in twice.\nBack.\n:::\n\n"
+            "> ::: verse\n> Sung line,\n>   and its echo.\n> :::\n")
+    doc = docs_of(make_book(tmp_path / "m", {"one.md": text}))["ch-one.xhtml"]
+    lines = [(s.get("class"), text_of(s)) for s in doc.findall(".//h:span[@class]", NS)]
+    assert lines == [("line", "First."), ("line i2", "Set in twice."), ("line", "Back."),
+                     ("line", "Sung line,"), ("line i1", "and its echo.")]
+    assert doc.find(".//h:blockquote/h:div[@epub:type='z3998:verse']", NS) is not None

@@ -244,6 +244,7 @@ def read_write_validate(chapters: list[str], root: Path, exact_words: bool = Tru
 @example(["# A\n\n## Æ\n"])  # a title with no ASCII letter took the chapter's own id
 @example(["# A\n\n::: letter\nA[^1*]\n:::\n\n[^1*]: A\n"])  # a letter's footnote placed twice
 @example(["# A[^1]\n\nText.\n\n[^1]: On the title.\n"])  # a call in a title: X002 in Notes
+@example(["# A\n\n::: poem\n    A[^1]\n:::\n\n[^1]: A\n"])  # a stanza 4 spaces in: code, note lost
 def test_any_manuscript_builds_or_fails_cleanly(chapters):
     with tempfile.TemporaryDirectory() as tmp:
         read_write_validate(chapters, Path(tmp) / "manuscript")

@@ -14,13 +14,12 @@ from pathlib import Path
 
 from .errors import Problem
 from .manuscript import book_files, read_meta, read_text
-from .reader import ATTR_BLOCK, parse_attrs
+from .reader import ATTR_BLOCK, FIGURE, parse_attrs
 from .styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 LABEL = re.compile(r"(\d+)(\*?)")
-FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?%?|[—–-]|[〃″”]|do\.")
 RULES: list[tuple[str, Callable]] = []
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -185,11 +184,9 @@ def numeric_columns(src: Source):
         for column, (_, text) in enumerate(delim):
             if not (text.endswith(":") and not text.startswith(":")):
                 continue
-            column_cells = [row[column] for _, row in rows if column < len(row) and row[column][1]]
-            odd = [(k, cell) for k, cell in zip((k for k, r in rows if column < len(r)
-                                                 and r[column][1]), column_cells, strict=True)
-                   if not FIGURE.fullmatch(cell[1])]
-            if odd and len(odd) * 2 < len(column_cells):
+            filled = [(k, row[column]) for k, row in rows if column < len(row) and row[column][1]]
+            odd = [(k, cell) for k, cell in filled if not FIGURE.fullmatch(cell[1])]
+            if odd and len(odd) * 2 < len(filled):
                 for k, (col, cell_text) in odd:
                     yield src.problem(k, col, "M008", f"{cell_text!r} is not a figure, in a "
                                       "column of figures", "write digits with commas and one "

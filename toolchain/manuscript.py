@@ -17,7 +17,8 @@ from .errors import BuildError, Problem
 
 SCHEMA = json.loads(Path(__file__).with_name("book.schema.json").read_text(encoding="utf-8"))
 # A build's peak memory grows by about 370 MiB per MiB of Markdown (benchmarks/memory.py: 957 MiB
-# at 1.93 MiB): past 2 MiB (some 1,400 pages) it would pass 1 GiB. A press with a bigger machine may raise it.
+# at 1.93 MiB): past 2 MiB (some 1,400 pages) it would pass 1 GiB. A press with a bigger
+# machine may raise it.
 LIMIT_VARIABLE = "TOOLCHAIN_MAX_MANUSCRIPT_MIB"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -58,6 +59,7 @@ def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
     return classes, keys, unknown
 
 
+@cache
 def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 4 * MAX_BLOCK_DEPTH})
     md.validateLink = lambda url: True  # the reader judges links itself, with file and line
@@ -100,7 +102,7 @@ def parse_with_env(path: Path) -> tuple[list, dict]:
     shown; in a book it is almost always a note written without its caret, so it is an error."""
     text = unicodedata.normalize("NFC", read_text(path))
     env: dict = {}
-    tokens = markdown_parser().parse(text, env)
+    tokens = markdown_parser().parse(flush_verse(text), env)
     for label in env.get("references", {}):
         found = re.search(rf"^ {{0,3}}\[{re.escape(label)}\]:", text, re.M | re.I)
         line = text[: found.start()].count("\n") + 1 if found else 1
@@ -109,6 +111,26 @@ def parse_with_env(path: Path) -> tuple[list, dict]:
                                  f"[^{label}]: …; a link is written [text](https://…)"))
     env["source_lines"] = text.split("\n")
     return tokens, env
+
+
+VERSE_OPEN = re.compile(r"^([ >]*):::\s*(poem|verse)\b")
+VERSE_CLOSE = re.compile(r"^[ >]*:::\s*$")
+
+
+def flush_verse(text: str) -> str:
+    """The text with the lines of verse blocks set flush, for Markdown's block parser only: a
+    line indented four spaces would otherwise be a code block, and the note calls in it unseen.
+    The reader takes each line's indent from the source as written (Converter.verse)."""
+    lines, inside = text.split("\n"), False
+    for k, line in enumerate(lines):
+        if inside and VERSE_CLOSE.match(line):
+            inside = False
+        elif inside:
+            quote = re.match(r"[ ]{0,3}(>[ ]?)*", line)[0]
+            lines[k] = quote + line[len(quote):].lstrip(" ")
+        elif VERSE_OPEN.match(line):
+            inside = True
+    return "\n".join(lines)
 
 
 def check_cross_references(book: m.Book) -> None:
@@ -190,9 +212,9 @@ class Converter:
                 i += 3
             elif tok.type in ("container_poem_open", "container_verse_open"):
                 close = tok.type.replace("_open", "_close")
-                out.append(self.verse(tok, tokens, i, close))
-                self.blocks(tokens, i + 1, close)  # to find the end; the lines are read above
-                i = self.pos + 1
+                out.append(self.verse(tok))
+                i = next(j for j in range(i + 1, len(tokens))  # its lines are read from source
+                         if tokens[j].type == close and tokens[j].level == tok.level) + 1
             elif tok.type == "container_letter_open":
                 inner = self.blocks(tokens, i + 1, "container_letter_close")
                 out.append(m.Letter(inner, line))
@@ -250,13 +272,12 @@ class Converter:
             return m.Para(children[0].children, line, children[0].kind)
         return m.Para(children, line)
 
-    def verse(self, tok, tokens, i, close) -> m.Verse:
+    def verse(self, tok) -> m.Verse:
         """The lines of a `::: poem` as written: a blank line ends a stanza, two leading spaces
         set a line in one level. Each line's text is read as Markdown inline content."""
         start, end = tok.map
         source = self.env["source_lines"]
-        depth = sum(1 for t in tokens[:i] if t.type == "blockquote_open") - \
-            sum(1 for t in tokens[:i] if t.type == "blockquote_close")
+        depth = source[start].split(":::")[0].count(">")  # `> ::: poem` inside a quotation
         stanzas, stanza = [], []
         md = markdown_parser()
         for number in range(start + 1, end - 1 if source[end - 1].strip(" >").startswith(":::")

@@ -30,6 +30,7 @@ CASES = {
     "M011": ("# One\n\nThe sign \u6f22 here.\n", "3:10",
              "no font of the book has U+6F22 CJK UNIFIED IDEOGRAPH-6F22"),
     "M012": ("# One\n\nAs shown.[12] More.\n", "3:10", "[12] looks like a note marker"),
+    "M119": ("# One\n\nText.\n\n![](plate.jpg)\n", "5:1", "a figure with no text description"),
     "W002": ("# One\n\nAn \u202eoverride.\n", "3:4",
              "invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
 }

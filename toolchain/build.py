@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from . import model as m
 from .errors import BuildError, InternalError, Problem, display_path, os_problem
 
 PACKAGE = Path(__file__).resolve().parent
@@ -245,6 +246,7 @@ class Pipeline:
         self.progress = Progress(8, stream)
         self.warnings: list[str] = []
         self.validators: dict = {}
+        self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
 
     def run(self) -> dict:
         from . import pdf, pdfcheck, reader, styles, validate
@@ -291,6 +293,11 @@ class Pipeline:
         (folder / "css").mkdir(parents=True)
         for doc in docs:
             (folder / doc.name).write_bytes(doc.to_bytes())
+        self.images = {name: path for path, name in m.image_names(book).items()}
+        if self.images:
+            (folder / "images").mkdir()
+        for name, path in self.images.items():
+            shutil.copyfile(path, folder / "images" / name)
         shutil.copyfile(self.styles / "book.css", folder / xhtml.STYLESHEET)
         return docs
 
@@ -315,7 +322,8 @@ class Pipeline:
         else:
             art = ("cover.png", cover.render_cover(book.meta, self.styles))
         epub.write_epub(self.tmp / f"{slug}.epub", book.meta, docs,
-                        (self.styles / "book.css").read_bytes(), art, self.date)
+                        (self.styles / "book.css").read_bytes(), art, self.date,
+                        {name: path.read_bytes() for name, path in self.images.items()})
 
     def check_epub(self, slug):
         from . import validate
@@ -331,14 +339,31 @@ class Pipeline:
         from . import pdf, pdfcheck
 
         target = self.tmp / name
-        pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target, press)
+        pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target, press,
+                       self.images)
         problems = pdfcheck.check_fonts(target)
         if problems:  # the lint checked every character against the fonts first
             raise generated_invalid(f"pdf {name}", problems)
         problems = pdfcheck.text_outside(target, press)
         if problems:
             raise BuildError(problems)
+        if press:
+            for problem in pdfcheck.low_resolution(target, figure_sizes(book)):
+                self.warnings.append(str(problem))
+                print(f"{problem}", file=self.progress.stream)
         self.validators[name] = {"fonts": "embedded, book fonts only"}
+
+
+def figure_sizes(book) -> list:
+    """(manuscript file, line, image file, pixel size) of each raster figure."""
+    from PIL import Image
+
+    out = []
+    for ch, figure in m.figures(book):
+        if figure.path.suffix.lower() != ".svg":
+            with Image.open(figure.path) as image:
+                out.append((ch.path, figure.line, figure.path, image.size))
+    return out
 
 
 def generated_invalid(stage: str, problems: list[Problem]) -> InternalError:

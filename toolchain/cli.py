@@ -101,7 +101,8 @@ def print_summary(out: Path, report: dict, seconds: float):
         print("  ".join(cell.ljust(widths[k]) for k, cell in enumerate(row)).rstrip())
     warnings = report.get("warnings", [])
     if warnings:
-        print(f"{len(warnings)} warning(s); run `python -m toolchain lint` to list them")
+        print(f"{len(warnings)} warning(s), listed in report.json; `python -m toolchain lint` "
+              "lists the manuscript's")
     state = "up to date" if report.get("up_to_date") else "built"
     print(f"{state} in {seconds:.2f} s")
 

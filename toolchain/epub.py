@@ -23,7 +23,7 @@ OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ZIP_ORDER = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
 A11Y_SUMMARY = (
-    "A text-only publication with a logical reading order, structural navigation by "
+    "A {kind} with a logical reading order, structural navigation by "
     "chapter and section, a data table with a caption and row and column headers, and "
     "footnotes and endnotes that link to their calls and back. The reader’s own font, "
     "size and colours are respected."
@@ -45,9 +45,14 @@ class RawHtml(epub.EpubHtml):
         return self.content
 
 
+MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".svg": "image/svg+xml"}
+
+
 def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
-               cover: tuple[str, bytes], build_date: datetime) -> None:
-    """`cover` is (file name, image): the publisher's art, or the generated typographic cover."""
+               cover: tuple[str, bytes], build_date: datetime,
+               images: dict[str, bytes] | None = None) -> None:
+    """`cover` is (file name, image): the publisher's art, or the generated typographic cover;
+    `images` the figures' files by their name under images/."""
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
     lang = meta["language"]
@@ -77,7 +82,7 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
         if collection.get("position"):
             book.add_metadata(None, "meta", str(collection["position"]),
                               {"refines": "#collection", "property": "group-position"})
-    for prop, value in accessibility(meta):
+    for prop, value in accessibility(meta, bool(images)):
         book.add_metadata(None, "meta", value, {"property": prop})
 
     cover_name, cover_bytes = cover
@@ -87,6 +92,9 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
     css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css",
                         content=stylesheet)
     book.add_item(css)
+    for k, (name, data) in enumerate(sorted((images or {}).items()), 1):
+        book.add_item(epub.EpubItem(uid=f"figure-{k}", file_name=f"images/{name}",
+                                    media_type=MEDIA_TYPES[Path(name).suffix], content=data))
     cover_page = RawHtml("cover", "cover.xhtml",
                          cover_document(meta, f"images/{cover_name}").to_bytes(), "Cover")
     items = [cover_page]
@@ -106,8 +114,11 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
     path.write_bytes(reproducible_zip(buffer.getvalue(), build_date, lang))
 
 
-def accessibility(meta: dict) -> list[tuple[str, str]]:
-    """EPUB Accessibility 1.1 metadata for a text-only book with structure and notes."""
+def accessibility(meta: dict, figures: bool = False) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata for a book with structure and notes, and figures that
+    each say in words what they show."""
+    kind = ("publication of text and figures, each figure described in words," if figures
+            else "text-only publication")
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                 "displayTransformability"]
     return [
@@ -116,7 +127,8 @@ def accessibility(meta: dict) -> list[tuple[str, str]]:
         ("schema:accessModeSufficient", "textual"),
         *(("schema:accessibilityFeature", f) for f in features),
         ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary", meta.get("accessibility_summary", A11Y_SUMMARY)),
+        ("schema:accessibilitySummary",
+         meta.get("accessibility_summary", A11Y_SUMMARY.format(kind=kind))),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
     ]
 

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from .errors import Problem
 from .manuscript import book_files, read_meta, read_text
-from .reader import ATTR_BLOCK, FIGURE, parse_attrs
+from .reader import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
 from .styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 LABEL = re.compile(r"(\d+)(\*?)")
+DESTINATION = re.compile(r'(?<=\])\((\S*?)(?:(\s+")([^"]*)")?\)')  # (url "title") of a link or image
+IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 RULES: list[tuple[str, Callable]] = []
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -49,6 +51,7 @@ class Source:
         """Numbered lines with attribute blocks and code spans masked (same length)."""
         for n, line in enumerate(self.lines, 1):
             line = ATTR_BLOCK.sub(lambda f: " " * len(f[0]), line)
+            line = DESTINATION.sub(keep_title, line)
             yield n, re.sub(r"`[^`]*`", lambda f: " " * len(f[0]), line)
 
     def calls(self):
@@ -62,6 +65,13 @@ class Source:
             found = NOTE_DEF.match(line)
             if found:
                 yield n, found[1], line
+
+
+def keep_title(found: re.Match) -> str:
+    """A link's or image's `(url "title")` as spaces, but for the title: it is text of the book."""
+    if found[3] is None:
+        return " " * len(found[0])
+    return " " * (1 + len(found[1]) + len(found[2])) + found[3] + "  "
 
 
 def strip_comments(text: str) -> str:
@@ -199,9 +209,23 @@ def unknown_attributes(src: Source):
         for found in ATTR_BLOCK.finditer(line):
             if line.startswith("# "):  # the kind of a division; the reader checks it (M117)
                 continue
-            for item in parse_attrs(found[1])[2]:
+            if line.startswith("Table: ") and not line[found.end():].strip():
+                continue  # a table's layout; the reader checks it
+            after_image = re.search(IMAGE.pattern + "$", line[: found.start()])
+            for item in parse_attrs(found[1], FIGURE_KEYS if after_image else {"lang"})[2]:
                 yield src.problem(n, found.start() + 1, "M009", f"unknown attribute {item!r}",
+                                  'a figure takes {credit="…"} only' if after_image else
                                   "use .title, .smallcaps, .incomplete or lang=xx")
+
+
+@rule("M119")
+def figures_without_description(src: Source):
+    for n, line in enumerate(src.lines, 1):
+        for found in IMAGE.finditer(line):
+            if not found[1].strip():
+                yield src.problem(n, found.start() + 1, "M119", "a figure with no text "
+                                  "description", "say what the image shows between the "
+                                  "brackets: ![A ferry crossing the East River](…)")
 
 
 @rule("M010")

@@ -249,3 +249,67 @@ def cover_art(root: Path, meta: dict) -> Path | None:
 
 COVER_MIN_WIDTH = 1000  # px; Apple Books and Kobo recommend 1400 and more
 COVER_MAX_BYTES = 10 * 2**20
+
+
+FIGURE_FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+FIGURE_MAX_PIXELS = 50_000_000  # a 7000 × 7000 px plate; more is an error, not a figure
+SVG = "http://www.w3.org/2000/svg"
+
+
+def figure_problem(path: Path) -> tuple[str, str] | None:
+    """Why the image file at `path` cannot be a figure, as (message, hint); None if it can.
+
+    JPEG and PNG are read by their header only; SVG must be self-contained and inert (no script,
+    no event handler, no reference outside itself), as EPUB requires of an unscripted book."""
+    if path.suffix.lower() == ".svg":
+        return svg_problem(path)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError):
+        kind, width, height = None, 0, 0
+    if kind not in FIGURE_FORMATS:
+        return (f"{path.name} is not a JPEG, PNG or SVG image",
+                "export the figure as JPEG (photographs), PNG or SVG (drawings)")
+    if path.suffix.lower() not in FIGURE_FORMATS[kind]:
+        return (f"{path.name} is a {kind} image under another name",
+                f"rename it {path.stem}{FIGURE_FORMATS[kind][0]}")
+    if width * height > FIGURE_MAX_PIXELS:
+        return (f"{path.name} is {width} × {height} px, over {FIGURE_MAX_PIXELS // 10**6} million "
+                "pixels", "scale it down: 300 dpi at the printed size is enough")
+    return None
+
+
+def svg_problem(path: Path) -> tuple[str, str] | None:
+    from lxml import etree
+
+    from . import safexml
+
+    hint = "save the drawing as plain SVG (no scripts, fonts and images inside the file)"
+    try:
+        root = safexml.parse(path.read_bytes())
+    except (etree.XMLSyntaxError, safexml.UnsafeXml) as exc:
+        return f"{path.name} is not a well-formed, self-contained SVG file ({exc})", hint
+    if root.tag != f"{{{SVG}}}svg":
+        return f"{path.name} is not an SVG drawing (its root is {etree.QName(root).localname})", hint
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        name = etree.QName(node).localname
+        if name in ("script", "foreignObject"):
+            return f"{path.name} holds a <{name}> element", hint
+        if name == "text":  # would be set in whatever font the machine has
+            return (f"{path.name} holds text, which print would set in a font outside the book",
+                    "convert the drawing's text to outlines (Inkscape: Path > Object to Path)")
+        for attr, value in node.attrib.items():
+            attr = etree.QName(attr).localname
+            if attr.lower().startswith("on"):
+                return f"{path.name} holds an event handler ({attr})", hint
+            if attr == "href" and not value.startswith("#"):
+                return f"{path.name} refers to {value[:60]!r} outside itself", hint
+        css = (node.text or "") if name == "style" else node.get("style", "")
+        if re.search(r"@import|url\(\s*['\"]?(?!#)", css):
+            return f"{path.name} loads a resource from its styles", hint
+    return None

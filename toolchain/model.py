@@ -93,6 +93,11 @@ class Table:
     numeric: list  # one bool per column: its cells are figures (tabular, decimal-aligned)
     line: int
     align: list = field(default_factory=list)  # per column: "left", "center", "right" or None
+    layout: str | None = None  # one of TABLE_LAYOUTS, chosen by the editor; None: by its width
+
+
+# How a table may be set, narrowest first: smaller type, smaller still, turned on its own page.
+TABLE_LAYOUTS = ("medium", "wide", "landscape")
 
 
 @dataclass
@@ -117,6 +122,17 @@ class Letter:
     valediction and signature as paragraph roles."""
 
     blocks: list
+    line: int
+
+
+@dataclass
+class Figure:
+    """An image on a line of its own: `![what it shows](images/x.jpg "Caption"){credit="…"}`."""
+
+    path: Path  # the image file, inside the manuscript
+    alt: str  # what the image shows, for a reader who cannot see it
+    caption: list  # inline content; empty if none
+    credit: list  # inline content (who made or holds the image); empty if none
     line: int
 
 
@@ -292,7 +308,47 @@ def children_of(node) -> list:
         return [line for stanza in node.stanzas for line in stanza]
     if isinstance(node, ListBlock):
         return [b for item in node.items for b in item]
+    if isinstance(node, Figure):
+        return [*node.caption, *node.credit]
     if isinstance(node, Table):
         return [*node.caption, *(n for row in [node.header, *node.rows] for cell in row
                                  for n in cell)]
     return []
+
+
+def figures(book: Book) -> list[tuple[Chapter, Figure]]:
+    """Every figure of the book with its chapter, at any depth, in reading order."""
+    out: list[tuple[Chapter, Figure]] = []
+
+    def walk(ch, node):
+        if isinstance(node, Figure):
+            out.append((ch, node))
+        for child in children_of(node):
+            walk(ch, child)
+
+    for ch in book.chapters:
+        for block in ch.blocks:
+            walk(ch, block)
+    return out
+
+
+RESERVED_IMAGES = {"cover.png", "cover.jpg"}
+
+
+def image_names(book: Book) -> dict[Path, str]:
+    """Each figure's image file and its name in the book (`images/NAME`): the file name, made
+    safe for every reading system, numbered where two files would share one."""
+    names: dict[Path, str] = {}
+    taken = set(RESERVED_IMAGES)
+    for _, figure in figures(book):
+        if figure.path in names:
+            continue
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", figure.path.stem).strip("-") or "figure"
+        suffix = figure.path.suffix.lower().replace(".jpeg", ".jpg")
+        name, k = stem + suffix, 1
+        while name.lower() in taken:
+            k += 1
+            name = f"{stem}-{k}{suffix}"
+        taken.add(name.lower())
+        names[figure.path] = name
+    return names

@@ -52,7 +52,8 @@ class SandboxedFetcher(weasyprint.URLFetcher):
                            + ", ".join(str(r) for r in self.roots) + " may be used")
 
 
-def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str:
+def combined_html(docs: list[Document], meta: dict, build_date: datetime,
+                  images: dict[str, Path] | None = None) -> str:
     """One HTML document for WeasyPrint: every document's body in reading order.
 
     Links between files become links inside the one document, and each starred note moves
@@ -96,6 +97,8 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime) -> str
             file, _, frag = href.partition("#")
             node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
     etree.cleanup_namespaces(html)
+    for img in html.xpath("//img[starts-with(@src, 'images/')]"):  # figures, from the manuscript
+        img.set("src", Path(images[img.get("src")[len("images/"):]]).resolve().as_uri())
     for link in html.xpath("//nav//a[@href]"):
         if link.get("href") in front:  # front matter is foliated in roman numerals
             link.set("class", "front")
@@ -176,7 +179,8 @@ def drop_keeping_text(node, text: str):
 
 
 def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
-               manuscript: Path, target: Path, press: bool) -> None:
+               manuscript: Path, target: Path, press: bool,
+               images: dict[str, Path] | None = None) -> None:
     """Typeset the book into `target`: the screen edition, or the press edition if `press`."""
     fetcher = SandboxedFetcher([styles, manuscript])
     sheets = [styles / "print.css"] + ([styles / "press.css"] if press else [])
@@ -188,7 +192,7 @@ def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: P
     title = meta.get("collection", {}).get("title") or meta["title"]
     running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
     try:
-        html = weasyprint.HTML(string=combined_html(docs, meta, build_date),
+        html = weasyprint.HTML(string=combined_html(docs, meta, build_date, images),
                                base_url=styles.resolve().as_uri() + "/", url_fetcher=fetcher)
         fonts = FontConfiguration()
         css = [weasyprint.CSS(filename=str(s), url_fetcher=fetcher, font_config=fonts)

@@ -72,3 +72,41 @@ def text_outside(path: Path, press: bool) -> list[Problem]:
     finally:
         doc.close()
     return problems
+
+
+PRINT_DPI = 300  # what printers ask of a photograph or a drawing at its printed size
+
+
+def placed_images(path: Path) -> list[tuple[int, tuple[int, int], float]]:
+    """Each image drawn in the PDF as (page number, its pixel size, its printed width in points)."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    placed = []
+    doc = pypdfium2.PdfDocument(path)
+    try:
+        for number, page in enumerate(doc, 1):
+            for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=8):
+                left, _, right, _ = image.get_bounds()
+                placed.append((number, tuple(image.get_px_size()), right - left))
+    finally:
+        doc.close()
+    return placed
+
+
+def low_resolution(path: Path, figures: list) -> list[Problem]:
+    """A warning for each figure that prints under 300 dpi, measured on the laid-out pages:
+    `figures` are (manuscript file, line, image file, pixel size), matched by pixel size."""
+    problems, seen = [], set()
+    for page, size, width in placed_images(path):
+        dpi = size[0] / (width / 72) if width > 0 else PRINT_DPI
+        for source, line, image, px in figures:
+            if px == size and dpi < PRINT_DPI - 0.5 and (image, page) not in seen:
+                seen.add((image, page))
+                needed = round(size[0] * PRINT_DPI / dpi)
+                problems.append(Problem(source, line, 1, "W010", f"figure {image.name} prints at "
+                                        f"{dpi:.0f} dpi ({width / 72 * 25.4:.0f} mm wide, page "
+                                        f"{page} of the print PDF)", f"printers ask {PRINT_DPI} "
+                                        f"dpi: supply it at least {needed} px wide",
+                                        "warning"))
+    return problems

@@ -11,22 +11,24 @@ import re
 import unicodedata
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from . import model as m
 from .errors import BuildError, Problem
-from .manuscript import book_files, cover_art, read_meta, read_text
+from .manuscript import book_files, cover_art, figure_problem, read_meta, read_text
 
 ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", *m.PARA_ROLES}
 CONTAINERS = ("poem", "verse", "letter")  # `::: poem` … `:::`
 HEADING_ATTRS = re.compile(r"\s*\{([^{}\n]*)\}\s*$")
 QUOTE_MARKERS = re.compile(r"^(\s{0,3}>\s?)")
 ALLOWED_KEYS = {"lang"}
+FIGURE_KEYS = {"credit"}  # `![…](…){credit="…"}`
 ATTR_BLOCK = re.compile(r"\{([^{}\n]*)\}")
 ATTR_ITEM = re.compile(r"""\.([\w-]+)|#([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|[^\s}]+)|(\S+)""")
 CAPTION_PREFIX = "Table: "
@@ -46,13 +48,13 @@ def is_figure(cell: list) -> bool:
         bool(FIGURE.fullmatch(m.plain_text(cell).strip()))
 
 
-def parse_attrs(text: str) -> tuple[set[str], dict[str, str], list[str]]:
+def parse_attrs(text: str, allowed_keys=ALLOWED_KEYS) -> tuple[set[str], dict[str, str], list[str]]:
     """`.title lang=de` -> ({"title"}, {"lang": "de"}, [unknown items])."""
     classes, keys, unknown = set(), {}, []
     for cls, ident, key, value, other in ATTR_ITEM.findall(text):
         if cls in ALLOWED_CLASSES:
             classes.add(cls)
-        elif key in ALLOWED_KEYS:
+        elif key in allowed_keys:
             keys[key] = value.strip("\"'")
         else:
             unknown.append("." + cls if cls else key or ("#" + ident if ident else other))
@@ -66,7 +68,24 @@ def markdown_parser() -> MarkdownIt:
     md = md.enable("table").use(footnote_plugin).use(attrs_plugin, spans=True)
     for name in CONTAINERS:
         md = md.use(container_plugin, name=name)
+    md.core.ruler.before("footnote_tail", "figure_text", figure_text)
     return md
+
+
+def figure_text(state) -> None:
+    """Parse each image's caption (its title) and credit as Markdown in the document's own pass,
+    into `meta`: a note called from a caption is then seen, and kept (markdown-it drops the
+    notes it has not seen called)."""
+    for tok in state.tokens:
+        for child in tok.children or [] if tok.type == "inline" else []:
+            if child.type != "image":
+                continue
+            for key in ("title", "credit"):
+                inline = Token("inline", "", 0)
+                inline.children = []
+                state.md.inline.parse(str(child.attrs.get(key) or "").strip(), state.md,
+                                      state.env, inline.children)
+                child.meta[key] = inline
 
 
 def read_book(root: Path) -> m.Book:
@@ -76,9 +95,9 @@ def read_book(root: Path) -> m.Book:
     for matter, path in book_files(root, meta):
         if matter == "colophon":
             tokens, env = parse_with_env(path)
-            colophon = Converter(path, env).blocks(tokens)
+            colophon = Converter(path, env, root).blocks(tokens)
             continue
-        chapter = read_chapter(path, matter)
+        chapter = read_chapter(path, matter, root)
         if chapter.kind == "part":
             part = chapter
         elif matter == "body":
@@ -110,6 +129,14 @@ def parse_with_env(path: Path) -> tuple[list, dict]:
                                  "definition, which would not be shown", f"a note is written "
                                  f"[^{label}]: …; a link is written [text](https://…)"))
     env["source_lines"] = text.split("\n")
+    for label, used in env.get("footnotes", {}).get("refs", {}).items():
+        if used < 0:  # defined, never called where Markdown reads calls: it would be dropped
+            found = re.search(rf"^ {{0,3}}\[\^{re.escape(label[1:])}\]:", text, re.M)
+            line = text[: found.start()].count("\n") + 1 if found else 1
+            raise BuildError(Problem(path, line, 1, "M002", f"note [^{label[1:]}] is never "
+                                     "called in the text (a call in code or a comment does "
+                                     "not count)", f"add the call [^{label[1:]}] in the text "
+                                     "or remove the note"))
     return tokens, env
 
 
@@ -133,6 +160,13 @@ def flush_verse(text: str) -> str:
     return "\n".join(lines)
 
 
+def lone_image(inline):
+    """The image token of a paragraph that is one image and nothing else (a figure)."""
+    children = [t for t in inline.children or []
+                if not (t.type in ("text", "softbreak") and not t.content.strip())]
+    return children[0] if len(children) == 1 and children[0].type == "image" else None
+
+
 def check_cross_references(book: m.Book) -> None:
     """Every `[text](#target)` names a chapter or section title of the book."""
     targets = m.anchors(book)
@@ -145,9 +179,9 @@ def check_cross_references(book: m.Book) -> None:
                                          f"#{next(iter(targets), 'the-title')}"))
 
 
-def read_chapter(path: Path, matter: str = "body") -> m.Chapter:
+def read_chapter(path: Path, matter: str = "body", root: Path | None = None) -> m.Chapter:
     tokens, env = parse_with_env(path)
-    conv = Converter(path, env)
+    conv = Converter(path, env, root)
     blocks = conv.blocks(tokens)
     if not blocks or not isinstance(blocks[0], m.Heading) or blocks[0].level != 1:
         raise BuildError(Problem(path, 1, 1, "M104", "a chapter must begin with its title",
@@ -186,10 +220,12 @@ def division_kind(path: Path, title: m.Heading, matter: str) -> str:
 class Converter:
     """Turns markdown-it's flat token stream into model blocks, one file at a time."""
 
-    def __init__(self, path: Path, env: dict | None = None):
+    def __init__(self, path: Path, env: dict | None = None, root: Path | None = None):
         self.path = path
         self.env = env or {}
+        self.root = Path(root or path.parent).resolve()  # the manuscript: figures come from it
         self.notes: dict[str, m.Note] = {}
+        self.in_note = False
 
     def blocks(self, tokens: list, start: int = 0, stop_type: str | None = None) -> list:
         out, i = [], start
@@ -208,7 +244,9 @@ class Converter:
                 out.append(self.heading(int(tok.tag[1]), self.inlines(tokens[i + 1], line), line))
                 i += 3
             elif tok.type == "paragraph_open":
-                out.append(self.paragraph(self.inlines(tokens[i + 1], line), line))
+                image = lone_image(tokens[i + 1])
+                out.append(self.figure(image, line) if image else
+                           self.paragraph(self.inlines(tokens[i + 1], line), line))
                 i += 3
             elif tok.type in ("container_poem_open", "container_verse_open"):
                 close = tok.type.replace("_open", "_close")
@@ -272,6 +310,39 @@ class Converter:
             return m.Para(children[0].children, line, children[0].kind)
         return m.Para(children, line)
 
+    def figure(self, tok, line: int) -> m.Figure:
+        """`![alt](path "caption"){credit="…"}`: the image must be a file of the manuscript, and
+        say in words what it shows; caption and credit are Markdown text."""
+        def refuse(message, hint, code="M119"):
+            raise BuildError(Problem(self.path, line, 1, code, message, hint))
+
+        src, alt = str(tok.attrs.get("src", "")), tok.content.strip()
+        if self.in_note:
+            refuse(f"a figure ({src}) inside a note", "place the figure in the text, near the "
+                   "note's call")
+        if not alt:
+            refuse(f"figure {src!r} has no text description", "say what the image shows "
+                   "between the brackets: ![A ferry crossing the East River](…)")
+        unknown = [k for k in tok.attrs if k not in ("src", "alt", "title", *FIGURE_KEYS)]
+        if unknown:
+            refuse(f"unknown figure attribute {unknown[0]!r}", "a figure takes "
+                   '{credit="…"} only', "M009")
+        if urlparse(src).scheme or src.startswith("/"):
+            refuse(f"figure {src!r} is not a file of the manuscript", "copy the image into the "
+                   "manuscript (images/) and name it by a relative path", "M111")
+        path = (self.path.parent / unquote(src)).resolve()
+        if not path.is_relative_to(self.root):
+            refuse(f"figure {src!r} is outside the manuscript directory", "copy the image into "
+                   "the manuscript (images/) and name it by a relative path", "M111")
+        if not path.is_file():
+            refuse(f"figure image {src!r} does not exist", "fix the path (it is relative to this "
+                   "file) or add the image", "M101")
+        problem = figure_problem(path)
+        if problem:
+            refuse(*problem)
+        return m.Figure(path, alt, self.inlines(tok.meta["title"], line),
+                        self.inlines(tok.meta["credit"], line), line)
+
     def verse(self, tok) -> m.Verse:
         """The lines of a `::: poem` as written: a blank line ends a stanza, two leading spaces
         set a line in one level. Each line's text is read as Markdown inline content."""
@@ -314,12 +385,14 @@ class Converter:
         return i + 1
 
     def table(self, tokens, i, out, line):
-        caption = []
+        caption, caption_line = [], line
         if out and isinstance(out[-1], m.Para) and out[-1].children:
             first = out[-1].children[0]
             if isinstance(first, m.Text) and first.text.startswith(CAPTION_PREFIX):
+                caption_line = out[-1].line
                 caption = out.pop().children
                 caption[0] = m.Text(first.text[len(CAPTION_PREFIX):])
+        layout = self.table_layout(caption, caption_line)
         header, rows, align, row = [], [], [], None
         while tokens[i].type != "table_close":
             tok = tokens[i]
@@ -340,8 +413,24 @@ class Converter:
             header = []  # a header row of empty cells: the table has none
         numeric = [align[k] == "right" and all(is_figure(r[k]) for r in rows if k < len(r))
                    for k in range(len(align))]
-        out.append(m.Table(caption, header, rows, numeric, line, align))
+        out.append(m.Table(caption, header, rows, numeric, line, align, layout))
         return i + 1
+
+    def table_layout(self, caption: list, line: int) -> str | None:
+        """`Table: Wages, 1923 {.landscape}`: the editor's choice of layout, taken off the caption."""
+        last = caption[-1] if caption else None
+        found = HEADING_ATTRS.search(last.text) if isinstance(last, m.Text) else None
+        if not found:
+            return None
+        items = found[1].split()
+        if len(items) != 1 or items[0].lstrip(".") not in m.TABLE_LAYOUTS:
+            raise BuildError(Problem(self.path, line, 1, "M009", f"table layout {{{found[1]}}}",
+                                     "write one of " + ", ".join("{." + k + "}"
+                                                                 for k in m.TABLE_LAYOUTS)))
+        caption[-1] = m.Text(last.text[: found.start()])
+        if not caption[-1].text:
+            caption.pop()
+        return items[0].lstrip(".")
 
     def footnotes(self, tokens, i):
         while tokens[i].type != "footnote_block_close":
@@ -349,7 +438,9 @@ class Converter:
             label = tok.meta["label"]
             first = tokens[i + 1]
             line = (first.map[0] + 1) if first.map else 0
+            self.in_note = True
             blocks = self.blocks(tokens, i + 1, "footnote_close")
+            self.in_note = False
             i = self.pos + 1
             incomplete = False
             last = blocks[-1] if blocks else None
@@ -408,9 +499,10 @@ class Converter:
             elif kind == "html_inline":
                 self.refuse_html(tok.content, line)
             elif kind == "image":
-                raise BuildError(Problem(self.path, line, 1, "M105",
-                                         f"an image ({tok.attrs.get('src', '')}) is not yet part "
-                                         "of the format", "remove it; figures are planned"))
+                raise BuildError(Problem(self.path, line, 1, "M119", f"an image "
+                                         f"({tok.attrs.get('src', '')}) inside a line of text",
+                                         "a figure stands on a line of its own, with a blank line "
+                                         "before and after it"))
             else:
                 raise BuildError(Problem(self.path, line, 1, "M105",
                                          f"unsupported inline Markdown {kind!r}",

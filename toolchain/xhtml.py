@@ -94,6 +94,7 @@ class Writer:
         self.section_ids: dict[int, str] = {}
         self.used_ids: set[str] = set()
         self.offsets = self.note_offsets()
+        self.images = m.image_names(book)
 
     # --- ids and file names ------------------------------------------------
     @staticmethod
@@ -406,6 +407,19 @@ class Writer:
     def block_Heading(self, block: m.Heading, ch):  # headings inside quotations or notes
         return self.inline(el("p", {"class": "heading"}), block.children, ch)
 
+    def block_Figure(self, figure: m.Figure, ch):
+        """The image, then its caption and credit as paragraphs: they read apart without CSS."""
+        node = el("figure", {"class": "figure"},
+                  el("img", {"src": f"images/{self.images[figure.path]}", "alt": figure.alt}))
+        if figure.caption or figure.credit:
+            caption = el("figcaption")
+            if figure.caption:
+                caption.append(self.inline(el("p"), figure.caption, ch))
+            if figure.credit:
+                caption.append(self.inline(el("p", {"class": "credit"}), figure.credit, ch))
+            node.append(caption)
+        return node
+
     def block_SectionBreak(self, block: m.SectionBreak, ch):
         return el("hr", {"class": "section-break"})
 
@@ -439,6 +453,8 @@ class Writer:
         width = "wide" if columns > 6 else "medium" if columns > 4 else None
         if table_ems(table) > TEXT_WIDTH_EMS:
             width = "wide landscape"  # print turns it on its own page, in the binding
+        if table.layout:
+            width = "wide landscape" if table.layout == "landscape" else table.layout
         return el("div", {"class": f"table-wrap {width or ''}".strip()},
                   el("table", {"class": width}, *parts))
 

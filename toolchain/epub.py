@@ -22,12 +22,6 @@ from .xhtml import EPUB, XHTML, Document, el
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ZIP_ORDER = ("mimetype", "META-INF/container.xml", "EPUB/content.opf")
-A11Y_SUMMARY = (
-    "A {kind} with a logical reading order, structural navigation by "
-    "chapter and section, a data table with a caption and row and column headers, and "
-    "footnotes and endnotes that link to their calls and back. The reader’s own font, "
-    "size and colours are respected."
-)
 
 
 class RawHtml(epub.EpubHtml):
@@ -82,7 +76,7 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
         if collection.get("position"):
             book.add_metadata(None, "meta", str(collection["position"]),
                               {"refines": "#collection", "property": "group-position"})
-    for prop, value in accessibility(meta, bool(images)):
+    for prop, value in accessibility(meta, docs, bool(images)):
         book.add_metadata(None, "meta", value, {"property": prop})
 
     cover_name, cover_bytes = cover
@@ -114,11 +108,20 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
     path.write_bytes(reproducible_zip(buffer.getvalue(), build_date, lang))
 
 
-def accessibility(meta: dict, figures: bool = False) -> list[tuple[str, str]]:
-    """EPUB Accessibility 1.1 metadata for a book with structure and notes, and figures that
-    each say in words what they show."""
+def accessibility(meta: dict, docs: list[Document], figures: bool) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata; the summary says what this book holds, no more."""
+    def has(xpath: str) -> bool:
+        return any(doc.root.xpath(xpath, namespaces={"h": XHTML, "epub": EPUB}) for doc in docs)
+
+    held = ["a logical reading order", "structural navigation by chapter and section"]
+    if has("//h:table"):
+        held.append("data tables with row and column headers")
+    if has("//*[@epub:type='noteref']"):
+        held.append("notes that link to their calls and back")
     kind = ("publication of text and figures, each figure described in words," if figures
             else "text-only publication")
+    summary = (f"A {kind} with {', '.join(held[:-1])} and {held[-1]}. The reader’s own font, "
+               "size and colours are respected.")
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                 "displayTransformability"]
     return [
@@ -128,7 +131,7 @@ def accessibility(meta: dict, figures: bool = False) -> list[tuple[str, str]]:
         *(("schema:accessibilityFeature", f) for f in features),
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary",
-         meta.get("accessibility_summary", A11Y_SUMMARY.format(kind=kind))),
+         meta.get("accessibility_summary", summary)),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
     ]
 

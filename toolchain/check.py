@@ -1,5 +1,6 @@
-"""`check`: the external validators on the built files — EPUBCheck, DAISY Ace — and
-the PDF checks. Every verdict is printed; any message at all fails the check."""
+"""`check`: the external validators on the built files — EPUBCheck, DAISY Ace — the book
+in real reading engines (epub.js, calibre's Kindle route) and the PDF checks. Every verdict
+is printed; any message at all fails the check."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 
-from . import pdfcheck, safexml, validate
+from . import pdfcheck, readers, safexml, validate
 from .errors import BuildError, Problem
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -45,7 +46,9 @@ def check_outputs(out: Path) -> int:
     epub = out / f"{slug}.epub"
     checks = [("XML", epub, lambda: epub_xml(epub)),
               ("EPUBCheck", epub, lambda: run_epubcheck(epub)),
-              ("Ace", epub, lambda: run_ace(epub))]
+              ("Ace", epub, lambda: run_ace(epub)),
+              ("epub.js", epub, lambda: readers.run_epubjs(epub, out / "proofs" / "readers")),
+              ("Kindle", epub, lambda: readers.run_kindle(epub))]
     for name, press in ((f"{slug}.pdf", False), (f"{slug}-print.pdf", True)):
         path = out / name
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))

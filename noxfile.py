@@ -66,6 +66,16 @@ def check(session):
 
 
 @nox.session
+def bench(session):
+    """The speed table: the toolchain against pandoc 3.9 (the pypandoc_binary wheel) on the
+    title and on 1, 5 and 20 chapters, written into docs/benchmarks.md. `nox -s bench -- 3`
+    runs each measure three times."""
+    session.install("-e", ".", "pypandoc_binary==1.17")
+    session.run("python", "benchmarks/bench.py", *(session.posargs or ["2"]),
+                "--write", "docs/benchmarks.md")
+
+
+@nox.session
 def proof(session):
     """Render every PDF page to PNG under dist/proofs/, with a contact sheet."""
     session.install("-e", ".")

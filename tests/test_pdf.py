@@ -106,6 +106,36 @@ def test_print_pdf_has_trim_and_bleed(built):
             assert round((trim[0] - bleed[0]) / 72 * 25.4) == 3
 
 
+def test_press_edition_is_the_screen_pages_with_marks_outside_the_bleed(built):
+    """One layout: the press PDF has the screen PDF's pages, trimmed where the screen page
+    ends; crop marks are drawn beyond the bleed, never inside it; no links, no outline."""
+    with pikepdf.open(built / f"{SLUG}.pdf") as screen, \
+            pikepdf.open(built / f"{SLUG}-print.pdf") as press:
+        assert len(screen.pages) == len(press.pages)
+        for a, b in zip(screen.pages, press.pages, strict=True):
+            assert [float(x) for x in b.obj.TrimBox] == [float(x) for x in a.obj.MediaBox]
+            assert "/Annots" not in b.obj
+        assert "/Outlines" not in press.Root and "/Outlines" in screen.Root
+    doc = pypdfium2.PdfDocument(built / f"{SLUG}-print.pdf")
+    image = doc[0].render(scale=150 / 72).to_pil().convert("L")  # the half title: little ink
+    doc.close()
+    mm = 150 / 25.4
+    slug, bleed = 13 * mm, 3 * mm
+    width, height = image.size
+
+    def ink(box):
+        histogram = image.crop(tuple(round(c) for c in box)).histogram()
+        return sum(histogram[:128])  # pixels darker than mid-grey
+
+    inside_bleed = [(slug - bleed, slug - bleed, width - slug + bleed, slug),  # the band above
+                    (slug - bleed, slug, slug, height - slug)]  # and left of the trim
+    assert all(ink(box) == 0 for box in inside_bleed)
+    corner = (0, 0, slug - bleed, slug - bleed)  # beyond the bleed, top left: two marks
+    assert ink((slug - 2, 0, slug + 2, slug - bleed)) > 10  # the vertical mark on the trim line
+    assert ink((0, slug - 2, slug - bleed, slug + 2)) > 10  # the horizontal one
+    assert ink(corner) == 0  # nothing but the two marks, which lie on the trim lines
+
+
 def test_table_whole_on_one_page(screen):
     pages = [k for k, text in enumerate(screen) if "Paper marks to one US dollar" in text]
     assert len(pages) == 1
@@ -154,7 +184,7 @@ def test_a_stylesheet_that_names_a_file_outside_stops_the_build(tmp_path):
     docs = write_documents(book, datetime(2025, 1, 1, tzinfo=UTC))
     with pytest.raises(BuildError) as err:
         render_pdf(docs, book.meta, datetime(2025, 1, 1, tzinfo=UTC), styles,
-                   ROOT / "manuscript", tmp_path / "out.pdf", press=False)
+                   ROOT / "manuscript", tmp_path / "out.pdf")
     assert "refused to load file:///etc/passwd" in str(err.value)
     assert not (tmp_path / "out.pdf").exists()
 

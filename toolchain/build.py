@@ -261,9 +261,13 @@ class Pipeline:
         p.run("validate xhtml", self.validate_xhtml, docs)
         slug = book.meta["slug"]
         p.run("epub", self.write_epub, book, docs, slug)
-        p.run("epubcheck", self.check_epub, slug)
-        p.run("pdf (screen)", self.write_pdf, book, docs, f"{slug}.pdf", False)
-        p.run("pdf (print)", self.write_pdf, book, docs, f"{slug}-print.pdf", True)
+        epubcheck = validate.EpubCheck(self.tmp / f"{slug}.epub", ["--failonwarnings"])
+        try:  # EPUBCheck runs in its own JVM, on the other core, while the PDF is typeset
+            p.run("pdf (screen)", self.write_pdf, book, docs, slug)
+            p.run("pdf (print)", self.write_press, book, slug)
+            p.run("epubcheck", self.check_epub, epubcheck)
+        finally:
+            epubcheck.cancel()
         outputs = {}
         for path in sorted(self.tmp.rglob("*")):
             if path.is_file():
@@ -302,13 +306,12 @@ class Pipeline:
         return docs
 
     def validate_xhtml(self, docs):
+        """Our own checks; EPUBCheck reads the same documents once, in the packaged EPUB."""
         from . import validate
 
         folder = self.tmp / "xhtml"
         files = {d.name: (folder / d.name).read_bytes() for d in docs}
         problems = validate.check_documents(files)
-        if not problems:
-            problems = validate.epubcheck_documents([folder / d.name for d in docs])
         if problems:
             raise generated_invalid("validate xhtml", problems)
         self.validators["xhtml"] = {"documents": len(docs), "messages": 0}
@@ -325,33 +328,41 @@ class Pipeline:
                         (self.styles / "book.css").read_bytes(), art, self.date,
                         {name: path.read_bytes() for name, path in self.images.items()})
 
-    def check_epub(self, slug):
-        from . import validate
-
-        problems, counts = validate.run_epubcheck(self.tmp / f"{slug}.epub",
-                                                  ["--failonwarnings"])
+    def check_epub(self, epubcheck):
+        problems, counts = epubcheck.result()
         problems = [p for p in problems if p.severity not in ("info", "usage")]
         if problems:
             raise generated_invalid("epubcheck", problems)
         self.validators["epubcheck"] = counts
 
-    def write_pdf(self, book, docs, name, press):
+    def write_pdf(self, book, docs, slug):
+        """The one layout of the book: the screen edition."""
         from . import pdf, pdfcheck
 
-        target = self.tmp / name
-        pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target, press,
+        target = self.tmp / f"{slug}.pdf"
+        pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target,
                        self.images)
         problems = pdfcheck.check_fonts(target)
         if problems:  # the lint checked every character against the fonts first
-            raise generated_invalid(f"pdf {name}", problems)
-        problems = pdfcheck.text_outside(target, press)
+            raise generated_invalid(f"pdf {target.name}", problems)
+        problems = pdfcheck.text_outside(target, False)
         if problems:
             raise BuildError(problems)
-        if press:
-            for problem in pdfcheck.low_resolution(target, figure_sizes(book)):
-                self.warnings.append(str(problem))
-                print(f"{problem}", file=self.progress.stream)
-        self.validators[name] = {"fonts": "embedded, book fonts only"}
+        self.validators[target.name] = {"fonts": "embedded, book fonts only"}
+
+    def write_press(self, book, slug):
+        """The press edition: the screen edition's pages with bleed, trim and crop marks."""
+        from . import pdf, pdfcheck
+
+        target = self.tmp / f"{slug}-print.pdf"
+        pdf.press_edition(self.tmp / f"{slug}.pdf", target)
+        problems = pdfcheck.text_outside(target, True)
+        if problems:
+            raise BuildError(problems)
+        for problem in pdfcheck.low_resolution(target, figure_sizes(book)):
+            self.warnings.append(str(problem))
+            print(f"{problem}", file=self.progress.stream)
+        self.validators[target.name] = {"fonts": "embedded, book fonts only"}
 
 
 def figure_sizes(book) -> list:

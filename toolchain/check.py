@@ -152,7 +152,7 @@ def pdf_structure(path: Path, press: bool) -> list[Problem]:
                 trim = [float(x) for x in page.obj.get("/TrimBox", [])]
                 if not trim or not inside(trim, media):
                     problems.append(Problem(path, k, 0, "P021", "TrimBox missing or outside "
-                                            "MediaBox", "press.css sets marks and bleed"))
+                                            "MediaBox", "rebuild: the build sets the boxes"))
                     break
         else:
             if "/Lang" not in pdf.Root:

@@ -93,7 +93,7 @@ def print_summary(out: Path, report: dict, seconds: float):
         elif name.endswith(".pdf"):
             verdict = "fonts embedded, no fallback" if name in checks else ""
         elif name.startswith("xhtml/"):
-            verdict = "XHTML valid (own checks + EPUBCheck)"
+            verdict = "XHTML valid (own checks; EPUBCheck in the EPUB)"
         rows.append((f"{display_path(out)}/{name}", human(item["size"]),
                      str(item.get("pages", "")), verdict))
     widths = [max(len(r[k]) for r in rows) for k in range(4)]

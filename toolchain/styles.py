@@ -28,7 +28,7 @@ def font_files(styles: Path) -> list[Path]:
     return found
 
 
-STYLESHEETS = ("book.css", "print.css", "press.css")
+STYLESHEETS = ("book.css", "print.css")
 
 
 def check_stylesheets(styles: Path) -> None:

@@ -1,7 +1,8 @@
-"""Validation between the stages: the XHTML documents are checked before anything is packaged.
-
-Our own checks (well-formedness, ids, links, notes, stray markers) run first, because
-they are fast and name the exact element; EPUBCheck's content-document mode follows.
+"""Validation: our own checks on the XHTML documents before anything is packaged
+(well-formedness, ids, links, notes both ways, stray markers: fast, and they name the exact
+element), and EPUBCheck, once, on the packaged EPUB, in a JVM of its own while the PDF is
+typeset on the other core. (`epubcheck_documents`, EPUBCheck's content-document mode, serves
+the tests as an oracle for documents on their own.)
 """
 
 from __future__ import annotations
@@ -140,15 +141,38 @@ def epubcheck_jar() -> str:
 
 
 def run_epubcheck(path: Path, mode: list[str]) -> tuple[list[Problem], dict]:
-    """Run the EPUBCheck jar on one file; return its messages as Problems, and its counts.
+    """Run the EPUBCheck jar on one file; return its messages as Problems, and its counts."""
+    return EpubCheck(path, mode).result()
+
+
+class EpubCheck:
+    """EPUBCheck on one file, started now in a process of its own; `result()` waits for it.
 
     The PyPI wrapper counts a run with warnings as a success, so we read the JSON report."""
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
+
+    def __init__(self, path: Path, mode: list[str]):
+        self.path = Path(path)
+        self.folder = tempfile.TemporaryDirectory()
+        self.report = Path(self.folder.name) / "report.json"
         cmd = [java(), *JAVA_FLAGS, "-jar", epubcheck_jar(), str(path), *mode,
-               "--json", str(report)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        return read_report(report, path, proc)
+               "--json", str(self.report)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+
+    def result(self) -> tuple[list[Problem], dict]:
+        try:
+            stdout, stderr = self.proc.communicate()
+            return read_report(self.report, self.path,
+                               subprocess.CompletedProcess([], self.proc.returncode, stdout,
+                                                           stderr))
+        finally:
+            self.folder.cleanup()
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+        self.folder.cleanup()
 
 
 def read_report(report: Path, path: Path, proc) -> tuple[list[Problem], dict]:

@@ -66,6 +66,13 @@ def check(session):
 
 
 @nox.session
+def watch(session):
+    """Rebuild on every save and show the book at http://127.0.0.1:8000/ (Ctrl-C stops)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "toolchain", "watch", *session.posargs)
+
+
+@nox.session
 def bench(session):
     """The speed table: the toolchain against pandoc 3.9 (the pypandoc_binary wheel) on the
     title and on 1, 5 and 20 chapters, written into docs/benchmarks.md. `nox -s bench -- 3`

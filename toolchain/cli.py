@@ -1,4 +1,4 @@
-"""Command line: one verb per command — build, lint, check, proof."""
+"""Command line: one verb per command — build, lint, check, proof, watch."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("build", "build XHTML, EPUB and both PDFs"),
                        ("lint", "check the manuscript"),
                        ("check", "run EPUBCheck, Ace and the PDF checks on the built files"),
-                       ("proof", "render every PDF page to PNG, plus a contact sheet")):
+                       ("proof", "render every PDF page to PNG, plus a contact sheet"),
+                       ("watch", "rebuild on every save; show the book in a browser")):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument("--manuscript", type=directory, default=Path("manuscript"))
         cmd.add_argument("--out", type=directory, default=Path("dist"))
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="show tracebacks")
         if name == "build":
             cmd.add_argument("--force", action="store_true", help="rebuild even if up to date")
+        if name == "watch":
+            cmd.add_argument("--port", type=int, default=8000, help="of the preview (127.0.0.1)")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -57,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         return 2
+
+
+def cmd_watch(args) -> int:
+    from .watch import Watcher
+
+    Watcher(args.manuscript, args.out, args.styles).run(args.port)
+    return 0
 
 
 def cmd_lint(args) -> int:
@@ -125,7 +135,8 @@ def cmd_proof(args) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "lint": cmd_lint, "check": cmd_check, "proof": cmd_proof}
+COMMANDS = {"build": cmd_build, "lint": cmd_lint, "check": cmd_check, "proof": cmd_proof,
+            "watch": cmd_watch}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,188 @@
+"""`watch`: rebuild on save, and show the book in a browser while it is written.
+
+On every change to the manuscript or the styles, the XHTML preview is remade first (lint,
+read, XHTML: under a second for a whole book) and the browser page reloads itself; then the
+full build makes the EPUB and both PDFs, and swaps `dist/` only when all of it is valid, so
+the last good `dist/` stays. Errors show in the terminal and over the page. The process stays
+warm between builds: WeasyPrint, the fonts' glyph tables and the Markdown parser are loaded
+once. The preview is served on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .errors import BuildError, InternalError, Problem
+
+LIVE_SCRIPT = b"""(function () {
+  var seen = null;
+  function show(error) {
+    var box = document.getElementById("toolchain-watch-error");
+    if (!error) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElementNS("http://www.w3.org/1999/xhtml", "pre");
+      box.id = "toolchain-watch-error";
+      box.setAttribute("style", "position:fixed;inset:auto 0 0 0;margin:0;padding:1em;"
+        + "background:#fee;color:#600;white-space:pre-wrap;font:13px monospace;z-index:9");
+      document.body.appendChild(box);
+    }
+    box.textContent = error;
+  }
+  function poll() {
+    fetch("/__status").then(function (r) { return r.json(); }).then(function (s) {
+      if (seen !== null && s.preview !== seen) { location.reload(); return; }
+      seen = s.preview;
+      show(s.error);
+    }).catch(function () {}).finally(function () { setTimeout(poll, 500); });
+  }
+  poll();
+})();
+"""
+
+
+class Watcher:
+    """Watches `manuscript` and `styles`; remakes the preview, then the build, on each change."""
+
+    def __init__(self, manuscript: Path, out: Path, styles: Path, stream=sys.stderr):
+        self.manuscript, self.out, self.styles = Path(manuscript), Path(out), Path(styles)
+        self.preview = self.out.parent / f".{self.out.name}.preview"
+        self.stream = stream
+        self.state = {"preview": 0, "build": 0, "error": ""}
+        self.stopped = threading.Event()
+
+    def files(self) -> dict[str, tuple[int, int]]:
+        """Every file's time and size: a change to any of them is an edit."""
+        found = {}
+        for folder in (self.manuscript, self.styles):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    stat = path.stat()
+                    found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+        return found
+
+    def make_preview(self) -> None:
+        """The XHTML documents, as the build writes them, into the preview folder."""
+        from . import lint, reader, xhtml
+        from . import model as m
+        from .build import build_date
+
+        problems = [p for p in lint.lint_manuscript(self.manuscript, self.styles)
+                    if p.severity == "error"]
+        if problems:
+            raise BuildError(problems)
+        book = reader.read_book(self.manuscript)
+        docs = xhtml.write_documents(book, build_date(self.manuscript)[0])
+        fresh = self.preview.with_name(self.preview.name + ".new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        (fresh / "css").mkdir(parents=True)
+        for doc in docs:
+            (fresh / doc.name).write_bytes(doc.to_bytes())
+        shutil.copyfile(self.styles / "book.css", fresh / xhtml.STYLESHEET)
+        images = m.image_names(book)
+        if images:
+            (fresh / "images").mkdir()
+        for path, name in images.items():
+            shutil.copyfile(path, fresh / "images" / name)
+        shutil.rmtree(self.preview, ignore_errors=True)
+        fresh.rename(self.preview)
+
+    def cycle(self) -> None:
+        """One round: preview, then the full build. An error stops the round, not the watch."""
+        from .build import build
+
+        for stage, work in (("preview", self.make_preview),
+                            ("build", lambda: build(self.manuscript, self.out, self.styles,
+                                                    stream=self.stream))):
+            try:
+                work()
+            except (BuildError, InternalError, OSError) as exc:
+                self.state["error"] = describe(exc)
+                self.state[stage] += 1
+                print(self.state["error"], file=self.stream)
+                print(f"watch: {stage} failed; {self.out}/ keeps the last good build",
+                      file=self.stream, flush=True)
+                return
+            self.state["error"] = ""
+            self.state[stage] += 1
+        print(f"watch: {self.out}/ is up to date; waiting for changes", file=self.stream,
+              flush=True)
+
+    def run(self, port: int = 8000, interval: float = 0.3) -> None:
+        """Serve the preview and rebuild on every change, until stopped (Ctrl-C or stop())."""
+        from .build import guard_output
+
+        guard_output(self.out, self.manuscript, self.styles)  # before anything is written
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler(self))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.port = server.server_address[1]
+        print(f"watch: the book is at http://127.0.0.1:{self.port}/ (Ctrl-C stops)",
+              file=self.stream, flush=True)
+        try:
+            seen = self.files()
+            self.cycle()
+            while not self.stopped.wait(interval):
+                now = self.files()
+                if now != seen:
+                    time.sleep(interval)  # let an editor finish writing the file
+                    seen = self.files()
+                    self.cycle()
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, BuildError):
+        return "\n".join(str(p) for p in exc.problems)
+    if isinstance(exc, InternalError):
+        return f"internal error in {exc.stage}; rerun `python -m toolchain build --debug`"
+    return str(Problem(getattr(exc, "filename", None) or "watch", 0, 0, "E020", str(exc)))
+
+
+def handler(watcher: Watcher):
+    class Preview(http.server.SimpleHTTPRequestHandler):
+        """The preview folder, each page with the live-reload script; /__status for it."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(watcher.preview), **kwargs)
+
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            path = self.path.split("?")[0]
+            if path == "/__status":
+                return self.send(json.dumps(watcher.state).encode(), "application/json")
+            if path == "/__live.js":
+                return self.send(LIVE_SCRIPT, "text/javascript")
+            if path == "/":
+                self.send_response(302)
+                self.send_header("Location", "/toc.xhtml")
+                self.end_headers()
+                return None
+            target = (watcher.preview / path.lstrip("/")).resolve()
+            if path.endswith(".xhtml") and target.is_file() and \
+                    target.is_relative_to(watcher.preview.resolve()):
+                page = target.read_bytes().replace(
+                    b"</body>", b'<script src="/__live.js"></script></body>')
+                return self.send(page, "application/xhtml+xml")
+            return super().do_GET()
+
+        def send(self, data: bytes, kind: str):
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):  # the terminal is for the build's messages
+            pass
+
+    return Preview

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pikepdf
+import pydyf
 import weasyprint
 from lxml import etree
 from weasyprint.text.fonts import FontConfiguration
@@ -28,6 +29,25 @@ from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
 
 H = f"{{{XHTML}}}"
+
+
+def cached_page_references(pdf) -> tuple:
+    """pydyf's `PDF.page_references`, built once per page count instead of on every call.
+
+    WeasyPrint's PDF/UA tagging asks for it once per structure element, and pydyf rebuilds the
+    whole tuple each time: the tags of a 400-page book cost 3.8 s, growing with pages squared.
+    The references of pages already added never change, so the tuple is kept until a page is
+    added; the PDF written is byte for byte the same."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
+if isinstance(getattr(pydyf.PDF, "page_references", None), property):
+    pydyf.PDF.page_references = property(cached_page_references)
 
 
 class SandboxError(FatalURLFetchingError):

@@ -18,7 +18,7 @@ from conftest import NS, ROOT, make_book, text_of, xml
 
 from toolchain.build import build
 from toolchain.errors import BuildError
-from toolchain.reader import read_book
+from toolchain.read.markdown import read_book
 from toolchain.xhtml import write_documents
 
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from toolchain.build import build
 from toolchain.errors import BuildError
 from toolchain.lint import lint_manuscript
-from toolchain.reader import read_book
+from toolchain.read.markdown import read_book
 from toolchain.xhtml import write_documents
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">'

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_book
 
-from toolchain import manuscript as manuscript_module
 from toolchain.build import build
 from toolchain.cli import main
-from toolchain.reader import read_book
+from toolchain.read import manuscript as manuscript_module
+from toolchain.read.markdown import read_book
 from toolchain.xhtml import write_documents
 
 STYLES = ROOT / "styles"
@@ -420,7 +420,7 @@ def test_stylesheet_symlinked_outside_styles_is_refused(tmp_path, capsys, book):
 
 
 def test_isbn_checksums():
-    from toolchain.manuscript import isbn_valid
+    from toolchain.read.manuscript import isbn_valid
 
     assert isbn_valid("978-0-306-40615-7") and isbn_valid("0-306-40615-2")
     assert not isbn_valid("978-0-306-40615-8") and not isbn_valid("977-0-306-40615-7")

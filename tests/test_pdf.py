@@ -14,7 +14,7 @@ from conftest import ROOT, SLUG
 from toolchain import pdfcheck
 from toolchain.errors import BuildError
 from toolchain.pdf import SandboxedFetcher, SandboxError, render_pdf
-from toolchain.reader import read_book
+from toolchain.read.markdown import read_book
 from toolchain.xhtml import write_documents
 
 FIGURES = ["4.2", "8.9", "14.0", "64.8", "39.5", "64.9", "76.7", "191.8", "493.2", "17,972",

@@ -25,7 +25,7 @@ from toolchain import safexml
 from toolchain.build import build
 from toolchain.errors import BuildError
 from toolchain.lint import lint_manuscript
-from toolchain.reader import read_book
+from toolchain.read.markdown import read_book
 from toolchain.validate import check_documents, epubcheck_documents
 from toolchain.xhtml import write_documents
 

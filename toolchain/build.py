@@ -249,14 +249,15 @@ class Pipeline:
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
 
     def run(self) -> dict:
-        from . import pdf, pdfcheck, reader, styles, validate
+        from . import pdf, pdfcheck, styles, validate
+        from .read import markdown
 
         p = self.progress
         styles.check_stylesheets(self.styles)  # fail fast on what would stop a later stage
         pdf.missing_fonts(self.styles)
         validate.java()
         p.run("lint", self.lint)
-        book = p.run("read", reader.read_book, self.manuscript)
+        book = p.run("read", markdown.read_book, self.manuscript)
         docs = p.run("xhtml", self.write_xhtml, book)
         p.run("validate xhtml", self.validate_xhtml, docs)
         slug = book.meta["slug"]

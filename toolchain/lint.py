@@ -13,8 +13,8 @@ from functools import cache
 from pathlib import Path
 
 from .errors import Problem
-from .manuscript import book_files, read_meta, read_text
-from .reader import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
+from .read.manuscript import book_files, read_meta, read_text
+from .read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
 from .styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")

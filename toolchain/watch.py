@@ -68,15 +68,16 @@ class Watcher:
 
     def make_preview(self) -> None:
         """The XHTML documents, as the build writes them, into the preview folder."""
-        from . import lint, reader, xhtml
+        from . import lint, xhtml
         from . import model as m
         from .build import build_date
+        from .read import markdown
 
         problems = [p for p in lint.lint_manuscript(self.manuscript, self.styles)
                     if p.severity == "error"]
         if problems:
             raise BuildError(problems)
-        book = reader.read_book(self.manuscript)
+        book = markdown.read_book(self.manuscript)
         docs = xhtml.write_documents(book, build_date(self.manuscript)[0])
         fresh = self.preview.with_name(self.preview.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .errors import BuildError, Problem
+from ..errors import BuildError, Problem
 
 SCHEMA = json.loads(Path(__file__).with_name("book.schema.json").read_text(encoding="utf-8"))
 # A build's peak memory grows by about 370 MiB per MiB of Markdown (benchmarks/memory.py: 957 MiB
@@ -285,7 +285,7 @@ def figure_problem(path: Path) -> tuple[str, str] | None:
 def svg_problem(path: Path) -> tuple[str, str] | None:
     from lxml import etree
 
-    from . import safexml
+    from .. import safexml
 
     hint = "save the drawing as plain SVG (no scripts, fonts and images inside the file)"
     try:

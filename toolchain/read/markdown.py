@@ -19,8 +19,8 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from . import model as m
-from .errors import BuildError, Problem
+from .. import model as m
+from ..errors import BuildError, Problem
 from .manuscript import book_files, cover_art, figure_problem, read_meta, read_text
 
 ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", *m.PARA_ROLES}

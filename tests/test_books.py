@@ -19,7 +19,7 @@ from conftest import NS, ROOT, make_book, text_of, xml
 from toolchain.build import build
 from toolchain.errors import BuildError
 from toolchain.read.markdown import read_book
-from toolchain.xhtml import write_documents
+from toolchain.write.xhtml import write_documents
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 SAMPLES = {

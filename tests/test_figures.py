@@ -19,7 +19,7 @@ from toolchain.build import build
 from toolchain.errors import BuildError
 from toolchain.lint import lint_manuscript
 from toolchain.read.markdown import read_book
-from toolchain.xhtml import write_documents
+from toolchain.write.xhtml import write_documents
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">'
        '<rect x="10" y="10" width="180" height="80" fill="none" stroke="black"/>{extra}</svg>')

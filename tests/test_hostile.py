@@ -21,7 +21,7 @@ from toolchain.build import build
 from toolchain.cli import main
 from toolchain.read import manuscript as manuscript_module
 from toolchain.read.markdown import read_book
-from toolchain.xhtml import write_documents
+from toolchain.write.xhtml import write_documents
 
 STYLES = ROOT / "styles"
 ONE = "# One\n\nSome text.\n"
@@ -154,7 +154,7 @@ def test_injected_disk_full_in_a_writer_keeps_the_old_dist(tmp_path, capsys, boo
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "dist/x.epub")
 
-    monkeypatch.setattr("toolchain.epub.write_epub", full)
+    monkeypatch.setattr("toolchain.write.epub.write_epub", full)
     code, err = build_cli(capsys, book, out)
     assert code == 1 and "E020: cannot write: No space left on device" in err
     assert snapshot(out) == before
@@ -167,7 +167,7 @@ def test_internal_error_is_one_line_exit_2_and_dist_untouched(tmp_path, capsys, 
     build(book, out, STYLES, stream=io.StringIO())
     before = snapshot(out)
     (book / "chapters" / "one.md").write_text("# One\n\nOther text.\n")
-    monkeypatch.setattr("toolchain.xhtml.write_documents",
+    monkeypatch.setattr("toolchain.write.xhtml.write_documents",
                         lambda *a: (_ for _ in ()).throw(KeyError("bug")))
     code, err = build_cli(capsys, book, out)
     assert code == 2

@@ -13,9 +13,9 @@ from conftest import ROOT, SLUG
 
 from toolchain import pdfcheck
 from toolchain.errors import BuildError
-from toolchain.pdf import SandboxedFetcher, SandboxError, render_pdf
 from toolchain.read.markdown import read_book
-from toolchain.xhtml import write_documents
+from toolchain.write.pdf import SandboxedFetcher, SandboxError, render_pdf
+from toolchain.write.xhtml import write_documents
 
 FIGURES = ["4.2", "8.9", "14.0", "64.8", "39.5", "64.9", "76.7", "191.8", "493.2", "17,972",
            "353,412", "4,620,455", "98,860,000", "25,260,208,000", "4,200,000,000,000"]

@@ -27,7 +27,7 @@ from toolchain.errors import BuildError
 from toolchain.lint import lint_manuscript
 from toolchain.read.markdown import read_book
 from toolchain.validate import check_documents, epubcheck_documents
-from toolchain.xhtml import write_documents
+from toolchain.write.xhtml import write_documents
 
 settings.register_profile("ci", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -249,8 +249,9 @@ class Pipeline:
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
 
     def run(self) -> dict:
-        from . import pdf, pdfcheck, styles, validate
+        from . import pdfcheck, validate
         from .read import markdown
+        from .write import pdf, styles
 
         p = self.progress
         styles.check_stylesheets(self.styles)  # fail fast on what would stop a later stage
@@ -291,7 +292,7 @@ class Pipeline:
             raise BuildError(errors)
 
     def write_xhtml(self, book):
-        from . import xhtml
+        from .write import xhtml
 
         docs = xhtml.write_documents(book, self.date)
         folder = self.tmp / "xhtml"
@@ -318,7 +319,7 @@ class Pipeline:
         self.validators["xhtml"] = {"documents": len(docs), "messages": 0}
 
     def write_epub(self, book, docs, slug):
-        from . import cover, epub
+        from .write import cover, epub
 
         if book.cover is not None:
             art = ("cover" + book.cover.suffix.lower().replace(".jpeg", ".jpg"),
@@ -338,7 +339,8 @@ class Pipeline:
 
     def write_pdf(self, book, docs, slug):
         """The one layout of the book: the screen edition."""
-        from . import pdf, pdfcheck
+        from . import pdfcheck
+        from .write import pdf
 
         target = self.tmp / f"{slug}.pdf"
         pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target,
@@ -353,10 +355,11 @@ class Pipeline:
 
     def write_press(self, book, slug):
         """The press edition: the screen edition's pages with bleed, trim and crop marks."""
-        from . import pdf, pdfcheck
+        from . import pdfcheck
+        from .write import press
 
         target = self.tmp / f"{slug}-print.pdf"
-        pdf.press_edition(self.tmp / f"{slug}.pdf", target)
+        press.press_edition(self.tmp / f"{slug}.pdf", target)
         problems = pdfcheck.text_outside(target, True)
         if problems:
             raise BuildError(problems)

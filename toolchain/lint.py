@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import Problem
 from .read.manuscript import book_files, read_meta, read_text
 from .read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
-from .styles import font_files
+from .write.styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")

@@ -18,7 +18,7 @@ from lxml import etree
 
 from . import safexml
 from .errors import BuildError, Problem
-from .xhtml import EPUB_TYPE, XHTML
+from .write.xhtml import EPUB_TYPE, XHTML
 
 H = f"{{{XHTML}}}"
 MARKER = re.compile(r"\[\^?\d+\*?\]")

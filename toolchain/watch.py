@@ -68,10 +68,11 @@ class Watcher:
 
     def make_preview(self) -> None:
         """The XHTML documents, as the build writes them, into the preview folder."""
-        from . import lint, xhtml
+        from . import lint
         from . import model as m
         from .build import build_date
         from .read import markdown
+        from .write import xhtml
 
         problems = [p for p in lint.lint_manuscript(self.manuscript, self.styles)
                     if p.severity == "error"]

@@ -15,7 +15,7 @@ import pypdfium2
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from .model import authors, names
+from ..model import authors, names
 from .pdf import SandboxedFetcher
 
 WIDTH, HEIGHT = 1600, 2560  # pixels; the 1:1.6 shape the Kindle store asks for

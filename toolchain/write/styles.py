@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .errors import BuildError, Problem
+from ..errors import BuildError, Problem
 
 
 def font_files(styles: Path) -> list[Path]:

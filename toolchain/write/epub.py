@@ -15,8 +15,8 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import model as m
-from . import safexml
+from .. import model as m
+from .. import safexml
 from .xhtml import EPUB, XHTML, Document, el
 
 OPF_NS = "http://www.idpf.org/2007/opf"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from . import model as m
+from .. import model as m
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"

@@ -8,7 +8,7 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_venv = "yes"
 
 ACE_DIR = Path(".nox/ace-cli")
-EPUBJS_DIR = Path(".nox/epubjs")  # epub.js, JSZip, puppeteer-core: toolchain/epubjs/package-lock.json
+EPUBJS_DIR = Path(".nox/epubjs")  # pinned in toolchain/check/epubjs/package-lock.json
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -44,7 +44,7 @@ def check(session):
         ACE_DIR.mkdir(parents=True, exist_ok=True)
         session.run("npm", "install", "--prefix", str(ACE_DIR), "--no-audit", "--no-fund",
                     "@daisy/ace-cli@1", external=True, env={"PUPPETEER_SKIP_DOWNLOAD": "1"})
-    lock = Path("toolchain/epubjs/package-lock.json")
+    lock = Path("toolchain/check/epubjs/package-lock.json")
     if not (EPUBJS_DIR / "package-lock.json").is_file() or \
             (EPUBJS_DIR / "package-lock.json").read_bytes() != lock.read_bytes():
         EPUBJS_DIR.mkdir(parents=True, exist_ok=True)

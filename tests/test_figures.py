@@ -16,8 +16,8 @@ from conftest import NS, ROOT, make_book, text_of, xml
 from PIL import Image, ImageDraw
 
 from toolchain.build import build
+from toolchain.check.lint import lint_manuscript
 from toolchain.errors import BuildError
-from toolchain.lint import lint_manuscript
 from toolchain.read.markdown import read_book
 from toolchain.write.xhtml import write_documents
 

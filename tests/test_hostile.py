@@ -337,7 +337,7 @@ def test_links_that_are_allowed(tmp_path):
 
 
 def test_empty_table_cell_is_no_doubled_space(tmp_path):
-    from toolchain.lint import lint_manuscript
+    from toolchain.check.lint import lint_manuscript
 
     book = make_book(tmp_path, {"one.md": "# One\n\nTable: T\n\n| A | B |\n|---|---|\n| x |  |\n"})
     assert [p.code for p in lint_manuscript(book)] == []
@@ -362,7 +362,7 @@ def test_outside_git_without_epoch_uses_file_time_with_a_warning(tmp_path, monke
 
 
 def test_bidi_and_zero_width_characters_are_warnings(tmp_path):
-    from toolchain.lint import lint_manuscript
+    from toolchain.check.lint import lint_manuscript
 
     book = make_book(tmp_path, {"one.md": "# One\n\nA\u202eB and C\u200bD.\n"})
     found = lint_manuscript(book)
@@ -431,7 +431,7 @@ def test_symbol_fallback_and_small_caps_text_layer(tmp_path):
     caps read back in the case they were written."""
     import pypdfium2
 
-    from toolchain.pdfcheck import check_fonts, fonts
+    from toolchain.check.pdfcheck import check_fonts, fonts
 
     book = make_book(tmp_path / "manuscript", {"one.md": "# One\n\nThe ratio 3\u22364. "
                                                "[Friedrich Engels, BarMen]{.smallcaps} wrote.\n"})

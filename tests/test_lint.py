@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import CHAPTER, ROOT, make_book
 
+from toolchain.check.lint import RULES, lint_manuscript
 from toolchain.cli import main
-from toolchain.lint import RULES, lint_manuscript
 
 CASES = {
     "M001": ("# One\n\nText.[^1] More.[^2]\n\n[^1]: Note.\n",

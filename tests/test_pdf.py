@@ -11,7 +11,7 @@ import pypdfium2
 import pytest
 from conftest import ROOT, SLUG
 
-from toolchain import pdfcheck
+from toolchain.check import pdfcheck
 from toolchain.errors import BuildError
 from toolchain.read.markdown import read_book
 from toolchain.write.pdf import SandboxedFetcher, SandboxError, render_pdf

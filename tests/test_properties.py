@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from toolchain import safexml
 from toolchain.build import build
+from toolchain.check.lint import lint_manuscript
+from toolchain.check.validate import check_documents, epubcheck_documents
 from toolchain.errors import BuildError
-from toolchain.lint import lint_manuscript
 from toolchain.read.markdown import read_book
-from toolchain.validate import check_documents, epubcheck_documents
 from toolchain.write.xhtml import write_documents
 
 settings.register_profile("ci", max_examples=150, deadline=None,

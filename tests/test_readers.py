@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from toolchain.readers import kindle_html, run_epubjs, run_kindle
+from toolchain.check.readers import kindle_html, run_epubjs, run_kindle
 
 needs_epubjs = pytest.mark.skipif(not os.environ.get("EPUBJS_MODULES"),
                                   reason="epub.js is installed by `nox -s check`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolchain.validate import check_documents, epubcheck_documents
+from toolchain.check.validate import check_documents, epubcheck_documents
 
 HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
         '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '

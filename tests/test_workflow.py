@@ -18,8 +18,8 @@ from conftest import NS, ROOT, make_book, xml
 from test_pdf import pages_text
 
 from toolchain.build import build
+from toolchain.check.pdfcheck import check_fonts
 from toolchain.cli import main
-from toolchain.pdfcheck import check_fonts
 
 SMALL = {
     "01-arrival.md": "# Arrival\n\nThe train came in late.[^1*] Nobody waited.\n\n"

@@ -10,8 +10,8 @@ from conftest import SLUG
 from lxml import etree
 
 from toolchain import safexml
-from toolchain.check import epub_xml
-from toolchain.validate import check_documents
+from toolchain.check.outputs import epub_xml
+from toolchain.check.validate import check_documents
 
 ATTACKS = {
     "billion laughs": b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'

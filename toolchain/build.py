@@ -249,7 +249,7 @@ class Pipeline:
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
 
     def run(self) -> dict:
-        from . import pdfcheck, validate
+        from .check import pdfcheck, validate
         from .read import markdown
         from .write import pdf, styles
 
@@ -283,7 +283,7 @@ class Pipeline:
                 "stage_seconds": p.times, "warnings": self.warnings}
 
     def lint(self):
-        from . import lint
+        from .check import lint
 
         problems = lint.lint_manuscript(self.manuscript, self.styles)
         errors = [p for p in problems if p.severity == "error"]
@@ -309,7 +309,7 @@ class Pipeline:
 
     def validate_xhtml(self, docs):
         """Our own checks; EPUBCheck reads the same documents once, in the packaged EPUB."""
-        from . import validate
+        from .check import validate
 
         folder = self.tmp / "xhtml"
         files = {d.name: (folder / d.name).read_bytes() for d in docs}
@@ -339,7 +339,7 @@ class Pipeline:
 
     def write_pdf(self, book, docs, slug):
         """The one layout of the book: the screen edition."""
-        from . import pdfcheck
+        from .check import pdfcheck
         from .write import pdf
 
         target = self.tmp / f"{slug}.pdf"
@@ -355,7 +355,7 @@ class Pipeline:
 
     def write_press(self, book, slug):
         """The press edition: the screen edition's pages with bleed, trim and crop marks."""
-        from . import pdfcheck
+        from .check import pdfcheck
         from .write import press
 
         target = self.tmp / f"{slug}-print.pdf"

@@ -70,7 +70,7 @@ def cmd_watch(args) -> int:
 
 
 def cmd_lint(args) -> int:
-    from .lint import lint_manuscript
+    from .check.lint import lint_manuscript
 
     problems = lint_manuscript(args.manuscript, args.styles)
     for problem in problems:
@@ -122,13 +122,13 @@ def human(size: int) -> str:
 
 
 def cmd_check(args) -> int:
-    from .check import check_outputs
+    from .check.outputs import check_outputs
 
     return check_outputs(args.out)
 
 
 def cmd_proof(args) -> int:
-    from .proof import proof
+    from .check.proof import proof
 
     for line in proof(args.out):
         print(line)

@@ -68,9 +68,9 @@ class Watcher:
 
     def make_preview(self) -> None:
         """The XHTML documents, as the build writes them, into the preview folder."""
-        from . import lint
         from . import model as m
         from .build import build_date
+        from .check import lint
         from .read import markdown
         from .write import xhtml
 

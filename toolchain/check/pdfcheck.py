@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pikepdf
 
-from .errors import Problem
+from ..errors import Problem
 
 # the families print.css gives its @font-face rules
 BOOK_FONTS = ("Book-Serif", "Book-Serif-Caps", "Book-Symbols")

@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import BuildError, Problem
+from ..errors import BuildError, Problem
 
 PROBE = Path(__file__).with_name("epubjs") / "probe.cjs"
 CHROMIUM = "/usr/bin/chromium"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import safexml
-from .errors import BuildError, Problem
-from .write.xhtml import EPUB_TYPE, XHTML
+from .. import safexml
+from ..errors import BuildError, Problem
+from ..write.xhtml import EPUB_TYPE, XHTML
 
 H = f"{{{XHTML}}}"
 MARKER = re.compile(r"\[\^?\d+\*?\]")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdfium2
 from PIL import Image
 
-from .errors import BuildError, Problem
+from ..errors import BuildError, Problem
 
 DPI = 60
 COLUMNS = 8

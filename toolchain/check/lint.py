@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
-from .errors import Problem
-from .read.manuscript import book_files, read_meta, read_text
-from .read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
-from .write.styles import font_files
+from ..errors import Problem
+from ..read.manuscript import book_files, read_meta, read_text
+from ..read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
+from ..write.styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")

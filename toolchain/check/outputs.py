@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pikepdf
 
-from . import pdfcheck, readers, safexml, validate
-from .errors import BuildError, Problem
+from .. import safexml
+from ..errors import BuildError, Problem
+from . import pdfcheck, readers, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 

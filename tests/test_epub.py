@@ -146,5 +146,5 @@ def test_stylesheet_leaves_the_reader_in_charge(epub_zip):
 def test_two_builds_in_different_directories_are_identical(built, tmp_path):
     out = tmp_path / "elsewhere" / "dist"
     build(ROOT / "manuscript", out, ROOT / "styles", stream=io.StringIO(), force=True)
-    for name in (f"{SLUG}.epub", f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
+    for name in (f"{SLUG}.epub", f"{SLUG}.pdf", f"{SLUG}-print.pdf", f"{SLUG}-cover.pdf"):
         assert (out / name).read_bytes() == (built / name).read_bytes(), name

@@ -52,7 +52,8 @@ def run_cli(capsys, *args) -> tuple[int, str]:
 def test_second_book_builds_from_its_own_manuscript(small):
     out = small / "dist"
     assert sorted(p.name for p in out.iterdir()) == [
-        "report.json", "small-book-print.pdf", "small-book.epub", "small-book.pdf", "xhtml"]
+        "report.json", "small-book-cover.pdf", "small-book-print.pdf", "small-book.epub",
+        "small-book.pdf", "xhtml"]
     with zipfile.ZipFile(out / "small-book.epub") as epub:
         opf = xml(epub.read("EPUB/content.opf"))
         items = {i.get("id"): i.get("href") for i in opf.xpath("//opf:item", namespaces=NS)}
@@ -92,7 +93,9 @@ def test_report_records_inputs_outputs_and_warnings(small):
     assert epub["size"] == len(data) and len(epub["sha256"]) == 64
     assert report["outputs"]["small-book.pdf"]["pages"] >= 4
     assert set(report["stage_seconds"]) >= {"lint", "xhtml", "epub", "pdf (screen)"}
-    assert report["warnings"] == []
+    assert report["warnings"] == [
+        "small-book-cover.pdf: no print ISBN in book.toml (isbn.print), so the back carries no "
+        "barcode", "small-book-cover.pdf: no description in book.toml, so the back cover is bare"]
 
 
 def broken(small: Path, tmp_path: Path) -> tuple[Path, Path]:
@@ -193,7 +196,7 @@ def test_build_failing_in_a_late_stage_leaves_old_dist_byte_identical(small, tmp
     log = io.StringIO()
     with pytest.raises(Exception, match="refused to load file:///etc/passwd"):
         build(manuscript, out, styles, stream=log)
-    assert "[5/8] epub" in log.getvalue()  # it got that far
+    assert "[5/9] epub" in log.getvalue()  # it got that far
     assert snapshot(out) == before
     assert not list(tmp_path.glob(".dist.build-*"))
 

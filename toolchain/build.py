@@ -102,12 +102,14 @@ def tree_hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
-def input_key(manuscript: Path, styles: Path, date: datetime) -> tuple[str, dict]:
+def input_key(manuscript: Path, styles: Path, date: datetime,
+              profile: str | None = None) -> tuple[str, dict]:
     """What decides the output: sources, styles, the toolchain's code and its libraries."""
     inputs = {f"manuscript/{k}": v for k, v in tree_hashes(manuscript).items()}
     inputs |= {f"styles/{k}": v for k, v in tree_hashes(styles).items()}
     code = tree_hashes(PACKAGE)
-    extra = {"date": date.isoformat(), "code": sha256(json.dumps(code, sort_keys=True).encode()),
+    extra = {"date": date.isoformat(), "profile": profile,
+             "code": sha256(json.dumps(code, sort_keys=True).encode()),
              "tools": {name: version(name) for name in TOOL_VERSIONS}}
     key = sha256(json.dumps([inputs, extra], sort_keys=True).encode())
     return key, inputs
@@ -126,7 +128,8 @@ def up_to_date(out: Path, key: str) -> bool:
         return False
 
 
-def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=False) -> dict:
+def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=False,
+          profile: str | None = None) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
@@ -139,7 +142,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
     guard_output(out, manuscript, styles)
     date, date_note = build_date(manuscript)
     try:
-        key, inputs = input_key(manuscript, styles, date)
+        key, inputs = input_key(manuscript, styles, date, profile)
     except OSError as exc:
         raise BuildError(Problem(exc.filename or manuscript, 0, 0, "M100",
                                  f"cannot read: {exc.strerror}",
@@ -158,7 +161,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
             try:
-                pipeline = Pipeline(manuscript, styles, tmp, date, stream)
+                pipeline = Pipeline(manuscript, styles, tmp, date, stream, profile)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     print(f"warning: {date_note}", file=stream)
@@ -241,12 +244,14 @@ class Pipeline:
     """The stages, in order. Their modules are imported here, not at the top, so that a
     no-op build does not pay for loading WeasyPrint."""
 
-    def __init__(self, manuscript, styles, tmp, date, stream):
+    def __init__(self, manuscript, styles, tmp, date, stream, profile=None):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
-        self.progress = Progress(8, stream)
+        self.profile = profile  # the printer profile asked for on the command line, if any
+        self.progress = Progress(9, stream)
         self.warnings: list[str] = []
         self.validators: dict = {}
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
+        self.press: dict = {}  # what the printer's files were made for, for the preflight
 
     def run(self) -> dict:
         from .check import pdfcheck, validate
@@ -267,6 +272,7 @@ class Pipeline:
         try:  # EPUBCheck runs in its own JVM, on the other core, while the PDF is typeset
             p.run("pdf (screen)", self.write_pdf, book, docs, slug)
             p.run("pdf (print)", self.write_press, book, slug)
+            p.run("cover (print)", self.write_cover, book, slug)
             p.run("epubcheck", self.check_epub, epubcheck)
         finally:
             epubcheck.cancel()
@@ -280,7 +286,7 @@ class Pipeline:
                 outputs[str(path.relative_to(self.tmp))] = item
         return {"book": book.meta["title"], "slug": slug, "build_date": self.date.isoformat(),
                 "outputs": outputs, "validators": self.validators,
-                "stage_seconds": p.times, "warnings": self.warnings}
+                "stage_seconds": p.times, "warnings": self.warnings, "press": self.press}
 
     def lint(self):
         from .check import lint
@@ -359,7 +365,12 @@ class Pipeline:
         from .write import press
 
         target = self.tmp / f"{slug}-print.pdf"
-        press.press_edition(self.tmp / f"{slug}.pdf", target)
+        name = self.profile or book.meta.get("print", {}).get("profile", press.DEFAULT_PROFILE)
+        if name not in press.PROFILES:
+            raise BuildError(Problem("--profile", 0, 0, "E033", f"no printer profile {name!r}",
+                                     "use one of " + ", ".join(press.PROFILES)))
+        self.press = {"profile": name, **press.press_edition(self.tmp / f"{slug}.pdf", target,
+                                                             press.PROFILES[name])}
         problems = pdfcheck.text_outside(target, True)
         if problems:
             raise BuildError(problems)
@@ -367,6 +378,46 @@ class Pipeline:
             self.warnings.append(str(problem))
             print(f"{problem}", file=self.progress.stream)
         self.validators[target.name] = {"fonts": "embedded, book fonts only"}
+
+    def write_cover(self, book, slug):
+        """The cover wrap for the profile's paper: its spine as wide as the pages make it."""
+        import io
+
+        import pikepdf
+
+        from .write import barcode, cover, press
+
+        profile = press.PROFILES[self.press["profile"]]
+        pages = self.press["pages"]
+        spine = pages * profile.paper_mm
+        isbn = book.meta.get("isbn", {}).get("print")
+        price = book.meta.get("print", {}).get("price")
+        with pikepdf.open(self.tmp / f"{slug}.pdf") as interior:
+            box = [float(v) for v in interior.pages[0].obj.MediaBox]
+        trim = ((box[2] - box[0]) / press.MM, (box[3] - box[1]) / press.MM)
+        data = cover.cover_wrap(book.meta, self.styles, trim, spine, profile.bleed_mm,
+                                book.cover, pages >= profile.spine_text_pages,
+                                barcode.barcode_svg(isbn, price) if isbn else None)
+        target = self.tmp / f"{slug}-cover.pdf"
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            page = pdf.pages[0]
+            width, height = (float(v) for v in page.obj.MediaBox[2:])
+            bleed = profile.bleed_mm * press.MM
+            side = (trim[0] + profile.bleed_mm) * press.MM
+            press.frame(pdf, page, [bleed, bleed, width - bleed, height - bleed],
+                        profile.bleed_mm, folds=(side, side + spine * press.MM))
+            pdf.save(target, deterministic_id=True)
+        self.press["cover"] = {"sheet_mm": [round(width / press.MM, 2),
+                                            round(height / press.MM, 2)],
+                               "spine_mm": round(spine, 2), "isbn": isbn, "price": price}
+        for missing, why in ((not isbn, "no print ISBN in book.toml (isbn.print), so the back "
+                              "carries no barcode"),
+                             (not book.meta.get("description"), "no description in book.toml, "
+                              "so the back cover is bare")):
+            if missing:
+                warning = f"{slug}-cover.pdf: {why}"
+                self.warnings.append(warning)
+                print(f"warning: {warning}", file=self.progress.stream)
 
 
 def figure_sizes(book) -> list:

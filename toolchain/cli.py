@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="show tracebacks")
         if name == "build":
             cmd.add_argument("--force", action="store_true", help="rebuild even if up to date")
+            cmd.add_argument("--profile", help="printer profile for the print files (overrides "
+                             "book.toml): kdp-white, kdp-cream, ingramspark-creme, offset")
         if name == "watch":
             cmd.add_argument("--port", type=int, default=8000, help="of the preview (127.0.0.1)")
     args = parser.parse_args(argv)
@@ -84,7 +86,8 @@ def cmd_build(args) -> int:
     from .build import build
 
     start = time.perf_counter()
-    report = build(args.manuscript, args.out, args.styles, force=args.force)
+    report = build(args.manuscript, args.out, args.styles, force=args.force,
+                   profile=args.profile)
     print_summary(args.out, report, time.perf_counter() - start)
     return 0
 

@@ -18,7 +18,7 @@ import pikepdf
 
 from .. import safexml
 from ..errors import BuildError, Problem
-from . import pdfcheck, readers, validate
+from . import pdfcheck, preflight, readers, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -43,7 +43,8 @@ def check_outputs(out: Path) -> int:
     """Every check that can run, runs; each prints its verdict. A missing tool or file is a
     failed line of its own, never an early stop."""
     out = Path(out)
-    slug = read_report(out)["slug"]
+    report = read_report(out)
+    slug = report["slug"]
     epub = out / f"{slug}.epub"
     checks = [("XML", epub, lambda: epub_xml(epub)),
               ("EPUBCheck", epub, lambda: run_epubcheck(epub)),
@@ -53,6 +54,7 @@ def check_outputs(out: Path) -> int:
     for name, press in ((f"{slug}.pdf", False), (f"{slug}-print.pdf", True)):
         path = out / name
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
+    checks.append(("Preflight", out / f"{slug}-print.pdf", lambda: run_preflight(out, report)))
     failures = 0
     for label, path, run in checks:
         if not path.is_file():
@@ -68,6 +70,21 @@ def check_outputs(out: Path) -> int:
         failures += report_problems(problems)
     print("check: all clean" if not failures else f"check: {failures} problem(s)")
     return 1 if failures else 0
+
+
+def run_preflight(out: Path, report: dict) -> tuple[list[Problem], str]:
+    """The print files against their printer profile: a table for the print buyer, kept in
+    report.json too. Warnings (an RGB cover for a CMYK printer, no barcode) do not fail."""
+    problems, rows = preflight.preflight(out, report)
+    if rows:
+        print(preflight.table(rows))
+        report["preflight"] = [{"check": what, "found": found, "verdict": verdict}
+                               for what, found, verdict in rows]
+        path = out / "report.json"
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    verdicts = [r[2] for r in rows]
+    return problems, (f"{verdicts.count('ok')} ok, {verdicts.count('warning')} warnings, "
+                      f"{verdicts.count('fail')} failed")
 
 
 def epub_xml(epub: Path) -> tuple[list[Problem], str]:

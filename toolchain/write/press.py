@@ -1,51 +1,132 @@
-"""The press edition, made from the screen edition's pages (pikepdf), not from a second
-layout: the same pages, with bleed, trim box and crop marks outside the bleed, and without
-the links and outline that belong to the screen."""
+"""The printer's files, made from the screen edition's pages (pikepdf), not from a second
+layout: the same pages, with the printer's bleed, a trim box and crop marks outside the
+bleed; black text and rules in black ink only; blank pages added to the binding's multiple;
+without the links and outline that belong to the screen. Printer profiles say what each
+printer asks for (README: printer profiles, with their sources)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
 MM = 72 / 25.4
-BLEED_MM = 3  # beyond the trim, for whatever is printed to the edge
+INCH_MM = 25.4
 SLUG_MM = 10  # beyond the bleed, where the crop marks are drawn
 MARK_GAP_MM = 0.5  # between the bleed and a mark, so that no mark reaches into the bleed
 
 
-def press_edition(screen: Path, target: Path) -> None:
-    """The press PDF from the screen PDF's pages, not from a second layout.
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    paper_mm: float  # thickness per page (half a leaf): the spine is pages × this
+    bleed_mm: float
+    page_multiple: int  # the page count is made a multiple of this with blank pages
+    spine_text_pages: int  # fewer pages and the spine stays blank (too narrow to print on)
+    cmyk: bool  # the printer converts colour itself, or asks for CMYK: RGB is then a warning
 
-    Each page keeps its content and its coordinates: TrimBox is the page, BleedBox 3 mm
-    beyond it, MediaBox a slug beyond that, where crop marks are drawn outside the bleed in
-    black only (DeviceGray 0, 0.25 pt). Links, the outline and the PDF/UA claim belong to the
-    screen edition and are removed. Whatever a page draws past its edge (a bleeding image)
-    is inside the larger boxes and prints."""
+
+PROFILES = {
+    "kdp-white": Profile("Amazon KDP paperback, black ink on white paper",
+                         0.002252 * INCH_MM, 0.125 * INCH_MM, 2, 79, False),
+    "kdp-cream": Profile("Amazon KDP paperback, black ink on cream paper",
+                         0.0025 * INCH_MM, 0.125 * INCH_MM, 2, 79, False),
+    "ingramspark-creme": Profile("IngramSpark paperback, black ink on 50 lb creme paper",
+                                 0.0025 * INCH_MM, 0.125 * INCH_MM, 2, 48, True),
+    "offset": Profile("a general offset printer: 80 g/m² bookwove, 16-page sections",
+                      0.055, 3.0, 16, 48, True),
+}
+DEFAULT_PROFILE = "offset"
+
+
+def press_edition(screen: Path, target: Path, profile: Profile) -> dict:
+    """The interior for the press from the screen PDF; returns what was done, for the report.
+
+    Each page keeps its content and its coordinates: TrimBox is the page, BleedBox the
+    profile's bleed beyond it, MediaBox a slug beyond that, where the crop marks are drawn in
+    black only (DeviceGray 0, 0.25 pt). Whatever a page draws past its edge (a bleeding
+    image) is inside the larger boxes and prints."""
     with pikepdf.open(screen) as pdf:
+        pages = len(pdf.pages)
+        blanks = -pages % profile.page_multiple
+        width, height = (float(v) for v in pdf.pages[-1].obj.MediaBox[2:])
+        for _ in range(blanks):
+            pdf.add_blank_page(page_size=(width, height))
+        colours = set()
         for page in pdf.pages:
-            x0, y0, x1, y1 = (float(v) for v in page.obj.MediaBox)
-            bleed, slug = BLEED_MM * MM, (BLEED_MM + SLUG_MM) * MM
-            page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
-            page.obj.BleedBox = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
-            page.obj.MediaBox = pikepdf.Array([x0 - slug, y0 - slug, x1 + slug, y1 + slug])
-            for key in ("/CropBox", "/Annots"):
-                if key in page.obj:
-                    del page.obj[key]
-            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(pdf, b"Q\n" + crop_marks(x0, y0, x1, y1)))
+            colours |= black_as_k(pdf, page)
+            box = [float(v) for v in page.obj.MediaBox]
+            frame(pdf, page, box, profile.bleed_mm)
+            if "/Annots" in page.obj:
+                del page.obj["/Annots"]
         for key in ("/Outlines", "/PageMode", "/Metadata", "/OpenAction"):
             if key in pdf.Root:
                 del pdf.Root[key]
         pdf.save(target, deterministic_id=True)
+    return {"pages": pages + blanks, "blank_pages_added": blanks,
+            "colours_left": sorted(colours)}
 
 
-def crop_marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
-    """Eight lines on the trim's edges, from just outside the bleed to the slug's edge."""
-    start, end = (BLEED_MM + MARK_GAP_MM) * MM, (BLEED_MM + SLUG_MM - 1) * MM
+def frame(pdf, page, trim: list[float], bleed_mm: float, folds: tuple[float, ...] = ()) -> None:
+    """Boxes around the trim and crop marks in the slug; `folds` are x positions (the spine's
+    edges on a cover) marked above and below the sheet."""
+    x0, y0, x1, y1 = trim
+    bleed, slug = bleed_mm * MM, (bleed_mm + SLUG_MM) * MM
+    page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
+    page.obj.BleedBox = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+    page.obj.MediaBox = pikepdf.Array([x0 - slug, y0 - slug, x1 + slug, y1 + slug])
+    if "/CropBox" in page.obj:
+        del page.obj["/CropBox"]
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, b"Q\n" + crop_marks(trim, bleed_mm, folds)))
+
+
+def crop_marks(trim: list[float], bleed_mm: float, folds: tuple[float, ...] = ()) -> bytes:
+    """Eight lines on the trim's edges, from just outside the bleed to the slug's edge, and a
+    short line above and below for each fold."""
+    x0, y0, x1, y1 = trim
+    start, end = (bleed_mm + MARK_GAP_MM) * MM, (bleed_mm + SLUG_MM - 1) * MM
     ops = ["q", "0 G", "0.25 w"]
     for x, y, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         ops.append(f"{x + sx * start:.2f} {y:.2f} m {x + sx * end:.2f} {y:.2f} l S")
         ops.append(f"{x:.2f} {y + sy * start:.2f} m {x:.2f} {y + sy * end:.2f} l S")
+    for x in folds:
+        ops.append(f"{x:.2f} {y0 - start:.2f} m {x:.2f} {y0 - end:.2f} l S")
+        ops.append(f"{x:.2f} {y1 + start:.2f} m {x:.2f} {y1 + end:.2f} l S")
     ops.append("Q")
     return ("\n".join(ops) + "\n").encode()
+
+
+GRAY_OPS = {"rg": "g", "RG": "G"}
+
+
+def black_as_k(pdf, page) -> set[str]:
+    """Grey and black set as RGB become DeviceGray, which prints in black ink only (on a
+    four-colour press, RGB black would be printed in all four inks, and blur). Returns the
+    colours that are not grey, left as they are for the preflight to name."""
+    left: set[str] = set()
+    streams = [page]
+    resources = page.obj.get("/Resources", {})
+    for xobject in resources.get("/XObject", {}).values():
+        if xobject.get("/Subtype") == "/Form":
+            streams.append(xobject)
+    for stream in streams:
+        ops, changed = [], False
+        for operands, op in pikepdf.parse_content_stream(stream):
+            name = str(op)
+            if name in GRAY_OPS and len(operands) == 3:
+                r, g, b = (float(v) for v in operands)
+                if r == g == b:
+                    ops.append(([operands[0]], pikepdf.Operator(GRAY_OPS[name])))
+                    changed = True
+                    continue
+                left.add(f"rgb({r:g}, {g:g}, {b:g})")
+            ops.append((operands, op))
+        if changed:
+            data = pikepdf.unparse_content_stream(ops)
+            if stream is page:
+                page.obj.Contents = pikepdf.Stream(pdf, data)
+            else:
+                stream.write(data)
+    return left

@@ -1,0 +1,125 @@
+"""The printer's files: the interior for each printer profile, the cover wrap with its spine
+and barcode, and the preflight that measures both against the profile."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pikepdf
+import pypdfium2
+import pytest
+from conftest import ROOT, make_book
+
+from toolchain.build import build
+from toolchain.check.preflight import preflight, read_barcode
+from toolchain.errors import BuildError
+from toolchain.read.markdown import read_book
+from toolchain.write.barcode import ean5_modules, ean13_modules, isbn13
+from toolchain.write.press import MM, PROFILES
+
+ISBN = "978-0-306-40615-7"  # a valid ISBN used as an example in standards, not a real edition
+CHAPTER = "# One\n\n" + "A line of the book, long enough to fill some of the page. " * 400 + "\n"
+
+
+@pytest.mark.parametrize("profile, pages, spine_mm", [
+    ("kdp-white", 100, 5.72), ("kdp-white", 300, 17.16), ("kdp-cream", 300, 19.05),
+    ("kdp-cream", 24, 1.52), ("ingramspark-creme", 200, 12.70), ("offset", 320, 17.60),
+])
+def test_spine_width_is_pages_times_the_papers_thickness(profile, pages, spine_mm):
+    """KDP's published factors: 0.002252 in a page on white, 0.0025 on cream."""
+    assert round(pages * PROFILES[profile].paper_mm, 2) == spine_mm
+
+
+def test_ean13_and_its_price_add_on_follow_the_gs1_tables():
+    assert isbn13("0-306-40615-2") == "9780306406157"  # ISBN-10 to 13, new check digit
+    modules = ean13_modules("9780306406157")
+    assert len(modules) == 95 and modules[:3] == modules[-3:] == "101"
+    assert modules[45:50] == "01010"
+    assert ean5_modules("51499").startswith("1011") and len(ean5_modules("51499")) == 47
+
+
+@pytest.fixture(scope="module")
+def kdp_book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kdp")
+    extra = (f'description = "A small book for the press."\nisbn = {{ print = "{ISBN}" }}\n\n'
+             '[print]\nprofile = "kdp-cream"\nprice = "51499"\n')
+    manuscript = make_book(root / "m", {"one.md": CHAPTER}, extra=extra)
+    out = root / "dist"
+    report = build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    return out, report
+
+
+def test_the_cover_barcode_reads_back_as_the_isbn_and_price(kdp_book):
+    out, _ = kdp_book
+    assert read_barcode(out / "small-book-cover.pdf") == "978030640615751499"
+
+
+def test_the_cover_wrap_has_back_spine_and_front_with_bleed_and_marks(kdp_book):
+    out, report = kdp_book
+    pages = report["press"]["pages"]
+    assert pages % 2 == 0 and report["press"]["profile"] == "kdp-cream"
+    with pikepdf.open(out / "small-book-cover.pdf") as pdf:
+        page = pdf.pages[0]
+        trim = [float(v) / MM for v in page.obj.TrimBox]
+        bleed = [float(v) / MM for v in page.obj.BleedBox]
+        media = [float(v) / MM for v in page.obj.MediaBox]
+    spine = pages * 0.0025 * 25.4
+    assert trim[2] - trim[0] == pytest.approx(2 * 138 + spine, abs=0.05)
+    assert trim[3] - trim[1] == pytest.approx(216, abs=0.05)
+    assert trim[0] - bleed[0] == pytest.approx(3.175, abs=0.01)  # KDP's 0.125 in
+    assert bleed[0] - media[0] == pytest.approx(10, abs=0.01)  # the slug, for the marks
+    doc = pypdfium2.PdfDocument(out / "small-book-cover.pdf")
+    image = doc[0].render(scale=150 / 72).to_pil().convert("L")
+    doc.close()
+    px = 150 / 25.4  # pixels a millimetre
+    fold = (10 + 3.175 + 138) * px  # the spine's left edge: slug, bleed, back panel
+    above = image.crop((round(fold) - 2, 0, round(fold) + 3, round(9.5 * px)))
+    assert sum(above.histogram()[:128]) > 10  # a fold mark in the slug above the spine
+    gap = image.crop((round(fold) - 2, round(9.6 * px), round(fold) + 3, round(9.95 * px)))
+    assert sum(gap.histogram()[:128]) == 0  # the mark stops short of the bleed
+
+
+def test_preflight_passes_the_kdp_files(kdp_book):
+    out, report = kdp_book
+    problems, rows = preflight(out, report)
+    verdicts = {what: verdict for what, _, verdict in rows}
+    assert problems == []
+    assert verdicts["cover barcode"] == "ok" and verdicts["cover spine width"] == "ok"
+    assert verdicts["page count"] == "ok" and verdicts["interior bleed"] == "ok"
+    assert verdicts["cover colour"] == "ok"  # KDP takes RGB
+
+
+def test_preflight_fails_a_spine_made_for_other_pages(kdp_book, tmp_path):
+    out, report = kdp_book
+    wrong = json.loads(json.dumps(report))
+    wrong["press"]["pages"] = report["press"]["pages"]  # the report is honest, the PDF is not:
+    with pikepdf.open(out / "small-book-print.pdf") as pdf:  # add pages the cover did not count
+        for _ in range(20):
+            pdf.add_blank_page(page_size=(float(pdf.pages[0].obj.TrimBox[2]),
+                                          float(pdf.pages[0].obj.TrimBox[3])))
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        pdf.save(copy / "small-book-print.pdf")
+    (copy / "small-book-cover.pdf").write_bytes((out / "small-book-cover.pdf").read_bytes())
+    problems, rows = preflight(copy, wrong)
+    assert any("cover spine width" in p.message for p in problems)
+
+
+def test_the_profile_on_the_command_line_overrides_book_toml(tmp_path):
+    manuscript = make_book(tmp_path / "m", {"one.md": CHAPTER})
+    report = build(manuscript, tmp_path / "dist", ROOT / "styles", stream=io.StringIO(),
+                   profile="kdp-white")
+    assert report["press"]["profile"] == "kdp-white" and report["press"]["pages"] % 2 == 0
+    with pytest.raises(BuildError, match="no printer profile 'lulu'"):
+        build(manuscript, tmp_path / "dist2", ROOT / "styles", stream=io.StringIO(),
+              profile="lulu")
+
+
+def test_a_wrong_isbn_or_price_is_an_error_naming_its_line(tmp_path):
+    for extra, message in (('isbn = { print = "978-0-306-40615-8" }\n', "not a valid ISBN"),
+                           ('[print]\nprice = "14.99"\n', "is not allowed")):
+        manuscript = make_book(tmp_path / extra[:5].strip(), {"one.md": "# One\n\nText.\n"},
+                               extra=extra)
+        with pytest.raises(BuildError, match=message):
+            read_book(manuscript)

@@ -1,0 +1,117 @@
+"""The print buyer's preflight: the interior and the cover wrap measured against the printer
+profile they were made for — sizes, boxes, page count, fonts, black ink, image resolution,
+spine width, the barcode read back. Each row is (what, found, verdict); a verdict of "fail"
+is also returned as a Problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+
+from ..errors import Problem
+from ..write import press
+from ..write.barcode import isbn13
+from . import pdfcheck
+
+MM = press.MM
+COLOUR_OPS = {"rg", "RG", "k", "K", "sc", "SC", "scn", "SCN"}
+
+
+def preflight(out: Path, report: dict) -> tuple[list[Problem], list]:
+    slug, info = report["slug"], report.get("press", {})
+    profile = press.PROFILES.get(info.get("profile", ""))
+    interior, cover = out / f"{slug}-print.pdf", out / f"{slug}-cover.pdf"
+    rows: list[tuple[str, str, str]] = []
+    if profile is None:
+        return [Problem(report.get("slug", "?"), 0, 0, "P050", "the build report names no "
+                        "printer profile", "rebuild")], rows
+    rows.append(("printer profile", f"{info['profile']}: {profile.name}", "ok"))
+    with pikepdf.open(interior) as pdf:
+        trims = {tuple(round(float(v) / MM, 1) for v in page.obj.TrimBox)
+                 for page in pdf.pages if "/TrimBox" in page.obj}
+        boxed = sum(1 for page in pdf.pages if {"/TrimBox", "/BleedBox"} <= set(page.obj.keys()))
+        bleeds = {round((float(page.obj.TrimBox[0]) - float(page.obj.BleedBox[0])) / MM, 2)
+                  for page in pdf.pages if "/BleedBox" in page.obj}
+        pages = len(pdf.pages)
+        colours = sum(1 for page in pdf.pages for operands, op in pikepdf.parse_content_stream(page)
+                      if str(op) in COLOUR_OPS)
+        links = sum(len(page.obj.get("/Annots", [])) for page in pdf.pages)
+        outline = "/Outlines" in pdf.Root
+    trim = next(iter(trims)) if len(trims) == 1 else None
+    size = f"{trim[2] - trim[0]:.1f} × {trim[3] - trim[1]:.1f} mm" if trim else f"{len(trims)} sizes"
+    rows.append(("interior trim size", size, "ok" if trim else "fail"))
+    rows.append(("interior bleed", " / ".join(f"{b:g} mm" for b in sorted(bleeds)),
+                 "ok" if bleeds == {round(profile.bleed_mm, 2)} else "fail"))
+    rows.append(("trim and bleed boxes", f"{boxed} of {pages} pages",
+                 "ok" if boxed == pages else "fail"))
+    rows.append(("page count", f"{pages} ({info.get('blank_pages_added', 0)} blank added; "
+                 f"multiple of {profile.page_multiple})",
+                 "ok" if pages % profile.page_multiple == 0 else "fail"))
+    fonts = pdfcheck.fonts(interior)
+    rows.append(("fonts embedded", f"{sum(fonts.values())} of {len(fonts)}",
+                 "ok" if all(fonts.values()) else "fail"))
+    rows.append(("text and rules in black ink only", "yes" if not colours else
+                 f"{colours} colour operators", "ok" if not colours else "warning"))
+    placed = pdfcheck.placed_images(interior)
+    dpi = min((px[0] / (width / 72) for _, px, width in placed if width > 0), default=None)
+    rows.append(("image resolution at printed size", "no images" if dpi is None else
+                 f"lowest {dpi:.0f} dpi", "ok" if dpi is None or dpi >= pdfcheck.PRINT_DPI
+                 else "warning"))
+    rows.append(("links and outline", f"{links} links, {'an' if outline else 'no'} outline",
+                 "ok" if not links and not outline else "fail"))
+    rows += cover_rows(cover, trim, pages, profile, info.get("cover", {}))
+    problems = [Problem(interior if "cover" not in what else cover, 0, 0, "P051",
+                        f"preflight: {what}: {found}") for what, found, verdict in rows
+                if verdict == "fail"]
+    return problems, rows
+
+
+def cover_rows(cover: Path, trim, pages: int, profile, made: dict) -> list:
+    if not cover.is_file():
+        return [("cover wrap", "missing", "fail")]
+    with pikepdf.open(cover) as pdf:
+        page = pdf.pages[0]
+        box = [float(v) / MM for v in page.obj.TrimBox]
+        bleed = (float(page.obj.TrimBox[0]) - float(page.obj.BleedBox[0])) / MM
+    sheet_w, sheet_h = box[2] - box[0], box[3] - box[1]
+    rows = [("cover sheet (trim)", f"{sheet_w:.1f} × {sheet_h:.1f} mm, bleed {bleed:.2f} mm",
+             "ok" if abs(bleed - profile.bleed_mm) < 0.05 else "fail")]
+    if trim:
+        spine = sheet_w - 2 * (trim[2] - trim[0])
+        expected = pages * profile.paper_mm
+        rows.append(("cover spine width", f"{spine:.2f} mm for {pages} pages (expected "
+                     f"{expected:.2f})", "ok" if abs(spine - expected) < 0.1 else "fail"))
+    isbn = made.get("isbn")
+    read = read_barcode(cover)
+    if isbn:
+        want = isbn13(isbn) + (made.get("price") or "")
+        rows.append(("cover barcode", f"reads {read or 'nothing'}",
+                     "ok" if read == want else "fail"))
+    else:
+        rows.append(("cover barcode", "none: no print ISBN in book.toml", "warning"))
+    rows.append(("cover colour", "RGB", "warning" if profile.cmyk else "ok"))
+    return rows
+
+
+def read_barcode(cover: Path) -> str | None:
+    """The cover's barcode as a scanner reads it (zxing-cpp), add-on included, at 300 dpi."""
+    import pypdfium2
+    import zxingcpp
+
+    doc = pypdfium2.PdfDocument(cover)
+    try:
+        image = doc[0].render(scale=300 / 72).to_pil().convert("L")
+    finally:
+        doc.close()
+    for mode in (zxingcpp.EanAddOnSymbol.Require, zxingcpp.EanAddOnSymbol.Ignore):
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.EAN13,
+                                       ean_add_on_symbol=mode)
+        if found:
+            return found[0].text
+    return None
+
+
+def table(rows: list) -> str:
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"  {what:<{width}}  {verdict:<7}  {found}" for what, found, verdict in rows)

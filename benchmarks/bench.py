@@ -75,7 +75,7 @@ def pages(out: Path) -> int:
     import json
 
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    return max(v.get("pages", 0) for v in report["outputs"].values())
+    return report["outputs"][f"{report['slug']}.pdf"]["pages"]  # the layout's pages
 
 
 def bench(name: str, manuscript: Path, runs: int, work: Path) -> dict:

@@ -451,3 +451,26 @@ def test_manuscript_over_the_size_limit_is_refused_before_any_work(tmp_path, cap
     book = make_book(tmp_path / "manuscript", {"one.md": ONE, "two.md": "# Two\n\n" + "Word. " * 3000})
     first = first_error(capsys, book, tmp_path)
     assert "error M107" in first and "over the limit of 0.01 MiB" in first
+
+
+def test_an_invalid_generated_document_names_the_manuscript_line_it_came_from(tmp_path,
+                                                                                monkeypatch):
+    """EPUBCheck's one pass reads the packaged EPUB; its message still leads to the manuscript."""
+    from toolchain.errors import InternalError
+    from toolchain.write import xhtml
+
+    plain = xhtml.Writer.block_Para
+
+    def broken(self, block, ch):  # the writer's bug: a div inside a paragraph
+        node = plain(self, block, ch)
+        if "Broken" in "".join(node.itertext()):
+            node.append(xhtml.el("div", text="inside"))
+        return node
+
+    monkeypatch.setattr(xhtml.Writer, "block_Para", broken)
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nFine.\n\nBroken here.\n"})
+    with pytest.raises(InternalError) as caught:
+        build(root, tmp_path / "dist", STYLES, stream=io.StringIO())
+    assert caught.value.stage == "epubcheck"
+    assert "ch-one.xhtml:" in caught.value.detail and "RSC-005" in caught.value.detail
+    assert "made from " in caught.value.detail and "one.md:5" in caught.value.detail

@@ -264,7 +264,7 @@ class Pipeline:
         validate.java()
         p.run("lint", self.lint)
         book = p.run("read", markdown.read_book, self.manuscript)
-        docs = p.run("xhtml", self.write_xhtml, book)
+        docs = self.docs = p.run("xhtml", self.write_xhtml, book)
         p.run("validate xhtml", self.validate_xhtml, docs)
         slug = book.meta["slug"]
         p.run("epub", self.write_epub, book, docs, slug)
@@ -321,7 +321,7 @@ class Pipeline:
         files = {d.name: (folder / d.name).read_bytes() for d in docs}
         problems = validate.check_documents(files)
         if problems:
-            raise generated_invalid("validate xhtml", problems)
+            raise generated_invalid("validate xhtml", problems, docs)
         self.validators["xhtml"] = {"documents": len(docs), "messages": 0}
 
     def write_epub(self, book, docs, slug):
@@ -340,7 +340,7 @@ class Pipeline:
         problems, counts = epubcheck.result()
         problems = [p for p in problems if p.severity not in ("info", "usage")]
         if problems:
-            raise generated_invalid("epubcheck", problems)
+            raise generated_invalid("epubcheck", problems, self.docs)
         self.validators["epubcheck"] = counts
 
     def write_pdf(self, book, docs, slug):
@@ -430,11 +430,18 @@ def figure_sizes(book) -> list:
     return out
 
 
-def generated_invalid(stage: str, problems: list[Problem]) -> InternalError:
+def generated_invalid(stage: str, problems: list[Problem], docs=()) -> InternalError:
     """The manuscript passed the lint and the reader, so a document the toolchain wrote that
-    fails validation is the toolchain's fault: say which document, never a temporary path."""
-    shown = "; ".join(f"{Path(p.path).name}:{p.line}: {p.code} {p.message}" for p in problems[:3])
-    return InternalError(stage, f"a generated document is invalid ({shown})")
+    fails validation is the toolchain's fault: say which document and line, and the manuscript
+    file and line it was made from — never a temporary path."""
+    by_name = {doc.name: doc for doc in docs}
+    shown = []
+    for p in problems[:3]:
+        name = Path(str(p.path)).name
+        origin = by_name[name].origin(p.line) if name in by_name and p.line else None
+        source = f", made from {display_path(origin[0])}:{origin[1]}" if origin else ""
+        shown.append(f"{name}:{p.line}: {p.code} {p.message}{source}")
+    return InternalError(stage, f"a generated document is invalid ({'; '.join(shown)})")
 
 
 def clean_stale(out: Path):

@@ -8,7 +8,7 @@ and note link to each other. The EPUB and PDF writers take these documents as th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -35,10 +35,20 @@ class Document:
     root: etree._Element
     division: str | None = None  # for a manuscript division: its kind and its matter,
     matter: str | None = None  # so that print can start it on a recto and foliate it
+    origins: list = field(default_factory=list)  # (element's index in the tree, file, line)
 
     def to_bytes(self) -> bytes:
         return etree.tostring(self.root, encoding="utf-8", xml_declaration=True,
                               doctype="<!DOCTYPE html>", pretty_print=True)
+
+    def origin(self, line: int) -> tuple | None:
+        """The manuscript file and line behind a line of this document as written: the nearest
+        element at or before it that a manuscript block made."""
+        root = etree.fromstring(self.to_bytes())
+        at = max((k for k, node in enumerate(root.iter()) if (node.sourceline or 0) <= line),
+                 default=0)
+        found = [(k, path, number) for k, path, number in self.origins if k <= at]
+        return found[-1][1:] if found else None
 
 
 def typeset(text: str) -> str:
@@ -95,6 +105,7 @@ class Writer:
         self.used_ids: set[str] = set()
         self.offsets = self.note_offsets()
         self.images = m.image_names(book)
+        self.made_from: dict = {}  # element -> (manuscript file, line), for error messages
 
     # --- ids and file names ------------------------------------------------
     @staticmethod
@@ -141,7 +152,9 @@ class Writer:
                   el("link", {"rel": "stylesheet", "type": "text/css", "href": STYLESHEET}))
         root.append(head)
         root.append(el("body", {"epub:type": matter}, section))
-        return Document(name, title, landmark, root)
+        origins = [(k, *self.made_from[node]) for k, node in enumerate(root.iter())
+                   if node in self.made_from]
+        return Document(name, title, landmark, root, origins=origins)
 
     def titlepage(self) -> Document:
         sec = el("section", {"id": "titlepage", "epub:type": "titlepage", "class": "titlepage",
@@ -253,6 +266,7 @@ class Writer:
         else:
             attrs["aria-label"] = self.toc_title(ch)
         root = el("section", attrs)
+        self.made_from[root] = (ch.path, 1)
         if ch.shows_title:
             root.append(self.inline(el("h1", {"id": title_id}), ch.title, ch))
         for label in note_calls(m.Para(ch.title, 0)):
@@ -264,6 +278,7 @@ class Writer:
                     stack.pop()
                 sid = self.section_id(ch, block)
                 sec = el("section", {"id": sid, "aria-labelledby": f"{sid}-title"})
+                self.made_from[sec] = (ch.path, block.line)
                 sec.append(self.inline(el(f"h{block.level}", {"id": f"{sid}-title"}),
                                        block.children, ch))
                 stack[-1][1].append(sec)
@@ -290,6 +305,7 @@ class Writer:
         aside = el("aside", {"id": self.note_id(ch, note), "epub:type": "footnote",
                              "role": "doc-footnote"})
         self.note_body(aside, ch, note, "")
+        self.made_from[aside] = (ch.path, note.line)
         return aside
 
     def note_body(self, parent, ch, note, call_file):
@@ -323,6 +339,7 @@ class Writer:
             for note in ch.endnotes:
                 li = el("li", {"id": self.note_id(ch, note), "epub:type": "endnote"})
                 self.note_body(li, ch, note, self.chapter_file(ch))
+                self.made_from[li] = (ch.path, note.line)
                 ol.append(li)
             if several:
                 sid = f"notes-{ch.slug}"
@@ -358,7 +375,10 @@ class Writer:
         method = getattr(self, f"block_{type(block).__name__}", None)
         if method is None:
             raise TypeError(f"the XHTML writer has no method for {type(block).__name__}")
-        return method(block, ch)
+        node = method(block, ch)
+        if ch is not None and getattr(block, "line", 0):
+            self.made_from[node] = (ch.path, block.line)
+        return node
 
     def block_Para(self, block: m.Para, ch):
         if block.role:

@@ -18,7 +18,7 @@ import pikepdf
 
 from .. import safexml
 from ..errors import BuildError, Problem
-from . import pdfcheck, preflight, readers, validate
+from . import parity, pdfcheck, preflight, readers, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -54,6 +54,7 @@ def check_outputs(out: Path) -> int:
     for name, press in ((f"{slug}.pdf", False), (f"{slug}-print.pdf", True)):
         path = out / name
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
+    checks.append(("Parity", out / f"{slug}.pdf", lambda: run_parity(epub, out / f"{slug}.pdf")))
     checks.append(("Preflight", out / f"{slug}-print.pdf", lambda: run_preflight(out, report)))
     failures = 0
     for label, path, run in checks:
@@ -70,6 +71,12 @@ def check_outputs(out: Path) -> int:
         failures += report_problems(problems)
     print("check: all clean" if not failures else f"check: {failures} problem(s)")
     return 1 if failures else 0
+
+
+def run_parity(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
+    problems, info = parity.compare(epub, pdf)
+    return problems, (f"{info['words']} words of the EPUB in the PDF in order, footnotes "
+                      f"{info['footnotes']}, {len(problems)} differences")
 
 
 def run_preflight(out: Path, report: dict) -> tuple[list[Problem], str]:

@@ -1,0 +1,46 @@
+"""Text parity: the check that the EPUB and the PDF carry the same words in the same order
+finds nothing on good builds (the title: notes, table, running heads, hyphenation), and finds
+a lost sentence and a lost footnote."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from conftest import ROOT, SLUG, make_book
+
+from toolchain.build import build
+from toolchain.check.parity import compare
+
+TEXT = ("# One\n\nThe train came in late.[^1*] Nobody waited on the platform.\n\n"
+        "## Streets\n\nThe streets were empty, and the lamps were lit one by one.\n\n"
+        "[^1*]: It was the last train of the day.\n")
+
+
+def make_and_build(root: Path, text: str) -> Path:
+    make_book(root / "m", {"one.md": text})
+    build(root / "m", root / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
+    return root / "dist"
+
+
+def test_the_title_has_the_same_words_in_both_editions(built):
+    problems, info = compare(built / f"{SLUG}.epub", built / f"{SLUG}.pdf")
+    assert problems == [] and info["footnotes"] == "2/2" and info["words"] > 5000
+
+
+def test_a_sentence_missing_from_the_pdf_is_named_with_its_context(tmp_path):
+    good = make_and_build(tmp_path / "a", TEXT)
+    assert compare(good / "small-book.epub", good / "small-book.pdf")[0] == []
+    short = make_and_build(tmp_path / "b", TEXT.replace(" Nobody waited on the platform.", ""))
+    problems, _ = compare(good / "small-book.epub", short / "small-book.pdf")
+    assert [p.code for p in problems] == ["P061"]
+    assert "Nobody waited on the platform" in problems[0].message
+    assert "came in late" in problems[0].message  # the words before it
+
+
+def test_a_footnote_missing_from_the_pdf_is_named(tmp_path):
+    good = make_and_build(tmp_path / "a", TEXT)
+    other = make_and_build(tmp_path / "b", TEXT.replace("the last train of the day",
+                                                         "an early one"))
+    problems, info = compare(good / "small-book.epub", other / "small-book.pdf")
+    assert "P060" in {p.code for p in problems} and info["footnotes"] == "0/1"

@@ -1,0 +1,171 @@
+"""Text parity: the EPUB and the screen PDF carry the same words in the same order.
+
+The EPUB's spine documents and the PDF's text layer (pdfium) are read as words and aligned
+(difflib). What print adds by design is set aside: running heads and folios, the half title,
+and footnotes, which print moves to the foot of the page (each footnote is found as a run of
+its own). Words split by a line-end or page-end hyphen, or run together with a note call,
+count as the same words when their letters are. Anything else — a word only in one edition —
+is a difference, listed with its context."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from pathlib import Path
+
+import pypdfium2
+from lxml import etree
+
+from ..errors import Problem
+
+H = "{http://www.w3.org/1999/xhtml}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+WORD = re.compile(r"\w+(?:[’'.\-]\w+)*")
+FOLIO = re.compile(r"\d+|[ivxlcdm]+", re.I)
+BLOCKS = {f"{H}{t}" for t in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "br",
+                              "caption", "figcaption", "blockquote", "div", "section", "aside",
+                              "dt", "dd", "hr", "nav", "ol", "ul", "table", "tr", "header",
+                              "footer", "figure")}
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.replace("\u2060", "").replace("\u00ad", ""))
+
+
+def squeeze(tokens) -> str:
+    """The letters of some words, hyphens and points aside: what a reader reads."""
+    return re.sub(r"[\-‐.’']", "", "".join(tokens)).lower()
+
+
+def epub_words(epub: Path) -> tuple[list[str], list[list[str]], set[tuple[str, ...]]]:
+    """The words of the spine in reading order, the footnotes' words one list each, and the
+    titles (book, collection, every heading) that print may repeat as running heads."""
+    with zipfile.ZipFile(epub) as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+        ns = {"o": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+        hrefs = {i.get("id"): i.get("href") for i in opf.findall(".//o:item", ns)}
+        heads = {tuple(words(t.text or "")) for t in opf.findall(".//dc:title", ns)}
+        heads |= {tuple(words(m.text or "")) for m in opf.findall(".//o:meta", ns)
+                  if m.get("property") == "belongs-to-collection"}
+        body, notes = [], []
+        for ref in opf.findall(".//o:itemref", ns):
+            href = hrefs[ref.get("idref")]
+            root = etree.fromstring(archive.read(f"EPUB/{href}"))
+            if root.find(f".//{H}img[@role='doc-cover']") is not None:
+                continue
+            for hidden in root.xpath("//*[@hidden]"):
+                hidden.getparent().remove(hidden)
+            for aside in root.iter(f"{H}aside"):
+                if aside.get(EPUB_TYPE) == "footnote":
+                    notes.append(words(block_text(aside)))
+            for aside in list(root.iter(f"{H}aside")):
+                if aside.get(EPUB_TYPE) == "footnote":
+                    aside.getparent().remove(aside)
+            for heading in root.iter(f"{H}h1", f"{H}h2", f"{H}h3", f"{H}title"):
+                heads.add(tuple(words("".join(heading.itertext()))))
+            body += words(block_text(root.find(f"{H}body")))
+    return body, notes, {h for h in heads if h}
+
+
+def block_text(node) -> str:
+    """Text with a space at every block's edges, and none inside a line (a note call stays
+    against its word, as in print)."""
+    parts = []
+
+    def walk(element):
+        block = element.tag in BLOCKS
+        if block:
+            parts.append(" ")
+        parts.append(element.text or "")
+        for child in element:
+            walk(child)
+            parts.append(child.tail or "")
+        if block:
+            parts.append(" ")
+
+    walk(node)
+    return "".join(parts)
+
+
+def pdf_words(pdf: Path, heads: set[tuple[str, ...]]) -> list[str]:
+    """The PDF's words in page order, without each page's running head and folio (WeasyPrint
+    draws the margin boxes last, so they are the page text's last lines: a title of the book,
+    a page number). pdfium marks a hyphen it takes
+    for a line-end hyphenation with U+FFFE: the halves stay two tokens here, and the
+    alignment joins them."""
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        pages = [page.get_textpage().get_text_range() for page in doc]
+    finally:
+        doc.close()
+    out = []
+    for text in pages:
+        lines = [words(line) for line in text.replace("\ufffe", " ").splitlines()]
+        for _ in range(2):  # a head and a folio
+            if lines and (tuple(lines[-1]) in heads or
+                          (len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0]))):
+                lines.pop()
+        out += [w for line in lines for w in line]
+    return out
+
+
+def strip_heads(tokens: list[str], heads: set[tuple[str, ...]]) -> list[str]:
+    """Tokens with every running head (a title, whole) and folio taken out."""
+    out, k = [], 0
+    ordered = sorted(heads, key=len, reverse=True)
+    while k < len(tokens):
+        for head in ordered:
+            if tuple(tokens[k:k + len(head)]) == head:
+                k += len(head)
+                break
+        else:
+            out.append(tokens[k])
+            k += 1
+    return out
+
+
+def without_folios(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if not FOLIO.fullmatch(t)]
+
+
+def remove_run(tokens: list[str], run: list[str]) -> list[str] | None:
+    n = len(run)
+    for k in range(len(tokens) - n + 1):
+        if tokens[k:k + n] == run:
+            return tokens[:k] + tokens[k + n:]
+    return None
+
+
+def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
+    body, notes, heads = epub_words(epub)
+    flat = pdf_words(pdf, heads)
+    matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
+    only_epub, only_pdf = [], []
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag != "equal":
+            only_epub.append([a1, a2, body[a1:a2]])
+            only_pdf.append([b1, b2, flat[b1:b2]])
+    problems = []
+    found_notes = 0
+    for note in notes:  # a footnote: in print at the foot of its page, somewhere near
+        for item in only_pdf:
+            left = remove_run(item[2], note)
+            if left is not None:
+                item[2] = left
+                found_notes += 1
+                break
+        else:
+            problems.append(Problem(pdf, 0, 0, "P060", "a footnote is not in the PDF: "
+                                    + " ".join(note[:12])))
+    for (a1, _, epub_run), (_, _, pdf_run) in zip(only_epub, only_pdf, strict=True):
+        pdf_run = strip_heads(pdf_run, heads)
+        if squeeze(epub_run) == squeeze(pdf_run) or \
+                squeeze(epub_run) == squeeze(without_folios(pdf_run)):
+            continue
+        context = " ".join(body[max(0, a1 - 6):a1])
+        problems.append(Problem(pdf, 0, 0, "P061", f"after “…{context}”: the EPUB has "
+                                f"“{' '.join(epub_run[:12]) or '—'}”, the PDF "
+                                f"“{' '.join(without_folios(pdf_run)[:12]) or '—'}”",
+                                "the two editions differ here: rebuild, or report it"))
+    return problems, {"words": len(body), "footnotes": f"{found_notes}/{len(notes)}"}

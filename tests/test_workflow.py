@@ -254,6 +254,40 @@ def test_proof_renders_every_page_and_a_contact_sheet(small, tmp_path, capsys):
     assert "small-book-sheet.png" in capsys.readouterr().out
 
 
+def test_proof_lists_the_pages_an_edit_changed(small, tmp_path, capsys):
+    """An edit in the last chapter moves its page, and no other: the proof says which."""
+    manuscript, out = broken(small, tmp_path)
+    assert main(["proof", "--out", str(out)]) == 0
+    assert "first proof" in capsys.readouterr().out
+    chapter = manuscript / "chapters" / "03-departure.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("She left", "She had left"),
+                       encoding="utf-8")
+    build(manuscript, out, ROOT / "styles", stream=io.StringIO())
+    assert main(["proof", "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    pages = {n: json.loads((out / "report.json").read_text())["outputs"][f"{n}.pdf"]["pages"]
+             for n in ("small-book", "small-book-print")}
+    departure = next(k for k in range(1, pages["small-book"] + 1)
+                     if "had left" in pdf_page_text(out / "small-book.pdf", k))
+    assert f"changed since the last proof: 1 of {pages['small-book']} pages: p. {departure} (" \
+        in shown
+    assert f"changed since the last proof: 1 of {pages['small-book-print']} pages: " \
+        f"p. {departure} (" in shown
+    assert "small-book-cover-*.png: 1 pages" in shown and "no page changed" in shown
+    assert main(["proof", "--out", str(out)]) == 0  # nothing new: nothing changed
+    assert capsys.readouterr().out.count("no page changed since the last proof") == 3
+
+
+def pdf_page_text(path, number: int) -> str:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(path)
+    try:
+        return doc[number - 1].get_textpage().get_text_range()
+    finally:
+        doc.close()
+
+
 def test_a_rebuild_after_an_edit_equals_a_clean_build_of_the_same_sources(small, tmp_path):
     """An incremental result that differs from a clean build is a bug, not an optimisation."""
     manuscript, out = broken(small, tmp_path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +20,7 @@ from conftest import ROOT, make_book
 
 from toolchain.build import build
 from toolchain.cli import main
+from toolchain.errors import BuildError
 from toolchain.read import manuscript as manuscript_module
 from toolchain.read.markdown import read_book
 from toolchain.write.xhtml import write_documents
@@ -204,7 +206,8 @@ def test_check_without_ace_still_runs_the_pdf_checks(built, tmp_path, capsys, mo
     assert code == 1
     assert "Ace " in err and "could not run" in err and "E003: DAISY Ace is not installed" in err
     assert "EPUBCheck" in err and "0 fatal, 0 errors, 0 warnings" in err
-    assert err.count("PDF ") == 2 and "0 problems" in err
+    assert len(re.findall(r"^PDF ", err, re.M)) == 2 and "0 problems" in err
+    assert "Parity " in err and "0 differences" in err
 
 
 def test_font_outside_styles_is_refused(tmp_path, capsys, book):
@@ -474,3 +477,11 @@ def test_an_invalid_generated_document_names_the_manuscript_line_it_came_from(tm
     assert caught.value.stage == "epubcheck"
     assert "ch-one.xhtml:" in caught.value.detail and "RSC-005" in caught.value.detail
     assert "made from " in caught.value.detail and "one.md:5" in caught.value.detail
+
+
+def test_an_empty_note_is_an_error_at_its_line(tmp_path):
+    """Found by importing a Word file whose note had lost its text: the writer then made an
+    invalid Notes document (an internal error). It is the manuscript's error, with its line."""
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nText.[^1]\n\n[^1]:\n"})
+    with pytest.raises(BuildError, match=r"one.md:5:1: error M121: note \[\^1\] is empty"):
+        read_book(root)

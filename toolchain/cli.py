@@ -40,6 +40,16 @@ def main(argv: list[str] | None = None) -> int:
                              "book.toml): kdp-white, kdp-cream, ingramspark-creme, offset")
         if name == "watch":
             cmd.add_argument("--port", type=int, default=8000, help="of the preview (127.0.0.1)")
+    word = sub.add_parser("import", help="a Word manuscript (.docx) into a manuscript folder",
+                          description="a Word manuscript (.docx) into a manuscript folder")
+    word.add_argument("docx", type=Path)
+    word.add_argument("--to", type=directory, required=True, help="a new folder")
+    changes = word.add_mutually_exclusive_group()
+    changes.add_argument("--accept-changes", action="store_const", const="accept",
+                         dest="changes", help="import with the tracked changes accepted")
+    changes.add_argument("--reject-changes", action="store_const", const="reject",
+                         dest="changes", help="import with the tracked changes rejected")
+    word.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -62,6 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         return 2
+
+
+def cmd_import(args) -> int:
+    from .read.docx import write_manuscript
+
+    for line in write_manuscript(args.docx, args.to, args.changes):
+        print(line)
+    print(f"build it with: python -m toolchain build --manuscript {args.to}")
+    return 0
 
 
 def cmd_watch(args) -> int:
@@ -139,7 +158,7 @@ def cmd_proof(args) -> int:
 
 
 COMMANDS = {"build": cmd_build, "lint": cmd_lint, "check": cmd_check, "proof": cmd_proof,
-            "watch": cmd_watch}
+            "watch": cmd_watch, "import": cmd_import}
 
 
 if __name__ == "__main__":

@@ -449,6 +449,14 @@ class Converter:
                 if INCOMPLETE.search(text):
                     incomplete = True
                     last.children[-1] = m.Text(INCOMPLETE.sub("", text))
+            if not blocks:  # `[^3]:` with nothing after it
+                found = re.search(rf"^ {{0,3}}\[\^{re.escape(label)}\]:",
+                                  "\n".join(self.env.get("source_lines", [])), re.M)
+                line = "\n".join(self.env["source_lines"])[: found.start()].count("\n") + 1 \
+                    if found else line
+                raise BuildError(Problem(self.path, line, 1, "M121", f"note [^{label}] is empty",
+                                         "write the note's text after the colon, or remove the "
+                                         "note and its call"))
             if label in self.notes:
                 raise BuildError(Problem(self.path, line, 1, "M003",
                                          f"note [^{label}] is defined twice",

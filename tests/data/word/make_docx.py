@@ -1,0 +1,125 @@
+"""How the Word files of the import tests were made: by LibreOffice, not by our code.
+
+Each title's built EPUB chapters are joined into one HTML file in the markup LibreOffice's
+own HTML export uses for notes (sdfootnote / sdendnote anchors), so that LibreOffice makes
+them real Word footnotes and endnotes; then `soffice --headless --convert-to docx` writes the
+.docx. `tracked.fodt` (a tracked insertion, a tracked deletion and a comment) and
+`constructs.html` (headings, italics, bold, notes, a quotation, nested lists, a table, a
+scene break) are converted the same way. Run from the project root after building the titles:
+
+    python tests/data/word/make_docx.py dist dist-whitman-leaves-of-grass \
+        dist-doyle-adventures-of-sherlock-holmes
+
+(needs Debian's libreoffice-writer-nogui; the .docx files are committed, so the tests do not).
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+HERE = Path(__file__).resolve().parent
+H = "{http://www.w3.org/1999/xhtml}"
+OPF = "{http://www.idpf.org/2007/opf}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def word_html(epub: Path) -> str:
+    with zipfile.ZipFile(epub) as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+        title = opf.find(f".//{DC}title").text
+        author = opf.find(f".//{DC}creator").text
+        language = opf.find(f".//{DC}language").text
+        hrefs = {i.get("id"): i.get("href") for i in opf.iter(f"{OPF}item")}
+        docs = {href: etree.fromstring(archive.read(f"EPUB/{href}"))
+                for href in hrefs.values() if href.endswith(".xhtml")}
+        spine = [hrefs[r.get("idref")] for r in opf.iter(f"{OPF}itemref")]
+    html = etree.Element("html", lang=language)
+    head = etree.SubElement(html, "head")
+    etree.SubElement(head, "meta", charset="utf-8")
+    etree.SubElement(head, "title").text = title
+    etree.SubElement(head, "meta", name="author", content=author)
+    body = etree.SubElement(html, "body")
+    notes = []
+    for href in spine:
+        if not href.startswith("ch-"):
+            continue
+        section = copy.deepcopy(docs[href].find(f"{H}body"))
+        for call in list(section.iter(f"{H}a")):
+            if call.get("role") != "doc-noteref":
+                continue
+            target_file, _, target = call.get("href").partition("#")
+            note = (docs[target_file] if target_file else docs[href]).xpath(
+                "//*[@id=$i]", i=target)[0]
+            kind = "sdfootnote" if note.get(EPUB_TYPE) == "footnote" else "sdendnote"
+            number = len(notes) + 1
+            call.attrib.clear()
+            call.set("class", f"{kind}anc")
+            call.set("name", f"{kind}{number}anc")
+            call.set("href", f"#{kind}{number}sym")
+            text = copy.deepcopy(note)
+            for mark in text.xpath(".//*[@role='doc-backlink' or @class='note-mark']"):
+                drop(mark)
+            notes.append((kind, number, text))
+        for aside in list(section.iter(f"{H}aside")):
+            aside.getparent().remove(aside)
+        for child in section:
+            body.append(child)
+    for kind, number, text in notes:
+        div = etree.SubElement(body, "div", id=f"{kind}{number}")
+        for k, para in enumerate(text.iter(f"{H}p")):
+            p = copy.deepcopy(para)
+            if k == 0:
+                sym = etree.Element("a", {"class": f"{kind}sym", "name": f"{kind}{number}sym",
+                                          "href": f"#{kind}{number}anc"})
+                sym.text, sym.tail = str(number), p.text
+                p.text = None
+                p.insert(0, sym)
+            div.append(p)
+    for node in html.iter():
+        if isinstance(node.tag, str):
+            node.tag = etree.QName(node).localname
+    etree.cleanup_namespaces(html)
+    return etree.tostring(html, method="html", encoding="unicode")
+
+
+def drop(node) -> None:
+    """Remove an element but not the text after it (lxml's remove() takes the tail too)."""
+    parent, previous = node.getparent(), node.getprevious()
+    tail = (node.tail or "").lstrip()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(node)
+
+
+def convert(source: Path, target: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["soffice", "--headless", "--convert-to", 'docx:MS Word 2007 XML',
+                        "--outdir", tmp, str(source)], check=True, capture_output=True)
+        (Path(tmp) / (source.stem + ".docx")).replace(target)
+
+
+def main(outs: list[str]):
+    for out in outs:
+        epub = next(Path(out).glob("*.epub"))
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / f"{epub.stem}.html"
+            source.write_text(word_html(epub), encoding="utf-8")
+            convert(source, HERE / f"{epub.stem}.docx")
+        print(HERE / f"{epub.stem}.docx")
+    for source in ("tracked.fodt", "constructs.html"):  # made by hand, in LibreOffice's markup
+        convert(HERE / source, HERE / (Path(source).stem + ".docx"))
+        print(HERE / (Path(source).stem + ".docx"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 from toolchain.build import build
 from toolchain.errors import BuildError
-from toolchain.read.docx import write_manuscript
+from toolchain.read.docx import STYLE_MAP, write_manuscript
 
 WORD = ROOT / "tests" / "data" / "word"
 TITLES = ["cliff-german-revolution-1923", "whitman-leaves-of-grass",
@@ -64,6 +64,10 @@ def test_the_notes_quotations_and_poems_of_the_word_files(tmp_path):
     notes = re.findall(r"^\[\^(\d+)\]: \S", text, re.M)
     assert calls == notes == [str(n) for n in range(1, 28)]  # each linked, none empty
     assert text.count("\n> ") >= 18  # the block quotations (Word's Quotations style)
+    styled = mammoth.convert_to_html(str(WORD / f"{TITLES[0]}.docx"), style_map=STYLE_MAP).value
+    italics = re.findall(r"(?<![*\\])\*(?![*\s])[^*\n]+?(?<![\\\s])\*(?!\*)", text)
+    assert len(italics) == styled.count("<em>") == 26  # titles of works (Word's Quotation
+    # character style, from <cite>) and emphasis alike
     whitman = tmp_path / "whitman"
     write_manuscript(WORD / f"{TITLES[1]}.docx", whitman)
     poems = sum(p.read_text(encoding="utf-8").count("::: poem\n")

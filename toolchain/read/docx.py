@@ -26,6 +26,11 @@ p[style-name='Quotations'] => blockquote > p:fresh
 p[style-name='Block Text'] => blockquote > p:fresh
 p[style-name='Intense Quote'] => blockquote > p:fresh
 p[style-name='Title'] => h1:fresh
+p[style-name='Horizontal Line'] => hr:fresh
+r[style-name='Emphasis'] => em
+r[style-name='Quotation'] => em
+r[style-name='Book Title'] => em
+r[style-name='Strong'] => strong
 small-caps => span.smallcaps
 """
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -197,6 +202,8 @@ class Writer:
             return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
         if tag in ("ul", "ol"):
             return self.list_block(node, depth)
+        if tag == "hr":
+            return "* * *"
         if tag == "table":
             return self.table(node)
         text = self.inline(node).strip()

@@ -320,3 +320,10 @@ def test_a_stanza_may_open_four_spaces_in_and_a_poem_stand_in_a_quotation(tmp_pa
     assert lines == [("line", "First."), ("line i2", "Set in twice."), ("line", "Back."),
                      ("line", "Sung line,"), ("line i1", "and its echo.")]
     assert doc.find(".//h:blockquote/h:div[@epub:type='z3998:verse']", NS) is not None
+
+
+def test_superscript_is_a_span_and_not_emphasis(tmp_path):
+    doc = docs_of(make_book(tmp_path / "a", {"one.md": "# One\n\nLe 1[er]{.sup} mai.\n"}))
+    assert doc["ch-one.xhtml"].find(".//h:p/h:sup", NS).text == "er"
+    with pytest.raises(BuildError, match="superscript is written as a span"):
+        read_book(make_book(tmp_path / "b", {"one.md": "# One\n\nLe 1*er*{.sup} mai.\n"}))

@@ -113,3 +113,14 @@ def test_a_file_that_is_not_word_is_an_error(tmp_path):
     fake.write_text("not a zip", encoding="utf-8")
     with pytest.raises(BuildError, match="W100: not a Word document"):
         write_manuscript(fake, tmp_path / "m")
+
+
+def test_superscript_and_small_caps_from_word(tmp_path):
+    """Word marks an ordinal as superscript (w:vertAlign): the format's [er]{.sup}, a <sup>."""
+    target = tmp_path / "m"
+    write_manuscript(WORD / "superscript.docx", target)
+    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    assert "Le 1[er]{.sup} mai, [Mme]{.smallcaps} Durand arriva." in text
+    build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
+    chapter = next((tmp_path / "dist" / "xhtml").glob("ch-*.xhtml")).read_text(encoding="utf-8")
+    assert "Le 1<sup>er</sup> mai" in chapter

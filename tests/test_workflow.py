@@ -113,7 +113,7 @@ ERRORS = {
     "unknown attribute": (
         lambda m: (m / "chapters" / "03-departure.md").write_text("# D\n\nThe *ship*{.big}.\n"),
         "chapters/03-departure.md:3:11: error M009: unknown attribute '.big' "
-        "(use .title, .smallcaps, .incomplete or lang=xx)"),
+        "(use .title, .smallcaps, .sup, .incomplete or lang=xx)"),
     "malformed metadata": (
         lambda m: (m / "book.toml").write_text('title = "Unclosed\nauthor = "X"\n'),
         "book.toml:1:18: error M102: malformed TOML: Illegal character '\\n' "

@@ -22,7 +22,7 @@ class Text:
 class Styled:
     """Emphasis, a title (`cite`), a foreign word, small caps or strong text."""
 
-    kind: str  # "em" | "cite" | "foreign" | "smallcaps" | "strong"
+    kind: str  # "em" | "cite" | "foreign" | "smallcaps" | "strong" | "sup"
     children: list
     lang: str | None = None
 

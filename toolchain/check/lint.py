@@ -215,7 +215,7 @@ def unknown_attributes(src: Source):
             for item in parse_attrs(found[1], FIGURE_KEYS if after_image else {"lang"})[2]:
                 yield src.problem(n, found.start() + 1, "M009", f"unknown attribute {item!r}",
                                   'a figure takes {credit="…"} only' if after_image else
-                                  "use .title, .smallcaps, .incomplete or lang=xx")
+                                  "use .title, .smallcaps, .sup, .incomplete or lang=xx")
 
 
 @rule("M119")

@@ -254,8 +254,7 @@ class Writer:
                 note = link.get("href")[1:]
                 self.calls.append(note)
                 return f"[^{note}]"
-            self.imported.report.append("superscript (an ordinal, 1er): kept as plain text")
-            return inner
+            return f"[{inner}]{{.sup}}" if inner.strip() else inner  # 1er, Mme, 2nd
         if tag == "em":
             return f"*{inner}*" if inner.strip() else inner
         if tag == "strong":

@@ -23,7 +23,7 @@ from .. import model as m
 from ..errors import BuildError, Problem
 from .manuscript import book_files, cover_art, figure_problem, read_meta, read_text
 
-ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", *m.PARA_ROLES}
+ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", "sup", *m.PARA_ROLES}
 CONTAINERS = ("poem", "verse", "letter")  # `::: poem` … `:::`
 HEADING_ATTRS = re.compile(r"\s*\{([^{}\n]*)\}\s*$")
 QUOTE_MARKERS = re.compile(r"^(\s{0,3}>\s?)")
@@ -530,13 +530,16 @@ class Converter:
         classes, keys, unknown = parse_attrs(attrs)
         self.reject_unknown(unknown, line)
         roles = [c for c in classes if c in m.PARA_ROLES]
-        kind = "smallcaps" if "smallcaps" in classes else ("cite" if "title" in classes else
-                                                            roles[0] if roles else "foreign")
+        kind = "smallcaps" if "smallcaps" in classes else "sup" if "sup" in classes else (
+            "cite" if "title" in classes else roles[0] if roles else "foreign")
         return m.Styled(kind, [], keys.get("lang"))
 
     def style_emphasis(self, node: m.Styled, attrs: str, line: int):
         classes, keys, unknown = parse_attrs(attrs)
         self.reject_unknown(unknown, line)
+        if "sup" in classes:  # it would have to drop the emphasis or the superscript
+            raise BuildError(Problem(self.path, line, 1, "M009", "superscript is written as a "
+                                     "span, not on emphasis", "write 1[er]{.sup}"))
         node.lang = keys.get("lang")
         if "title" in classes:
             node.kind = "cite"
@@ -569,5 +572,5 @@ class Converter:
     def reject_unknown(self, unknown, line):
         if unknown:
             raise BuildError(Problem(self.path, line, 1, "M009", f"unknown attribute {unknown[0]!r}",
-                                     "use .title, .smallcaps, .incomplete, lang=xx, or a "
+                                     "use .title, .smallcaps, .sup, .incomplete, lang=xx, or a "
                                      "paragraph role: " + ", ".join("." + r for r in m.PARA_ROLES)))

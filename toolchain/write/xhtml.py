@@ -508,7 +508,8 @@ class Writer:
         else:
             tag, attrs = {"em": ("em", {}), "strong": ("strong", {}), "cite": ("cite", {}),
                           "foreign": ("i", {}),
-                          "smallcaps": ("span", {"class": "smallcaps"})}[node.kind]
+                          "smallcaps": ("span", {"class": "smallcaps"}),
+                          "sup": ("sup", {})}[node.kind]
         if node.lang:
             attrs = {**attrs, "lang": node.lang, "xml:lang": node.lang}
         parent.append(self.inline(el(tag, attrs), node.children, ch))

@@ -124,3 +124,14 @@ def test_superscript_and_small_caps_from_word(tmp_path):
     build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
     chapter = next((tmp_path / "dist" / "xhtml").glob("ch-*.xhtml")).read_text(encoding="utf-8")
     assert "Le 1<sup>er</sup> mai" in chapter
+
+
+def test_quotations_and_scene_breaks_made_by_layout(tmp_path):
+    """Most authors make a quotation by indenting both sides, and a new scene by a page break."""
+    target = tmp_path / "m"
+    report = write_manuscript(WORD / "layout.docx", target)
+    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    assert "He read the letter aloud:\n\n> Come at once, and bring the papers with you.\n\n" \
+        "Then he folded it.\n\n* * *\n\nThe next scene began after a page break." in text
+    assert "1 paragraphs indented on both sides imported as quotations" in report
+    assert not any("ToolchainQuote" in line for line in report)

@@ -5,7 +5,8 @@ own HTML export uses for notes (sdfootnote / sdendnote anchors), so that LibreOf
 them real Word footnotes and endnotes; then `soffice --headless --convert-to docx` writes the
 .docx. `tracked.fodt` (a tracked insertion, a tracked deletion and a comment) and
 `constructs.html` (headings, italics, bold, notes, a quotation, nested lists, a table, a
-scene break) and `superscript.fodt` (an ordinal and small caps, as Word marks them) are
+scene break), `superscript.fodt` (an ordinal and small caps, as Word marks them) and
+`layout.fodt` (a paragraph indented on both sides, a page break between scenes) are
 converted the same way. Run from the project root after building the titles:
 
     python tests/data/word/make_docx.py dist dist-whitman-leaves-of-grass \
@@ -117,7 +118,7 @@ def main(outs: list[str]):
             source.write_text(word_html(epub), encoding="utf-8")
             convert(source, HERE / f"{epub.stem}.docx")
         print(HERE / f"{epub.stem}.docx")
-    for source in ("tracked.fodt", "constructs.html", "superscript.fodt"):  # made by hand
+    for source in ("tracked.fodt", "constructs.html", "superscript.fodt", "layout.fodt"):
         convert(HERE / source, HERE / (Path(source).stem + ".docx"))
         print(HERE / (Path(source).stem + ".docx"))
 

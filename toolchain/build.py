@@ -301,16 +301,7 @@ class Pipeline:
         from .write import xhtml
 
         docs = xhtml.write_documents(book, self.date)
-        folder = self.tmp / "xhtml"
-        (folder / "css").mkdir(parents=True)
-        for doc in docs:
-            (folder / doc.name).write_bytes(doc.to_bytes())
-        self.images = {name: path for path, name in m.image_names(book).items()}
-        if self.images:
-            (folder / "images").mkdir()
-        for name, path in self.images.items():
-            shutil.copyfile(path, folder / "images" / name)
-        shutil.copyfile(self.styles / "book.css", folder / xhtml.STYLESHEET)
+        self.images = write_xhtml_folder(book, docs, self.styles, self.tmp / "xhtml")
         return docs
 
     def validate_xhtml(self, docs):
@@ -379,8 +370,6 @@ class Pipeline:
 
     def write_cover(self, book, slug):
         """The cover wrap for the profile's paper: its spine as wide as the pages make it."""
-        import io
-
         import pikepdf
 
         from .write import barcode, cover, press
@@ -397,16 +386,8 @@ class Pipeline:
                                 book.cover, pages >= profile.spine_text_pages,
                                 barcode.barcode_svg(isbn, price) if isbn else None)
         target = self.tmp / f"{slug}-cover.pdf"
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            page = pdf.pages[0]
-            width, height = (float(v) for v in page.obj.MediaBox[2:])
-            bleed = profile.bleed_mm * press.MM
-            side = (trim[0] + profile.bleed_mm) * press.MM
-            press.frame(pdf, page, [bleed, bleed, width - bleed, height - bleed],
-                        profile.bleed_mm, folds=(side, side + spine * press.MM))
-            pdf.save(target, deterministic_id=True)
-        self.press["cover"] = {"sheet_mm": [round(width / press.MM, 2),
-                                            round(height / press.MM, 2)],
+        width, height = press.cover_sheet(data, target, profile, trim[0], spine)
+        self.press["cover"] = {"sheet_mm": [round(width, 2), round(height, 2)],
                                "spine_mm": round(spine, 2), "isbn": isbn, "price": price}
         for missing, why in ((not isbn, "no print ISBN in book.toml (isbn.print), so the back "
                               "carries no barcode"),
@@ -416,6 +397,23 @@ class Pipeline:
                 warning = f"{slug}-cover.pdf: {why}"
                 self.warnings.append(warning)
                 print(f"warning: {warning}", file=self.progress.stream)
+
+
+def write_xhtml_folder(book, docs, styles: Path, folder: Path) -> dict[str, Path]:
+    """The XHTML documents as a browsable folder — the documents, the stylesheet, the figures'
+    images — as the build and watch's preview both show them; returns the images by name."""
+    from .write import xhtml
+
+    (folder / "css").mkdir(parents=True)
+    for doc in docs:
+        (folder / doc.name).write_bytes(doc.to_bytes())
+    shutil.copyfile(styles / "book.css", folder / xhtml.STYLESHEET)
+    images = {name: path for path, name in m.image_names(book).items()}
+    if images:
+        (folder / "images").mkdir()
+    for name, path in images.items():
+        shutil.copyfile(path, folder / "images" / name)
+    return images
 
 
 def figure_sizes(book) -> list:

@@ -68,8 +68,7 @@ class Watcher:
 
     def make_preview(self) -> None:
         """The XHTML documents, as the build writes them, into the preview folder."""
-        from . import model as m
-        from .build import build_date
+        from .build import build_date, write_xhtml_folder
         from .check import lint
         from .read import markdown
         from .write import xhtml
@@ -82,15 +81,7 @@ class Watcher:
         docs = xhtml.write_documents(book, build_date(self.manuscript)[0])
         fresh = self.preview.with_name(self.preview.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
-        (fresh / "css").mkdir(parents=True)
-        for doc in docs:
-            (fresh / doc.name).write_bytes(doc.to_bytes())
-        shutil.copyfile(self.styles / "book.css", fresh / xhtml.STYLESHEET)
-        images = m.image_names(book)
-        if images:
-            (fresh / "images").mkdir()
-        for path, name in images.items():
-            shutil.copyfile(path, fresh / "images" / name)
+        write_xhtml_folder(book, docs, self.styles, fresh)
         shutil.rmtree(self.preview, ignore_errors=True)
         fresh.rename(self.preview)
 

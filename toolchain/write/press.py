@@ -69,6 +69,23 @@ def press_edition(screen: Path, target: Path, profile: Profile) -> dict:
             "colours_left": sorted(colours)}
 
 
+def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: float,
+                spine_mm: float) -> tuple[float, float]:
+    """The cover wrap as laid out (the sheet with its bleed) made a press file: trim and bleed
+    boxes, crop marks, and fold marks at the spine's edges. Returns the sheet's size in mm."""
+    import io
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        width, height = (float(v) for v in page.obj.MediaBox[2:])
+        bleed = profile.bleed_mm * MM
+        side = (trim_width_mm + profile.bleed_mm) * MM
+        frame(pdf, page, [bleed, bleed, width - bleed, height - bleed], profile.bleed_mm,
+              folds=(side, side + spine_mm * MM))
+        pdf.save(target, deterministic_id=True)
+    return width / MM, height / MM
+
+
 def frame(pdf, page, trim: list[float], bleed_mm: float, folds: tuple[float, ...] = ()) -> None:
     """Boxes around the trim and crop marks in the slug; `folds` are x positions (the spine's
     edges on a cover) marked above and below the sheet."""

@@ -185,7 +185,8 @@ def test_debug_shows_the_traceback(small, tmp_path, capsys):
 
 
 def test_build_failing_in_a_late_stage_leaves_old_dist_byte_identical(small, tmp_path):
-    """EPUB done, PDF refused: nothing of the half-built output reaches dist/."""
+    """XHTML written, the print layout refused: nothing of the half-built output reaches
+    dist/."""
     manuscript, out = broken(small, tmp_path)
     (manuscript / "chapters" / "03-departure.md").write_text("# Departure\n\nA new line.\n")
     styles = tmp_path / "styles"
@@ -196,7 +197,7 @@ def test_build_failing_in_a_late_stage_leaves_old_dist_byte_identical(small, tmp
     log = io.StringIO()
     with pytest.raises(Exception, match="refused to load file:///etc/passwd"):
         build(manuscript, out, styles, stream=log)
-    assert "[5/9] epub" in log.getvalue()  # it got that far
+    assert "[4/11] validate xhtml    done" in log.getvalue()  # it got that far
     assert snapshot(out) == before
     assert not list(tmp_path.glob(".dist.build-*"))
 

@@ -247,11 +247,12 @@ class Pipeline:
     def __init__(self, manuscript, styles, tmp, date, stream, profile=None):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.profile = profile  # the printer profile asked for on the command line, if any
-        self.progress = Progress(9, stream)
+        self.progress = Progress(11, stream)
         self.warnings: list[str] = []
         self.validators: dict = {}
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
         self.press: dict = {}  # what the printer's files were made for, for the preflight
+        self.pages = 0  # the print edition's pages listed in the EPUB
 
     def run(self) -> dict:
         from .check import pdfcheck, validate
@@ -267,10 +268,12 @@ class Pipeline:
         docs = self.docs = p.run("xhtml", self.write_xhtml, book)
         p.run("validate xhtml", self.validate_xhtml, docs)
         slug = book.meta["slug"]
+        laid_out = p.run("layout", self.layout, book, docs)
+        p.run("page list", self.page_list, book, docs, laid_out)
         p.run("epub", self.write_epub, book, docs, slug)
         epubcheck = validate.EpubCheck(self.tmp / f"{slug}.epub", ["--failonwarnings"])
-        try:  # EPUBCheck runs in its own JVM, on the other core, while the PDF is typeset
-            p.run("pdf (screen)", self.write_pdf, book, docs, slug)
+        try:  # EPUBCheck runs in its own JVM, on the other core, while the PDF is written
+            p.run("pdf (screen)", self.write_pdf, laid_out, book, slug)
             p.run("pdf (print)", self.write_press, book, slug)
             p.run("cover (print)", self.write_cover, book, slug)
             p.run("epubcheck", self.check_epub, epubcheck)
@@ -286,7 +289,8 @@ class Pipeline:
                 outputs[str(path.relative_to(self.tmp))] = item
         return {"book": book.meta["title"], "slug": slug, "build_date": self.date.isoformat(),
                 "outputs": outputs, "validators": self.validators,
-                "stage_seconds": p.times, "warnings": self.warnings, "press": self.press}
+                "stage_seconds": p.times, "warnings": self.warnings, "press": self.press,
+                "page_list": self.pages}
 
     def lint(self):
         from .check import lint
@@ -334,14 +338,29 @@ class Pipeline:
             raise generated_invalid("epubcheck", problems, self.docs)
         self.validators["epubcheck"] = counts
 
-    def write_pdf(self, book, docs, slug):
-        """The one layout of the book: the screen edition."""
+    def layout(self, book, docs):
+        """The one layout of the book, for the screen and press editions and the page list."""
+        from .write import pdf
+
+        return pdf.layout(docs, book.meta, self.date, self.styles, self.manuscript, self.images)
+
+    def page_list(self, book, docs, laid_out):
+        """Markers where the print edition's pages begin, in the EPUB's documents; the XHTML
+        documents written and checked again with them."""
+        from .write import pagelist
+
+        self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages))
+        for doc in docs:
+            (self.tmp / "xhtml" / doc.name).write_bytes(doc.to_bytes())
+        self.validate_xhtml(docs)
+
+    def write_pdf(self, laid_out, book, slug):
+        """The screen edition: the layout written as a tagged PDF."""
         from .check import pdfcheck
         from .write import pdf
 
         target = self.tmp / f"{slug}.pdf"
-        pdf.render_pdf(docs, book.meta, self.date, self.styles, self.manuscript, target,
-                       self.images)
+        pdf.write_layout(laid_out, book.meta, target)
         problems = pdfcheck.check_fonts(target)
         if problems:  # the lint checked every character against the fonts first
             raise generated_invalid(f"pdf {target.name}", problems)

@@ -55,6 +55,7 @@ def check_outputs(out: Path) -> int:
         path = out / name
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
     checks.append(("Parity", out / f"{slug}.pdf", lambda: run_parity(epub, out / f"{slug}.pdf")))
+    checks.append(("Pages", out / f"{slug}.pdf", lambda: run_pages(epub, out / f"{slug}.pdf")))
     checks.append(("Preflight", out / f"{slug}-print.pdf", lambda: run_preflight(out, report)))
     failures = 0
     for label, path, run in checks:
@@ -71,6 +72,14 @@ def check_outputs(out: Path) -> int:
         failures += report_problems(problems)
     print("check: all clean" if not failures else f"check: {failures} problem(s)")
     return 1 if failures else 0
+
+
+def run_pages(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
+    problems, info = parity.check_pages(epub, pdf)
+    return problems, (f"{info['pages']} pages marked in the EPUB, {info['matched']} begin with "
+                      f"the words after their marker, {info['shared']} without text of the EPUB "
+                      f"(blank, half title) share the next page's place; "
+                      f"{len(problems)} differences")
 
 
 def run_parity(epub: Path, pdf: Path) -> tuple[list[Problem], str]:

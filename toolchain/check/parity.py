@@ -20,8 +20,11 @@ from lxml import etree
 from ..errors import Problem
 
 H = "{http://www.w3.org/1999/xhtml}"
-EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+OPS = "http://www.idpf.org/2007/ops"
+EPUB_TYPE = f"{{{OPS}}}type"
 WORD = re.compile(r"\w+(?:[’'.\-]\w+)*")
+PAGE_MARK = "\ue000"  # a page-break marker's place in a block's text: not a letter
+MARK_OR_WORD = re.compile(f"{WORD.pattern}|{PAGE_MARK}")
 FOLIO = re.compile(r"\d+|[ivxlcdm]+", re.I)
 BLOCKS = {f"{H}{t}" for t in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "br",
                               "caption", "figcaption", "blockquote", "div", "section", "aside",
@@ -38,9 +41,11 @@ def squeeze(tokens) -> str:
     return re.sub(r"[\-‐.’']", "", "".join(tokens)).lower()
 
 
-def epub_words(epub: Path) -> tuple[list[str], list[list[str]], set[tuple[str, ...]]]:
+def epub_words(epub: Path, marks: list | None = None
+               ) -> tuple[list[str], list[list[str]], set[tuple[str, ...]]]:
     """The words of the spine in reading order, the footnotes' words one list each, and the
-    titles (book, collection, every heading) that print may repeat as running heads."""
+    titles (book, collection, every heading) that print may repeat as running heads.
+    `marks`, if given, receives (folio, index of the next word) for each page-break marker."""
     with zipfile.ZipFile(epub) as archive:
         opf = etree.fromstring(archive.read("EPUB/content.opf"))
         ns = {"o": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
@@ -64,7 +69,18 @@ def epub_words(epub: Path) -> tuple[list[str], list[list[str]], set[tuple[str, .
                     aside.getparent().remove(aside)
             for heading in root.iter(f"{H}h1", f"{H}h2", f"{H}h3", f"{H}title"):
                 heads.add(tuple(words("".join(heading.itertext()))))
-            body += words(block_text(root.find(f"{H}body")))
+            text = block_text(root.find(f"{H}body"))
+            if marks is not None:
+                labels = iter(root.xpath("//*[@epub:type='pagebreak']/@aria-label",
+                                         namespaces={"epub": OPS}))
+                count = len(body)
+                for token in MARK_OR_WORD.finditer(text.replace("\u2060", "")
+                                                   .replace("\u00ad", "")):
+                    if token.group() == PAGE_MARK:
+                        marks.append((next(labels), count))
+                    else:
+                        count += 1
+            body += words(text)
     return body, notes, {h for h in heads if h}
 
 
@@ -74,6 +90,8 @@ def block_text(node) -> str:
     parts = []
 
     def walk(element):
+        if element.get(EPUB_TYPE) == "pagebreak":
+            parts.append(PAGE_MARK)
         block = element.tag in BLOCKS
         if block:
             parts.append(" ")
@@ -89,25 +107,77 @@ def block_text(node) -> str:
 
 
 def pdf_words(pdf: Path, heads: set[tuple[str, ...]]) -> list[str]:
-    """The PDF's words in page order, without each page's running head and folio (WeasyPrint
-    draws the margin boxes last, so they are the page text's last lines: a title of the book,
-    a page number). pdfium marks a hyphen it takes
-    for a line-end hyphenation with U+FFFE: the halves stay two tokens here, and the
-    alignment joins them."""
+    """The PDF's words in page order, without each page's running head and folio."""
+    return [w for page, _ in pdf_pages(pdf, heads) for w in page]
+
+
+def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], str]]:
+    """Each page's words and its printed folio ("" if none), without its running head and
+    folio (WeasyPrint draws the margin boxes last, so they are the page text's last lines:
+    a title of the book, a page number). pdfium marks a hyphen it takes for a line-end
+    hyphenation with U+FFFE: the halves stay two tokens here, and the alignment joins them."""
     doc = pypdfium2.PdfDocument(pdf)
     try:
-        pages = [page.get_textpage().get_text_range() for page in doc]
+        texts = [page.get_textpage().get_text_range() for page in doc]
     finally:
         doc.close()
     out = []
-    for text in pages:
+    for text in texts:
         lines = [words(line) for line in text.replace("\ufffe", " ").splitlines()]
+        folio = ""
         for _ in range(2):  # a head and a folio
-            if lines and (tuple(lines[-1]) in heads or
-                          (len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0]))):
+            if lines and len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0]):
+                folio = lines.pop()[0]
+            elif lines and tuple(lines[-1]) in heads:
                 lines.pop()
-        out += [w for line in lines for w in line]
+        out.append(([w for line in lines for w in line], folio))
     return out
+
+
+def begins_with(epub_words: list[str], pdf_words: list[str]) -> bool:
+    """The PDF page's first words are the EPUB's after the marker; the first may be the end
+    of a word hyphenated across the page turn (the marker stands before the whole word)."""
+    first, after = squeeze(pdf_words), squeeze(epub_words)
+    return bool(first) and 0 <= after.find(first) <= len(squeeze(epub_words[:1]))
+
+
+def after_repeated_header(body: list[str], at: int, page: list[str]) -> bool:
+    """A page that continues a table begins with its header row again: the page's words
+    after a run already read in the EPUB before the marker."""
+    for skip in range(1, 13):
+        if begins_with(body[at:at + 8], page[skip:skip + 5]):
+            return remove_run(body[max(0, at - 2000):at], page[:skip]) is not None
+    return False
+
+
+def check_pages(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
+    """The print edition's pages in the EPUB: one marker per PDF page, labelled with the
+    folio the page prints, and followed by the words the page begins with. Pages with no
+    text of the EPUB (blank pages, the half title) share the next page's place."""
+    marks: list[tuple[str, int]] = []
+    body, _, heads = epub_words(epub, marks)
+    pages = pdf_pages(pdf, heads)
+    if len(marks) != len(pages):
+        return [Problem(epub, 0, 0, "P062", f"the EPUB marks {len(marks)} pages, the PDF has "
+                        f"{len(pages)}", "rebuild: the page list comes from the same layout")
+                ], {"pages": len(pages), "matched": 0, "shared": 0}
+    problems, matched, shared = [], 0, 0
+    for k, ((label, at), (page, folio)) in enumerate(zip(marks, pages, strict=True)):
+        where = f"page {k + 1} (marker {label})"
+        if folio and folio != label:
+            problems.append(Problem(pdf, 0, 0, "P063", f"{where} prints the folio {folio}"))
+        if k + 1 < len(marks) and marks[k + 1][1] == at:
+            shared += 1  # blank or print-only: marked at the next page's place
+            continue
+        if begins_with(body[at:at + 8], page[:5]) or begins_with(  # a printed contents
+                without_folios(body[at:at + 8]), without_folios(page[:8])[:3]) or \
+                after_repeated_header(body, at, page):
+            matched += 1
+        else:
+            problems.append(Problem(pdf, 0, 0, "P064", f"{where} begins “{' '.join(page[:5])}”"
+                                    f", the EPUB's marker is before “{' '.join(body[at:at + 5])}”",
+                                    "rebuild, or report it"))
+    return problems, {"pages": len(pages), "matched": matched, "shared": shared}
 
 
 def strip_heads(tokens: list[str], heads: set[tuple[str, ...]]) -> list[str]:

@@ -114,6 +114,8 @@ def kindle_html(html: str, css: str) -> tuple[int, int, int]:
                                              for n in [a, *a.iterdescendants()]))
     doubled = 0
     for item in root.xpath("//ol/li | //ul/li"):
+        if any("display: none" in style(a) for a in item.iterancestors()):
+            continue  # not shown: the landmarks, the print edition's page list
         marker = "list-style-type: none" not in style(item.getparent()) + style(item)
         if marker and NUMBERED.match(item.text_content()):
             doubled += 1

@@ -118,12 +118,17 @@ def accessibility(meta: dict, docs: list[Document], figures: bool) -> list[tuple
         held.append("data tables with row and column headers")
     if has("//*[@epub:type='noteref']"):
         held.append("notes that link to their calls and back")
+    pages = has("//*[@epub:type='pagebreak']")
+    if pages:
+        held.append("the print edition’s page numbers, marked in the text and listed")
     kind = ("publication of text and figures, each figure described in words," if figures
             else "text-only publication")
     summary = (f"A {kind} with {', '.join(held[:-1])} and {held[-1]}. The reader’s own font, "
                "size and colours are respected.")
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                 "displayTransformability"]
+    if pages:
+        features += ["pageBreakMarkers", "pageNavigation"]
     return [
         ("schema:accessMode", "textual"),
         ("schema:accessMode", "visual"),
@@ -133,7 +138,18 @@ def accessibility(meta: dict, docs: list[Document], figures: bool) -> list[tuple
         ("schema:accessibilitySummary",
          meta.get("accessibility_summary", summary)),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+        *((("pageBreakSource", page_break_source(meta)),) if pages else ()),
     ]
+
+
+def page_break_source(meta: dict) -> str:
+    """The print edition the page markers come from: its ISBN, or failing one, a name that
+    tells it apart (title, author, publisher, print edition)."""
+    isbn = meta.get("isbn", {}).get("print")
+    if isbn:
+        return f"urn:isbn:{isbn.replace('-', '')}"
+    who = ", ".join(filter(None, [m.names(m.authors(meta)), meta.get("publisher")]))
+    return f"{meta['title']} ({who}), print edition"
 
 
 def add_people(book, meta: dict) -> None:

@@ -22,6 +22,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from .. import model as m
 from ..errors import BuildError, Problem
+from . import pagelist
 from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
 
@@ -95,7 +96,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     etree.SubElement(half_title, "p").text = meta["title"]
     first_body = next(d for d in docs if d.matter == "body")
     front = set()
-    for doc in docs:
+    for number, doc in enumerate(docs):
         stem = doc.name.removesuffix(".xhtml")
         div = etree.SubElement(body, "div", id=f"doc-{stem}")
         matter = doc.matter or ("back" if stem in ("notes", "colophon") else "front")
@@ -104,8 +105,10 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         div.set("class", f"doc {kind} matter-{matter}{start}")
         if matter == "front":
             front.add(f"#doc-{stem}")
-        for child in doc.root.find(f"{H}body"):
-            div.append(copy.deepcopy(child))
+        source = doc.root.find(f"{H}body")
+        copies = [copy.deepcopy(child) for child in source]
+        pagelist.stamp(number, source, copies)  # so that the EPUB can be marked where pages begin
+        div.extend(copies)
     for node in html.iter():
         if not isinstance(node.tag, str):
             continue
@@ -201,6 +204,23 @@ def drop_keeping_text(node, text: str):
 def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
                manuscript: Path, target: Path, images: dict[str, Path] | None = None) -> None:
     """Typeset the book into `target`, the screen edition: the book's one layout."""
+    write_layout(layout(docs, meta, build_date, styles, manuscript, images), meta, target)
+
+
+class Layout:
+    """The book laid out by WeasyPrint, not yet written: its pages say where each begins."""
+
+    def __init__(self, document, fetcher):
+        self.document, self.fetcher = document, fetcher
+
+    @property
+    def pages(self):
+        return self.document.pages
+
+
+def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
+           manuscript: Path, images: dict[str, Path] | None = None) -> Layout:
+    """Lay the book out for print: the pages that the screen and press editions share."""
     fetcher = SandboxedFetcher([styles, manuscript])
     sheet = styles / "print.css"
     if not sheet.is_file():
@@ -215,15 +235,32 @@ def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: P
         fonts = FontConfiguration()
         css = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
                weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
-        document = html.render(stylesheets=css, font_config=fonts)
-        identifier = hashlib.sha256(meta["identifier"].encode()).hexdigest()[:32]
-        document.write_pdf(target, pdf_identifier=identifier.encode(), pdf_variant="pdf/ua-1")
+        result = Layout(html.render(stylesheets=css, font_config=fonts), fetcher)
     except SandboxError as exc:
-        raise BuildError(Problem("pdf", 0, 0, "P002", str(exc),
-                                 "keep images and styles inside manuscript/ or styles/")) from None
+        raise sandbox_problem(str(exc)) from None
+    refused(fetcher)
+    return result
+
+
+def write_layout(laid_out: Layout, meta: dict, target: Path) -> None:
+    """Write the laid-out book as the screen edition, a tagged PDF/UA-1 file."""
+    identifier = hashlib.sha256(meta["identifier"].encode()).hexdigest()[:32]
+    try:
+        laid_out.document.write_pdf(target, pdf_identifier=identifier.encode(),
+                                    pdf_variant="pdf/ua-1")
+    except SandboxError as exc:
+        raise sandbox_problem(str(exc)) from None
+    refused(laid_out.fetcher)
+
+
+def sandbox_problem(message: str) -> BuildError:
+    return BuildError(Problem("pdf", 0, 0, "P002", message,
+                              "keep images and styles inside manuscript/ or styles/"))
+
+
+def refused(fetcher: SandboxedFetcher) -> None:
     if fetcher.refused:
-        raise BuildError(Problem("pdf", 0, 0, "P002", f"refused to load {fetcher.refused[0]}",
-                                 "keep images and styles inside manuscript/ or styles/"))
+        raise sandbox_problem(f"refused to load {fetcher.refused[0]}")
 
 
 def css_string(text: str) -> str:

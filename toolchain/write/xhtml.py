@@ -45,7 +45,8 @@ class Document:
         """The manuscript file and line behind a line of this document as written: the nearest
         element at or before it that a manuscript block made."""
         root = etree.fromstring(self.to_bytes())
-        at = max((k for k, node in enumerate(root.iter()) if (node.sourceline or 0) <= line),
+        nodes = (n for n in root.iter() if n.get(EPUB_TYPE) != "pagebreak")  # added later
+        at = max((k for k, node in enumerate(nodes) if (node.sourceline or 0) <= line),
                  default=0)
         found = [(k, path, number) for k, path, number in self.origins if k <= at]
         return found[-1][1:] if found else None

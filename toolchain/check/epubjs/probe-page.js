@@ -80,6 +80,7 @@ window.probe = {
         }
       }
       for (const item of doc.querySelectorAll("li")) {
+        if (!item.getClientRects().length) continue;  // not shown: a hidden nav's list
         found.listItems += 1;
         const style = win.getComputedStyle(item);
         const marker = style.display === "list-item" && style.listStyleType !== "none";

@@ -1,0 +1,166 @@
+"""The print edition's pages in the EPUB: a marker where each PDF page begins, labelled with
+its folio, a page-list, the accessibility metadata — on the title, both samples, and a book
+whose pages begin inside a table, verse, a quotation and a paragraph with footnotes."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SLUG, make_book, xml
+
+from toolchain.build import build
+from toolchain.check.parity import check_pages
+
+OPS = "http://www.idpf.org/2007/ops"
+NS = {"h": "http://www.w3.org/1999/xhtml", "epub": OPS, "o": "http://www.idpf.org/2007/opf"}
+
+
+def markers(epub: Path) -> list[tuple[str, str, list[str]]]:
+    """(document, folio, the tags of the marker's ancestors) in spine order."""
+    out = []
+    with zipfile.ZipFile(epub) as z:
+        opf = xml(z.read("EPUB/content.opf"))
+        hrefs = {i.get("id"): i.get("href") for i in opf.iterfind(".//o:item", NS)}
+        for ref in opf.iterfind(".//o:itemref", NS):
+            doc = xml(z.read(f"EPUB/{hrefs[ref.get('idref')]}"))
+            for mark in doc.xpath("//*[@epub:type='pagebreak']", namespaces=NS):
+                assert mark.get("role") == "doc-pagebreak" and len(mark) == 0
+                assert mark.get("id") == f"page-{mark.get('aria-label')}"
+                tags = [f"{a.tag.split('}')[1]}.{a.get('class') or ''}"
+                        for a in mark.iterancestors()]
+                out.append((hrefs[ref.get("idref")], mark.get("aria-label"), tags))
+    return out
+
+
+def page_list(epub: Path) -> list[tuple[str, str]]:
+    with zipfile.ZipFile(epub) as z:
+        nav = xml(z.read("EPUB/toc.xhtml"))
+    pages = nav.xpath("//h:nav[@epub:type='page-list']", namespaces=NS)
+    assert len(pages) == 1 and pages[0].get("role") == "doc-pagelist"
+    return [(a.get("href"), a.text) for a in pages[0].iterfind(".//h:a", NS)]
+
+
+def check_book(out: Path, slug: str) -> dict:
+    """Every page's marker is where the PDF page begins; the page-list and the metadata say so."""
+    epub, report = out / f"{slug}.epub", json.loads((out / "report.json").read_text())
+    problems, info = check_pages(epub, out / f"{slug}.pdf")
+    assert problems == []
+    pages = report["outputs"][f"{slug}.pdf"]["pages"]
+    assert info["pages"] == pages == report["page_list"] == info["matched"] + info["shared"]
+    assert info["shared"] < pages / 4  # most pages are matched word for word
+    found = markers(epub)
+    assert [(f"{doc}#page-{folio}", folio) for doc, folio, _ in found] == page_list(epub)
+    assert len({folio for _, folio, _ in found}) == pages
+    with zipfile.ZipFile(epub) as z:
+        opf = xml(z.read("EPUB/content.opf"))
+    meta = {(m.get("property"), m.text) for m in opf.iterfind(".//o:meta", NS)}
+    assert {("schema:accessibilityFeature", "pageBreakMarkers"),
+            ("schema:accessibilityFeature", "pageNavigation")} <= meta
+    assert any(prop == "pageBreakSource" and "print edition" in text for prop, text in meta)
+    assert report["validators"]["epubcheck"]["nError"] == 0
+    assert report["validators"]["epubcheck"]["nWarning"] == 0
+    return {"markers": found, **info}
+
+
+def test_the_title_marks_every_printed_page(built):
+    result = check_book(built, SLUG)
+    folios = [folio for _, folio, _ in result["markers"]]
+    assert folios[:6] == ["i", "ii", "iii", "iv", "v", "vi"] and folios[6] == "1"
+    places = [tags for _, _, tags in result["markers"]]
+    assert any(t[0].startswith("blockquote") or t[1].startswith("blockquote") for t in places)
+    assert sum(1 for t in places if t[0] == "p." and t[1] == "section.") >= 5
+
+
+@pytest.mark.parametrize("name", ["whitman-leaves-of-grass",
+                                  "doyle-adventures-of-sherlock-holmes"])
+def test_the_samples_mark_every_printed_page(name, tmp_path):
+    build(ROOT / "examples" / name, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    result = check_book(tmp_path / "dist", name)
+    places = [tags for _, _, tags in result["markers"]]
+    if name.startswith("whitman"):  # pages that begin with a line of a poem
+        assert sum(1 for t in places if t[0] == "span.line" and "verse" in t[2]) >= 5
+    else:  # and one that begins with a letter's salutation
+        assert any(t[0].startswith("span.salutation") for t in places)
+
+
+ROWS = "\n".join(f"| {k} | Worker number {k} of the Leuna works | {k * 7} |"
+                 for k in range(1, 90))
+LONG = ("The strike spread from the mines to the docks, and from the docks to the railways; "
+        "every day brought new names to the committees. ") * 14
+POEM = "\n".join(f"Line {k} of the song the marchers sang, over and over," for k in range(1, 80))
+MIXED = f"""# Pages
+
+{LONG}[^1*]
+
+{LONG}[^2*]
+
+> {LONG}
+>
+> {LONG}
+
+| No. | Name | Marks |
+|--:|---|--:|
+{ROWS}
+
+Table: The works’ roll
+
+::: poem
+{POEM}
+:::
+
+{LONG}
+
+[^1*]: A note at the foot of the page, long enough to take two lines of the foot: {LONG[:200]}
+[^2*]: Another.
+"""
+
+
+def test_pages_that_begin_in_a_table_verse_a_quotation_or_a_noted_paragraph(tmp_path):
+    make_book(tmp_path / "m", {"one.md": MIXED})
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    places = [tags[:3] for _, _, tags in check_book(tmp_path / "dist", "small-book")["markers"]]
+    inside = {kind: [t for t in places if any(x.startswith(kind) for x in t)]
+              for kind in (("td", "th"), "span.line", "blockquote", "p.")}
+    assert all(inside.values()), [t[0] for t in places]
+    assert any(t[0].startswith("th") and "thead." not in t for t in places)  # a row, not the head
+    with zipfile.ZipFile(tmp_path / "dist" / "small-book.epub") as z:
+        chapter = z.read("EPUB/ch-one.xhtml").decode()
+    # a page that begins inside the footnoted paragraphs: the marker stands mid-text
+    assert chapter.index('id="page-2"') < chapter.index("footnote-ref")
+
+
+def test_a_misplaced_marker_is_caught(built, tmp_path):
+    """The check can fail: marker 3 moved to the start of the chapter's next paragraph."""
+    epub = tmp_path / "moved.epub"
+    shutil.copyfile(built / f"{SLUG}.epub", epub)
+    name = "EPUB/ch-03-german-revolution-of-1923.xhtml"
+    with zipfile.ZipFile(epub) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    doc = xml(files[name])
+    mark = doc.xpath("//*[@id='page-3']")[0]
+    parent = mark.getparent()
+    prev = mark.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + (mark.tail or "")
+    else:
+        parent.text = (parent.text or "") + (mark.tail or "")
+    parent.remove(mark)
+    mark.tail = None
+    target = parent.getnext()
+    target.insert(0, mark)
+    mark.tail, target.text = target.text, None
+    from lxml import etree
+
+    files[name] = etree.tostring(doc, xml_declaration=True, encoding="utf-8")
+    with zipfile.ZipFile(epub, "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    problems, info = check_pages(epub, built / f"{SLUG}.pdf")
+    assert [p.code for p in problems] == ["P064"] and "marker 3" in problems[0].message
+    assert info["matched"] == check_pages(built / f"{SLUG}.epub", built / f"{SLUG}.pdf"
+                                          )[1]["matched"] - 1

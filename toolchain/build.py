@@ -98,8 +98,13 @@ def sha256(data: bytes) -> str:
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): sha256(p.read_bytes())
-            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+    return {str(p.relative_to(root)): sha256(p.read_bytes()) for p in source_files(root)}
+
+
+def source_files(root: Path) -> list[Path]:
+    """The files of a source folder that make the build: not caches, not version control."""
+    return [p for p in sorted(root.rglob("*"))
+            if p.is_file() and not {"__pycache__", ".git"} & set(p.relative_to(root).parts)]
 
 
 def input_key(manuscript: Path, styles: Path, date: datetime,
@@ -129,8 +134,11 @@ def up_to_date(out: Path, key: str) -> bool:
 
 
 def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=False,
-          profile: str | None = None) -> dict:
-    """Build every output; return the report. Raises BuildError on anything the user must fix."""
+          profile: str | None = None, date: datetime | None = None, epubcheck=None) -> dict:
+    """Build every output; return the report. Raises BuildError on anything the user must fix.
+    `date` is the build date decided elsewhere (the catalogue decides it where the manuscript
+    is, and builds a copy of it); `epubcheck` an EPUBCheck already running and warm, kept
+    between the builds of a catalogue's worker."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
         raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
@@ -140,7 +148,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
         raise BuildError(Problem(styles, 0, 0, "P001", "styles directory not found",
                                  "pass --styles DIR or run from the project root"))
     guard_output(out, manuscript, styles)
-    date, date_note = build_date(manuscript)
+    date, date_note = (date, "") if date else build_date(manuscript)
     try:
         key, inputs = input_key(manuscript, styles, date, profile)
     except OSError as exc:
@@ -161,7 +169,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
             try:
-                pipeline = Pipeline(manuscript, styles, tmp, date, stream, profile)
+                pipeline = Pipeline(manuscript, styles, tmp, date, stream, profile, epubcheck)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     print(f"warning: {date_note}", file=stream)
@@ -203,7 +211,8 @@ def guard_output(out: Path, manuscript: Path, styles: Path) -> None:
         refuse("it is a project directory")
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         refuse("it is a file, not a directory")
-    if target.is_dir() and any(target.iterdir()) and not previous_build(target):
+    if target.is_dir() and any(target.iterdir()) and not previous_build(target) and \
+            [p.name for p in target.iterdir()] != ["catalogue"]:  # only a catalogue, kept
         refuse("it is a folder of other files, not a previous build (it has no report.json)",
                "choose a new or empty directory, or remove this one yourself")
 
@@ -244,8 +253,9 @@ class Pipeline:
     """The stages, in order. Their modules are imported here, not at the top, so that a
     no-op build does not pay for loading WeasyPrint."""
 
-    def __init__(self, manuscript, styles, tmp, date, stream, profile=None):
+    def __init__(self, manuscript, styles, tmp, date, stream, profile=None, epubcheck=None):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
+        self.shared_epubcheck = epubcheck
         self.profile = profile  # the printer profile asked for on the command line, if any
         self.progress = Progress(11, stream)
         self.warnings: list[str] = []
@@ -257,7 +267,7 @@ class Pipeline:
     def run(self) -> dict:
         from .check import validate
 
-        epubcheck = validate.EpubCheck()  # warming up on the other core from here on
+        epubcheck = self.shared_epubcheck or validate.EpubCheck()  # warming up from here on
         try:
             from .write import pdf, styles
 
@@ -265,7 +275,8 @@ class Pipeline:
             pdf.missing_fonts(self.styles)
             return self.stages(epubcheck)
         finally:
-            epubcheck.cancel()
+            if epubcheck is not self.shared_epubcheck:
+                epubcheck.cancel()
 
     def stages(self, epubcheck) -> dict:
         from .check import pdfcheck
@@ -486,9 +497,21 @@ def pid_alive(pid: int) -> bool:
 
 
 def swap(new: Path, out: Path):
-    """Put `new` in place of `out` in one step where the system allows it.
+    """Put `new` in place of `out` in one step where the system allows it; a catalogue built
+    inside `out` (dist/catalogue/) is carried over, not replaced."""
+    kept = out / "catalogue"
+    if not kept.is_dir() or (new / "catalogue").exists():
+        return swap_folders(new, out)
+    os.rename(kept, new / "catalogue")
+    try:
+        swap_folders(new, out)
+    except BaseException:
+        os.rename(new / "catalogue", kept)
+        raise
 
-    Linux's renameat2(RENAME_EXCHANGE) swaps two directories atomically, so there is no
+
+def swap_folders(new: Path, out: Path):
+    """Linux's renameat2(RENAME_EXCHANGE) swaps two directories atomically, so there is no
     moment without a complete `out`; elsewhere we fall back to two renames."""
     if not out.exists():
         os.rename(new, out)

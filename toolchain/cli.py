@@ -1,4 +1,5 @@
-"""Command line: one verb per command — build, lint, check, proof, watch."""
+"""Command line: one verb per command — build, lint, check, proof, watch, import,
+catalogue."""
 
 from __future__ import annotations
 
@@ -40,6 +41,21 @@ def main(argv: list[str] | None = None) -> int:
                              "book.toml): kdp-white, kdp-cream, ingramspark-creme, offset")
         if name == "watch":
             cmd.add_argument("--port", type=int, default=8000, help="of the preview (127.0.0.1)")
+    cat = sub.add_parser("catalogue", help="build every title of the catalogue; OPDS feeds",
+                         description="build every title (manuscript/ and examples/*, or those "
+                         "catalogue.toml lists) in parallel, into one folder with OPDS feeds")
+    cat.add_argument("--out", type=directory, default=Path("dist/catalogue"))
+    cat.add_argument("--config", type=Path, help="a catalogue.toml (default: ./catalogue.toml "
+                     "if there is one)")
+    cat.add_argument("--workers", type=int, help="titles at once (default: one per core, or "
+                     "the cluster's threads)")
+    cat.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:8786")
+    cat.add_argument("--force", action="store_true", help="rebuild unchanged titles too")
+    cat.add_argument("--serve", action="store_true", help="then serve the catalogue to "
+                     "reading apps on this network")
+    cat.add_argument("--host", default="0.0.0.0", help="address to serve on (--serve)")
+    cat.add_argument("--port", type=int, default=8080, help="port to serve on (--serve)")
+    cat.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     word = sub.add_parser("import", help="a Word manuscript (.docx) into a manuscript folder",
                           description="a Word manuscript (.docx) into a manuscript folder")
     word.add_argument("docx", type=Path)
@@ -139,6 +155,25 @@ def print_summary(out: Path, report: dict, seconds: float):
     print(f"{state} in {seconds:.2f} s")
 
 
+def cmd_catalogue(args) -> int:
+    from .catalogue import run_catalogue, serve
+
+    report = run_catalogue(Path("."), args.out, args.config, args.scheduler, args.workers,
+                           args.force)
+    counts = report["counts"]
+    print(f"catalogue: {counts['built']} built, {counts['skipped']} unchanged, "
+          f"{counts['failed']} failed in {report['seconds']:.1f} s; {report['published']} "
+          f"published in {display_path(args.out)}/opds.json and catalog.xml")
+    failed = [t for t in report["titles"] if t["status"] == "failed"]
+    for title in failed:
+        print(f"failed: {title['slug']}: {(title['errors'] or ['?'])[0]}", file=sys.stderr)
+    for problem in report["feed_problems"]:  # the toolchain's fault, never the manuscript's
+        print(problem, file=sys.stderr)
+    if args.serve:
+        serve(args.out, args.host, args.port)
+    return 1 if failed or report["feed_problems"] else 0
+
+
 def human(size: int) -> str:
     return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.2f} MiB"
 
@@ -158,7 +193,7 @@ def cmd_proof(args) -> int:
 
 
 COMMANDS = {"build": cmd_build, "lint": cmd_lint, "check": cmd_check, "proof": cmd_proof,
-            "watch": cmd_watch, "import": cmd_import}
+            "watch": cmd_watch, "import": cmd_import, "catalogue": cmd_catalogue}
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Validation: our own checks on the XHTML documents before anything is packaged
 (well-formedness, ids, links, notes both ways, stray markers: fast, and they name the exact
 element), and EPUBCheck, once, on the packaged EPUB, in a JVM of its own started with the
-build and warmed up while the book is laid out, checking the EPUB while the PDF is written. (`epubcheck_documents`, EPUBCheck's content-document mode, serves
-the tests as an oracle for documents on their own.)
+build and warmed up while the book is laid out, checking the EPUB while the PDF is written.
+(`epubcheck_documents`, EPUBCheck's content-document mode, serves the tests as an oracle
+for documents on their own.)
 """
 
 from __future__ import annotations
@@ -192,8 +193,14 @@ class EpubCheck:
             self.answered += 1
         path, report = self.sent[-1]
         self.errors.seek(0)
-        return read_report(report, path, subprocess.CompletedProcess([], None, "",
-                                                                     self.errors.read()))
+        try:
+            return read_report(report, path, subprocess.CompletedProcess([], None, "",
+                                                                         self.errors.read()))
+        finally:
+            report.unlink(missing_ok=True)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def cancel(self) -> None:
         if self.proc.poll() is None:

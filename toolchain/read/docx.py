@@ -128,6 +128,142 @@ def layout(data: bytes) -> tuple[bytes, dict]:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), found
 
 
+M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
+# The Symbol font's characters (Adobe's Symbol encoding) as Unicode; Word stores them as the
+# byte, or as U+F000 + the byte, with the run's font named Symbol (or as w:sym).
+SYMBOL = dict(zip(range(0x20, 0x7F),
+                  " !∀#∃%&∋()∗+,−./0123456789:;<=>?≅ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ[∴]⊥_"
+                  "\uf8e5αβχδεφγηιϕκλμνοπθρστυϖωξψζ{|}∼", strict=True))
+SYMBOL.pop(0x60)  # the radical's extender: a glyph piece, not a character
+SYMBOL |= dict(zip(range(0xA0, 0xE6), "€ϒ′≤⁄∞ƒ♣♦♥♠↔←↑→↓°±″≥×∝∂•÷≠≡≈…⏐⎯↵ℵℑℜ℘⊗⊕∅∩∪⊃⊇⊄⊂⊆∈∉"
+                                      "∠∇®©™∏√⋅¬∧∨⇔⇐⇑⇒⇓◊〈®©™∑", strict=True))
+SYMBOL |= {0xF1: "〉", 0xF2: "∫"}
+WINGDINGS = {0x4A: "☺", 0x4C: "☹", 0x6C: "●", 0x6E: "■", 0x71: "❑", 0x76: "❖", 0xA7: "▪",
+             0xAB: "★", 0xD8: "➢", 0xE8: "➔", 0xFB: "✗", 0xFC: "✓", 0xFD: "☒", 0xFE: "☑"}
+SYMBOL_FONTS = {"symbol": SYMBOL, "wingdings": WINGDINGS}
+
+
+def symbol(font: str, char: str) -> str | None:
+    """The Unicode character a symbol font's character shows, or None if none is known."""
+    table = SYMBOL_FONTS.get(font.strip().lower())
+    code = ord(char) - 0xF000 if 0xF020 <= ord(char) <= 0xF0FF else ord(char)
+    return None if table is None or code > 0xFF else table.get(code)
+
+
+def run_font(run) -> str:
+    fonts = run.find(f"{{{W}}}rPr/{{{W}}}rFonts")
+    if fonts is None:
+        return ""
+    return fonts.get(f"{{{W}}}ascii") or fonts.get(f"{{{W}}}hAnsi") or ""
+
+
+def equation_text(node) -> str:
+    """An equation (OMML) in Word's own linear form: E=mc^2, (a)/(b), √(x), ∑_(i=1)^n."""
+    def group(text):
+        return text if len(text) <= 1 or text.isalnum() else f"({text})"
+
+    def part(name):
+        child = node.find(f"{{{M}}}{name}")
+        return "" if child is None else equation_text(child)
+
+    tag = etree.QName(node).localname
+    if tag == "t":
+        return node.text or ""
+    if tag.endswith("Pr"):
+        return ""
+    if tag in ("sSup", "sSub", "sSubSup", "sPre"):
+        return part("e") + "".join(f"{mark}{group(part(name))}" for mark, name in
+                                   (("_", "sub"), ("^", "sup")) if node.find(f"{{{M}}}{name}")
+                                   is not None)
+    if tag == "f":
+        return f"{group(part('num'))}/{group(part('den'))}"
+    if tag == "rad":
+        degree = part("deg")
+        return f"√({degree}&{part('e')})" if degree else "√" + group(part("e"))
+    if tag == "nary":
+        chr_node = node.find(f"{{{M}}}naryPr/{{{M}}}chr")
+        sign = chr_node.get(f"{{{M}}}val") if chr_node is not None else "∫"
+        limits = "".join(f"{mark}{group(part(name))}" for mark, name in (("_", "sub"), ("^", "sup"))
+                         if part(name))
+        return f"{sign}{limits} {part('e')}"
+    if tag == "d":
+        props = node.find(f"{{{M}}}dPr")
+        ends = [props.find(f"{{{M}}}{n}") if props is not None else None
+                for n in ("begChr", "endChr")]
+        begin, end = [e.get(f"{{{M}}}val") if e is not None else d
+                      for e, d in zip(ends, "()", strict=True)]
+        return begin + "|".join(equation_text(e) for e in node.findall(f"{{{M}}}e")) + end
+    return "".join(equation_text(child) for child in node)
+
+
+def word_objects(data: bytes) -> tuple[bytes, list[str]]:
+    """What mammoth would drop or misread, made text here and reported: symbol-font
+    characters (mapped to Unicode), equations (their linear text); and reported only, their
+    shown text kept: fields, text boxes (whose text mammoth puts after their paragraph)."""
+    root = etree.fromstring(data)
+    report = []
+
+    def context(node) -> str:
+        para = next(node.iterancestors(f"{{{W}}}p"), None)
+        text = "".join(para.itertext()) if para is not None else ""
+        return " ".join(text.split())[:50]
+
+    def unknown(font, char, node):
+        report.append(f"a {font} character (U+{ord(char):04X}) has no Unicode equivalent: "
+                      f"kept as it is in “{context(node)}”; the build stops at it (M011) until "
+                      "it is replaced")
+
+    for sym in list(root.iter(f"{{{W}}}sym")):
+        font, code = sym.get(f"{{{W}}}font", ""), sym.get(f"{{{W}}}char", "0")
+        char = chr(int(code, 16))
+        text = etree.Element(f"{{{W}}}t")
+        text.text = symbol(font, char) or char
+        if symbol(font, char) is None:
+            unknown(font, char, sym)
+        sym.getparent().replace(sym, text)
+    for run in root.iter(f"{{{W}}}r"):
+        font = run_font(run)
+        if font.strip().lower() not in SYMBOL_FONTS:
+            continue
+        for text in run.iter(f"{{{W}}}t"):
+            mapped = []
+            for char in text.text or "":
+                found = symbol(font, char)
+                if found is None and 0xF000 <= ord(char) <= 0xF0FF:
+                    unknown(font, char, text)
+                mapped.append(found or char)
+            text.text = "".join(mapped)
+    for maths in list(root.iter(f"{{{M}}}oMathPara")) + [
+            m for m in root.iter(f"{{{M}}}oMath")
+            if etree.QName(m.getparent()).localname != "oMathPara"]:
+        if maths.getparent() is None:
+            continue
+        linear = equation_text(maths)
+        run = etree.Element(f"{{{W}}}r")
+        text = etree.SubElement(run, f"{{{W}}}t")
+        text.text = linear
+        text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        maths.getparent().replace(maths, run)
+        report.append(f"an equation, kept as text in Word's linear form: “{linear}”; set it "
+                      "by hand if it needs more")
+    fields = [i.text or "" for i in root.iter(f"{{{W}}}instrText")]
+    fields += [f.get(f"{{{W}}}instr", "") for f in root.iter(f"{{{W}}}fldSimple")]
+    for kind in sorted({f.split()[0].upper() for f in fields if f.split()}):
+        if kind != "HYPERLINK":
+            count = sum(1 for f in fields if f.split() and f.split()[0].upper() == kind)
+            report.append(f"{count} field(s) {kind}: the text Word last showed for them is "
+                          "kept as plain text" + (" — a table of contents: delete it, the book "
+                                                  "makes its own" if kind == "TOC" else ""))
+    boxes = [b for b in root.iter(f"{{{W}}}txbxContent")
+             if not any(etree.QName(a).localname == "Fallback" for a in b.iterancestors())]
+    if boxes:
+        report.append(f"{len(boxes)} text box(es): their text kept as paragraphs after the "
+                      "paragraph each is anchored in")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), report
+
+
 def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
     """The document as chapters of Markdown, and its properties (title, author, language)."""
     import io
@@ -153,11 +289,14 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
         document = rejecting(document)
     document, found = layout(document)
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
+    parts = {"word/document.xml": document}
+    for name in PARTS:
+        if name in archive.namelist():
+            parts[name], found = word_objects(parts.get(name) or archive.read(name))
+            imported.report += found
     with zipfile.ZipFile(source, "w") as copy:
         for item in archive.infolist():
-            data = archive.read(item)
-            if item.filename == "word/document.xml":
-                data = document
+            data = parts.get(item.filename) or archive.read(item)
             copy.writestr(item.filename, data, zipfile.ZIP_DEFLATED)  # (not `item`: writestr
             # moves the info's offset, and `archive` would then misread that member)
     imported.report += comments(archive)
@@ -174,13 +313,32 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
     result = mammoth.convert_to_html(source, style_map=STYLE_MAP,
                                      convert_image=mammoth.images.img_element(image))
     for message in sorted({m.message for m in result.messages}):
-        if not re.search(r"style: (Body Text|Normal|Table (Heading|Contents)|Footnote|Endnote)"
-                         r"|ToolchainQuote", message):
+        ignored = re.match(r"An unrecognised element was ignored: (\S+)", message)
+        if ignored:
+            text = element_text(parts.values(), ignored.group(1))
+            if text:  # mammoth skips the element whole: say what is missing
+                imported.report.append(f"Word's {ignored.group(1)} was not read: its text "
+                                       f"“{text[:80]}” is missing — copy it in by hand")
+        elif not re.search(r"style: (Body Text|Normal|Table (Heading|Contents)|Footnote|"
+                           r"Endnote)|ToolchainQuote", message):
             imported.report.append(f"{message}: its text is kept as ordinary paragraphs")
     html = etree.fromstring(f"<body>{result.value}</body>", etree.HTMLParser()).find(".//body")
     props = properties(archive)
     imported.chapters = Writer(imported, props.get("title", path.stem)).chapters(html)
     return imported, props
+
+
+def element_text(parts, name: str) -> str:
+    """The text inside every element of this prefixed name (w:fldData, v:fill) in the parts."""
+    prefix, _, local = name.partition(":")
+    found = []
+    for data in parts:
+        root = etree.fromstring(data)
+        namespace = root.nsmap.get(prefix)
+        if namespace:
+            found += [" ".join("".join(e.itertext()).split())
+                      for e in root.iter(f"{{{namespace}}}{local}")]
+    return " ".join(t for t in found if t)
 
 
 def properties(archive: zipfile.ZipFile) -> dict:

@@ -6,8 +6,12 @@ them real Word footnotes and endnotes; then `soffice --headless --convert-to doc
 .docx. `tracked.fodt` (a tracked insertion, a tracked deletion and a comment) and
 `constructs.html` (headings, italics, bold, notes, a quotation, nested lists, a table, a
 scene break), `superscript.fodt` (an ordinal and small caps, as Word marks them) and
-`layout.fodt` (a paragraph indented on both sides, a page break between scenes) are
-converted the same way. Run from the project root after building the titles:
+`layout.fodt` (a paragraph indented on both sides, a page break between scenes) and
+`objects.fodt` (Symbol and Wingdings characters, a page-number field, a text box) are
+converted the same way. LibreOffice writes no equations from a flat file and writes symbol
+characters as text in the symbol font, not as Word's `w:sym`: `word_markup()` puts Word's own
+markup for Insert › Equation and Insert › Symbol into objects.docx where the .fodt says
+EQUATION and SYMBOL. Run from the project root after building the titles:
 
     python tests/data/word/make_docx.py dist dist-whitman-leaves-of-grass \
         dist-doyle-adventures-of-sherlock-holmes
@@ -118,9 +122,42 @@ def main(outs: list[str]):
             source.write_text(word_html(epub), encoding="utf-8")
             convert(source, HERE / f"{epub.stem}.docx")
         print(HERE / f"{epub.stem}.docx")
-    for source in ("tracked.fodt", "constructs.html", "superscript.fodt", "layout.fodt"):
+    for source in ("tracked.fodt", "constructs.html", "superscript.fodt", "layout.fodt",
+                   "objects.fodt"):
         convert(HERE / source, HERE / (Path(source).stem + ".docx"))
         print(HERE / (Path(source).stem + ".docx"))
+    word_markup(HERE / "objects.docx")
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+EQUATION = (f'<m:oMath xmlns:m="{M}" xmlns:w="{W}"><m:r><m:t>E=m</m:t></m:r><m:sSup><m:e><m:r>'
+            '<m:t>c</m:t></m:r></m:e><m:sup><m:r><m:t>2</m:t></m:r></m:sup></m:sSup></m:oMath>')
+SYMBOL = f'<w:r xmlns:w="{W}"><w:sym w:font="Symbol" w:char="F0B3"/></w:r>'  # ≥
+
+
+def word_markup(docx: Path) -> None:
+    """Word's markup for an inline equation (E=mc², as Insert › Equation writes it) and an
+    inserted symbol, where the text says EQUATION and SYMBOL."""
+    with zipfile.ZipFile(docx) as archive:
+        files = {item.filename: archive.read(item) for item in archive.infolist()}
+    root = etree.fromstring(files["word/document.xml"])
+    for marker, markup in (("EQUATION", EQUATION), ("SYMBOL", SYMBOL)):
+        text = next(t for t in root.iter(f"{{{W}}}t") if marker in (t.text or ""))
+        run = text.getparent()
+        before, after = text.text.split(marker)
+        tail = copy.deepcopy(run)
+        text.text = before
+        text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        tail.find(f"{{{W}}}t").text = after
+        tail.find(f"{{{W}}}t").set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        run.addnext(tail)
+        run.addnext(etree.fromstring(markup))
+    files["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                                standalone=True)
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
 
 
 if __name__ == "__main__":

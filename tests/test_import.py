@@ -199,6 +199,11 @@ def test_a_file_that_is_not_word_is_an_error(tmp_path):
     fake.write_text("not a zip", encoding="utf-8")
     with pytest.raises(BuildError, match="W100: not a Word document"):
         write_manuscript(fake, tmp_path / "m")
+    with pytest.raises(BuildError, match="W103: the document is password-protected"):
+        write_manuscript(WORD / "encrypted.docx", tmp_path / "m")  # by msoffcrypto-tool
+    with pytest.raises(BuildError, match="W104: a Word 97–2003 document"):
+        write_manuscript(WORD / "superscript.doc", tmp_path / "m")  # by LibreOffice
+    assert not (tmp_path / "m").exists()
 
 
 def test_superscript_and_small_caps_from_word(tmp_path):

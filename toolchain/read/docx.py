@@ -274,8 +274,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
         archive = zipfile.ZipFile(path)
         document = archive.read("word/document.xml")
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise BuildError(Problem(path, 0, 0, "W100", f"not a Word document ({exc})",
-                                 "save it from Word as .docx (Word 2007 or later)")) from None
+        raise not_word(path, exc) from None
     imported = Imported()
     changed = tracked_changes(archive)
     if changed and changes is None:
@@ -339,6 +338,26 @@ def element_text(parts, name: str) -> str:
             found += [" ".join("".join(e.itertext()).split())
                       for e in root.iter(f"{{{namespace}}}{local}")]
     return " ".join(t for t in found if t)
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: Word 97-2003, or encrypted
+
+
+def not_word(path: Path, exc: Exception) -> BuildError:
+    """Why a file is not a .docx we can read, and what to do about it."""
+    try:
+        head = Path(path).read_bytes()
+    except OSError:
+        head = b""
+    if head.startswith(OLE) and "EncryptedPackage".encode("utf-16-le") in head:
+        return BuildError(Problem(path, 0, 0, "W103", "the document is password-protected "
+                                  "(encrypted)", "open it in Word, remove the password "
+                                  "(File › Info › Protect Document), save, and import again"))
+    if head.startswith(OLE):
+        return BuildError(Problem(path, 0, 0, "W104", "a Word 97–2003 document (.doc), not "
+                                  ".docx", "open it in Word or LibreOffice and save it as .docx"))
+    return BuildError(Problem(path, 0, 0, "W100", f"not a Word document ({exc})",
+                              "save it from Word as .docx (Word 2007 or later)"))
 
 
 def properties(archive: zipfile.ZipFile) -> dict:

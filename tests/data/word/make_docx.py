@@ -17,6 +17,9 @@ EQUATION and SYMBOL. Run from the project root after building the titles:
         dist-doyle-adventures-of-sherlock-holmes
 
 (needs Debian's libreoffice-writer-nogui; the .docx files are committed, so the tests do not).
+Two files for the refusals were made by hand: `superscript.doc` by
+`soffice --headless --convert-to doc superscript.docx`, and `encrypted.docx` (constructs.docx
+with the password "secret") by `msoffcrypto-tool -e -p secret constructs.docx encrypted.docx`.
 """
 
 from __future__ import annotations

@@ -89,6 +89,46 @@ def test_preflight_passes_the_kdp_files(kdp_book):
     assert verdicts["cover colour"] == "ok"  # KDP takes RGB
 
 
+def test_the_press_files_are_pdf_x4_for_the_profiles_printing_condition(kdp_book):
+    """Interior and cover name the printing condition (KDP's uncoated paper: FOGRA29) with a
+    CMYK output profile, identify as PDF/X-4, and tag RGB as sRGB on every page."""
+    out, report = kdp_book
+    ids = set()
+    for name in ("small-book-print.pdf", "small-book-cover.pdf"):
+        with pikepdf.open(out / name) as pdf:
+            (intent,) = pdf.Root.OutputIntents
+            assert intent.S == "/GTS_PDFX" and intent.OutputConditionIdentifier == "FOGRA29"
+            assert intent.RegistryName == "http://www.color.org"
+            icc = intent.DestOutputProfile
+            assert icc.N == 4 and icc.read_bytes()[12:20] == b"prtrCMYK"
+            assert icc.read_bytes() == (ROOT / "styles" / "icc" / "FOGRA29L.icc").read_bytes()
+            with pdf.open_metadata() as meta:
+                assert meta["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
+                assert meta["pdf:Trapped"] == "False" and meta["dc:title"]
+                ids.add(meta["xmpMM:DocumentID"])
+            assert pdf.trailer.Info.Trapped == "/False" and str(pdf.trailer.Info.Title)
+            for page in pdf.pages:
+                (kind, profile) = page.obj.Resources.ColorSpace.DefaultRGB
+                assert kind == "/ICCBased" and profile.N == 3
+    assert len(ids) == 2  # each file its own document
+    rows = {what: (found, verdict) for what, found, verdict in preflight(out, report)[1]}
+    assert rows["PDF/X-4 and output intent"][1] == "ok"
+    assert rows["cover PDF/X-4 and output intent"][1] == "ok"
+
+
+def test_preflight_fails_a_press_file_without_its_output_intent(kdp_book, tmp_path):
+    out, report = kdp_book
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    with pikepdf.open(out / "small-book-print.pdf") as pdf:
+        del pdf.Root["/OutputIntents"]
+        pdf.save(copy / "small-book-print.pdf")
+    (copy / "small-book-cover.pdf").write_bytes((out / "small-book-cover.pdf").read_bytes())
+    problems, _ = preflight(copy, report)
+    assert [p.message for p in problems] == [
+        "preflight: PDF/X-4 and output intent: not one PDF/X output intent"]
+
+
 def test_preflight_fails_a_spine_made_for_other_pages(kdp_book, tmp_path):
     """An interior with more pages than the cover was made for: the spine is too narrow."""
     out, report = kdp_book

@@ -396,8 +396,9 @@ class Pipeline:
         if name not in press.PROFILES:
             raise BuildError(Problem("--profile", 0, 0, "E033", f"no printer profile {name!r}",
                                      "use one of " + ", ".join(press.PROFILES)))
-        self.press = {"profile": name, **press.press_edition(self.tmp / f"{slug}.pdf", target,
-                                                             press.PROFILES[name])}
+        self.press = {"profile": name, **press.press_edition(
+            self.tmp / f"{slug}.pdf", target, press.PROFILES[name], self.styles,
+            f"{book.meta['identifier']}#print")}
         # its pages are the screen edition's, checked for text beyond the edge already
         for problem in pdfcheck.low_resolution(target, figure_sizes(book)):
             self.warnings.append(str(problem))
@@ -422,7 +423,10 @@ class Pipeline:
                                 book.cover, pages >= profile.spine_text_pages,
                                 barcode.barcode_svg(isbn, price) if isbn else None)
         target = self.tmp / f"{slug}-cover.pdf"
-        width, height = press.cover_sheet(data, target, profile, trim[0], spine)
+        width, height = press.cover_sheet(data, target, profile, trim[0], spine, self.styles,
+                                          f"{book.meta['identifier']}#cover",
+                                          f"{book.meta['title']}: cover",
+                                          self.date.strftime("D:%Y%m%d%H%M%SZ"))
         self.press["cover"] = {"sheet_mm": [round(width, 2), round(height, 2)],
                                "spine_mm": round(spine, 2), "isbn": isbn, "price": price}
         for missing, why in ((not isbn, "no print ISBN in book.toml (isbn.print), so the back "

@@ -60,6 +60,9 @@ def preflight(out: Path, report: dict) -> tuple[list[Problem], list]:
                  else "warning"))
     rows.append(("links and outline", f"{links} links, {'an' if outline else 'no'} outline",
                  "ok" if not links and not outline else "fail"))
+    found = pdf_x(interior, profile)
+    rows.append(("PDF/X-4 and output intent", found,
+                 "ok" if found.startswith("PDF/X-4") else "fail"))
     rows += cover_rows(cover, trim, pages, profile, info.get("cover", {}))
     problems = [Problem(interior if "cover" not in what else cover, 0, 0, "P051",
                         f"preflight: {what}: {found}") for what, found, verdict in rows
@@ -90,8 +93,37 @@ def cover_rows(cover: Path, trim, pages: int, profile, made: dict) -> list:
                      "ok" if read == want else "fail"))
     else:
         rows.append(("cover barcode", "none: no print ISBN in book.toml", "warning"))
-    rows.append(("cover colour", "RGB", "warning" if profile.cmyk else "ok"))
+    rows.append(("cover colour", "RGB, tagged sRGB", "warning" if profile.cmyk else "ok"))
+    found = pdf_x(cover, profile)
+    rows.append(("cover PDF/X-4 and output intent", found,
+                 "ok" if found.startswith("PDF/X-4") else "fail"))
     return rows
+
+
+def pdf_x(path: Path, profile) -> str:
+    """What a press file says it is and prints for: its PDF/X identification (XMP), its output
+    intent (the profile's printing condition, with a CMYK output ICC profile embedded), the
+    Trapped key, and RGB tagged as sRGB on every page; the first thing missing, if any."""
+    with pikepdf.open(path) as pdf:
+        with pdf.open_metadata() as meta:
+            version = meta.get("pdfxid:GTS_PDFXVersion")
+        intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFX"]
+        icc = intents[0].get("/DestOutputProfile") if len(intents) == 1 else None
+        header = icc.read_bytes()[:20] if icc is not None else b""
+        tagged = all("/DefaultRGB" in page.obj.get("/Resources", {}).get("/ColorSpace", {})
+                     for page in pdf.pages)
+        trapped = str(pdf.trailer.get("/Info", {}).get("/Trapped", ""))
+        condition = str(intents[0].get("/OutputConditionIdentifier")) if intents else ""
+    for missing, what in ((version != "PDF/X-4", "no PDF/X-4 identification in XMP"),
+                          (len(intents) != 1, "not one PDF/X output intent"),
+                          (header[12:20] != b"prtrCMYK", "no CMYK output ICC profile"),
+                          (condition != profile.condition, f"output intent {condition}, "
+                           f"profile asks {profile.condition}"),
+                          (trapped not in ("/True", "/False"), "Trapped not set"),
+                          (not tagged, "RGB not tagged sRGB on every page")):
+        if missing:
+            return what
+    return f"PDF/X-4, {condition} (CMYK ICC embedded), RGB tagged sRGB"
 
 
 def read_barcode(cover: Path) -> str | None:

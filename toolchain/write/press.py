@@ -26,6 +26,7 @@ class Profile:
     page_multiple: int  # the page count is made a multiple of this with blank pages
     spine_text_pages: int  # fewer pages and the spine stays blank (too narrow to print on)
     cmyk: bool  # the printer converts colour itself, or asks for CMYK: RGB is then a warning
+    condition: str = "FOGRA29"  # the printing condition (output intent): coated or uncoated
 
 
 PROFILES = {
@@ -36,12 +37,97 @@ PROFILES = {
     "ingramspark-creme": Profile("IngramSpark paperback, black ink on 50 lb creme paper",
                                  0.0025 * INCH_MM, 0.125 * INCH_MM, 2, 48, True),
     "offset": Profile("a general offset printer: 80 g/m² bookwove, 16-page sections",
-                      0.055, 3.0, 16, 48, True),
+                      0.055, 3.0, 16, 48, True, "FOGRA39"),
 }
 DEFAULT_PROFILE = "offset"
 
 
-def press_edition(screen: Path, target: Path, profile: Profile) -> dict:
+CONDITIONS = {  # the ICC registry's names for the printing conditions, and our profiles
+    "FOGRA39": ("Offset printing on coated paper, ISO 12647-2:2004/Amd 1 (FOGRA39)",
+                "FOGRA39L.icc"),
+    "FOGRA29": ("Offset printing on uncoated paper, ISO 12647-2:2004/Amd 1 (FOGRA29)",
+                "FOGRA29L.icc"),
+}
+XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+ xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+<dc:format>application/pdf</dc:format>
+<xmp:CreateDate>{date}</xmp:CreateDate><xmp:ModifyDate>{date}</xmp:ModifyDate>
+<xmp:MetadataDate>{date}</xmp:MetadataDate><xmp:CreatorTool>toolchain</xmp:CreatorTool>
+<pdf:Producer>{producer}</pdf:Producer><pdf:Trapped>False</pdf:Trapped>
+<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+<xmpMM:DocumentID>uuid:{document}</xmpMM:DocumentID>
+<xmpMM:InstanceID>uuid:{document}</xmpMM:InstanceID>
+<xmpMM:VersionID>1</xmpMM:VersionID><xmpMM:RenditionClass>default</xmpMM:RenditionClass>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>"""
+
+
+def pdf_x4(pdf, profile: Profile, styles: Path, identity: str, title: str = "",
+           date: str = "") -> None:
+    """Mark a press file PDF/X-4: the printing condition it was made for, with its ICC
+    profile (the output intent); XMP and Info identification; RGB tagged as sRGB
+    (DefaultRGB) for the RIP to convert. Everything is derived from the file itself and
+    `identity`, so the same sources give the same bytes; `title` and `date` (a PDF date)
+    stand in where the file has none (the cover)."""
+    import uuid
+    from html import escape
+
+    name, icc = profile.condition, styles / "icc" / CONDITIONS[profile.condition][1]
+    intent = pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
+        OutputConditionIdentifier=name, RegistryName="http://www.color.org",
+        OutputCondition=CONDITIONS[name][0], Info=CONDITIONS[name][0],
+        DestOutputProfile=pdf.make_stream(icc.read_bytes(), N=4))
+    pdf.Root.OutputIntents = pikepdf.Array([intent])
+    srgb = pikepdf.Array([pikepdf.Name.ICCBased, pdf.make_stream(
+        (styles / "icc" / "sRGB2014.icc").read_bytes(), N=3, Alternate=pikepdf.Name.DeviceRGB)])
+    for page in pdf.pages:
+        if "/Resources" not in page.obj:
+            page.obj.Resources = pikepdf.Dictionary()
+        resources = page.obj.Resources
+        for holder in [resources, *(x.get("/Resources") for x in
+                                    resources.get("/XObject", {}).values()
+                                    if x.get("/Subtype") == "/Form")]:
+            if holder is not None:
+                if "/ColorSpace" not in holder:
+                    holder.ColorSpace = pikepdf.Dictionary()
+                holder.ColorSpace.DefaultRGB = srgb
+    info = pdf.trailer.get("/Info") or pdf.make_indirect(pikepdf.Dictionary())
+    pdf.trailer.Info = info
+    info.GTS_PDFXVersion = "PDF/X-4"
+    info.Trapped = pikepdf.Name("/False")
+    stamp = str(info.get("/ModDate") or info.get("/CreationDate") or date or
+                "D:20000101000000Z")
+    date = pdf_date_iso(stamp)
+    for key in ("/CreationDate", "/ModDate"):
+        info[key] = info.get(key) or stamp
+    title = str(info.get("/Title") or title or "Untitled")
+    info.Title = title
+    xmp = XMP.format(title=escape(title), date=date, document=uuid.uuid5(uuid.NAMESPACE_URL,
+                                                                         identity),
+                     producer=escape(str(info.get("/Producer", ""))))
+    pdf.Root.Metadata = pdf.make_stream(xmp.encode("utf-8"), Type=pikepdf.Name.Metadata,
+                                        Subtype=pikepdf.Name.XML)
+
+
+def pdf_date_iso(stamp: str) -> str:
+    """A PDF date (D:YYYYMMDDHHmmSS, with Z or +HH'mm') as XMP wants it, ISO 8601."""
+    found = re.match(r"D:(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(Z|[+-]\d\d'?\d\d'?)?",
+                     stamp)
+    if not found:
+        return "2000-01-01T00:00:00Z"
+    y, mo, d, h, mi, s, zone = found.groups()
+    zone = "Z" if not zone or zone == "Z" else f"{zone[:3]}:{zone.replace(chr(39), '')[3:5]}"
+    return f"{y}-{mo}-{d}T{h}:{mi}:{s}{zone}"
+
+
+def press_edition(screen: Path, target: Path, profile: Profile, styles: Path,
+                  identity: str) -> dict:
     """The interior for the press from the screen PDF; returns what was done, for the report.
 
     Each page keeps its content and its coordinates: TrimBox is the page, BleedBox the
@@ -64,13 +150,16 @@ def press_edition(screen: Path, target: Path, profile: Profile) -> dict:
         for key in ("/Outlines", "/PageMode", "/Metadata", "/OpenAction"):
             if key in pdf.Root:
                 del pdf.Root[key]
+        pdf_x4(pdf, profile, styles, identity)
         pdf.save(target, deterministic_id=True)
     return {"pages": pages + blanks, "blank_pages_added": blanks,
-            "colours_left": sorted(colours)}
+            "colours_left": sorted(colours), "pdf_x": "PDF/X-4", "output_intent":
+            profile.condition}
 
 
 def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: float,
-                spine_mm: float) -> tuple[float, float]:
+                spine_mm: float, styles: Path, identity: str, title: str,
+                date: str) -> tuple[float, float]:
     """The cover wrap as laid out (the sheet with its bleed) made a press file: trim and bleed
     boxes, crop marks, and fold marks at the spine's edges. Returns the sheet's size in mm."""
     import io
@@ -82,6 +171,7 @@ def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: floa
         side = (trim_width_mm + profile.bleed_mm) * MM
         frame(pdf, page, [bleed, bleed, width - bleed, height - bleed], profile.bleed_mm,
               folds=(side, side + spine_mm * MM))
+        pdf_x4(pdf, profile, styles, identity, title, date)
         pdf.save(target, deterministic_id=True)
     return width / MM, height / MM
 

@@ -107,6 +107,7 @@ def test_the_press_files_are_pdf_x4_for_the_profiles_printing_condition(kdp_book
                 assert meta["pdf:Trapped"] == "False" and meta["dc:title"]
                 ids.add(meta["xmpMM:DocumentID"])
             assert pdf.trailer.Info.Trapped == "/False" and str(pdf.trailer.Info.Title)
+            assert pdf.pdf_version == "1.6"  # PDF/X-4 is based on PDF 1.6
             for page in pdf.pages:
                 (kind, profile) = page.obj.Resources.ColorSpace.DefaultRGB
                 assert kind == "/ICCBased" and profile.N == 3

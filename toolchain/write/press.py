@@ -151,7 +151,7 @@ def press_edition(screen: Path, target: Path, profile: Profile, styles: Path,
             if key in pdf.Root:
                 del pdf.Root[key]
         pdf_x4(pdf, profile, styles, identity)
-        pdf.save(target, deterministic_id=True)
+        pdf.save(target, deterministic_id=True, force_version="1.6")  # PDF/X-4 is PDF 1.6
     return {"pages": pages + blanks, "blank_pages_added": blanks,
             "colours_left": sorted(colours), "pdf_x": "PDF/X-4", "output_intent":
             profile.condition}
@@ -172,7 +172,7 @@ def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: floa
         frame(pdf, page, [bleed, bleed, width - bleed, height - bleed], profile.bleed_mm,
               folds=(side, side + spine_mm * MM))
         pdf_x4(pdf, profile, styles, identity, title, date)
-        pdf.save(target, deterministic_id=True)
+        pdf.save(target, deterministic_id=True, force_version="1.6")  # PDF/X-4 is PDF 1.6
     return width / MM, height / MM
 
 

@@ -68,7 +68,9 @@ def text_outside(path: Path, press: bool) -> list[Problem]:
                 problems.append(Problem(path.name, 0, 0, "P040", f"page {number}: text beyond the "
                                         f"{edge} edge, cut off: {shown!r}",
                                         "a table or a long word is wider than the page: narrow "
-                                        "it (fewer columns, shorter entries)"))
+                                        "it (fewer columns, shorter entries); a turned "
+                                        "(landscape) table with more rows than its page holds "
+                                        "(about 20): split it into two tables"))
     finally:
         doc.close()
     return problems

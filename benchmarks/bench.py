@@ -131,10 +131,15 @@ def main(runs: int, write: Path | None):
     result = table(rows)
     print(result)
     if write:
-        text = write.read_text(encoding="utf-8")
-        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-        head, rest = text.split(start)
-        write.write_text(f"{head}{start}\n{result}\n{end}{rest.split(end)[1]}", encoding="utf-8")
+        replace_section(write, "bench", result)
+
+
+def replace_section(path: Path, name: str, table: str) -> None:
+    """Put `table` between the `<!-- name:start -->` and `<!-- name:end -->` lines of `path`."""
+    text = path.read_text(encoding="utf-8")
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    head, rest = text.split(start)
+    path.write_text(f"{head}{start}\n{table}\n{end}{rest.split(end)[1]}", encoding="utf-8")
 
 
 if __name__ == "__main__":

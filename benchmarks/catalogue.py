@@ -18,6 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import replace_section  # noqa: E402
+
 from toolchain.catalogue import run_catalogue  # noqa: E402
 
 COPIES = 4  # of each of the three titles: 12
@@ -71,10 +75,7 @@ def main(write: Path | None) -> None:
                        f"{r['per_minute']:.1f} |" for r in rows])
     print(table)
     if write:
-        text = write.read_text(encoding="utf-8")
-        start, end = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
-        head, rest = text.split(start)
-        write.write_text(f"{head}{start}\n{table}\n{end}{rest.split(end)[1]}", encoding="utf-8")
+        replace_section(write, "catalogue", table)
 
 
 if __name__ == "__main__":

@@ -44,3 +44,29 @@ def test_a_footnote_missing_from_the_pdf_is_named(tmp_path):
                                                          "an early one"))
     problems, info = compare(good / "small-book.epub", other / "small-book.pdf")
     assert "P060" in {p.code for p in problems} and info["footnotes"] == "0/1"
+
+
+LONG_NOTE = ("The representatives of the metalworkers’ organisations, the internationalists "
+             "and the parliamentarians disagreed about the revolutionary perspectives, the "
+             "demonstrations, the administrations and the responsibilities of the "
+             "extraordinary congresses, and about their counterrevolutionary opponents. ") * 3
+ROWS = "\n".join(f"| {k} | Delegate {k} of the district committees | {k * 7} |"
+                 for k in range(1, 70))
+TABLE_AND_NOTE = (f"# One\n\nThe congress met in the autumn.[^1*]\n\n| No. | Name | Votes |\n"
+                  f"|--:|---|--:|\n{ROWS}\n\nTable: The delegates\n\nThe vote was taken.\n\n"
+                  f"[^1*]: {LONG_NOTE}\n")
+
+
+def test_a_table_over_pages_and_a_hyphenated_footnote_are_not_differences(tmp_path):
+    """Print repeats a long table's header row on each page, and hyphenates a footnote's
+    words at its line ends: neither is a difference between the editions."""
+    import pypdfium2
+
+    out = make_and_build(tmp_path, TABLE_AND_NOTE)
+    doc = pypdfium2.PdfDocument(out / "small-book.pdf")
+    text = "".join(page.get_textpage().get_text_range() for page in doc)
+    doc.close()
+    assert text.count("Votes") >= 2  # the header row, repeated
+    assert "\ufffe" in text  # a word split at a line end (pdfium marks the hyphen so)
+    problems, info = compare(out / "small-book.epub", out / "small-book.pdf")
+    assert problems == [] and info["footnotes"] == "1/1"

@@ -2,10 +2,11 @@
 
 The EPUB's spine documents and the PDF's text layer (pdfium) are read as words and aligned
 (difflib). What print adds by design is set aside: running heads and folios, the half title,
-and footnotes, which print moves to the foot of the page (each footnote is found as a run of
-its own). Words split by a line-end or page-end hyphen, or run together with a note call,
-count as the same words when their letters are. Anything else — a word only in one edition —
-is a difference, listed with its context."""
+a table's header row repeated atop each page it runs over, and footnotes, which print moves
+to the foot of the page (each footnote is found as a run of its own, letter for letter).
+Words split by a line-end or page-end hyphen, or run together with a note call, count as the
+same words when their letters are. Anything else — a word only in one edition — is a
+difference, listed with its context."""
 
 from __future__ import annotations
 
@@ -69,6 +70,8 @@ def epub_words(epub: Path, marks: list | None = None
                     aside.getparent().remove(aside)
             for heading in root.iter(f"{H}h1", f"{H}h2", f"{H}h3", f"{H}title"):
                 heads.add(tuple(words("".join(heading.itertext()))))
+            for row in root.iter(f"{H}thead"):  # print repeats it atop each page of the table
+                heads.add(tuple(words(block_text(row))))
             text = block_text(root.find(f"{H}body"))
             if marks is not None:
                 labels = iter(root.xpath("//*[@epub:type='pagebreak']/@aria-label",
@@ -200,10 +203,19 @@ def without_folios(tokens: list[str]) -> list[str]:
 
 
 def remove_run(tokens: list[str], run: list[str]) -> list[str] | None:
-    n = len(run)
-    for k in range(len(tokens) - n + 1):
-        if tokens[k:k + n] == run:
-            return tokens[:k] + tokens[k + n:]
+    """`tokens` without the first place that reads as `run` — letter for letter, so that a word
+    hyphenated at a line end (two tokens in print) still matches; None if there is none."""
+    target = squeeze(run)
+    if not target:
+        return None
+    for k in range(len(tokens)):
+        letters = ""
+        for end in range(k, len(tokens)):
+            letters += squeeze(tokens[end:end + 1])
+            if not target.startswith(letters):
+                break
+            if letters == target:
+                return tokens[:k] + tokens[end + 1:]
     return None
 
 

@@ -128,10 +128,10 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
     for text in texts:
         lines = [words(line) for line in text.replace("\ufffe", " ").splitlines()]
         folio = ""
-        for _ in range(2):  # a head and a folio
+        for _ in range(2):  # a head and a folio; a title alone on its page (a part's) stays
             if lines and len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0]):
                 folio = lines.pop()[0]
-            elif lines and tuple(lines[-1]) in heads:
+            elif len(lines) > 1 and tuple(lines[-1]) in heads:
                 lines.pop()
         out.append(([w for line in lines for w in line], folio))
     return out
@@ -171,6 +171,10 @@ def check_pages(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
             problems.append(Problem(pdf, 0, 0, "P063", f"{where} prints the folio {folio}"))
         if k + 1 < len(marks) and marks[k + 1][1] == at:
             shared += 1  # blank or print-only: marked at the next page's place
+            if page and tuple(page) not in heads:  # a page of text the EPUB did not find
+                problems.append(Problem(pdf, 0, 0, "P064", f"{where} begins “"
+                                        f"{' '.join(page[:5])}”, but its marker shares the next "
+                                        "page's place", "rebuild, or report it"))
             continue
         if begins_with(body[at:at + 8], page[:5]) or begins_with(  # a printed contents
                 without_folios(body[at:at + 8]), without_folios(page[:8])[:3]) or \

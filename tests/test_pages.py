@@ -84,8 +84,8 @@ def test_the_samples_mark_every_printed_page(name, tmp_path):
     places = [tags for _, _, tags in result["markers"]]
     if name.startswith("whitman"):  # pages that begin with a line of a poem
         assert sum(1 for t in places if t[0] == "span.line" and "verse" in t[2]) >= 5
-    else:  # and one that begins with a letter's salutation
-        assert any(t[0].startswith("span.salutation") for t in places)
+    else:  # and one that begins with a letter (its salutation)
+        assert any(t[:2] == ["p.", "blockquote.letter"] for t in places)
 
 
 ROWS = "\n".join(f"| {k} | Worker number {k} of the Leuna works | {k * 7} |"
@@ -236,3 +236,25 @@ def test_a_page_of_text_marked_at_the_next_pages_place_is_caught(built, tmp_path
     problems, _ = check_pages(epub, built / f"{SLUG}.pdf")
     assert [p.code for p in problems] == ["P064"]
     assert "marker 3" in problems[0].message and "shares the next page" in problems[0].message
+
+
+def test_a_house_style_with_initial_letters_keeps_the_markers_in_place(tmp_path):
+    """::first-letter holds the paragraph's own first letter: it is counted, or every page
+    that begins inside such a paragraph would be marked a word early."""
+    import random
+
+    rng = random.Random(3)
+    vocabulary = ("strike mines docks railways committees workers council factory union "
+                  "meeting city river bridge morning evening street winter printer").split()
+    text = "# One\n\n" + "\n\n".join(
+        " ".join(rng.choice(vocabulary) for _ in range(400)).capitalize() + "."
+        for _ in range(4)) + "\n"
+    styles = tmp_path / "styles"
+    shutil.copytree(ROOT / "styles", styles)
+    with (styles / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\np::first-letter { font-weight: 600; }\n")
+    make_book(tmp_path / "m", {"one.md": text})
+    build(tmp_path / "m", tmp_path / "dist", styles, stream=io.StringIO())
+    problems, info = check_pages(tmp_path / "dist" / "small-book.epub",
+                                 tmp_path / "dist" / "small-book.pdf")
+    assert problems == [] and info["matched"] >= 4

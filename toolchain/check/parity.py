@@ -138,10 +138,17 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
 
 
 def begins_with(epub_words: list[str], pdf_words: list[str]) -> bool:
-    """The PDF page's first words are the EPUB's after the marker; the first may be the end
-    of a word hyphenated across the page turn (the marker stands before the whole word)."""
+    """The PDF page's first words are the EPUB's after the marker; or, for a word hyphenated
+    across the page turn (the marker stands before the whole word), the page begins with
+    that word's end."""
     first, after = squeeze(pdf_words), squeeze(epub_words)
-    return bool(first) and 0 <= after.find(first) <= len(squeeze(epub_words[:1]))
+    if not first:
+        return False
+    if after.startswith(first):
+        return True
+    whole, part = squeeze(epub_words[:1]), squeeze(pdf_words[:1])
+    return 0 < len(part) < len(whole) and whole.endswith(part) and \
+        after[len(whole) - len(part):].startswith(first)
 
 
 def after_repeated_header(body: list[str], at: int, page: list[str]) -> bool:

@@ -22,6 +22,9 @@ from .xhtml import EPUB_TYPE, XHTML, Document, el
 H = f"{{{XHTML}}}"
 LETTER = re.compile(r"\w")
 POS = "data-pos"
+# pseudo-elements whose text the stylesheet makes; ::first-letter and ::first-line hold the
+# element's own text and are counted
+GENERATED = {"before", "after", "marker", "footnote-call", "footnote-marker"}
 
 
 @dataclass
@@ -72,13 +75,14 @@ def main_flow_lines(page_box):
     root = page_box.children[0]
 
     def walk(box, block):
-        if "::" in (box.element_tag or ""):
+        if (box.element_tag or "").rpartition("::")[2] in GENERATED:
             return
         if isinstance(box, boxes.TextBox):
             yield block, box.text
             return
-        if isinstance(box, boxes.BlockContainerBox) and box.element is not None:
-            block = box.element
+        if isinstance(box, boxes.BlockContainerBox) and not isinstance(
+                box, boxes.InlineLevelBox) and box.element is not None:
+            block = box.element  # (an inline-block, a note's hanging number, is in the line)
         for child in getattr(box, "children", ()):
             yield from walk(child, block)
 
@@ -172,6 +176,10 @@ def insert_at_letter(block, letters: int, mark) -> None:
         while at > 0 and (text[at - 1].isalnum() or text[at - 1] in "’'-\u00ad"):
             at -= 1  # to the start of the word: a word split over two pages is marked whole
         before, after = text[:at], text[at:]
+        if attr == "text" and at == 0 and node is not block and \
+                next(node.iterancestors(f"{H}nav"), None) is None:
+            node.addprevious(mark)  # before an inline element, not inside it (a link); but a
+            return  # navigation list's item must begin with its link: there, inside it
         if attr == "text":
             node.text = before
             node.insert(0, mark)

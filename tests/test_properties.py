@@ -282,7 +282,10 @@ def test_generated_books_pass_epubcheck(books):
 @settings(max_examples=8 if LONG else 1)
 @given(manuscripts)
 def test_generated_book_full_build(chapters):
-    """The whole build — EPUB, EPUBCheck, both PDFs — on a generated book."""
+    """The whole build — EPUB, EPUBCheck, both PDFs — on a generated book; the two editions
+    carry the same words, and the EPUB marks every printed page where it begins."""
+    from toolchain.check.parity import check_pages, compare
+
     with tempfile.TemporaryDirectory() as tmp:
         root = make_book(Path(tmp) / "manuscript",
                          {f"{k:02d}.md": text for k, text in enumerate(chapters, 1)})
@@ -293,3 +296,6 @@ def test_generated_book_full_build(chapters):
                 assert problem.code[0] in "MXP" and "Traceback" not in str(problem)
             return
         assert report["validators"]["epubcheck"]["nError"] == 0
+        epub, pdf = Path(tmp) / "dist" / "small-book.epub", Path(tmp) / "dist" / "small-book.pdf"
+        assert compare(epub, pdf)[0] == []
+        assert check_pages(epub, pdf)[0] == []

@@ -116,25 +116,63 @@ def pdf_words(pdf: Path, heads: set[tuple[str, ...]]) -> list[str]:
 
 def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], str]]:
     """Each page's words and its printed folio ("" if none), without its running head and
-    folio (WeasyPrint draws the margin boxes last, so they are the page text's last lines:
-    a title of the book, a page number). pdfium marks a hyphen it takes for a line-end
-    hyphenation with U+FFFE: the halves stay two tokens here, and the alignment joins them."""
+    folio. WeasyPrint draws the margin boxes last, so they are the page text's last lines; a
+    last line is taken for one only if it reads as one (a title of the book, a page number)
+    and lies in a margin: above or below the text of every page of the book — so a short
+    paragraph that happens to read like a title or a number stays. pdfium marks a hyphen it
+    takes for a line-end hyphenation with U+FFFE: the halves stay two tokens here, and the
+    alignment joins them."""
     doc = pypdfium2.PdfDocument(pdf)
+    pages = []
     try:
-        texts = [page.get_textpage().get_text_range() for page in doc]
+        for page in doc:
+            text = page.get_textpage()
+            rects = [text.get_rect(k) for k in range(text.count_rects())]
+            lines = [words(line) for line in
+                     text.get_text_range().replace("\ufffe", " ").splitlines()]
+            candidates = []  # the last two lines, if they read as a head or a folio
+            rest = rects
+            for k in (1, 2):
+                last, rest = last_line(rest)
+                line = lines[-k] if len(lines) >= k else []
+                if not last or words(text.get_text_bounded(*span(last))) != line or not (
+                        len(line) == 1 and FOLIO.fullmatch(line[0]) or tuple(line) in heads):
+                    break
+                candidates.append(span(last))
+            pages.append((lines, candidates, rest))
     finally:
         doc.close()
+    body = [r for _, _, rest in pages for r in rest]
+    top = max((r[3] for r in body), default=0)
+    bottom = min((r[1] for r in body), default=0)
     out = []
-    for text in texts:
-        lines = [words(line) for line in text.replace("\ufffe", " ").splitlines()]
+    for lines, candidates, _ in pages:
         folio = ""
-        for _ in range(2):  # a head and a folio; a title alone on its page (a part's) stays
-            if lines and len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0]):
-                folio = lines.pop()[0]
-            elif len(lines) > 1 and tuple(lines[-1]) in heads:
-                lines.pop()
+        for box in candidates:
+            if not (box[1] >= top - 0.5 or box[3] <= bottom + 0.5) or len(lines) < 2 and \
+                    not FOLIO.fullmatch(" ".join(lines[-1])):
+                break  # not in a margin; or a title alone on its page (a part's)
+            line = lines.pop()
+            if len(line) == 1 and FOLIO.fullmatch(line[0]):
+                folio = line[0]
         out.append(([w for line in lines for w in line], folio))
     return out
+
+
+def last_line(rects: list) -> tuple[list, list]:
+    """The page's last-drawn text rectangles that share one line, and the others."""
+    if not rects:
+        return [], []
+    bottom, top = rects[-1][1], rects[-1][3]
+    k = len(rects)
+    while k and abs(rects[k - 1][1] - bottom) < 1 and abs(rects[k - 1][3] - top) < 1:
+        k -= 1
+    return rects[k:], rects[:k]
+
+
+def span(rects: list) -> tuple[float, float, float, float]:
+    return (min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
+            max(r[3] for r in rects))
 
 
 def begins_with(epub_words: list[str], pdf_words: list[str]) -> bool:

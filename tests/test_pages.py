@@ -260,3 +260,29 @@ def test_a_house_style_with_initial_letters_keeps_the_markers_in_place(tmp_path)
     problems, info = check_pages(tmp_path / "dist" / "small-book.epub",
                                  tmp_path / "dist" / "small-book.pdf")
     assert problems == [] and info["matched"] >= 4
+
+
+def test_a_turned_table_longer_than_its_page_goes_on_over_turned_pages(tmp_path):
+    """40 rows of a ten-column table: three turned pages, each with the caption and the
+    header, every row on one of them; parity and the page list hold."""
+    import pypdfium2
+
+    from toolchain.check.parity import compare
+
+    head = "| Year | " + " | ".join(f"Col{k}" for k in range(1, 10)) + " |\n|---|" + \
+        "---:|" * 9 + "\n"
+    rows = "".join(f"| {1900 + k} | " + " | ".join(f"{k * 1000 + c:,}" for c in range(9))
+                   + " |\n" for k in range(40))
+    text = "# One\n\nThe figures follow.\n\nTable: Output by year\n\n" + head + rows + \
+        "\nAfter the table, the text goes on.\n"
+    make_book(tmp_path / "m", {"one.md": text})
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    pdf_path = tmp_path / "dist" / "small-book.pdf"
+    doc = pypdfium2.PdfDocument(pdf_path)
+    pages = [page.get_textpage().get_text_range() for page in doc]
+    doc.close()
+    turned = [p for p in pages if "Output by year" in p]
+    assert len(turned) == 3 and all("Col9" in p for p in turned)
+    assert all(str(1900 + k) in "".join(turned) for k in range(40))
+    assert compare(tmp_path / "dist" / "small-book.epub", pdf_path)[0] == []
+    check_book(tmp_path / "dist", "small-book")

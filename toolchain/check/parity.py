@@ -72,6 +72,9 @@ def epub_words(epub: Path, marks: list | None = None
                 heads.add(tuple(words("".join(heading.itertext()))))
             for row in root.iter(f"{H}thead"):  # print repeats it atop each page of the table
                 heads.add(tuple(words(block_text(row))))
+            for caption in root.xpath("//h:div[contains(@class, 'landscape')]//h:caption",
+                                      namespaces={"h": H[1:-1]}):  # and a turned table's
+                heads.add(tuple(words(block_text(caption))))
             text = block_text(root.find(f"{H}body"))
             if marks is not None:
                 labels = iter(root.xpath("//*[@epub:type='pagebreak']/@aria-label",
@@ -190,9 +193,9 @@ def begins_with(epub_words: list[str], pdf_words: list[str]) -> bool:
 
 
 def after_repeated_header(body: list[str], at: int, page: list[str]) -> bool:
-    """A page that continues a table begins with its header row again: the page's words
-    after a run already read in the EPUB before the marker."""
-    for skip in range(1, 13):
+    """A page that continues a table begins with its header row again (a turned table's, with
+    its caption): the page's words after a run already read in the EPUB before the marker."""
+    for skip in range(1, 41):  # a caption and a header row of a dozen columns
         if begins_with(body[at:at + 8], page[skip:skip + 5]):
             return remove_run(body[max(0, at - 2000):at], page[:skip]) is not None
     return False

@@ -69,8 +69,8 @@ def text_outside(path: Path, press: bool) -> list[Problem]:
                                         f"{edge} edge, cut off: {shown!r}",
                                         "a table or a long word is wider than the page: narrow "
                                         "it (fewer columns, shorter entries); a turned "
-                                        "(landscape) table with more rows than its page holds "
-                                        "(about 20): split it into two tables"))
+                                        "(landscape) table whose rows run to several lines: "
+                                        "shorten its entries or split the table"))
     finally:
         doc.close()
     return problems

@@ -91,8 +91,8 @@ def main_flow_lines(page_box):
 
 def page_starts(pages) -> list[PageStart]:
     """Where each page of the laid-out print edition begins, in the EPUB's terms."""
-    seen: dict[int, int] = {}  # letters of each block set so far, by id of its element
-    totals: dict[int, int] = {}
+    seen: dict = {}  # letters of each block set so far, by its element's number
+    totals: dict = {}
     starts = []
     for number, (page, folio) in enumerate(zip(pages, folios(pages), strict=True), 1):
         start = PageStart(number, folio)
@@ -100,7 +100,8 @@ def page_starts(pages) -> list[PageStart]:
             letters = len(LETTER.findall(text))
             if not letters or block is None:
                 continue
-            key = id(block)
+            key = block.get(POS) or id(block)  # a copy print repeats (a turned table's
+            # caption and header) is the same element of the EPUB
             if key not in totals:
                 totals[key] = block_letters(block)
             if seen.get(key, 0) >= totals[key]:

@@ -132,6 +132,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         sup.getparent().text = sup.text
         sup.getparent().remove(sup)
     move_footnotes(html)
+    split_turned_tables(html)
     for mark in html.xpath("//li/p/a[@class='note-mark']"):
         mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
     return etree.tostring(html, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
@@ -167,6 +168,31 @@ def wrap_capitals(node):
                     setattr(element, attr, run)
                 else:
                     last.tail = run
+
+
+TURNED_ROWS = 16  # body rows a turned page holds, one line each, with room to spare
+
+
+def split_turned_tables(html):
+    """A turned (landscape) table longer than its page goes on as many turned pages as it
+    needs, each with the caption and the header row: WeasyPrint cannot carry rotated content
+    over a page break, and the rows past the first page would be cut off. A table whose rows
+    run to several lines may still not fit: the build's check (P040) then says so."""
+    for wrap in html.xpath("//div[contains(concat(' ', @class, ' '), ' landscape ')]"):
+        body = wrap.find("table/tbody")
+        rows = list(body) if body is not None else []
+        last = wrap
+        for start in range(TURNED_ROWS, len(rows), TURNED_ROWS):
+            part = copy.deepcopy(wrap)
+            for node in part.iter():
+                node.attrib.pop("id", None)  # the first part keeps the anchors
+            part_body = part.find("table/tbody")
+            for row in list(part_body):
+                part_body.remove(row)
+            for row in rows[start:start + TURNED_ROWS]:
+                part_body.append(row)  # moved, with their numbering for the page list
+            last.addnext(part)
+            last = part
 
 
 def move_footnotes(html):

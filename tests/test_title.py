@@ -147,6 +147,9 @@ def test_the_table_and_its_fifteen_exact_figures(chapter):
     assert ["".join(r.xpath("h:td", namespaces=NS)[0].itertext()) for r in rows] == FIGURES
     assert text_of(rows[0].find("h:th", NS)) == "July 1914"
     assert text_of(rows[-1].find("h:th", NS)) == "15 November 1923"
+    wrap = table.getparent()  # it scrolls on a phone: a named region a keyboard reaches
+    assert (wrap.get("role"), wrap.get("tabindex")) == ("region", "0")
+    assert wrap.get("aria-label") == "Paper marks to one US dollar, 1914–1923"  # no note call
     # the table stands where the source lost it
     before = table.getparent().getprevious()  # the table-wrap's
     assert text_of(before).endswith("tell the story:")

@@ -476,7 +476,11 @@ class Writer:
             width = "wide landscape"  # print turns it on its own page, in the binding
         if table.layout:
             width = "wide landscape" if table.layout == "landscape" else table.layout
-        return el("div", {"class": f"table-wrap {width or ''}".strip()},
+        # A wrapper that may scroll is a region a keyboard can reach (WCAG 2.1.1; Ace's
+        # scrollable-region-focusable), named by the table's caption.
+        name = m.plain_text(m.without_notes(table.caption)).strip() or "Table"
+        return el("div", {"class": f"table-wrap {width or ''}".strip(), "role": "region",
+                          "tabindex": "0", "aria-label": name},
                   el("table", {"class": width}, *parts))
 
     def figure_cell(self, cell: list, cls: str | None, ch):

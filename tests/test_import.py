@@ -76,20 +76,28 @@ def docx_text(path: Path) -> tuple[str, list[str]]:
         return font if font.strip().lower() in SYMBOL_FONTS else ""
 
     calls: list = []
-    body = []
+    body, front = [], []
     for para in parts["word/document.xml"].iter(f"{W}p"):
         if skipped(para) or any(etree.QName(a).localname == "txbxContent"
                                 for a in para.iterancestors()):
             continue
+        style = para.find(f"{W}pPr/{W}pStyle")
+        if not body and style is not None and style.get(f"{W}val") in ("Title", "Author"):
+            front.append(shown(para, []))  # the title page: book.toml's title and author
+            continue
         boxes: list = []
         body.append(shown(para, boxes))
         body += [shown(box, []) for box in boxes]
+    FRONT[path.name] = letters(" ".join(front))
     notes = []
     for kind, ident in calls:
         part = parts[f"word/{kind}s.xml"]
         note = next(n for n in part.iter(f"{W}{kind}") if n.get(f"{W}id") == ident)
         notes.append(letters(shown(note, [])))
     return letters(" ".join(body)), notes
+
+
+FRONT: dict[str, str] = {}  # each document's title page, as docx_text read it
 
 
 def letters(text: str) -> str:
@@ -111,13 +119,14 @@ def manuscript_text(folder: Path) -> tuple[str, list[str]]:
                 notes[-1] += " " + block
             else:
                 in_note = False
-                block = re.sub(r"(?m)^\s*(\d+\.|-) ", "", block)  # list marks
-                body.append(re.sub(r"\[\^\d+\]|\]\([^)]*\)|\{\.\w+\}|^::: ?\w*$", " ",
-                                   block, flags=re.M))
+                block = re.sub(r"(?m)^\s*(\d+\.|-) |^Table: ", "", block)  # list marks, caption
+                block = re.sub(r'\]\([^)\s]*(?: "((?:[^"\\]|\\.)*)")?\)', r" \1 ", block)  # keep
+                body.append(re.sub(r"\[\^\d+\]|\{\.\w+\}|^::: ?\w*$", " ", block,  # a title
+                                   flags=re.M))
     return letters(" ".join(body)), [letters(n) for n in notes]
 
 
-@pytest.mark.parametrize("title", TITLES + ["constructs", "objects"])
+@pytest.mark.parametrize("title", TITLES + ["constructs", "objects", "pandoc"])
 def test_every_letter_of_the_document_in_order_body_and_notes(title, tmp_path):
     """Nothing lost, nothing added, nothing moved: body and notes compared in order."""
     target = tmp_path / "m"
@@ -132,6 +141,9 @@ def test_every_letter_of_the_document_in_order_body_and_notes(title, tmp_path):
               min(len(expected), len(imported)))
     assert imported == expected, (expected[at - 40:at + 40], imported[at - 40:at + 40])
     assert imported_notes == expected_notes
+    toml = (target / "book.toml").read_text(encoding="utf-8")
+    front = re.findall(r'(?m)^(?:title|author) = "(.*)"$', toml)
+    assert FRONT[f"{title}.docx"] in ("", letters(" ".join(front)))
 
 
 @pytest.mark.parametrize("title", TITLES)
@@ -262,3 +274,23 @@ def test_a_symbol_with_no_unicode_equivalent_is_reported_and_stops_the_build(tmp
                "Every result" in line for line in report)
     with pytest.raises(BuildError, match="M011"):
         build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+
+
+def test_a_word_file_from_pandoc_title_page_captions_and_all(tmp_path):
+    """Another producer (pandoc's .docx writer): the title page's Title and Author paragraphs
+    are book.toml's, not a chapter; Word's caption styles are the captions of the image and
+    the table they stand by."""
+    target = tmp_path / "m"
+    report = write_manuscript(WORD / "pandoc.docx", target)
+    toml = (target / "book.toml").read_text(encoding="utf-8")
+    assert 'title = "A Book from Pandoc"' in toml and 'author = "Ann Writer"' in toml
+    one, two = sorted((target / "chapters").glob("*.md"))
+    text = one.read_text(encoding="utf-8")
+    assert text.startswith("# The Workshop\n") and two.read_text("utf-8").startswith("# The Strike")
+    assert ('![A hand press with its platen raised](../images/image-1.png "A hand press with '
+            'its platen raised")') in text
+    assert "Table: Sheets printed, 1921–1923\n\n| Year | Sheets |" in text
+    assert "the title page's title (A Book from Pandoc) and author (Ann Writer) went into " \
+        "book.toml" in report
+    assert not any("First Paragraph" in line or "Compact" in line for line in report)
+    build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())

@@ -25,9 +25,16 @@ p[style-name='Quote'] => blockquote > p:fresh
 p[style-name='Quotations'] => blockquote > p:fresh
 p[style-name='Block Text'] => blockquote > p:fresh
 p[style-name='Intense Quote'] => blockquote > p:fresh
-p[style-name='Title'] => h1:fresh
+p[style-name='Title'] => p.doc-title:fresh
+p[style-name='Author'] => p.doc-author:fresh
 p[style-name='Horizontal Line'] => hr:fresh
 p.ToolchainQuote => blockquote > p:fresh
+p[style-name='Caption'] => p.caption:fresh
+p[style-name='Image Caption'] => p.caption:fresh
+p[style-name='Table Caption'] => p.caption:fresh
+p[style-name='First Paragraph'] => p:fresh
+p[style-name='Compact'] => p:fresh
+p[style-name='Captioned Figure'] => p:fresh
 r[style-name='Emphasis'] => em
 r[style-name='Quotation'] => em
 r[style-name='Book Title'] => em
@@ -42,6 +49,7 @@ class Imported:
     chapters: list = field(default_factory=list)  # (title, markdown)
     report: list = field(default_factory=list)  # lines for the import report
     images: dict = field(default_factory=dict)  # file name -> bytes
+    front: dict = field(default_factory=dict)  # the title page's title and author, as typed
 
 
 def tracked_changes(archive: zipfile.ZipFile) -> list[str]:
@@ -391,7 +399,14 @@ class Writer:
             self.notes[item.get("id")] = "\n\n    ".join(self.block(p).strip() for p in item)
             item.getparent().remove(item)
         out, title, lines, calls, stanzas = [], None, [], [], []
+        while len(body) and body[0].get("class") in ("doc-title", "doc-author"):
+            node = body[0]  # the title page: book.toml's title and author, not a chapter
+            self.imported.front.setdefault(node.get("class")[4:], " ".join(
+                "".join(node.itertext()).split()))
+            body.remove(node)
         for node in body:
+            if node.get("class") == "doc-title":  # a Title paragraph further on: a chapter's
+                node.tag = "h1"
             if node.tag == "ol" and not len(node):
                 continue
             self.calls = calls
@@ -406,11 +421,33 @@ class Writer:
                     out.append(self.chapter(title, lines, calls))
                 title, lines, calls = self.inline(node).strip(), [], []
                 continue
+            if node.tag == "p" and "caption" in (node.get("class") or "").split():
+                self.caption(node, lines)
+                continue
             lines.append(self.block(node))
         if stanzas:
             lines.append(poem(stanzas))
         out.append(self.chapter(title, lines, calls))
         return out
+
+    def caption(self, node, lines: list) -> None:
+        """A paragraph in Word's Caption style: the caption of the image before it, or of the
+        table before or after it (the format's `Table:` line); else a paragraph as it is."""
+        text = self.inline(node).strip()
+        image = re.fullmatch(r"!\[(.*)\]\(([^)\s]+)\)", lines[-1]) if lines else None
+        following = node.getnext()
+        if image:
+            title = text.replace('"', '\\"')  # (already escaped for Markdown)
+            lines[-1] = f'![{image[1]}]({image[2]} "{title}")'
+        elif following is not None and following.tag == "table":
+            lines.append(f"Table: {text}")
+        elif lines and lines[-1].startswith("|"):
+            lines.insert(len(lines) - 1, f"Table: {text}")
+        else:
+            lines.append(text)
+            return
+        self.imported.report.append("captions in Word's Caption style: kept as the captions of "
+                                    "the images and tables they stand by")
 
     def chapter(self, title, lines, calls) -> tuple[str, str]:
         if title is None:  # text before the first Heading 1: titled by the document itself
@@ -526,7 +563,11 @@ def write_manuscript(path: Path, target: Path, changes: str | None = None) -> li
         raise BuildError(Problem(target, 0, 0, "W102", "the target folder is not empty",
                                  "import into a new folder"))
     imported, props = read_docx(path, changes)
-    title = props.get("title") or (imported.chapters[0][0] if imported.chapters else path.stem)
+    if imported.front:
+        imported.report.append("the title page's " + " and ".join(
+            f"{k} ({v})" for k, v in imported.front.items()) + " went into book.toml")
+    title = imported.front.get("title") or props.get("title") or (
+        imported.chapters[0][0] if imported.chapters else path.stem)
     slug = slug_of(title)
     (target / "chapters").mkdir(parents=True)
     names = []
@@ -541,7 +582,7 @@ def write_manuscript(path: Path, target: Path, changes: str | None = None) -> li
     language = props.get("language") or "en"
     if "language" not in props:
         imported.report.append("the document names no language: book.toml says en; correct it")
-    author = props.get("author") or "Unknown"
+    author = imported.front.get("author") or props.get("author") or "Unknown"
     toml = (f"# Imported from {path.name} by `python -m toolchain import`.\n\n"
             f"title = {quote(title)}\nauthor = {quote(author)}\nlanguage = {quote(language)}\n"
             f"identifier = \"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, slug)}\"\n"

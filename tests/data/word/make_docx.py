@@ -17,7 +17,9 @@ EQUATION and SYMBOL. Run from the project root after building the titles:
         dist-doyle-adventures-of-sherlock-holmes
 
 (needs Debian's libreoffice-writer-nogui; the .docx files are committed, so the tests do not).
-Two files for the refusals were made by hand: `superscript.doc` by
+`pandoc.docx` is another producer's: `pandoc book.md -o pandoc.docx` (pandoc 3.9, from the
+pypandoc_binary wheel) on a page with a title block, a footnote, a captioned image (a plain
+600×400 PNG) and a captioned table. Two files for the refusals were made by hand: `superscript.doc` by
 `soffice --headless --convert-to doc superscript.docx`, and `encrypted.docx` (constructs.docx
 with the password "secret") by `msoffcrypto-tool -e -p secret constructs.docx encrypted.docx`.
 """

@@ -46,10 +46,11 @@ def test_a_footnote_missing_from_the_pdf_is_named(tmp_path):
     assert "P060" in {p.code for p in problems} and info["footnotes"] == "0/1"
 
 
-LONG_NOTE = ("The representatives of the metalworkers’ organisations, the internationalists "
-             "and the parliamentarians disagreed about the revolutionary perspectives, the "
-             "demonstrations, the administrations and the responsibilities of the "
-             "extraordinary congresses, and about their counterrevolutionary opponents. ") * 3
+LONG_WORDS = ("representatives metalworkers organisations internationalists parliamentarians "
+              "revolutionary perspectives demonstrations administrations responsibilities "
+              "extraordinary congresses counterrevolutionary opponents institutionalisation "
+              "reconstruction manufacturers understanding").split()
+LONG_NOTE = " ".join(LONG_WORDS[(k * 7) % len(LONG_WORDS)] for k in range(160)).capitalize() + "."
 ROWS = "\n".join(f"| {k} | Delegate {k} of the district committees | {k * 7} |"
                  for k in range(1, 70))
 TABLE_AND_NOTE = (f"# One\n\nThe congress met in the autumn.[^1*]\n\n| No. | Name | Votes |\n"

@@ -126,7 +126,7 @@ def manuscript_text(folder: Path) -> tuple[str, list[str]]:
     return letters(" ".join(body)), [letters(n) for n in notes]
 
 
-@pytest.mark.parametrize("title", TITLES + ["constructs", "objects", "pandoc"])
+@pytest.mark.parametrize("title", TITLES + ["constructs", "objects", "pandoc", "formatting"])
 def test_every_letter_of_the_document_in_order_body_and_notes(title, tmp_path):
     """Nothing lost, nothing added, nothing moved: body and notes compared in order."""
     target = tmp_path / "m"
@@ -294,3 +294,24 @@ def test_a_word_file_from_pandoc_title_page_captions_and_all(tmp_path):
         "book.toml" in report
     assert not any("First Paragraph" in line or "Compact" in line for line in report)
     build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+
+
+def test_formatting_the_format_has_no_mark_for_is_reported_and_lists_nest(tmp_path):
+    """pandoc's .docx of formatting.md: struck-through, subscript and underlined words keep
+    their text and are reported; a superscript figure (x²) builds; a bullet list nested in a
+    numbered one stays nested; a note of several paragraphs keeps them."""
+    target = tmp_path / "m"
+    report = write_manuscript(WORD / "formatting.docx", target)
+    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    assert "Some struck words and underlined words and marked words in a line, H2O and " \
+        "x[2]{.sup}." in text
+    assert "1. One\n   - nested bullet\n2. Two" in text
+    assert "[^1]: First paragraph of the note.\n\n    Second paragraph of the note, with " \
+        "*italics*." in text
+    assert any(line.startswith("1 passage(s) of struck-through text kept as plain text, the "
+                               "first “struck words”: check whether") for line in report)
+    assert any(line.startswith("1 passage(s) of subscript") for line in report)
+    assert any(line.startswith("1 passage(s) of underlined text") for line in report)
+    build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    chapter = next((tmp_path / "dist" / "xhtml").glob("ch-*.xhtml")).read_text("utf-8")
+    assert "x<sup>2</sup>" in chapter and re.search(r"<ol>\s*<li>\s*<p>One</p>\s*<ul>", chapter)

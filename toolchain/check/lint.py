@@ -240,6 +240,8 @@ def control_characters(src: Source):
 def bracketed_markers(src: Source):
     for n, line in src.prose():
         for found in re.finditer(r"\[\d+\*?\]", line):
+            if src.lines[n - 1][found.end():found.end() + 1] == "{":
+                continue  # [2]{.sup} is a span with attributes: x², not a note
             yield src.problem(n, found.start() + 1, "M012", f"{found[0]} looks like a note marker",
                               f"write the call as [^{found[0][1:-1]}] and its note as "
                               f"[^{found[0][1:-1]}]: …")

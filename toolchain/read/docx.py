@@ -33,13 +33,14 @@ p[style-name='Caption'] => p.caption:fresh
 p[style-name='Image Caption'] => p.caption:fresh
 p[style-name='Table Caption'] => p.caption:fresh
 p[style-name='First Paragraph'] => p:fresh
-p[style-name='Compact'] => p:fresh
 p[style-name='Captioned Figure'] => p:fresh
 r[style-name='Emphasis'] => em
 r[style-name='Quotation'] => em
 r[style-name='Book Title'] => em
 r[style-name='Strong'] => strong
 small-caps => span.smallcaps
+u => u
+strike => s
 """
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
@@ -327,7 +328,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
                 imported.report.append(f"Word's {ignored.group(1)} was not read: its text "
                                        f"“{text[:80]}” is missing — copy it in by hand")
         elif not re.search(r"style: (Body Text|Normal|Table (Heading|Contents)|Footnote|"
-                           r"Endnote)|ToolchainQuote", message):
+                           r"Endnote|Compact)|ToolchainQuote", message):
             imported.report.append(f"{message}: its text is kept as ordinary paragraphs")
     html = etree.fromstring(f"<body>{result.value}</body>", etree.HTMLParser()).find(".//body")
     props = properties(archive)
@@ -389,6 +390,7 @@ class Writer:
         self.imported = imported
         self.document_title = document_title
         self.notes: dict[str, str] = {}  # mammoth's note id -> its Markdown text
+        self.dropped: dict[str, list] = {}  # formatting with no mark: tag -> [count, first]
 
     def chapters(self, body) -> list:
         for item in body.xpath("./ol/li[starts-with(@id, 'footnote-') or "
@@ -428,6 +430,11 @@ class Writer:
         if stanzas:
             lines.append(poem(stanzas))
         out.append(self.chapter(title, lines, calls))
+        for tag, (count, first) in sorted(self.dropped.items()):
+            self.imported.report.append(
+                f"{count} passage(s) of {DROPPED_FORMATTING[tag]} kept as plain text, the first "
+                f"“{first[:40]}”" + (": check whether they were meant as deleted"
+                                     if tag == "s" else ""))
         return out
 
     def caption(self, node, lines: list) -> None:
@@ -460,7 +467,7 @@ class Writer:
             text += f"\n[^{number}]: {self.notes.get(note, '')}\n"
         return title, text
 
-    def block(self, node, depth: int = 0) -> str:
+    def block(self, node) -> str:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in ("h2", "h3", "h4", "h5", "h6"):
             return "#" * min(int(tag[1]), 3) + " " + self.inline(node).strip()
@@ -468,7 +475,7 @@ class Writer:
             inner = "\n\n".join(self.block(child) for child in node)
             return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
         if tag in ("ul", "ol"):
-            return self.list_block(node, depth)
+            return self.list_block(node)
         if tag == "hr":
             return "* * *"
         if tag == "table":
@@ -478,15 +485,17 @@ class Writer:
             return "* * *"  # a scene break as the author typed it
         return text
 
-    def list_block(self, node, depth: int) -> str:
+    def list_block(self, node, indent: int = 0) -> str:
+        """A list, its nested lists indented under their item's text (CommonMark: as far as
+        the item's mark and its space)."""
         out = []
         for k, item in enumerate(node.findall("li"), 1):
             mark = f"{k}." if node.tag == "ol" else "-"
             nested = [child for child in item if child.tag in ("ul", "ol")]
             for child in nested:
                 item.remove(child)
-            out.append("  " * depth + f"{mark} {self.inline(item).strip()}")
-            out += [self.list_block(child, depth + 1) for child in nested]
+            out.append(" " * indent + f"{mark} {self.inline(item).strip()}")
+            out += [self.list_block(child, indent + len(mark) + 1) for child in nested]
         return "\n".join(out)
 
     def table(self, node) -> str:
@@ -526,6 +535,10 @@ class Writer:
             return f"*{inner}*" if inner.strip() else inner
         if tag == "strong":
             return f"**{inner}**" if inner.strip() else inner
+        if tag in DROPPED_FORMATTING and inner.strip():  # the words stay; say what did not
+            found = self.dropped.setdefault(tag, [0, " ".join("".join(node.itertext()).split())])
+            found[0] += 1
+            return inner
         if tag == "span" and "smallcaps" in (node.get("class") or ""):
             return f"[{inner}]{{.smallcaps}}"
         if tag == "br":
@@ -538,6 +551,9 @@ class Writer:
 
 
 LINE_BREAK = "\x00"
+# formatting the manuscript format has no mark for: its text is kept, and the report says so
+DROPPED_FORMATTING = {"s": "struck-through text", "sub": "subscript",
+                      "u": "underlined text (in a typescript, underlining often means italics)"}
 
 
 def poem(stanzas: list[str]) -> str:

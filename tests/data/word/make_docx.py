@@ -19,7 +19,10 @@ EQUATION and SYMBOL. Run from the project root after building the titles:
 (needs Debian's libreoffice-writer-nogui; the .docx files are committed, so the tests do not).
 `pandoc.docx` is another producer's: `pandoc book.md -o pandoc.docx` (pandoc 3.9, from the
 pypandoc_binary wheel) on a page with a title block, a footnote, a captioned image (a plain
-600×400 PNG) and a captioned table. Two files for the refusals were made by hand: `superscript.doc` by
+600×400 PNG) and a captioned table; `formatting.docx` the same way from `formatting.md`
+(struck-through, subscript, underlined and superscript text, nested lists, a note of several
+paragraphs, a definition list, a fourth-level heading). Two files for the refusals were made
+by hand: `superscript.doc` by
 `soffice --headless --convert-to doc superscript.docx`, and `encrypted.docx` (constructs.docx
 with the password "secret") by `msoffcrypto-tool -e -p secret constructs.docx encrypted.docx`.
 """

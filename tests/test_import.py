@@ -21,6 +21,13 @@ TITLES = ["cliff-german-revolution-1923", "whitman-leaves-of-grass",
           "doyle-adventures-of-sherlock-holmes"]
 
 
+def import_one(name: str, tmp_path: Path) -> tuple[Path, list[str], str]:
+    """Import a one-chapter test file: its folder, the report, and the chapter's text."""
+    target = tmp_path / "m"
+    report = write_manuscript(WORD / name, target)
+    return target, report, next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NOTES = ("footnote", "endnote")
 
@@ -220,9 +227,7 @@ def test_a_file_that_is_not_word_is_an_error(tmp_path):
 
 def test_superscript_and_small_caps_from_word(tmp_path):
     """Word marks an ordinal as superscript (w:vertAlign): the format's [er]{.sup}, a <sup>."""
-    target = tmp_path / "m"
-    write_manuscript(WORD / "superscript.docx", target)
-    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    target, report, text = import_one("superscript.docx", tmp_path)
     assert "Le 1[er]{.sup} mai, [Mme]{.smallcaps} Durand arriva." in text
     build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
     chapter = next((tmp_path / "dist" / "xhtml").glob("ch-*.xhtml")).read_text(encoding="utf-8")
@@ -231,9 +236,7 @@ def test_superscript_and_small_caps_from_word(tmp_path):
 
 def test_quotations_and_scene_breaks_made_by_layout(tmp_path):
     """Most authors make a quotation by indenting both sides, and a new scene by a page break."""
-    target = tmp_path / "m"
-    report = write_manuscript(WORD / "layout.docx", target)
-    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    target, report, text = import_one("layout.docx", tmp_path)
     assert "He read the letter aloud:\n\n> Come at once, and bring the papers with you.\n\n" \
         "Then he folded it.\n\n* * *\n\nThe next scene began after a page break." in text
     assert "1 paragraphs indented on both sides imported as quotations" in report
@@ -243,9 +246,7 @@ def test_quotations_and_scene_breaks_made_by_layout(tmp_path):
 def test_symbols_equations_fields_and_text_boxes_from_word(tmp_path):
     """What mammoth alone would drop or misread: symbol-font characters (typed in the Symbol
     font, or inserted as w:sym), an equation, a text box; fields reported, their text kept."""
-    target = tmp_path / "m"
-    report = write_manuscript(WORD / "objects.docx", target)
-    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    target, report, text = import_one("objects.docx", tmp_path)
     assert "The angle α is small, and the check mark ✓ is ticked." in text  # Symbol, Wingdings
     assert "Every result ≥ 10 was kept." in text  # Word's w:sym
     assert "The energy is E=mc^2 as Einstein wrote." in text  # the equation, linear
@@ -300,9 +301,7 @@ def test_formatting_the_format_has_no_mark_for_is_reported_and_lists_nest(tmp_pa
     """pandoc's .docx of formatting.md: struck-through, subscript and underlined words keep
     their text and are reported; a superscript figure (x²) builds; a bullet list nested in a
     numbered one stays nested; a note of several paragraphs keeps them."""
-    target = tmp_path / "m"
-    report = write_manuscript(WORD / "formatting.docx", target)
-    text = next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
+    target, report, text = import_one("formatting.docx", tmp_path)
     assert "Some struck words and underlined words and marked words in a line, H2O and " \
         "x[2]{.sup}." in text
     assert "1. One\n   - nested bullet\n2. Two" in text

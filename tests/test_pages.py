@@ -134,32 +134,39 @@ def test_pages_that_begin_in_a_table_verse_a_quotation_or_a_noted_paragraph(tmp_
     assert chapter.index('id="page-2"') < chapter.index("footnote-ref")
 
 
-def test_a_misplaced_marker_is_caught(built, tmp_path):
-    """The check can fail: marker 3 moved to the start of the chapter's next paragraph."""
-    epub = tmp_path / "moved.epub"
-    shutil.copyfile(built / f"{SLUG}.epub", epub)
+def moved_marker(built: Path, target: Path, folio: str, place) -> Path:
+    """A copy of the title's EPUB with marker `folio` taken out of the chapter (its text left
+    where it was) and put back by `place(document, marker)`."""
+    from lxml import etree
+
     name = "EPUB/ch-03-german-revolution-of-1923.xhtml"
-    with zipfile.ZipFile(epub) as z:
+    with zipfile.ZipFile(built / f"{SLUG}.epub") as z:
         files = {n: z.read(n) for n in z.namelist()}
     doc = xml(files[name])
-    mark = doc.xpath("//*[@id='page-3']")[0]
-    parent = mark.getparent()
-    prev = mark.getprevious()
+    mark = doc.xpath(f"//*[@id='page-{folio}']")[0]
+    parent, prev = mark.getparent(), mark.getprevious()
     if prev is not None:
         prev.tail = (prev.tail or "") + (mark.tail or "")
     else:
         parent.text = (parent.text or "") + (mark.tail or "")
     parent.remove(mark)
     mark.tail = None
-    target = parent.getnext()
-    target.insert(0, mark)
-    mark.tail, target.text = target.text, None
-    from lxml import etree
-
+    place(doc, mark, parent)
     files[name] = etree.tostring(doc, xml_declaration=True, encoding="utf-8")
-    with zipfile.ZipFile(epub, "w") as z:
+    with zipfile.ZipFile(target, "w") as z:
         for n, data in files.items():
             z.writestr(n, data)
+    return target
+
+
+def test_a_misplaced_marker_is_caught(built, tmp_path):
+    """The check can fail: marker 3 moved to the start of the chapter's next paragraph."""
+    def to_next_paragraph(doc, mark, parent):
+        following = parent.getnext()
+        following.insert(0, mark)
+        mark.tail, following.text = following.text, None
+
+    epub = moved_marker(built, tmp_path / "moved.epub", "3", to_next_paragraph)
     problems, info = check_pages(epub, built / f"{SLUG}.pdf")
     assert [p.code for p in problems] == ["P064"] and "marker 3" in problems[0].message
     assert info["matched"] == check_pages(built / f"{SLUG}.epub", built / f"{SLUG}.pdf"
@@ -215,26 +222,10 @@ def test_a_part_title_page_and_front_matter_are_marked_and_in_parity(tmp_path):
 
 def test_a_page_of_text_marked_at_the_next_pages_place_is_caught(built, tmp_path):
     """Sharing the next page's place is only for blank pages and the half title."""
-    from lxml import etree
+    def beside_marker_four(doc, mark, parent):
+        doc.xpath("//*[@id='page-4']")[0].addprevious(mark)
 
-    epub = tmp_path / "shared.epub"
-    name = "EPUB/ch-03-german-revolution-of-1923.xhtml"
-    with zipfile.ZipFile(built / f"{SLUG}.epub") as z:
-        files = {n: z.read(n) for n in z.namelist()}
-    doc = xml(files[name])
-    three, four = (doc.xpath(f"//*[@id='page-{n}']")[0] for n in (3, 4))
-    prev = three.getprevious()
-    if prev is not None:
-        prev.tail = (prev.tail or "") + (three.tail or "")
-    else:
-        three.getparent().text = (three.getparent().text or "") + (three.tail or "")
-    three.getparent().remove(three)
-    three.tail = None
-    four.addprevious(three)
-    files[name] = etree.tostring(doc, xml_declaration=True, encoding="utf-8")
-    with zipfile.ZipFile(epub, "w") as z:
-        for n, data in files.items():
-            z.writestr(n, data)
+    epub = moved_marker(built, tmp_path / "shared.epub", "3", beside_marker_four)
     problems, _ = check_pages(epub, built / f"{SLUG}.pdf")
     assert [p.code for p in problems] == ["P064"]
     assert "marker 3" in problems[0].message and "shares the next page" in problems[0].message

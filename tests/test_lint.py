@@ -30,6 +30,8 @@ CASES = {
     "M011": ("# One\n\nThe sign \u6f22 here.\n", "3:10",
              "no font of the book has U+6F22 CJK UNIFIED IDEOGRAPH-6F22"),
     "M012": ("# One\n\nAs shown.[12] More.\n", "3:10", "[12] looks like a note marker"),
+    "M013": ("# One\n\nThe years 1917-1923, not 1923-10-23.\n", "3:11",
+             "a range of numbers takes an en dash: 1917\u20131923"),
     "M119": ("# One\n\nText.\n\n![](plate.jpg)\n", "5:1", "a figure with no text description"),
     "W002": ("# One\n\nAn \u202eoverride.\n", "3:4",
              "invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
@@ -50,6 +52,16 @@ def test_rule_reports_its_own_message(tmp_path, code):
     assert f"{problem.line}:{problem.column}" == where
     assert problem.message == message
     assert str(problem).startswith(f"{tmp_path / 'chapters' / 'one.md'}:{where}:")
+
+
+def test_fix_makes_the_en_dashes_and_nothing_else(tmp_path, capsys):
+    text = "# One\n\nOn 27-30 August 1917, pp. 12-15; ISBN 978-0-00-000000-0, 1923-10-23.\n"
+    make_book(tmp_path, {"one.md": text})
+    assert main(["lint", "--manuscript", str(tmp_path), "--fix"]) == 0
+    fixed = (tmp_path / "chapters" / "one.md").read_text(encoding="utf-8")
+    assert fixed == text.replace("27-30", "27\u201330").replace("12-15", "12\u201315")
+    assert "2 fix(es) made" in capsys.readouterr().err
+    assert lint_manuscript(tmp_path) == []
 
 
 def test_clean_manuscript_has_no_findings(tmp_path):

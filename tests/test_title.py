@@ -25,8 +25,10 @@ def notes(built):
 
 
 def words(text: str) -> list[str]:
+    """The words, with the typographic refinements EDITORIAL.md allows made: an ellipsis
+    character, no-break spaces, and en dashes in ranges of numbers (1917–1923)."""
     text = text.replace("...", "\u2026").replace("\u00a0", " ")
-    return text.split()
+    return re.sub(r"(?<=\d)-(?=\d)", "\u2013", text).split()
 
 
 def drop(node):

@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             cmd.add_argument("--force", action="store_true", help="rebuild even if up to date")
             cmd.add_argument("--profile", help="printer profile for the print files (overrides "
                              "book.toml): kdp-white, kdp-cream, ingramspark-creme, offset")
+        if name == "lint":
+            cmd.add_argument("--fix", action="store_true", help="make the fixes the warnings "
+                             "offer (en dashes in number ranges) in the manuscript's files")
         if name == "watch":
             cmd.add_argument("--port", type=int, default=8000, help="of the preview (127.0.0.1)")
     cat = sub.add_parser("catalogue", help="build every title of the catalogue; OPDS feeds",
@@ -107,9 +110,13 @@ def cmd_watch(args) -> int:
 
 
 def cmd_lint(args) -> int:
-    from .check.lint import lint_manuscript
+    from .check.lint import apply_fixes, lint_manuscript
 
     problems = lint_manuscript(args.manuscript, args.styles)
+    if getattr(args, "fix", False):
+        made = apply_fixes(problems)
+        print(f"lint: {made} fix(es) made", file=sys.stderr)
+        problems = lint_manuscript(args.manuscript, args.styles)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)

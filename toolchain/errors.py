@@ -18,6 +18,7 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = "error"  # "error" | "warning"
+    fix: tuple[str, str] | None = None  # `lint --fix`: this text at the column becomes that
 
     def __str__(self) -> str:
         where = display_path(self.path)

@@ -44,8 +44,8 @@ class Source:
         self.lines = strip_comments(read_text(path)).split("\n")
         self.glyphs = glyphs  # the characters the book's fonts can draw, if known
 
-    def problem(self, line, col, code, message, hint="", severity="error"):
-        return Problem(self.path, line, col, code, message, hint, severity)
+    def problem(self, line, col, code, message, hint="", severity="error", fix=None):
+        return Problem(self.path, line, col, code, message, hint, severity, fix)
 
     def prose(self) -> Iterator[tuple[int, str]]:
         """Numbered lines with attribute blocks and code spans masked (same length)."""
@@ -144,6 +144,41 @@ def doubled_spaces(src: Source):
         for found in re.finditer(r"(?<=[^\s|]) {2,}(?=[^\s|])", line):
             yield src.problem(n, found.start() + 1, "M006", "doubled space",
                               "use a single space between words")
+
+
+NUMBER_RANGE = re.compile(r"(?<![\w\-\u2013/.,])(\d{1,4})-(\d{1,4})(?![\w\-\u2013/]|[.,]\d)")
+
+
+@rule("M013")
+def number_ranges(src: Source):
+    """A range of numbers (years, days, pages) takes an en dash: 1917–1923, 27–30 August.
+    A token with more hyphens (a date 1923-10-23, an ISBN) is left alone."""
+    for n, line in src.prose():
+        for found in NUMBER_RANGE.finditer(line):
+            dashed = f"{found[1]}\u2013{found[2]}"
+            yield src.problem(n, found.start() + 1, "M013", f"a range of numbers takes an en "
+                              f"dash: {dashed}", "`python -m toolchain lint --fix` makes it",
+                              severity="warning", fix=(found[0], dashed))
+
+
+def apply_fixes(problems: list[Problem]) -> int:
+    """Make the fixes the problems carry, in their files; returns how many were made. Each
+    is made only where its text still stands at its line and column."""
+    made = 0
+    by_file: dict[Path, list[Problem]] = {}
+    for problem in problems:
+        if problem.fix:
+            by_file.setdefault(Path(problem.path), []).append(problem)
+    for path, found in by_file.items():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for problem in sorted(found, key=lambda p: (p.line, p.column), reverse=True):
+            old, new = problem.fix
+            line, start = lines[problem.line - 1], problem.column - 1
+            if line[start:start + len(old)] == old:
+                lines[problem.line - 1] = line[:start] + new + line[start + len(old):]
+                made += 1
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return made
 
 
 QUOTE_PREFIX = re.compile(r"^(\s*>)+")

@@ -197,6 +197,8 @@ def after_repeated_header(body: list[str], at: int, page: list[str]) -> bool:
     its caption): the page's words after a run already read in the EPUB before the marker."""
     for skip in range(1, 41):  # a caption and a header row of a dozen columns
         if begins_with(body[at:at + 8], page[skip:skip + 5]):
+            if squeeze(body[max(0, at - 3 * skip):at]).endswith(squeeze(page[:skip])):
+                return False  # the words just before the marker: it is late, not after a header
             return remove_run(body[max(0, at - 2000):at], page[:skip]) is not None
     return False
 

@@ -103,7 +103,7 @@ def test_titles_and_foreign_words_carry_their_language(chapter):
 
     assert lang_of("Märzaktion") == ("de", "de")
     assert lang_of("fait accompli") == ("fr", "fr")
-    assert lang_of("Révolution en Allemagne (1917-1923)") == ("fr", "fr")
+    assert lang_of("Révolution en Allemagne (1917–1923)") == ("fr", "fr")
     assert lang_of("Die Rote Fahne") == ("de", "de")
     cites = {text_of(c) for c in chapter.xpath("//h:cite", namespaces=NS)}
     assert {"Hammer or Anvil", "Pravda", "The New Course", "The Lessons of October"} <= cites
@@ -131,7 +131,7 @@ def test_twenty_five_endnotes_and_two_footnotes(chapter, notes):
 
 def test_no_invented_citation_in_the_notes(notes):
     """The notes hold only names and titles that the chapter itself gives."""
-    body = " ".join(SOURCE.split())
+    body = " ".join(words(SOURCE))
     for cite in notes.xpath("//h:cite", namespaces=NS):
         assert text_of(cite) in body
     assert not re.search(r"\bp{1,2}\.\s*\d", text_of(notes))  # no page numbers

@@ -1,4 +1,5 @@
-"""Sessions: build, tests, lint, check (external validators), watch, bench, catalogue, proof."""
+"""Sessions: build, tests, lint, check (external validators), watch, bench, typography,
+catalogue, proof."""
 
 from pathlib import Path
 
@@ -81,6 +82,16 @@ def bench(session):
     session.run("python", "benchmarks/bench.py", *(session.posargs or ["2"]),
                 "--write", "docs/benchmarks.md")
     session.run("python", "benchmarks/catalogue.py", "--write", "docs/benchmarks.md")
+
+
+@nox.session
+def typography(session):
+    """Word spacing and hyphenation of each title's print edition, composed and with
+    WeasyPrint's own lines, by the reviewer's measure (typometrics, on PyMuPDF), written into
+    docs/typography.md. `nox -s typography -- 3` times each build three times."""
+    session.install("-e", ".", "pymupdf")
+    session.run("python", "benchmarks/typography.py", *(session.posargs or ["2"]),
+                "--write", "docs/typography.md")
 
 
 @nox.session

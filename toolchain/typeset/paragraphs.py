@@ -191,9 +191,16 @@ class Measurer:
     def __init__(self):
         self.layouts: dict[tuple, Layout] = {}
         self.widths: dict[tuple, float] = {}
+        self.keys: dict[int, tuple] = {}  # by style object: the styles outlive the measurer
+
+    def key(self, style) -> tuple:
+        found = self.keys.get(id(style))
+        if found is None:
+            found = self.keys[id(style)] = self.font_key(style)
+        return found
 
     @staticmethod
-    def key(style) -> tuple:
+    def font_key(style) -> tuple:
         return tuple(repr(style[name]) for name in (
             "font_family", "font_size", "font_style", "font_weight", "font_stretch",
             "font_variant_caps", "font_variant_numeric", "font_variant_ligatures",
@@ -464,7 +471,7 @@ def plan_paragraph(composer: Composer, para: Measured, element, settings=None) -
         return None
     items = composer.items(pieces)
     font_size = next((s["font_size"] for k, _, s, _ in pieces if k == "text"), 16)
-    settings = settings or Settings(runt_width=2 * font_size)
+    settings = settings or Settings(runt_width=3 * font_size)
     lines = break_lines(items, para.width - para.indent, para.width, settings)
     if lines is None:
         return None

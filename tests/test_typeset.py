@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolchain.build import build
+from toolchain.typeset import paragraphs
 from toolchain.typeset.hyphenate import Hyphenator, read_exceptions
 from toolchain.typeset.linebreak import INF, Box, Glue, Penalty, Settings, break_lines
 from toolchain.typeset.paragraphs import Composer, Composition
@@ -148,6 +149,9 @@ def test_a_named_line_is_kept_free_of_a_hyphen_and_the_line_count_kept():
 class Monospace:
     """Every letter one unit wide, a space one unit: a measurer for hand-made paragraphs."""
 
+    def key(self, style):
+        return ()
+
     def width(self, style, text):
         return float(len(text))
 
@@ -244,9 +248,22 @@ def test_no_hyphen_at_the_foot_of_a_recto(built, tmp_path, monkeypatch):
     assert report["paragraphs"]["broken again at a page foot"] >= 1
     assert not [n for n in foot_hyphens(built / f"{SLUG}.pdf") if n % 2 == 1]
 
-    monkeypatch.setattr(Composition, "keep_hyphens_off_page_feet", lambda self, document: 0)
+    monkeypatch.setattr(Composition, "keep_hyphens_off_page_feet", lambda self, document: [])
     build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
     assert [n for n in foot_hyphens(tmp_path / "dist" / f"{SLUG}.pdf") if n % 2 == 1]
+
+
+def test_lines_put_in_place_are_the_third_layout_byte_for_byte(built, tmp_path, monkeypatch):
+    """The paragraphs broken again at a page foot are laid out alone and their lines put in
+    the book's pages; the book laid out a third time instead gives the same PDF."""
+    report = json.loads((built / "report.json").read_text())
+    assert report["paragraphs"]["page feet"] == "their lines put in place"
+    monkeypatch.setattr(paragraphs, "transplant", lambda document, alone, keys: False)
+    build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    again = json.loads((tmp_path / "dist" / "report.json").read_text())
+    assert again["paragraphs"]["page feet"] == "the book laid out again"
+    for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
+        assert (tmp_path / "dist" / name).read_bytes() == (built / name).read_bytes(), name
 
 
 GRID = 13.6

@@ -26,7 +26,7 @@ class Hyphenator:
                  left: int = 3, right: int = 3, shortest: int = 6):
         self.left, self.right, self.shortest = left, right, shortest
         self.exceptions = exceptions or {}
-        self.dictionaries = dictionaries(lang, left, right)
+        self.dictionaries = dictionaries(lang)
         self.cache: dict[str, list[int]] = {}
 
     def points(self, word: str) -> list[int]:
@@ -44,18 +44,25 @@ class Hyphenator:
         if not self.dictionaries:
             return []
         sets = [set(d.positions(word)) for d in self.dictionaries]
-        return sorted(set.intersection(*sets))
+        return sorted(p for p in set.intersection(*sets)
+                      if self.left <= p <= len(word) - self.right)
 
 
-@cache
-def dictionaries(lang: str, left: int, right: int) -> tuple:
+def dictionaries(lang: str) -> tuple:
     lang = (lang or "").replace("-", "_")
     if lang.lower().split("_")[0] == "en":
         names = ["en_US"]
     else:
         name = pyphen.language_fallback(lang)
         names = [name] if name else []
-    return tuple(pyphen.Pyphen(lang=n, left=left, right=right) for n in names)
+    return tuple(dictionary(n) for n in names)
+
+
+@cache
+def dictionary(name: str) -> pyphen.Pyphen:
+    """Each dictionary loaded once (en, en-GB and en-US all use en_US): the limits on the
+    letters either side are applied by the Hyphenator."""
+    return pyphen.Pyphen(lang=name, left=1, right=1)
 
 
 def read_exceptions(styles: Path) -> dict[str, list[int]]:

@@ -25,6 +25,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from lxml import etree
+from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline as wp_inline
 from weasyprint.text.line_break import Layout, line_size
@@ -124,40 +125,49 @@ def flatten(box, para: Measured) -> None:
         para.usable = False  # an inline block or image: left to WeasyPrint
 
 
-def source_chars(element):
-    """The element's text in reading order as (node, attribute, offset, char), with "br"
-    for a line break; the text of a footnote inside it is the footnote's own paragraph."""
-    out = []
+BR = "\n"  # a line break of the source, in `source_chars`'s text
+
+
+def source_chars(element) -> tuple[str, list]:
+    """The element's text in reading order, with BR for a line break, and the place of each
+    character as (node, attribute, offset); the text of a footnote inside it is the
+    footnote's own paragraph."""
+    chars: list[str] = []
+    places: list = []
+
+    def add(node, attr, text):
+        chars.append(text.replace(BR, " "))
+        places.extend((node, attr, k) for k in range(len(text)))
 
     def walk(node):
-        for k, char in enumerate(node.text or ""):
-            out.append((node, "text", k, char))
+        add(node, "text", node.text or "")
         for child in node:
             if isinstance(child.tag, str):
                 if child.tag == "br":
-                    out.append("br")
+                    chars.append(BR)
+                    places.append(None)
                 elif child.get(KEY) is None:
                     walk(child)
-            for k, char in enumerate(child.tail or ""):
-                out.append((child, "tail", k, char))
+            add(child, "tail", child.tail or "")
 
     walk(element)
-    return out
+    return "".join(chars), places
 
 
 def align(para: Measured, element):
-    """Each character the layout set, paired with the source character it came from (None
-    for generated text). None when they cannot be matched: the paragraph is left alone."""
-    source = source_chars(element)
+    """Each character the layout set, paired with the place of the source character it came
+    from (None for generated text). None when they cannot be matched: the paragraph is then
+    left alone."""
+    text_of, places = source_chars(element)
     i = 0
     pieces = []
     for kind, text, style in para.pieces:
         if kind == "br":
-            while i < len(source) and source[i] != "br":
-                if not isinstance(source[i], tuple) or not source[i][3].isspace():
+            while i < len(text_of) and text_of[i] != BR:
+                if not text_of[i].isspace():
                     return None
                 i += 1
-            if i == len(source):
+            if i == len(text_of):
                 return None
             i += 1
             pieces.append(("br", None, style, None))
@@ -165,14 +175,18 @@ def align(para: Measured, element):
         if kind != "text":
             pieces.append((kind, text, style, None))
             continue
+        if text_of.startswith(text, i):  # as written: nothing collapsed
+            pieces.append(("text", text, style, places[i:i + len(text)]))
+            i += len(text)
+            continue
         refs = []
         for char in text:
             while True:
-                if i >= len(source) or source[i] == "br":
+                if i >= len(text_of) or text_of[i] == BR:
                     return None
-                node, attr, offset, src = source[i]
+                src = text_of[i]
                 if src == char or (char == " " and src.isspace()):
-                    refs.append((node, attr, offset))
+                    refs.append(places[i])
                     i += 1
                     break
                 if src.isspace():
@@ -180,7 +194,7 @@ def align(para: Measured, element):
                     continue
                 return None
         pieces.append(("text", text, style, refs))
-    if any(s == "br" or not s[3].isspace() for s in source[i:]):
+    if text_of[i:].strip() or BR in text_of[i:]:
         return None
     return pieces
 
@@ -220,7 +234,11 @@ class Measurer:
         return found
 
     def space(self, style) -> float:
-        return self.width(style, "x x") - self.width(style, "xx")
+        key = (self.key(style), None)
+        found = self.widths.get(key)
+        if found is None:
+            found = self.widths[key] = self.width(style, "x x") - self.width(style, "xx")
+        return found
 
 
 @dataclass
@@ -228,6 +246,7 @@ class Composer:
     measurer: Measurer
     hyphenators: dict
     exceptions: dict
+    segments: dict = field(default_factory=dict)
 
     def hyphenator(self, style) -> Hyphenator:
         total, left, right = style["hyphenate_limit_chars"]
@@ -278,37 +297,57 @@ class Composer:
         return items
 
     def word_items(self, word, items) -> None:
-        whole = "".join(t for t, s, _ in word if s is not None)
         for n, (text, style, refs) in enumerate(word):
             if style is None:
                 items.append(Box(text, "\ufffc"))
                 continue
-            before = word[n - 1][0][-1:] if n and word[n - 1][1] is not None else ""
-            after = word[n + 1][0][:1] if n + 1 < len(word) and word[n + 1][1] else ""
-            cuts = self.cuts(text, style, before, after, whole)
-            start, done = 0, 0.0
-            for point, penalty in cuts:
-                width = self.measurer.width(style, text[:point]) - done
-                items.append(letters(Box(width, text[start:point]), style))
-                done += width
-                items.append(penalty(refs[point]))
-                start = point
-            items.append(letters(Box(self.measurer.width(style, text) - done, text[start:]),
-                                 style))
+            before = n > 0 and word[n - 1][1] is not None and word[n - 1][0][-1:].isalpha()
+            after = n + 1 < len(word) and word[n + 1][1] is not None and \
+                word[n + 1][0][:1].isalpha()
+            for part in self.segment(text, style, before, after):
+                if part[0] == "box":
+                    _, width, piece, stretch = part
+                    items.append(Box(width, piece, stretch, stretch))
+                else:
+                    _, point, width, cost, flagged, kind, last_resort = part
+                    items.append(Penalty(width, cost, flagged, (kind, refs[point]),
+                                         last_resort))
 
-    def cuts(self, text, style, before, after, whole):
-        """Where a segment of a word may break: after a hyphen or dash written in it, and at
-        the dictionary's points of its letters."""
+    def segment(self, text, style, before: bool, after: bool) -> list[tuple]:
+        """A segment of a word as boxes and the penalties between them, without their places
+        in the source; the same words recur, so each is worked out once per style."""
+        key = (self.measurer.key(style), text, before, after, style["hyphens"],
+               style["hyphenate_limit_chars"], style["hyphenate_character"])
+        found = self.segments.get(key)
+        if found is None:
+            found = self.segments[key] = []
+            start, done = 0, 0.0
+            tracking = TRACKING * style["font_size"]
+            for point, width, cost, flagged, kind, last_resort in self.cuts(
+                    text, style, before, after):
+                box = self.measurer.width(style, text[:point]) - done
+                found.append(("box", box, text[start:point], (point - start) * tracking))
+                found.append(("pen", point, width, cost, flagged, kind, last_resort))
+                done += box
+                start = point
+            found.append(("box", self.measurer.width(style, text) - done, text[start:],
+                          (len(text) - start) * tracking))
+        return found
+
+    def cuts(self, text, style, before: bool, after: bool) -> list[tuple]:
+        """Where a segment of a word may break, as (offset, width, cost, flagged, what is
+        done there, last resort): after a hyphen or dash written in it, and at the
+        dictionary's points of its letters (not in a word running on into the segments
+        before or after it)."""
         cuts = []
-        hyphen = self.measurer.width(style, style["hyphenate_character"])
         for k, char in enumerate(text[:-1]):
             if char in "-\u2010" and text[k - 1:k].isalpha() and text[k + 1].isalpha():
-                cuts.append((k + 1, lambda ref: Penalty(0, HYPHEN_PENALTY, True,
-                                                        (("after", ""), ref))))
+                cuts.append((k + 1, 0, HYPHEN_PENALTY, True, ("after", ""), False))
             elif char in "\u2013\u2014" and k > 0:
-                cuts.append((k + 1, lambda ref: Penalty(0, DASH_PENALTY, False,
-                                                        (("after", ""), ref))))
-        if style["hyphens"] == "auto" and not before.isalpha() and not after.isalpha():
+                cuts.append((k + 1, 0, DASH_PENALTY, False, ("after", ""), False))
+        if style["hyphens"] == "auto" and not before and not after:
+            hyphen = style["hyphenate_character"]
+            width = self.measurer.width(style, hyphen)
             hyphenator = self.hyphenator(style)
             start = 0
             for part in split_words(text):
@@ -317,17 +356,9 @@ class Composer:
                 name = core[:1].isupper()
                 cost = CAPITALISED_PENALTY if name else HYPHEN_PENALTY
                 for point in hyphenator.points(core):
-                    cuts.append((core_start + point, lambda ref, c=cost, n=name: Penalty(
-                        hyphen, c, True, (("hyphen", style["hyphenate_character"]), ref),
-                        last_resort=n)))
+                    cuts.append((core_start + point, width, cost, True, ("hyphen", hyphen), name))
                 start += len(part) + 1
         return sorted(cuts, key=lambda c: c[0])
-
-
-def letters(box: Box, style) -> Box:
-    """A box of text may stretch and shrink by its letters' tracking."""
-    box.stretch = box.shrink = len(box.ref) * TRACKING * style["font_size"]
-    return box
 
 
 def paragraph_end() -> list:
@@ -358,7 +389,7 @@ def rewrite(breaks) -> None:
     done from the end of each text so that earlier offsets stay true."""
     by_text: dict[tuple, list] = {}
     for kind, (node, attr, offset), line, track in breaks:
-        by_text.setdefault((id(node), attr), []).append((offset, kind, node, attr, line, track))
+        by_text.setdefault((node, attr), []).append((offset, kind, node, attr, line, track))
     for entries in by_text.values():
         for offset, kind, node, attr, line, track in sorted(entries, key=lambda e: -e[0]):
             text = getattr(node, attr) or ""
@@ -405,16 +436,18 @@ class Composition:
     def html_tree(self):
         """A copy of the book's HTML with every composed paragraph's breaks in it."""
         out = copy.deepcopy(self.html)
-        twin = {id(a): b for a, b in zip(self.html.iter(), out.iter(), strict=True)}
+        # keyed by the elements themselves: lxml makes a new Python object for an element
+        # whenever none is alive, so id() of one from iter() is not the element's
+        twin = dict(zip(self.html.iter(), out.iter(), strict=True))
         for key, plan in self.plans.items():
-            apply_plan(twin[id(self.elements[key])], plan, twin)
+            apply_plan(twin[self.elements[key]], plan, twin)
         return out
 
-    def keep_hyphens_off_page_feet(self, document) -> int:
+    def keep_hyphens_off_page_feet(self, document) -> list[str]:
         """Break again the paragraphs whose line ending a page is hyphenated: on a recto (the
         word would be finished over the leaf) whenever the paragraph can keep its number of
-        lines without it; on a verso only if that costs no loose line. Returns how many."""
-        changed = 0
+        lines without it; on a verso only if that costs no loose line. Returns their keys."""
+        changed = []
         for number, page in enumerate(document.pages):
             line = last_main_flow_line(page._page_box)
             br = composed_break(line) if line is not None else None
@@ -434,8 +467,86 @@ class Composition:
                                                    for x in lines[:-1])):
                 continue
             self.plans[key] = dataclasses.replace(plan, lines=lines, settings=settings)
-            changed += 1
+            changed.append(key)
         return changed
+
+    def only(self, tree, keys: list[str]):
+        """`tree` (from `html_tree`) cut down to the paragraphs `keys` for a quick layout of
+        them alone: the book's other divisions taken out, and around the paragraphs every
+        other element hidden but kept, empty, so that selectors such as `h2 + p` still
+        match."""
+        wanted = [node for node in tree.iter() if node.get(KEY) in keys]
+        keep = {a for node in wanted for a in node.iterancestors()}
+        body = tree.find("body")
+        for division in list(body):
+            if division not in keep:
+                body.remove(division)
+        for node in list(tree.iter()):
+            parent = node.getparent()
+            if parent is not None and parent in keep and node not in keep and \
+                    node.get(KEY) not in keys and isinstance(node.tag, str):
+                node.set("style", "display: none !important")
+                node.text = None
+                for child in list(node):  # what a hidden element holds matches no selector
+                    node.remove(child)  # of the paragraphs', and costs a cascade
+        return tree
+
+
+def transplant(document, alone, keys: list[str]) -> bool:
+    """Put the lines of paragraphs `keys`, laid out `alone` (see `Composition.only`), in
+    place of their lines in `document`: broken again with the same number of lines, they
+    leave every page where it was, so the book need not be laid out a third time. False,
+    and `document` untouched, unless every line has its twin of the same height and measure
+    and every note call stays on its page."""
+    before, after = lines_of_paragraphs(document, keys), lines_of_paragraphs(alone, keys)
+    swaps = []
+    for key in keys:
+        old, new = before.get(key, []), after.get(key, [])
+        if not old or len(old) != len(new):
+            return False
+        calls_before: dict[int, list] = {}
+        calls_after: dict[int, list] = {}
+        for (page, block, line), (_, new_block, new_line) in zip(old, new, strict=True):
+            if abs(line.height - new_line.height) > 0.01 or \
+                    abs(block.width - new_block.width) > 0.01:
+                return False
+            calls_before.setdefault(page, []).extend(note_calls(line))
+            calls_after.setdefault(page, []).extend(note_calls(new_line))
+            swaps.append((page, block, line, new_line))
+        if calls_before != calls_after:
+            return False
+    for _, block, line, new_line in swaps:
+        new_line.translate(line.position_x - new_line.position_x,
+                           line.position_y - new_line.position_y)
+        block.children[block.children.index(line)] = new_line
+    for number in {page for page, *_ in swaps}:
+        document.pages[number] = Page(document.pages[number]._page_box)  # links, anchors
+    return True
+
+
+def lines_of_paragraphs(document, keys) -> dict[str, list]:
+    """(page, block, line) for every line of the paragraphs `keys`, in order."""
+    found: dict[str, list] = {}
+
+    def walk(box, page):
+        element = getattr(box, "element", None)
+        key = element.get(KEY) if element is not None else None
+        if key in keys and isinstance(box, boxes.BlockContainerBox):
+            found.setdefault(key, []).extend(
+                (page, box, line) for line in box.children if isinstance(line, boxes.LineBox))
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, page)
+
+    for number, page in enumerate(document.pages):
+        walk(page._page_box.children[0], number)
+    return found
+
+
+def note_calls(box) -> list[str]:
+    if (box.element_tag or "").endswith("::footnote-call"):
+        return [box.element.get("id") or ""]
+    return [c for child in getattr(box, "children", ()) for c in note_calls(child)]
 
 
 def last_main_flow_line(page_box):
@@ -489,7 +600,7 @@ def apply_plan(element, plan: Plan, twin: dict) -> None:
         if item.ref is None:
             continue
         kind, (node, attr, offset) = item.ref
-        breaks.append((kind, (twin[id(node)], attr, offset), number,
+        breaks.append((kind, (twin[node], attr, offset), number,
                        max(-1.0, min(1.0, line.ratio)) * TRACKING))
     rewrite(breaks)
     element.set(SET, "")

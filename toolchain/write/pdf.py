@@ -287,17 +287,24 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
 
 def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
-    measure them, the layout with their lines, and a third only if a hyphen ending a page
-    could be moved."""
+    measure them, the layout with their lines; then the paragraphs whose hyphen ended a
+    page, broken again, are laid out alone and their lines put in place (or, if they will
+    not fit their places, the book is laid out a third time)."""
     paragraphs.mark(html)
     composition = paragraphs.Composition(html, render(html, paragraphs.MEASURE_CSS),
                                          read_exceptions(styles))
     document = render(composition.html_tree(), paragraphs.SET_CSS)
     moved = composition.keep_hyphens_off_page_feet(document)
+    how = "none moved"
     if moved:
-        document = render(composition.html_tree(), paragraphs.SET_CSS)
+        alone = render(composition.only(composition.html_tree(), moved), paragraphs.SET_CSS)
+        how = "their lines put in place"
+        if not paragraphs.transplant(document, alone, moved):
+            document = render(composition.html_tree(), paragraphs.SET_CSS)
+            how = "the book laid out again"
     result = Layout(document, fetcher)
-    result.composition = {**composition.report(), "broken again at a page foot": moved}
+    result.composition = {**composition.report(), "broken again at a page foot": len(moved),
+                          "page feet": how}
     return result
 
 

@@ -307,3 +307,22 @@ def test_no_folio_on_blank_pages_the_half_title_or_the_title_page(built):
     assert folio[4] == ["v"] and folio[6] == ["1"]  # the contents, the first page of text
 
 
+
+
+def test_a_paragraph_laid_out_alone_keeps_all_it_holds():
+    """`only` hides the paragraph's neighbours (kept, empty, for the selectors) and drops
+    the other divisions, but nothing inside the paragraph: not its note reference, nor the
+    footnote inside it, which is a paragraph of its own."""
+    from lxml import etree
+
+    tree = etree.fromstring(
+        '<html><body><div id="a"><p data-kp="1">Other <em>text</em></p></div>'
+        '<div id="b"><section><h2>Head</h2><p data-kp="2">Before<a class="endnote-ref">15'
+        '</a><span class="footnote" data-kp="3">The note.</span> after.</p>'
+        '<p data-kp="4">Next <em>one</em>.</p></section></div></body></html>')
+    cut = paragraphs.only(tree, {"2", "3"})  # the paragraph and its footnote, both wanted
+    assert [d.get("id") for d in cut.find("body")] == ["b"]
+    para = cut.xpath("//p[@data-kp='2']")[0]
+    assert "".join(para.itertext()) == "Before15The note. after." and para.get("style") is None
+    for hidden in (cut.xpath("//h2")[0], cut.xpath("//p[@data-kp='4']")[0]):
+        assert "display: none" in hidden.get("style") and len(hidden) == 0 and not hidden.text

@@ -199,6 +199,12 @@ def align(para: Measured, element):
     return pieces
 
 
+FONT_PROPERTIES = ("font_family", "font_size", "font_style", "font_weight", "font_stretch",
+                   "font_variant_caps", "font_variant_numeric", "font_variant_ligatures",
+                   "font_variant_position", "font_feature_settings", "font_kerning",
+                   "letter_spacing", "lang", "font_language_override")
+
+
 class Measurer:
     """Widths of text in a computed style, by WeasyPrint's shaping; cached."""
 
@@ -214,12 +220,9 @@ class Measurer:
         return found
 
     @staticmethod
-    def font_key(style) -> tuple:
-        return tuple(repr(style[name]) for name in (
-            "font_family", "font_size", "font_style", "font_weight", "font_stretch",
-            "font_variant_caps", "font_variant_numeric", "font_variant_ligatures",
-            "font_variant_position", "font_feature_settings", "font_kerning",
-            "letter_spacing", "lang", "font_language_override"))
+    def font_key(style, letter_spacing: bool = True) -> tuple:
+        return tuple(repr(style[name]) for name in FONT_PROPERTIES
+                     if letter_spacing or name != "letter_spacing")
 
     def width(self, style, text: str) -> float:
         key = self.key(style)
@@ -470,26 +473,26 @@ class Composition:
             changed.append(key)
         return changed
 
-    def only(self, tree, keys: list[str]):
-        """`tree` (from `html_tree`) cut down to the paragraphs `keys` for a quick layout of
-        them alone: the book's other divisions taken out, and around the paragraphs every
-        other element hidden but kept, empty, so that selectors such as `h2 + p` still
-        match."""
-        wanted = [node for node in tree.iter() if node.get(KEY) in keys]
-        keep = {a for node in wanted for a in node.iterancestors()}
-        body = tree.find("body")
-        for division in list(body):
-            if division not in keep:
-                body.remove(division)
-        for node in list(tree.iter()):
-            parent = node.getparent()
-            if parent is not None and parent in keep and node not in keep and \
-                    node.get(KEY) not in keys and isinstance(node.tag, str):
-                node.set("style", "display: none !important")
-                node.text = None
-                for child in list(node):  # what a hidden element holds matches no selector
-                    node.remove(child)  # of the paragraphs', and costs a cascade
-        return tree
+def only(tree, keys):
+    """`tree` cut down to the paragraphs `keys` (a set), for a quick layout of them alone:
+    the book's divisions without one taken out, and around the paragraphs every other
+    element hidden but kept, empty, so that selectors such as `h2 + p` still match."""
+    wanted = [node for node in tree.iter() if node.get(KEY) in keys]
+    inside = {n for node in wanted for n in node.iter()}  # a footnote is inside a paragraph
+    keep = {a for node in wanted for a in node.iterancestors()} - inside
+    body = tree.find("body")
+    for division in list(body):
+        if division not in keep:
+            body.remove(division)
+    for node in list(tree.iter()):
+        parent = node.getparent()
+        if parent in keep and node not in keep and node not in inside and \
+                isinstance(node.tag, str):
+            node.set("style", "display: none !important")
+            node.text = None
+            for child in list(node):  # what a hidden element holds matches no selector
+                node.remove(child)  # of the paragraphs', and costs a cascade
+    return tree
 
 
 def transplant(document, alone, keys: list[str]) -> bool:
@@ -513,8 +516,9 @@ def transplant(document, alone, keys: list[str]) -> bool:
             calls_before.setdefault(page, []).extend(note_calls(line))
             calls_after.setdefault(page, []).extend(note_calls(new_line))
             swaps.append((page, block, line, new_line))
-        if calls_before != calls_after:
-            return False
+        if calls_before != calls_after or letters_of(line for *_, line in old) != \
+                letters_of(line for *_, line in new):
+            return False  # not the same text, whatever the reason: the safe way instead
     for _, block, line, new_line in swaps:
         new_line.translate(line.position_x - new_line.position_x,
                            line.position_y - new_line.position_y)
@@ -541,6 +545,21 @@ def lines_of_paragraphs(document, keys) -> dict[str, list]:
     for number, page in enumerate(document.pages):
         walk(page._page_box.children[0], number)
     return found
+
+
+def letters_of(lines) -> str:
+    """The letters and figures set in `lines`, generated text included."""
+    out = []
+
+    def walk(box):
+        if isinstance(box, boxes.TextBox):
+            out.append("".join(c for c in box.text if c.isalnum()))
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for line in lines:
+        walk(line)
+    return "".join(out)
 
 
 def note_calls(box) -> list[str]:
@@ -625,12 +644,12 @@ def track(context, box, em: float, x_advance: float = 0.0) -> float:
         style = box.style.copy()
         spacing = style["letter_spacing"]
         style["letter_spacing"] = (0 if spacing == "normal" else spacing) + em * style["font_size"]
-        layout = wp_inline.create_layout(box.text, style, context, None, 0)
-        line, _ = layout.get_first_line()
-        width = line_size(line, style)[0]
-        layout.deactivate()
+        width = tracked_width(style, box.text)
+        if not wp_inline.count_expandable_spaces(box):  # else justifying lays it out again
+            box.pango_layout = wp_inline.create_layout(box.text, style, context, None, 0)
+            box.pango_layout.deactivate()
         x_advance += width - box.width
-        box.style, box.width, box.pango_layout = style, width, layout
+        box.style, box.width = style, width
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
         box.position_x += x_advance
         before = x_advance
@@ -641,6 +660,19 @@ def track(context, box, em: float, x_advance: float = 0.0) -> float:
     else:
         box.translate(x_advance, 0)
     return x_advance
+
+
+def tracked_width(style, text: str) -> float:
+    """The width of `text` in `style`, by one Pango layout kept per font (on the font
+    configuration, so that it goes with it): a layout made per box costs a Pango context."""
+    layouts = style.font_config.__dict__.setdefault("_tracked_layouts", {})
+    key = Measurer.font_key(style, letter_spacing=False)
+    layout = layouts.get(key)
+    if layout is None:
+        layout = layouts[key] = Layout(style)
+    layout.style = style  # set_text reads its letter spacing
+    layout.set_text(text)
+    return line_size(layout.get_first_line()[0], style)[0]
 
 
 def justify_composed(context, line, available_width, last):

@@ -291,13 +291,14 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     page, broken again, are laid out alone and their lines put in place (or, if they will
     not fit their places, the book is laid out a third time)."""
     paragraphs.mark(html)
-    composition = paragraphs.Composition(html, render(html, paragraphs.MEASURE_CSS),
-                                         read_exceptions(styles))
+    every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
+    measured = render(paragraphs.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS)
+    composition = paragraphs.Composition(html, measured, read_exceptions(styles))
     document = render(composition.html_tree(), paragraphs.SET_CSS)
     moved = composition.keep_hyphens_off_page_feet(document)
     how = "none moved"
     if moved:
-        alone = render(composition.only(composition.html_tree(), moved), paragraphs.SET_CSS)
+        alone = render(paragraphs.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
         how = "their lines put in place"
         if not paragraphs.transplant(document, alone, moved):
             document = render(composition.html_tree(), paragraphs.SET_CSS)

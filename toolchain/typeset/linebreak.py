@@ -68,6 +68,7 @@ class Settings:
     runt_demerits: float = 20000
     no_hyphen_at: frozenset = field(default_factory=frozenset)  # line numbers (from 1)
     lines: int | None = None  # the paragraph must set in exactly this many lines
+    emergency: bool = True  # a last pass that takes any stretch (off: None rather than that)
 
 
 @dataclass(slots=True)
@@ -93,7 +94,8 @@ def break_lines(items: list, first_width: float, width: float,
     lines stretch as far as they must, and overfull lines only where a box is wider than
     the measure)."""
     settings = settings or Settings()
-    for tolerance in (settings.tolerance, settings.retry_tolerance, float("inf")):
+    tries = (settings.tolerance, settings.retry_tolerance)
+    for tolerance in tries + ((float("inf"),) if settings.emergency else ()):
         lines = _try(items, first_width, width, settings, tolerance)
         if lines is not None:
             return lines

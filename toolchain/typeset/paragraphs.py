@@ -433,6 +433,38 @@ class Composition:
             else:
                 self.plans[key] = plan
 
+    def fill_short_pages(self, document) -> dict[str, int]:
+        """For each page that ends whole lines short, paragraphs set whole on it made a line
+        or more longer (TeX's \\looseness) to fill it, the least loosened first, so long as
+        every line stays within the first try's tolerance. Returns {key: page}."""
+        on_page: dict[int, list[str]] = {}
+        for key, found in lines_of_paragraphs(document, set(self.plans)).items():
+            pages = {page for page, *_ in found}
+            if len(pages) == 1 and len({id(b) for _, b, _ in found}) == 1:
+                on_page.setdefault(pages.pop(), []).append(key)
+        chosen: dict[str, int] = {}
+        for page, short in short_pages(document):
+            options = []
+            for key in on_page.get(page, []):
+                plan = self.plans[key]
+                for more in range(1, short + 1):
+                    settings = dataclasses.replace(plan.settings, lines=len(plan.lines) + more,
+                                                   retry_tolerance=plan.settings.tolerance,
+                                                   emergency=False)
+                    lines = break_lines(plan.items, plan.first_width, plan.width, settings)
+                    if lines is not None and all(abs(x.ratio) <= settings.tolerance
+                                                 for x in lines[:-1]):
+                        options.append((max(abs(x.ratio) for x in lines[:-1]), more, key,
+                                        lines, settings))
+            for _, more, key, lines, settings in sorted(options):
+                if key in chosen or more > short:
+                    continue
+                self.plans[key] = dataclasses.replace(self.plans[key], lines=lines,
+                                                      settings=settings)
+                chosen[key] = page
+                short -= more
+        return chosen
+
     def report(self) -> dict:
         return {"composed": len(self.plans), "left": self.left}
 
@@ -464,7 +496,8 @@ class Composition:
             settings = dataclasses.replace(
                 plan.settings, lines=len(plan.lines),
                 no_hyphen_at=plan.settings.no_hyphen_at | {int(br.get("data-line"))},
-                **({} if recto else {"retry_tolerance": plan.settings.tolerance}))
+                **({} if recto else {"retry_tolerance": plan.settings.tolerance,
+                                     "emergency": False}))
             lines = break_lines(plan.items, plan.first_width, plan.width, settings)
             if lines is None or (not recto and any(abs(x.ratio) > settings.tolerance
                                                    for x in lines[:-1])):
@@ -472,6 +505,107 @@ class Composition:
             self.plans[key] = dataclasses.replace(plan, lines=lines, settings=settings)
             changed.append(key)
         return changed
+
+def short_pages(document) -> list[tuple[int, int]]:
+    """(page, lines) for each page whose main flow ends whole lines short of its foot (of
+    its footnotes, if it has any) while the next page goes on with the same division: a
+    paragraph that could not be split there (widows, orphans) or a block kept whole."""
+    found = []
+    for number, page in enumerate(document.pages[:-1]):
+        box = page._page_box
+        last = last_main_flow_line(box)
+        following = document.pages[number + 1]._page_box
+        if last is None or last_main_flow_line(following) is None or \
+                division(box) != division(following):
+            continue
+        bottom = box.content_box_y() + box.height
+        for child in box.children:
+            if isinstance(child, boxes.FootnoteAreaBox) and child.children:
+                bottom = child.position_y
+        lines = int((bottom - flow_bottom(box.children[0])) / last.height + 0.01)
+        if lines >= 1:
+            found.append((number, lines))
+    return found
+
+
+def flow_bottom(root) -> float:
+    """Where the page's main flow ends: the lowest of its lines, images, tables and other
+    boxes without children (a rule), not only its last line of text."""
+    lowest = 0.0
+
+    def walk(box):
+        nonlocal lowest
+        children = [c for c in getattr(box, "children", ()) if c.is_in_normal_flow()]
+        if isinstance(box, (boxes.LineBox, boxes.ReplacedBox, boxes.TableBox)) or not children:
+            lowest = max(lowest, box.position_y + box.margin_height())
+            return
+        for child in children:
+            walk(child)
+
+    walk(root)
+    return lowest
+
+
+def division(page_box):
+    """The id of the book's division (`div.doc`) a page's main flow belongs to."""
+    box = page_box.children[0]
+    while box is not None:
+        element = getattr(box, "element", None)
+        if element is not None and (element.get("id") or "").startswith("doc-"):
+            return element.get("id")
+        box = next((c for c in getattr(box, "children", ()) if not isinstance(
+            c, (boxes.TextBox, boxes.LineBox))), None)
+    return None
+
+
+def lengthen(document, alone, chosen: dict[str, int]) -> bool:
+    """Put the paragraphs `chosen` (key: their page), each now set a line or more longer and
+    laid out `alone`, on their short pages, moving what follows them on the page down.
+    False, and `document` untouched, unless each has its old lines' measure, height and
+    letters and sits whole on its page."""
+    before, after = lines_of_paragraphs(document, chosen), lines_of_paragraphs(alone, chosen)
+    moves = []
+    for key, page in chosen.items():
+        old, new = before.get(key, []), after.get(key, [])
+        if not old or len(new) <= len(old) or {p for p, *_ in old} != {page} or \
+                len({id(b) for _, b, _ in old}) != 1:
+            return False
+        block, height = old[0][1], old[0][2].height
+        if any(abs(line.height - height) > 0.01 for *_, line in new) or \
+                abs(block.width - new[0][1].width) > 0.01 or \
+                letters_of(line for *_, line in old) != letters_of(line for *_, line in new):
+            return False
+        top, x = old[0][2].position_y, block.content_box_x()
+        for k, (_, new_block, line) in enumerate(new):  # stacked: alone, it may run over pages
+            line.translate(x - new_block.content_box_x(), top + k * height - line.position_y)
+        moves.append((page, block, [line for *_, line in old], [line for *_, line in new],
+                      height * (len(new) - len(old))))
+    for page, block, _old, new, height in sorted(moves, key=lambda m: (m[0],
+                                                                        -m[2][0].position_y)):
+        block.children = new
+        path = path_to(document.pages[page]._page_box.children[0], block)
+        for parent, child in zip(path[-2::-1], path[:0:-1], strict=True):
+            parent.height += height
+            for sibling in parent.children[parent.children.index(child) + 1:]:
+                sibling.translate(0, height)
+        block.height += height
+    for number in {m[0] for m in moves}:
+        document.pages[number] = Page(document.pages[number]._page_box)
+    return True
+
+
+def path_to(root, target) -> list:
+    """The boxes from `root` down to `target`, both included."""
+    if root is target:
+        return [root]
+    for child in getattr(root, "children", ()):
+        if isinstance(child, (boxes.TextBox, boxes.LineBox)):
+            continue
+        found = path_to(child, target)
+        if found:
+            return [root, *found]
+    return []
+
 
 def only(tree, keys):
     """`tree` cut down to the paragraphs `keys` (a set), for a quick layout of them alone:

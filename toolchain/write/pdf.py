@@ -303,9 +303,17 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
         if not paragraphs.transplant(document, alone, moved):
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
+    filled = composition.fill_short_pages(document)
+    if filled:
+        alone = render(paragraphs.only(composition.html_tree(), set(filled)),
+                       paragraphs.SET_CSS)
+        if not paragraphs.lengthen(document, alone, filled):
+            document = render(composition.html_tree(), paragraphs.SET_CSS)
+            how += "; short pages: the book laid out again"
     result = Layout(document, fetcher)
     result.composition = {**composition.report(), "broken again at a page foot": len(moved),
-                          "page feet": how}
+                          "page feet": how, "set a line longer to fill a short page":
+                          len(filled)}
     return result
 
 

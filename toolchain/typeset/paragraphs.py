@@ -44,6 +44,7 @@ SPACE_STRETCH, SPACE_SHRINK = 1 / 2, 1 / 3  # of a space's width, as TeX's text 
 # hundredth of an em per letter, about microtype's 2 % font expansion in what it gives a
 # line, and below what the eye sees as letterspacing.
 TRACKING = 0.01
+TRACK_STEP = 0.0005  # tracking is set in steps: the spaces take up the difference
 CAPITALISED_PENALTY = 3000  # a name is divided only where nothing else will do (last resort)
 HYPHEN_PENALTY = 50
 DASH_PENALTY = 50
@@ -403,7 +404,7 @@ def rewrite(breaks) -> None:
             else:
                 before, after = text[:offset], text[offset:]
             br = etree.Element("br", {"class": "kp", "data-line": str(line),
-                                      "data-track": f"{track:.5f}"})
+                                      "data-track": f"{round(track / TRACK_STEP) * TRACK_STEP:.4f}"})
             if kind[0] == "hyphen":
                 br.set("data-hyphen", "")
             br.tail = after
@@ -422,12 +423,13 @@ class Composition:
 
     def __init__(self, html, first_layout, exceptions: dict):
         self.html = html
-        self.composer = Composer(Measurer(), {}, exceptions)
+        composer = Composer(Measurer(), {}, exceptions)  # not kept: its measurer holds the
+        # first layout's styles, and with them that layout's memory
         self.elements = {node.get(KEY): node for node in html.xpath(f"//*[@{KEY}]")}
         self.plans: dict[str, Plan] = {}
         self.left = 0  # paragraphs left to WeasyPrint's own line breaking
         for key, para in measure(first_layout).items():
-            plan = plan_paragraph(self.composer, para, self.elements.get(key))
+            plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:
                 self.left += 1
             else:
@@ -775,9 +777,7 @@ def track(context, box, em: float, x_advance: float = 0.0) -> float:
     """Space the letters of a line's text by `em`, moving what follows along."""
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
-        style = box.style.copy()
-        spacing = style["letter_spacing"]
-        style["letter_spacing"] = (0 if spacing == "normal" else spacing) + em * style["font_size"]
+        style = tracked_style(box.style, em)
         width = tracked_width(style, box.text)
         if not wp_inline.count_expandable_spaces(box):  # else justifying lays it out again
             box.pango_layout = wp_inline.create_layout(box.text, style, context, None, 0)
@@ -794,6 +794,22 @@ def track(context, box, em: float, x_advance: float = 0.0) -> float:
     else:
         box.translate(x_advance, 0)
     return x_advance
+
+
+def tracked_style(style, em: float):
+    """`style` with its letters spaced `em` more: one copy per style and step of tracking
+    (the steps are 0.0005 em, `rewrite` rounds to them), not one per box, which held a
+    400-page book's memory twice over."""
+    copies = style.font_config.__dict__.setdefault("_tracked_styles", {})
+    key = (id(style), em)
+    found = copies.get(key)
+    if found is None:
+        found = style.copy()
+        spacing = found["letter_spacing"]
+        found["letter_spacing"] = (0 if spacing == "normal" else spacing) + em * found["font_size"]
+        copies[key] = (found, style)  # the original kept alive, so that its id stays its own
+        return found
+    return found[0]
 
 
 def tracked_width(style, text: str) -> float:

@@ -292,8 +292,9 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     not fit their places, the book is laid out a third time)."""
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
-    measured = render(paragraphs.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS)
-    composition = paragraphs.Composition(html, measured, read_exceptions(styles))
+    composition = paragraphs.Composition(  # the first layout is let go once measured
+        html, render(paragraphs.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
+        read_exceptions(styles))
     document = render(composition.html_tree(), paragraphs.SET_CSS)
     moved = composition.keep_hyphens_off_page_feet(document)
     how = "none moved"

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolchain.build import build
-from toolchain.typeset import paragraphs
+from toolchain.typeset import pages as makeup
 from toolchain.typeset.hyphenate import Hyphenator, read_exceptions
 from toolchain.typeset.linebreak import INF, Box, Glue, Penalty, Settings, break_lines
-from toolchain.typeset.paragraphs import Composer, Composition
+from toolchain.typeset.paragraphs import Composer
 
 END = [Penalty(0, INF), Glue(0, 1e6, 0), Penalty(0, -INF)]
 
@@ -248,7 +248,7 @@ def test_no_hyphen_at_the_foot_of_a_recto(built, tmp_path, monkeypatch):
     assert report["paragraphs"]["broken again at a page foot"] >= 1
     assert not [n for n in foot_hyphens(built / f"{SLUG}.pdf") if n % 2 == 1]
 
-    monkeypatch.setattr(Composition, "keep_hyphens_off_page_feet", lambda self, document: [])
+    monkeypatch.setattr(makeup, "keep_hyphens_off_page_feet", lambda composition, document: [])
     build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
     assert [n for n in foot_hyphens(tmp_path / "dist" / f"{SLUG}.pdf") if n % 2 == 1]
 
@@ -258,7 +258,7 @@ def test_lines_put_in_place_are_the_third_layout_byte_for_byte(built, tmp_path, 
     the book's pages; the book laid out a third time instead gives the same PDF."""
     report = json.loads((built / "report.json").read_text())
     assert report["paragraphs"]["page feet"] == "their lines put in place"
-    monkeypatch.setattr(paragraphs, "transplant", lambda document, alone, keys: False)
+    monkeypatch.setattr(makeup, "transplant", lambda document, alone, keys: False)
     build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
     again = json.loads((tmp_path / "dist" / "report.json").read_text())
     assert again["paragraphs"]["page feet"] == "the book laid out again"
@@ -283,11 +283,11 @@ def test_short_pages_are_filled_by_a_paragraph_set_a_line_longer(built, tmp_path
     moved down: byte for byte what a third layout of the book gives."""
     report = json.loads((built / "report.json").read_text())
     assert report["paragraphs"]["set a line longer to fill a short page"] >= 1
-    monkeypatch.setattr(paragraphs, "lengthen", lambda document, alone, chosen: False)
+    monkeypatch.setattr(makeup, "lengthen", lambda document, alone, chosen: False)
     build(ROOT / "manuscript", tmp_path / "again", ROOT / "styles", stream=io.StringIO())
     assert (tmp_path / "again" / f"{SLUG}.pdf").read_bytes() == \
         (built / f"{SLUG}.pdf").read_bytes()
-    monkeypatch.setattr(Composition, "fill_short_pages", lambda self, document: {})
+    monkeypatch.setattr(makeup, "fill_short_pages", lambda composition, document: {})
     build(ROOT / "manuscript", tmp_path / "unfilled", ROOT / "styles", stream=io.StringIO())
     assert short_lines(built / f"{SLUG}.pdf") < short_lines(tmp_path / "unfilled" /
                                                            f"{SLUG}.pdf")
@@ -347,7 +347,7 @@ def test_a_paragraph_laid_out_alone_keeps_all_it_holds():
         '<div id="b"><section><h2>Head</h2><p data-kp="2">Before<a class="endnote-ref">15'
         '</a><span class="footnote" data-kp="3">The note.</span> after.</p>'
         '<p data-kp="4">Next <em>one</em>.</p></section></div></body></html>')
-    cut = paragraphs.only(tree, {"2", "3"})  # the paragraph and its footnote, both wanted
+    cut = makeup.only(tree, {"2", "3"})  # the paragraph and its footnote, both wanted
     assert [d.get("id") for d in cut.find("body")] == ["b"]
     para = cut.xpath("//p[@data-kp='2']")[0]
     assert "".join(para.itertext()) == "Before15The note. after." and para.get("style") is None

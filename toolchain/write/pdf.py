@@ -22,7 +22,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from .. import model as m
 from ..errors import BuildError, Problem
-from ..typeset import paragraphs
+from ..typeset import pages, paragraphs
 from ..typeset.hyphenate import read_exceptions
 from . import pagelist
 from .styles import font_files
@@ -293,22 +293,22 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
     composition = paragraphs.Composition(  # the first layout is let go once measured
-        html, render(paragraphs.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
+        html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
         read_exceptions(styles))
     document = render(composition.html_tree(), paragraphs.SET_CSS)
-    moved = composition.keep_hyphens_off_page_feet(document)
+    moved = pages.keep_hyphens_off_page_feet(composition, document)
     how = "none moved"
     if moved:
-        alone = render(paragraphs.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
+        alone = render(pages.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
         how = "their lines put in place"
-        if not paragraphs.transplant(document, alone, moved):
+        if not pages.transplant(document, alone, moved):
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
-    filled = composition.fill_short_pages(document)
+    filled = pages.fill_short_pages(composition, document)
     if filled:
-        alone = render(paragraphs.only(composition.html_tree(), set(filled)),
+        alone = render(pages.only(composition.html_tree(), set(filled)),
                        paragraphs.SET_CSS)
-        if not paragraphs.lengthen(document, alone, filled):
+        if not pages.lengthen(document, alone, filled):
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how += "; short pages: the book laid out again"
     result = Layout(document, fetcher)

@@ -1,0 +1,294 @@
+"""The pages, after the paragraphs are composed: words divided over a page foot, and pages
+left short, mended by setting paragraphs again, and their new lines put in the book's
+layout without laying it all out again.
+
+A paragraph set again with the same number of lines (a page foot) or more (a short page,
+TeX's \\looseness) is laid out alone (`only`) and its lines put in place of the old
+(`transplant`, `lengthen`), what follows on the page moved down; each refuses, and the book
+is laid out again, unless the new lines have the old ones' measure, height and letters and
+every note call stays on its page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from weasyprint.document import Page
+from weasyprint.formatting_structure import boxes
+
+from .linebreak import break_lines
+from .paragraphs import KEY, composed_break
+
+
+def keep_hyphens_off_page_feet(composition, document) -> list[str]:
+    """Break again the paragraphs whose line ending a page is hyphenated: on a recto (the
+    word would be finished over the leaf) whenever the paragraph can keep its number of
+    lines without it; on a verso only if that costs no loose line. Returns their keys."""
+    changed = []
+    for number, page in enumerate(document.pages):
+        line = last_main_flow_line(page._page_box)
+        br = composed_break(line) if line is not None else None
+        if br is None or br.get("data-hyphen") is None:
+            continue
+        key = line.element.get(KEY) if line.element is not None else None
+        plan = composition.plans.get(key)
+        if plan is None:
+            continue
+        recto = number % 2 == 0
+        settings = dataclasses.replace(
+            plan.settings, lines=len(plan.lines),
+            no_hyphen_at=plan.settings.no_hyphen_at | {int(br.get("data-line"))},
+            **({} if recto else {"retry_tolerance": plan.settings.tolerance,
+                                 "emergency": False}))
+        lines = break_lines(plan.items, plan.first_width, plan.width, settings)
+        if lines is None or (not recto and any(abs(x.ratio) > settings.tolerance
+                                               for x in lines[:-1])):
+            continue
+        composition.plans[key] = dataclasses.replace(plan, lines=lines, settings=settings)
+        changed.append(key)
+    return changed
+
+
+def fill_short_pages(composition, document) -> dict[str, int]:
+    """For each page that ends whole lines short, paragraphs set whole on it made a line
+    or more longer (TeX's \\looseness) to fill it, the least loosened first, so long as
+    every line stays within the first try's tolerance. Returns {key: page}."""
+    on_page: dict[int, list[str]] = {}
+    for key, found in lines_of_paragraphs(document, set(composition.plans)).items():
+        pages = {page for page, *_ in found}
+        if len(pages) == 1 and len({id(b) for _, b, _ in found}) == 1:
+            on_page.setdefault(pages.pop(), []).append(key)
+    chosen: dict[str, int] = {}
+    for page, short in short_pages(document):
+        options = []
+        for key in on_page.get(page, []):
+            plan = composition.plans[key]
+            for more in range(1, short + 1):
+                settings = dataclasses.replace(plan.settings, lines=len(plan.lines) + more,
+                                               retry_tolerance=plan.settings.tolerance,
+                                               emergency=False)
+                lines = break_lines(plan.items, plan.first_width, plan.width, settings)
+                if lines is not None and all(abs(x.ratio) <= settings.tolerance
+                                             for x in lines[:-1]):
+                    options.append((max(abs(x.ratio) for x in lines[:-1]), more, key,
+                                    lines, settings))
+        for _, more, key, lines, settings in sorted(options):
+            if key in chosen or more > short:
+                continue
+            composition.plans[key] = dataclasses.replace(composition.plans[key], lines=lines,
+                                                  settings=settings)
+            chosen[key] = page
+            short -= more
+    return chosen
+
+
+def short_pages(document) -> list[tuple[int, int]]:
+    """(page, lines) for each page whose main flow ends whole lines short of its foot (of
+    its footnotes, if it has any) while the next page goes on with the same division: a
+    paragraph that could not be split there (widows, orphans) or a block kept whole."""
+    found = []
+    for number, page in enumerate(document.pages[:-1]):
+        box = page._page_box
+        last = last_main_flow_line(box)
+        following = document.pages[number + 1]._page_box
+        if last is None or last_main_flow_line(following) is None or \
+                division(box) != division(following):
+            continue
+        bottom = box.content_box_y() + box.height
+        for child in box.children:
+            if isinstance(child, boxes.FootnoteAreaBox) and child.children:
+                bottom = child.position_y
+        lines = int((bottom - flow_bottom(box.children[0])) / last.height + 0.01)
+        if lines >= 1:
+            found.append((number, lines))
+    return found
+
+
+def flow_bottom(root) -> float:
+    """Where the page's main flow ends: the lowest of its lines, images, tables and other
+    boxes without children (a rule), not only its last line of text."""
+    lowest = 0.0
+
+    def walk(box):
+        nonlocal lowest
+        children = [c for c in getattr(box, "children", ()) if c.is_in_normal_flow()]
+        if isinstance(box, (boxes.LineBox, boxes.ReplacedBox, boxes.TableBox)) or not children:
+            lowest = max(lowest, box.position_y + box.margin_height())
+            return
+        for child in children:
+            walk(child)
+
+    walk(root)
+    return lowest
+
+
+def division(page_box):
+    """The id of the book's division (`div.doc`) a page's main flow belongs to."""
+    box = page_box.children[0]
+    while box is not None:
+        element = getattr(box, "element", None)
+        if element is not None and (element.get("id") or "").startswith("doc-"):
+            return element.get("id")
+        box = next((c for c in getattr(box, "children", ()) if not isinstance(
+            c, (boxes.TextBox, boxes.LineBox))), None)
+    return None
+
+
+def lengthen(document, alone, chosen: dict[str, int]) -> bool:
+    """Put the paragraphs `chosen` (key: their page), each now set a line or more longer and
+    laid out `alone`, on their short pages, moving what follows them on the page down.
+    False, and `document` untouched, unless each has its old lines' measure, height and
+    letters and sits whole on its page."""
+    before, after = lines_of_paragraphs(document, chosen), lines_of_paragraphs(alone, chosen)
+    moves = []
+    for key, page in chosen.items():
+        old, new = before.get(key, []), after.get(key, [])
+        if not old or len(new) <= len(old) or {p for p, *_ in old} != {page} or \
+                len({id(b) for _, b, _ in old}) != 1:
+            return False
+        block, height = old[0][1], old[0][2].height
+        if any(abs(line.height - height) > 0.01 for *_, line in new) or \
+                abs(block.width - new[0][1].width) > 0.01 or \
+                letters_of(line for *_, line in old) != letters_of(line for *_, line in new):
+            return False
+        top, x = old[0][2].position_y, block.content_box_x()
+        for k, (_, new_block, line) in enumerate(new):  # stacked: alone, it may run over pages
+            line.translate(x - new_block.content_box_x(), top + k * height - line.position_y)
+        moves.append((page, block, [line for *_, line in old], [line for *_, line in new],
+                      height * (len(new) - len(old))))
+    for page, block, _old, new, height in sorted(moves, key=lambda m: (m[0],
+                                                                        -m[2][0].position_y)):
+        block.children = new
+        path = path_to(document.pages[page]._page_box.children[0], block)
+        for parent, child in zip(path[-2::-1], path[:0:-1], strict=True):
+            parent.height += height
+            for sibling in parent.children[parent.children.index(child) + 1:]:
+                sibling.translate(0, height)
+        block.height += height
+    for number in {m[0] for m in moves}:
+        document.pages[number] = Page(document.pages[number]._page_box)
+    return True
+
+
+def path_to(root, target) -> list:
+    """The boxes from `root` down to `target`, both included."""
+    if root is target:
+        return [root]
+    for child in getattr(root, "children", ()):
+        if isinstance(child, (boxes.TextBox, boxes.LineBox)):
+            continue
+        found = path_to(child, target)
+        if found:
+            return [root, *found]
+    return []
+
+
+def only(tree, keys):
+    """`tree` cut down to the paragraphs `keys` (a set), for a quick layout of them alone:
+    the book's divisions without one taken out, and around the paragraphs every other
+    element hidden but kept, empty, so that selectors such as `h2 + p` still match."""
+    wanted = [node for node in tree.iter() if node.get(KEY) in keys]
+    inside = {n for node in wanted for n in node.iter()}  # a footnote is inside a paragraph
+    keep = {a for node in wanted for a in node.iterancestors()} - inside
+    body = tree.find("body")
+    for division in list(body):
+        if division not in keep:
+            body.remove(division)
+    for node in list(tree.iter()):
+        parent = node.getparent()
+        if parent in keep and node not in keep and node not in inside and \
+                isinstance(node.tag, str):
+            node.set("style", "display: none !important")
+            node.text = None
+            for child in list(node):  # what a hidden element holds matches no selector
+                node.remove(child)  # of the paragraphs', and costs a cascade
+    return tree
+
+
+def transplant(document, alone, keys: list[str]) -> bool:
+    """Put the lines of paragraphs `keys`, laid out `alone` (see `Composition.only`), in
+    place of their lines in `document`: broken again with the same number of lines, they
+    leave every page where it was, so the book need not be laid out a third time. False,
+    and `document` untouched, unless every line has its twin of the same height and measure
+    and every note call stays on its page."""
+    before, after = lines_of_paragraphs(document, keys), lines_of_paragraphs(alone, keys)
+    swaps = []
+    for key in keys:
+        old, new = before.get(key, []), after.get(key, [])
+        if not old or len(old) != len(new):
+            return False
+        calls_before: dict[int, list] = {}
+        calls_after: dict[int, list] = {}
+        for (page, block, line), (_, new_block, new_line) in zip(old, new, strict=True):
+            if abs(line.height - new_line.height) > 0.01 or \
+                    abs(block.width - new_block.width) > 0.01:
+                return False
+            calls_before.setdefault(page, []).extend(note_calls(line))
+            calls_after.setdefault(page, []).extend(note_calls(new_line))
+            swaps.append((page, block, line, new_line))
+        if calls_before != calls_after or letters_of(line for *_, line in old) != \
+                letters_of(line for *_, line in new):
+            return False  # not the same text, whatever the reason: the safe way instead
+    for _, block, line, new_line in swaps:
+        new_line.translate(line.position_x - new_line.position_x,
+                           line.position_y - new_line.position_y)
+        block.children[block.children.index(line)] = new_line
+    for number in {page for page, *_ in swaps}:
+        document.pages[number] = Page(document.pages[number]._page_box)  # links, anchors
+    return True
+
+
+def lines_of_paragraphs(document, keys) -> dict[str, list]:
+    """(page, block, line) for every line of the paragraphs `keys`, in order."""
+    found: dict[str, list] = {}
+
+    def walk(box, page):
+        element = getattr(box, "element", None)
+        key = element.get(KEY) if element is not None else None
+        if key in keys and isinstance(box, boxes.BlockContainerBox):
+            found.setdefault(key, []).extend(
+                (page, box, line) for line in box.children if isinstance(line, boxes.LineBox))
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, page)
+
+    for number, page in enumerate(document.pages):
+        walk(page._page_box.children[0], number)
+    return found
+
+
+def letters_of(lines) -> str:
+    """The letters and figures set in `lines`, generated text included."""
+    out = []
+
+    def walk(box):
+        if isinstance(box, boxes.TextBox):
+            out.append("".join(c for c in box.text if c.isalnum()))
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for line in lines:
+        walk(line)
+    return "".join(out)
+
+
+def note_calls(box) -> list[str]:
+    if (box.element_tag or "").endswith("::footnote-call"):
+        return [box.element.get("id") or ""]
+    return [c for child in getattr(box, "children", ()) for c in note_calls(child)]
+
+
+def last_main_flow_line(page_box):
+    """The page's last line of the main flow (not the footnotes, running heads or folio)."""
+    last = None
+
+    def walk(box):
+        nonlocal last
+        if isinstance(box, boxes.LineBox):
+            last = box
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(page_box.children[0])
+    return last

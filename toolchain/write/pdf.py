@@ -287,9 +287,9 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
 
 def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
-    measure them, the layout with their lines; then the paragraphs whose hyphen ended a
-    page, broken again, are laid out alone and their lines put in place (or, if they will
-    not fit their places, the book is laid out a third time)."""
+    measure them, the layout with their lines; then the paragraphs set again for the page
+    feet and for short pages (typeset.pages) are laid out alone and their lines put in
+    place (or, where they will not fit their places, the book is laid out again)."""
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
     composition = paragraphs.Composition(  # the first layout is let go once measured

@@ -6,7 +6,9 @@ A paragraph set again with the same number of lines (a page foot) or more (a sho
 TeX's \\looseness) is laid out alone (`only`) and its lines put in place of the old
 (`transplant`, `lengthen`), what follows on the page moved down; each refuses, and the book
 is laid out again, unless the new lines have the old ones' measure, height and letters and
-every note call stays on its page.
+every note call stays on its page. A page that only lines pushed from the pages before can
+fill changes where the division's pages break: the division is laid out again alone and its
+pages put in the book's (`divisions_only`, `splice_division`).
 """
 
 from __future__ import annotations
@@ -49,10 +51,17 @@ def keep_hyphens_off_page_feet(composition, document) -> list[str]:
     return changed
 
 
-def fill_short_pages(composition, document) -> dict[str, int]:
+LEVELLING_TOLERANCE = 1.7  # spaces up to 1.85× their natural width in a line or two, the
+# price of a spread whose pages end on the same line; the paragraphs' own tolerance is 1
+
+
+WINDOW = 5  # pages at most laid out again to push lines onto a short page
+
+
+def fill_short_pages(composition, document, tolerance: float | None = None) -> dict[str, int]:
     """For each page that ends whole lines short, paragraphs set whole on it made a line
     or more longer (TeX's \\looseness) to fill it, the least loosened first, so long as
-    every line stays within the first try's tolerance. Returns {key: page}."""
+    every line stays within `tolerance` (the paragraph's own if None). Returns {key: page}."""
     on_page: dict[int, list[str]] = {}
     for key, found in lines_of_paragraphs(document, set(composition.plans)).items():
         pages = {page for page, *_ in found}
@@ -62,24 +71,94 @@ def fill_short_pages(composition, document) -> dict[str, int]:
     for page, short in short_pages(document):
         options = []
         for key in on_page.get(page, []):
-            plan = composition.plans[key]
             for more in range(1, short + 1):
-                settings = dataclasses.replace(plan.settings, lines=len(plan.lines) + more,
-                                               retry_tolerance=plan.settings.tolerance,
-                                               emergency=False)
-                lines = break_lines(plan.items, plan.first_width, plan.width, settings)
-                if lines is not None and all(abs(x.ratio) <= settings.tolerance
-                                             for x in lines[:-1]):
-                    options.append((max(abs(x.ratio) for x in lines[:-1]), more, key,
-                                    lines, settings))
-        for _, more, key, lines, settings in sorted(options):
+                plan = loosened(composition.plans[key], more, tolerance)
+                if plan is not None:
+                    options.append((looseness(plan), more, key, plan))
+        for _, more, key, plan in sorted(options, key=lambda o: o[:3]):
             if key in chosen or more > short:
                 continue
-            composition.plans[key] = dataclasses.replace(composition.plans[key], lines=lines,
-                                                  settings=settings)
+            composition.plans[key] = plan
             chosen[key] = page
             short -= more
     return chosen
+
+
+def pushing_options(composition, document, page: int, short: int):
+    """For a page still short when no paragraph on it can be set longer: the pages from
+    which lines could be pushed onto it (`window`: it and up to WINDOW - 1 before, the first
+    the latest that begins with a block of its own) and the paragraphs on them, not wholly
+    on the short page, set `short` lines longer within LEVELLING_TOLERANCE, the least
+    loosened first, as (first page, [(key, plan)])."""
+    name = division(document.pages[page]._page_box)
+    first = next((n for n in range(page - 1, max(page - WINDOW, 0) - 1, -1)
+                  if division(document.pages[n]._page_box) == name
+                  and begins_a_block(document, n)), None)
+    if first is None:
+        return page, []
+    options = []
+    near = range(first, min(page + 2, len(document.pages)))  # and the page after: whole
+    for key, found in lines_of_paragraphs(document, set(composition.plans), near).items():
+        on = {n for n, *_ in found}
+        if on <= set(range(first, page + 1)) and on != {page}:
+            plan = loosened(composition.plans[key], short, LEVELLING_TOLERANCE)
+            if plan is not None:
+                options.append((looseness(plan), key, plan))
+    return first, [(key, plan) for _, key, plan in sorted(options, key=lambda o: o[:2])]
+
+
+def begins_a_block(document, number: int) -> bool:
+    """Whether page `number`'s main flow begins with a block (a paragraph, a heading), not
+    with the rest of one run over from the page before."""
+    first = first_main_flow_line(document.pages[number]._page_box)
+    if first is None or number == 0:
+        return False
+    before = set()
+
+    def walk(box):
+        if getattr(box, "element", None) is not None:
+            before.add(box.element)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(document.pages[number - 1]._page_box.children[0])
+    blocks = block_elements(document, number, first)
+    return bool(blocks) and blocks[0] not in before
+
+
+def block_elements(document, number: int, line) -> list:
+    """The elements of the blocks holding `line` on page `number`, innermost first."""
+    def walk(box, path):
+        if box is line:
+            return path
+        for child in getattr(box, "children", ()):
+            if not isinstance(child, boxes.TextBox):
+                found = walk(child, [*path, box])
+                if found:
+                    return found
+        return None
+
+    path = walk(document.pages[number]._page_box.children[0], []) or []
+    return [box.element for box in reversed(path)
+            if isinstance(box, boxes.BlockContainerBox) and box.element is not None
+            and box.element.tag not in ("html", "body") and not
+            (box.element.get("id") or "").startswith("doc-")]
+
+
+def loosened(plan, more: int, tolerance: float | None):
+    """`plan` set `more` lines longer with every line within `tolerance` (the paragraph's
+    own if None), or None."""
+    limit = plan.settings.tolerance if tolerance is None else tolerance
+    settings = dataclasses.replace(plan.settings, lines=len(plan.lines) + more,
+                                   tolerance=limit, retry_tolerance=limit, emergency=False)
+    lines = break_lines(plan.items, plan.first_width, plan.width, settings)
+    if lines is None or any(abs(x.ratio) > limit for x in lines[:-1]):
+        return None
+    return dataclasses.replace(plan, lines=lines, settings=settings)
+
+
+def looseness(plan) -> float:
+    return max((abs(x.ratio) for x in plan.lines[:-1]), default=0.0)
 
 
 def short_pages(document) -> list[tuple[int, int]]:
@@ -89,19 +168,25 @@ def short_pages(document) -> list[tuple[int, int]]:
     found = []
     for number, page in enumerate(document.pages[:-1]):
         box = page._page_box
-        last = last_main_flow_line(box)
         following = document.pages[number + 1]._page_box
-        if last is None or last_main_flow_line(following) is None or \
-                division(box) != division(following):
+        if last_main_flow_line(following) is None or division(box) != division(following):
             continue
-        bottom = box.content_box_y() + box.height
-        for child in box.children:
-            if isinstance(child, boxes.FootnoteAreaBox) and child.children:
-                bottom = child.position_y
-        lines = int((bottom - flow_bottom(box.children[0])) / last.height + 0.01)
+        lines = lines_short(box)
         if lines >= 1:
             found.append((number, lines))
     return found
+
+
+def lines_short(box) -> int:
+    """The whole lines left empty between a page's main flow and its foot (or notes)."""
+    last = last_main_flow_line(box)
+    if last is None:
+        return 0
+    bottom = box.content_box_y() + box.height
+    for child in box.children:
+        if isinstance(child, boxes.FootnoteAreaBox) and child.children:
+            bottom = child.position_y
+    return int((bottom - flow_bottom(box.children[0])) / last.height + 0.01)
 
 
 def flow_bottom(root) -> float:
@@ -183,6 +268,88 @@ def path_to(root, target) -> list:
     return []
 
 
+def window(tree, first: tuple, last: tuple, side: str):
+    """`tree` cut down to the blocks from the one at `first` to the one at `last` (see
+    `place_of`: both in one division), to lay out again the pages they fill
+    (`splice_window`): the rest hidden and emptied as by `only`, and the first page on the
+    `side` ("left" or "right") of the book's."""
+    division_element = next(d for d in tree.find("body") if d.get("id") == first[0])
+    order = elements_in_order(division_element)
+    start, end = order[first[1]], order[last[1]]
+    if (local(start.tag), local(end.tag)) != (first[2], last[2]) or first[0] != last[0]:
+        raise ValueError("the window's ends are not the blocks laid out")
+    order = list(tree.iter())
+    keep = {a for node in (start, end) for a in node.iterancestors()}  # a section may
+    inside = set(order[order.index(start):order.index(end) + len(list(end.iter()))]) - keep
+    hide(tree, keep, inside)  # begin inside the window and go on after it
+    tree.set("style", f"break-before: {side}")
+    return tree
+
+
+def place_of(root, element) -> tuple:
+    """Where `element` stands in the book's tree under `root`, as (its division's id, its
+    index there, its tag): the same in every copy of the tree, whole or cut down to some
+    divisions, and in WeasyPrint's parse of it (the breaks the composition writes into
+    paragraphs are not counted)."""
+    body = next(e for e in root if local(e.tag) == "body")
+    for division_element in body:
+        for n, e in enumerate(elements_in_order(division_element)):
+            if e is element:
+                return division_element.get("id"), n, local(e.tag)
+    raise ValueError("not in the book's divisions")
+
+
+def elements_in_order(root) -> list:
+    return [e for e in root.iter() if isinstance(e.tag, str) and not (
+        local(e.tag) == "br" and e.get("class") == "kp")]
+
+
+def local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
+    """Put the pages of a `window`, laid out `alone`, in place of the book's pages from
+    `first`, keeping the book's running heads and folios. False, and `document` untouched,
+    unless they are as many, of the same size, side and name, begin at the same height,
+    hold the same letters (the main flow's and the notes') and every anchor `counted`
+    (whose page number the contents print) on its page, and leave fewer lines short."""
+    new = [page for page in alone.pages if not page._page_box.page_type.blank]
+    old = document.pages[first:first + len(new)]
+    if len(old) != len(new) or first + len(new) < len(document.pages) and division(
+            document.pages[first + len(new)]._page_box) == division(old[-1]._page_box) \
+            and not begins_a_block(document, first + len(new)):
+        return False
+    for a, b in zip(old, new, strict=True):
+        x, y = a._page_box, b._page_box
+        if (x.width, x.height, x.page_type.side, x.page_type.name) != \
+                (y.width, y.height, y.page_type.side, y.page_type.name) or \
+                counted & set(a.anchors) != counted & set(b.anchors):
+            return False
+    top = [first_main_flow_line(page._page_box) for page in (old[0], new[0])]
+    if None in top or abs(top[0].position_y - top[1].position_y) > 0.01 or \
+            letters_of(p._page_box.children[0] for p in old) != \
+            letters_of(p._page_box.children[0] for p in new) or \
+            letters_of(notes_of(p._page_box) for p in old) != \
+            letters_of(notes_of(p._page_box) for p in new) or \
+            sum(lines_short(p._page_box) for p in new) >= \
+            sum(lines_short(p._page_box) for p in old):
+        return False
+    for number, page in enumerate(new, first):
+        box = document.pages[number]._page_box
+        margins = [c for c in box.children if isinstance(c, boxes.MarginBox)]
+        box.children = [c for c in page._page_box.children
+                        if not isinstance(c, boxes.MarginBox)] + margins
+        document.pages[number] = Page(box)
+    return True
+
+
+def notes_of(page_box):
+    """The page's footnote area (a box with no children if it has none)."""
+    return next((c for c in page_box.children if isinstance(c, boxes.FootnoteAreaBox)),
+                boxes.BlockBox("div", None, None, []))
+
+
 def only(tree, keys):
     """`tree` cut down to the paragraphs `keys` (a set), for a quick layout of them alone:
     the book's divisions without one taken out, and around the paragraphs every other
@@ -190,6 +357,13 @@ def only(tree, keys):
     wanted = [node for node in tree.iter() if node.get(KEY) in keys]
     inside = {n for node in wanted for n in node.iter()}  # a footnote is inside a paragraph
     keep = {a for node in wanted for a in node.iterancestors()} - inside
+    hide(tree, keep, inside)
+    return tree
+
+
+def hide(tree, keep: set, inside: set) -> None:
+    """Take out the divisions not in `keep`; in those kept, hide and empty every element
+    neither in `keep` (the ancestors of what is laid out) nor `inside` (what is)."""
     body = tree.find("body")
     for division in list(body):
         if division not in keep:
@@ -202,7 +376,6 @@ def only(tree, keys):
             node.text = None
             for child in list(node):  # what a hidden element holds matches no selector
                 node.remove(child)  # of the paragraphs', and costs a cascade
-    return tree
 
 
 def transplant(document, alone, keys: list[str]) -> bool:
@@ -238,8 +411,9 @@ def transplant(document, alone, keys: list[str]) -> bool:
     return True
 
 
-def lines_of_paragraphs(document, keys) -> dict[str, list]:
-    """(page, block, line) for every line of the paragraphs `keys`, in order."""
+def lines_of_paragraphs(document, keys, numbers=None) -> dict[str, list]:
+    """(page, block, line) for every line of the paragraphs `keys`, in order, on every page
+    or on the pages `numbers`."""
     found: dict[str, list] = {}
 
     def walk(box, page):
@@ -252,8 +426,8 @@ def lines_of_paragraphs(document, keys) -> dict[str, list]:
         for child in getattr(box, "children", ()):
             walk(child, page)
 
-    for number, page in enumerate(document.pages):
-        walk(page._page_box.children[0], number)
+    for number in range(len(document.pages)) if numbers is None else numbers:
+        walk(document.pages[number]._page_box.children[0], number)
     return found
 
 
@@ -276,6 +450,20 @@ def note_calls(box) -> list[str]:
     if (box.element_tag or "").endswith("::footnote-call"):
         return [box.element.get("id") or ""]
     return [c for child in getattr(box, "children", ()) for c in note_calls(child)]
+
+
+def first_main_flow_line(page_box):
+    """The page's first line of the main flow."""
+    def walk(box):
+        if isinstance(box, boxes.LineBox):
+            return box
+        for child in getattr(box, "children", ()):
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    return walk(page_box.children[0])
 
 
 def last_main_flow_line(page_box):

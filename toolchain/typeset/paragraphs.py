@@ -436,15 +436,32 @@ class Composition:
     def report(self) -> dict:
         return {"composed": len(self.plans), "left": self.left}
 
-    def html_tree(self):
-        """A copy of the book's HTML with every composed paragraph's breaks in it."""
-        out = copy.deepcopy(self.html)
+    def html_tree(self, divisions: set[str] | None = None):
+        """A copy of the book's HTML with every composed paragraph's breaks in it; with
+        `divisions`, of only those divisions (`div.doc` ids), copied and set alone."""
+        if divisions is None:
+            out, pairs = copy.deepcopy(self.html), None
+        else:  # the book's other divisions neither copied nor walked
+            out, pairs = etree.Element(self.html.tag, self.html.attrib), []
+            for child in self.html:
+                if child.tag != "body":
+                    out.append(copy.deepcopy(child))
+                    continue
+                body = etree.SubElement(out, child.tag, child.attrib)
+                for division in child:
+                    if division.get("id") in divisions:
+                        body.append(copy.deepcopy(division))
+                        pairs.append((division, body[-1]))
         # keyed by the elements themselves: lxml makes a new Python object for an element
         # whenever none is alive, so id() of one from iter() is not the element's
-        twin = dict(zip(self.html.iter(), out.iter(), strict=True))
+        twin = dict(zip(self.html.iter(), out.iter(), strict=True)) if pairs is None else {
+            a: b for old, new in pairs for a, b in zip(old.iter(), new.iter(), strict=True)}
         for key, plan in self.plans.items():
-            apply_plan(twin[self.elements[key]], plan, twin)
+            element = twin.get(self.elements[key])
+            if element is not None:
+                apply_plan(element, plan, twin)
         return out
+
 
 @dataclass
 class Plan:

@@ -287,15 +287,26 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
 
 def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
-    measure them, the layout with their lines; then the paragraphs set again for the page
-    feet and for short pages (typeset.pages) are laid out alone and their lines put in
-    place (or, where they will not fit their places, the book is laid out again)."""
+    measure them, the layout with their lines; then the paragraphs set again for short
+    pages and for the page feet (typeset.pages) are laid out alone and their lines put in
+    place (or, where they will not fit their places, the book is laid out again), and the
+    divisions whose short pages need lines pushed onto them laid out again alone."""
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
     composition = paragraphs.Composition(  # the first layout is let go once measured
         html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
         read_exceptions(styles))
     document = render(composition.html_tree(), paragraphs.SET_CSS)
+    filled = {}
+    for tolerance in (None, pages.LEVELLING_TOLERANCE):  # the paragraph's own, then looser
+        more = pages.fill_short_pages(composition, document, tolerance)
+        if more:
+            alone = render(pages.only(composition.html_tree(), set(more)), paragraphs.SET_CSS)
+            if not pages.lengthen(document, alone, more):
+                document = render(composition.html_tree(), paragraphs.SET_CSS)
+            filled.update(more)
+    counted = {link.get("href")[1:] for link in html.xpath("//nav//a[starts-with(@href, '#')]")}
+    pushed = push_onto_short_pages(composition, document, render, counted)
     moved = pages.keep_hyphens_off_page_feet(composition, document)
     how = "none moved"
     if moved:
@@ -304,18 +315,42 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
         if not pages.transplant(document, alone, moved):
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
-    filled = pages.fill_short_pages(composition, document)
-    if filled:
-        alone = render(pages.only(composition.html_tree(), set(filled)),
-                       paragraphs.SET_CSS)
-        if not pages.lengthen(document, alone, filled):
-            document = render(composition.html_tree(), paragraphs.SET_CSS)
-            how += "; short pages: the book laid out again"
     result = Layout(document, fetcher)
     result.composition = {**composition.report(), "broken again at a page foot": len(moved),
                           "page feet": how, "set a line longer to fill a short page":
-                          len(filled)}
+                          len(filled), "set longer to push lines onto a short page": len(pushed)}
     return result
+
+
+PUSHING_TRIES = 3  # paragraphs tried, each a layout of a few pages, for a short page
+
+
+def push_onto_short_pages(composition, document, render, counted: set[str]) -> list[str]:
+    """Each page still short gets lines pushed onto it by a paragraph on the pages before
+    set looser (typeset.pages.pushing_options), the least loosened that works: those pages
+    are laid out again alone (`window`) and put in the book's if they then leave fewer
+    lines short, hold the same text and move no heading the contents list; else the
+    paragraph is set as it was. Returns the keys of the paragraphs kept longer."""
+    kept = []
+    for page, short in pages.short_pages(document):
+        first, options = pages.pushing_options(composition, document, page, short)
+        ends = [pages.block_elements(document, n, line) for n, line in (
+            (first, pages.first_main_flow_line(document.pages[first]._page_box)),
+            (page, pages.last_main_flow_line(document.pages[page]._page_box)))]
+        if not options or not all(ends):
+            continue
+        root = document.pages[first]._page_box.children[0].element
+        places = [pages.place_of(root, blocks[0]) for blocks in ends]
+        side = document.pages[first]._page_box.page_type.side
+        for key, plan in options[:PUSHING_TRIES]:
+            before, composition.plans[key] = composition.plans[key], plan
+            tree = composition.html_tree({places[0][0]})
+            alone = render(pages.window(tree, *places, side), paragraphs.SET_CSS)
+            if pages.splice_window(document, alone, first, counted):
+                kept.append(key)
+                break
+            composition.plans[key] = before
+    return kept
 
 
 def write_layout(laid_out: Layout, meta: dict, target: Path) -> None:

@@ -7,8 +7,8 @@ TeX's \\looseness) is laid out alone (`only`) and its lines put in place of the 
 (`transplant`, `lengthen`), what follows on the page moved down; each refuses, and the book
 is laid out again, unless the new lines have the old ones' measure, height and letters and
 every note call stays on its page. A page that only lines pushed from the pages before can
-fill changes where the division's pages break: the division is laid out again alone and its
-pages put in the book's (`divisions_only`, `splice_division`).
+fill changes where those pages break: they are laid out again alone and put in the book's
+(`window`, `splice_window`).
 """
 
 from __future__ import annotations
@@ -86,25 +86,28 @@ def fill_short_pages(composition, document, tolerance: float | None = None) -> d
 
 def pushing_options(composition, document, page: int, short: int):
     """For a page still short when no paragraph on it can be set longer: the pages from
-    which lines could be pushed onto it (`window`: it and up to WINDOW - 1 before, the first
-    the latest that begins with a block of its own) and the paragraphs on them, not wholly
-    on the short page, set `short` lines longer within LEVELLING_TOLERANCE, the least
-    loosened first, as (first page, [(key, plan)])."""
+    which lines could be pushed onto it (`window`: it and up to WINDOW - 1 before, the
+    first one that begins with a block of its own, the latest such page with a paragraph
+    that can be set longer) and those paragraphs, on the window's pages but not wholly on
+    the short page, set `short` lines longer within LEVELLING_TOLERANCE, the least loosened
+    first: (first page, [(key, plan)])."""
     name = division(document.pages[page]._page_box)
-    first = next((n for n in range(page - 1, max(page - WINDOW, 0) - 1, -1)
-                  if division(document.pages[n]._page_box) == name
-                  and begins_a_block(document, n)), None)
-    if first is None:
-        return page, []
-    options = []
-    near = range(first, min(page + 2, len(document.pages)))  # and the page after: whole
-    for key, found in lines_of_paragraphs(document, set(composition.plans), near).items():
-        on = {n for n, *_ in found}
-        if on <= set(range(first, page + 1)) and on != {page}:
-            plan = loosened(composition.plans[key], short, LEVELLING_TOLERANCE)
-            if plan is not None:
-                options.append((looseness(plan), key, plan))
-    return first, [(key, plan) for _, key, plan in sorted(options, key=lambda o: o[:2])]
+    for first in range(page - 1, max(page - WINDOW, 0) - 1, -1):
+        if division(document.pages[first]._page_box) != name:
+            break
+        if not begins_a_block(document, first):
+            continue
+        options = []
+        near = range(first, min(page + 2, len(document.pages)))  # and the page after: whole
+        for key, found in lines_of_paragraphs(document, set(composition.plans), near).items():
+            on = {n for n, *_ in found}
+            if on <= set(range(first, page + 1)) and on != {page}:
+                plan = loosened(composition.plans[key], short, LEVELLING_TOLERANCE)
+                if plan is not None:
+                    options.append((looseness(plan), key, plan))
+        if options:
+            return first, [(key, plan) for _, key, plan in sorted(options, key=lambda o: o[:2])]
+    return page, []
 
 
 def begins_a_block(document, number: int) -> bool:

@@ -290,7 +290,7 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
     measure them, the layout with their lines; then the paragraphs set again for short
     pages and for the page feet (typeset.pages) are laid out alone and their lines put in
     place (or, where they will not fit their places, the book is laid out again), and the
-    divisions whose short pages need lines pushed onto them laid out again alone."""
+    pages over which lines are pushed onto a short page laid out again alone."""
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
     composition = paragraphs.Composition(  # the first layout is let go once measured
@@ -331,16 +331,20 @@ def push_onto_short_pages(composition, document, render, counted: set[str]) -> l
     are laid out again alone (`window`) and put in the book's if they then leave fewer
     lines short, hold the same text and move no heading the contents list; else the
     paragraph is set as it was. Returns the keys of the paragraphs kept longer."""
-    kept = []
+    kept: list[str] = []
+    if not document.pages:
+        return kept
+    book = document.pages[0]._page_box.children[0].element  # the whole book's tree
     for page, short in pages.short_pages(document):
         first, options = pages.pushing_options(composition, document, page, short)
         ends = [pages.block_elements(document, n, line) for n, line in (
             (first, pages.first_main_flow_line(document.pages[first]._page_box)),
             (page, pages.last_main_flow_line(document.pages[page]._page_box)))]
-        if not options or not all(ends):
+        if not options or not all(ends) or any(  # not pages laid out again already
+                document.pages[n]._page_box.children[0].element is not book
+                for n in range(first, page + 1)):
             continue
-        root = document.pages[first]._page_box.children[0].element
-        places = [pages.place_of(root, blocks[0]) for blocks in ends]
+        places = [pages.place_of(book, blocks[0]) for blocks in ends]
         side = document.pages[first]._page_box.page_type.side
         for key, plan in options[:PUSHING_TRIES]:
             before, composition.plans[key] = composition.plans[key], plan

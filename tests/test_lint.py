@@ -32,6 +32,9 @@ CASES = {
     "M012": ("# One\n\nAs shown.[12] More.\n", "3:10", "[12] looks like a note marker"),
     "M013": ("# One\n\nThe years 1917-1923, not 1923-10-23.\n", "3:11",
              "a range of numbers takes an en dash: 1917\u20131923"),
+    "M014": ("# One\n\nThe Social Democratic-Communist majority, Ralph Vaughan-Williams.\n",
+             "3:5", "an open compound joined to another word takes an en dash: "
+             "Social Democratic\u2013Communist"),
     "M119": ("# One\n\nText.\n\n![](plate.jpg)\n", "5:1", "a figure with no text description"),
     "W002": ("# One\n\nAn \u202eoverride.\n", "3:4",
              "invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
@@ -55,12 +58,15 @@ def test_rule_reports_its_own_message(tmp_path, code):
 
 
 def test_fix_makes_the_en_dashes_and_nothing_else(tmp_path, capsys):
-    text = "# One\n\nOn 27-30 August 1917, pp. 12-15; ISBN 978-0-00-000000-0, 1923-10-23.\n"
+    text = ("# One\n\nOn 27-30 August 1917, pp. 12-15; ISBN 978-0-00-000000-0, 1923-10-23.\n\n"
+            "The Social Democratic-Communist majority; Anglo-Soviet talks; Lloyd George-"
+            "Curzon; Ralph Vaughan-Williams; a Left Socialist-Revolutionary.\n")
     make_book(tmp_path, {"one.md": text})
     assert main(["lint", "--manuscript", str(tmp_path), "--fix"]) == 0
     fixed = (tmp_path / "chapters" / "one.md").read_text(encoding="utf-8")
-    assert fixed == text.replace("27-30", "27\u201330").replace("12-15", "12\u201315")
-    assert "2 fix(es) made" in capsys.readouterr().err
+    assert fixed == text.replace("27-30", "27\u201330").replace("12-15", "12\u201315").replace(
+        "Democratic-", "Democratic\u2013").replace("Left Socialist-", "Left Socialist\u2013")
+    assert "4 fix(es) made" in capsys.readouterr().err
     assert lint_manuscript(tmp_path) == []
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import NS, ROOT, text_of, xml
 
+from toolchain.check.lint import OPEN_COMPOUND
+
 SOURCE = (Path(__file__).parent / "data" / "source.txt").read_text(encoding="utf-8")
 CHAPTER = "ch-03-german-revolution-of-1923.xhtml"
 FIGURES = ["4.2", "8.9", "14.0", "64.8", "39.5", "64.9", "76.7", "191.8", "493.2", "17,972",
@@ -26,8 +28,10 @@ def notes(built):
 
 def words(text: str) -> list[str]:
     """The words, with the typographic refinements EDITORIAL.md allows made: an ellipsis
-    character, no-break spaces, and en dashes in ranges of numbers (1917–1923)."""
+    character, no-break spaces, and en dashes in ranges of numbers (1917–1923) and after an
+    open compound (Social Democratic–Communist, lint M014)."""
     text = text.replace("...", "\u2026").replace("\u00a0", " ")
+    text = OPEN_COMPOUND.sub("\\1\u2013\\2", text)
     return re.sub(r"(?<=\d)-(?=\d)", "\u2013", text).split()
 
 

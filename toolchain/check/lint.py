@@ -161,6 +161,28 @@ def number_ranges(src: Source):
                               severity="warning", fix=(found[0], dashed))
 
 
+# An open compound of capitalised words whose last is an adjective (Social Democratic), then a
+# hyphen and a capitalised word: the en dash joins the whole compound (Chicago 6.80). Only
+# adjectival endings, so that a double-barrelled name (Ralph Vaughan-Williams) is left alone.
+OPEN_COMPOUND = re.compile(
+    r"(?<![\w\-\u2013])((?:(?!(?:The|An?|And|But|Or|Of|In|On|At|To|By|For|With|From|As|If|"
+    r"When|Then)\b)[A-Z][a-z]+ )+[A-Z][a-z]*(?:ic|ist|ian|al|ive|ary|ern|ish))"
+    r"-([A-Z][a-z]+)(?![\w\-\u2013])")
+
+
+@rule("M014")
+def open_compounds(src: Source):
+    """An open compound joined to another word takes an en dash, not a hyphen: the Social
+    Democratic–Communist majority (the hyphen would join only Democratic and Communist)."""
+    for n, line in src.prose():
+        for found in OPEN_COMPOUND.finditer(line):
+            dashed = f"{found[1]}\u2013{found[2]}"
+            yield src.problem(n, found.start() + 1, "M014", f"an open compound joined to "
+                              f"another word takes an en dash: {dashed}",
+                              "`python -m toolchain lint --fix` makes it", severity="warning",
+                              fix=(found[0], dashed))
+
+
 def apply_fixes(problems: list[Problem]) -> int:
     """Make the fixes the problems carry, in their files; returns how many were made. Each
     is made only where its text still stands at its line and column."""

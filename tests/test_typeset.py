@@ -9,6 +9,7 @@ import ctypes
 import io
 import itertools
 import json
+import statistics
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -108,6 +109,19 @@ def test_a_full_line_shrinks_rather_than_set_loose():
     items = words([4, 4, 4, 4, 6, 6])  # four words are 19 wide, the measure 18.5
     lines = break_lines(items, 18.5, 18.5)
     assert lines[0].end == 7 and -1 <= lines[0].ratio < 0
+
+
+def test_the_breaker_counts_on_what_hangs_into_the_margin():
+    """A line that ends where its last character (a comma: `protrude`) would hang half a
+    unit into the margin is set as if half a unit shorter: its spaces stretch to make up
+    that half unit too, and the line ends flush with the measure plus the hang."""
+    def paragraph(hang):
+        return [Box(3), Glue(1, 0.5, 1 / 3), Box(3), Glue(1, 0.5, 1 / 3, protrude=hang),
+                Box(3)] + END
+
+    plain, hung = (break_lines(paragraph(h), 7, 7) for h in (0.0, 0.5))
+    assert [line.end for line in plain] == [line.end for line in hung] == [3, 7]
+    assert plain[0].ratio == 0.0 and hung[0].ratio == pytest.approx(1.0)
 
 
 def exact_at_hyphens():
@@ -351,6 +365,48 @@ def test_pages_laid_out_again_alone_are_the_book_laid_out_again(built, tmp_path,
     build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
     for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
         assert (tmp_path / "dist" / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def hangs(pdf: Path) -> list[tuple[str, float]]:
+    """(last character, how far it ends past the measure, in pt) of every line of body type
+    (10.25 pt) in the title's chapter, pp. 7–23; the measure's right edge is where most of
+    the page's lines ending in a letter end (the justified ones: rectos and versos differ)."""
+    doc = pdfium.PdfDocument(pdf)
+    x, y = ctypes.c_double(), ctypes.c_double()
+    found = []
+    for number in range(6, 23):
+        text = doc[number].get_textpage()
+        rows: dict[float, tuple] = {}
+        for k in range(text.count_chars()):
+            char = text.get_text_range(k, 1).replace("\ufffe", "-")
+            raw.FPDFText_GetCharOrigin(text.raw, k, ctypes.byref(x), ctypes.byref(y))
+            row = round(y.value, 1)  # the baseline
+            right = text.get_charbox(k)[2]
+            if char.strip() and (row not in rows or right > rows[row][1]):
+                rows[row] = (char, right, raw.FPDFText_GetFontSize(text.raw, k) * 0.75)
+        rows = {row: (char, right) for row, (char, right, size) in rows.items()
+                if abs(size - 10.25) < 0.01}
+        letters = [right for char, right in rows.values() if char.isalpha()]
+        measure = max(letters, key=lambda r: sum(abs(x - r) < 0.2 for x in letters))
+        found += [(char, right - measure) for char, right in rows.values()]
+    return found
+
+
+def test_a_line_ending_in_a_hyphen_or_a_stop_hangs_into_the_margin(built):
+    """Margin kerning: a justified line's last hyphen, comma or full stop hangs part of its
+    width past the measure (the breaker counts on it), so that the text's edge looks
+    straight; a line ending in a letter ends at the measure, and no line runs over it (a
+    paragraph's last line the breaker set shrunk used to: "…confused them." on p. 21 by
+    4 pt, "…open to all." on p. 12 by 9)."""
+    ends = hangs(built / f"{SLUG}.pdf")
+    hyphens = [hang for char, hang in ends if char == "-"]
+    stops = [hang for char, hang in ends if char in ".," and hang > -0.6]  # not a
+    letters = [hang for char, hang in ends if char.isalpha() and hang > -0.6]  # ragged line
+    assert len(hyphens) > 10 and len(stops) > 10
+    assert all(1.0 < hang < 3.5 for hang in hyphens), hyphens  # 0.7 of a 3.4 pt hyphen
+    assert all(hang < 3.2 for hang in stops), stops  # a last line set to the measure: ~0
+    assert sum(hang > 0.4 for hang in stops) > 0.8 * len(stops), stops
+    assert statistics.median(letters) < 0.2  # ink, not advance: an f's hook overhangs
 
 
 GRID = 13.6

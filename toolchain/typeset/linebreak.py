@@ -6,7 +6,8 @@ list of boxes (text of fixed width), glue (a space that may stretch and shrink) 
 penalties (a place to break at a cost, such as a hyphen), and the breaks chosen are those
 with the least total demerits over the whole paragraph, as TeX chooses them.
 
-Beyond TeX: a limit on hyphenated lines in a row (not only a cost), a cost for a runt (a
+Beyond TeX: a line's last character may hang into the margin (`protrude`, pdfTeX's margin
+kerning), a limit on hyphenated lines in a row (not only a cost), a cost for a runt (a
 last line shorter than `runt_width`), breaks kept for a last resort (a name divided only
 when no setting of the paragraph fits without it), and constraints that name a line which must not end
 with a hyphen or a number of lines the paragraph must keep (for the page foot and the leaf
@@ -35,6 +36,7 @@ class Glue:
     shrink: float
     ref: object = None
     breakable: bool = True  # False for a no-break space
+    protrude: float = 0.0  # how far the text before hangs into the margin if a line ends here
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class Penalty:
     flagged: bool = False  # a hyphenated break
     ref: object = None
     last_resort: bool = False  # only where nothing else fits at all (a name divided)
+    protrude: float = 0.0  # how far the hyphen or dash hangs into the margin (as Glue's)
 
 
 @dataclass(slots=True)
@@ -127,7 +130,7 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
             continue
         forced = isinstance(item, Penalty) and item.cost <= -INF
         flagged = isinstance(item, Penalty) and item.flagged
-        penalty_width = item.width if isinstance(item, Penalty) else 0.0
+        penalty_width = (item.width if isinstance(item, Penalty) else 0.0) - item.protrude
         new: dict[tuple, Node] = {}
         dropped: list[Node] = []
         for key, a in list(active.items()):

@@ -46,6 +46,11 @@ TRACK_STEP = 0.0005  # tracking is set in steps: the spaces take up the differen
 CAPITALISED_PENALTY = 3000  # a name is divided only where nothing else will do (last resort)
 HYPHEN_PENALTY = 50
 DASH_PENALTY = 50
+# Margin kerning (pdfTeX's protrusion): the share of its width by which a line's last
+# character hangs into the right margin, so that the edge of the text looks straight to the
+# eye; light marks hang further than heavy ones, letters not at all.
+PROTRUSION = {".": 0.7, ",": 0.7, "-": 0.7, "\u2010": 0.7, "\u2019": 0.5, "\u201d": 0.5,
+              ":": 0.5, ";": 0.5, "\u2013": 0.3, "\u2014": 0.2, "!": 0.2, "?": 0.2}
 
 
 def mark(html) -> int:
@@ -267,8 +272,13 @@ class Composer:
         goes), "hyphen" (`text`, the hyphen, is added) or "after" (a dash written there)."""
         items: list = []
         word: list = []  # (text, style, refs) segments, or (width, None, None)
+        hang = 0.0  # how far the last word's last character would hang at a line's end
 
         def flush():
+            nonlocal hang
+            if word:
+                text, style, _ = word[-1]
+                hang = self.hang(style, text[-1:]) if style is not None else 0.0
             self.word_items(word, items)
             word.clear()
 
@@ -289,7 +299,8 @@ class Composer:
                         flush()
                         space = self.measurer.space(style)
                         items.append(Glue(space, space * SPACE_STRETCH, space * SPACE_SHRINK,
-                                          (("space", ""), refs[k]), breakable=char == " "))
+                                          (("space", ""), refs[k]), breakable=char == " ",
+                                          protrude=hang))
                         start = k + 1
                 if start < len(text):
                     word.append((text[start:], style, refs[start:]))
@@ -311,9 +322,9 @@ class Composer:
                     _, width, piece, stretch = part
                     items.append(Box(width, piece, stretch, stretch))
                 else:
-                    _, point, width, cost, flagged, kind, last_resort = part
+                    _, point, width, cost, flagged, kind, last_resort, hang = part
                     items.append(Penalty(width, cost, flagged, (kind, refs[point]),
-                                         last_resort))
+                                         last_resort, hang))
 
     def segment(self, text, style, before: bool, after: bool) -> list[tuple]:
         """A segment of a word as boxes and the penalties between them, without their places
@@ -329,12 +340,18 @@ class Composer:
                     text, style, before, after):
                 box = self.measurer.width(style, text[:point]) - done
                 found.append(("box", box, text[start:point], (point - start) * tracking))
-                found.append(("pen", point, width, cost, flagged, kind, last_resort))
+                hang = self.hang(style, kind[1] if kind[0] == "hyphen" else text[point - 1])
+                found.append(("pen", point, width, cost, flagged, kind, last_resort, hang))
                 done += box
                 start = point
             found.append(("box", self.measurer.width(style, text) - done, text[start:],
                           (len(text) - start) * tracking))
         return found
+
+    def hang(self, style, char: str) -> float:
+        """How far `char` hangs into the right margin at a line's end (PROTRUSION)."""
+        share = PROTRUSION.get(char, 0.0)
+        return share * self.measurer.width(style, char) if share else 0.0
 
     def cuts(self, text, style, before: bool, after: bool) -> list[tuple]:
         """Where a segment of a word may break, as (offset, width, cost, flagged, what is
@@ -387,13 +404,15 @@ def split_words(text: str) -> list[str]:
 def rewrite(breaks) -> None:
     """Put a `<br class="kp">` at each break, after a hyphen where the word is divided.
 
-    `breaks` are ((kind, hyphen), (node, attribute, offset), line number, tracking in em);
-    done from the end of each text so that earlier offsets stay true."""
+    `breaks` are ((kind, hyphen), (node, attribute, offset), line number, tracking in em,
+    how far the line's last character hangs into the margin); done from the end of each
+    text so that earlier offsets stay true."""
     by_text: dict[tuple, list] = {}
-    for kind, (node, attr, offset), line, track in breaks:
-        by_text.setdefault((node, attr), []).append((offset, kind, node, attr, line, track))
+    for kind, (node, attr, offset), line, track, hang in breaks:
+        by_text.setdefault((node, attr), []).append((offset, kind, node, attr, line, track,
+                                                      hang))
     for entries in by_text.values():
-        for offset, kind, node, attr, line, track in sorted(entries, key=lambda e: -e[0]):
+        for offset, kind, node, attr, line, track, hang in sorted(entries, key=lambda e: -e[0]):
             text = getattr(node, attr) or ""
             if kind[0] == "space":
                 before, after = text[:offset], text[offset + 1:]
@@ -405,6 +424,8 @@ def rewrite(breaks) -> None:
                                       "data-track": f"{round(track / TRACK_STEP) * TRACK_STEP:.4f}"})
             if kind[0] == "hyphen":
                 br.set("data-hyphen", "")
+            if hang:
+                br.set("data-hang", f"{hang:.3f}")
             br.tail = after
             setattr(node, attr, before)
             if attr == "text":
@@ -499,7 +520,7 @@ def apply_plan(element, plan: Plan, twin: dict) -> None:
             continue
         kind, (node, attr, offset) = item.ref
         breaks.append((kind, (twin[node], attr, offset), number,
-                       max(-1.0, min(1.0, line.ratio)) * TRACKING))
+                       max(-1.0, min(1.0, line.ratio)) * TRACKING, item.protrude))
     rewrite(breaks)
     element.set(SET, "")
 
@@ -570,17 +591,26 @@ def tracked_width(style, text: str) -> float:
 
 def justify_composed(context, line, available_width, last):
     """WeasyPrint's `text_align`, except that a line ending in a composed break is justified
-    to the measure exactly: its letters tracked as the line breaker chose, then its spaces
-    stretched or shrunk to fill what remains."""
+    to the measure exactly, or as far beyond it as its last character hangs: its letters
+    tracked as the line breaker chose, then its spaces stretched or shrunk to fill what
+    remains; and a composed paragraph's last line, if wider than the measure, has its
+    spaces shrunk to it, as the breaker counted on (WeasyPrint would let it run over)."""
     br = composed_break(line) if last else None
     if br is not None:
         em = float(br.get("data-track") or 0)
         if em:
             track(context, line, em)
         spaces = wp_inline.count_expandable_spaces(line)
+        width = available_width + float(br.get("data-hang") or 0)
+        if spaces:
+            wp_inline.add_word_spacing(context, line, (width - line.width) / spaces, 0)
+        return 0
+    if last and line.width > available_width and line.element is not None and \
+            line.element.get(SET) is not None:  # a composed paragraph's last line, which
+        spaces = wp_inline.count_expandable_spaces(line)  # the breaker set shrunk to fit
         if spaces:
             wp_inline.add_word_spacing(context, line, (available_width - line.width) / spaces, 0)
-        return 0
+            return 0
     return ORIGINAL_TEXT_ALIGN(context, line, available_width, last)
 
 

@@ -275,12 +275,14 @@ def window(tree, first: tuple, last: tuple, side: str):
     """`tree` cut down to the blocks from the one at `first` to the one at `last` (see
     `place_of`: both in one division), to lay out again the pages they fill
     (`splice_window`): the rest hidden and emptied as by `only`, and the first page on the
-    `side` ("left" or "right") of the book's."""
-    division_element = next(d for d in tree.find("body") if d.get("id") == first[0])
-    order = elements_in_order(division_element)
+    `side` ("left" or "right") of the book's. None if the places do not name two blocks of
+    one division of `tree`."""
+    division_element = next((d for d in tree.find("body") if d.get("id") == first[0]), None)
+    order = elements_in_order(division_element) if division_element is not None else []
+    if first[0] != last[0] or max(first[1], last[1]) >= len(order) or \
+            (local(order[first[1]].tag), local(order[last[1]].tag)) != (first[2], last[2]):
+        return None
     start, end = order[first[1]], order[last[1]]
-    if (local(start.tag), local(end.tag)) != (first[2], last[2]) or first[0] != last[0]:
-        raise ValueError("the window's ends are not the blocks laid out")
     order = list(tree.iter())
     keep = {a for node in (start, end) for a in node.iterancestors()}  # a section may
     inside = set(order[order.index(start):order.index(end) + len(list(end.iter()))]) - keep
@@ -289,17 +291,16 @@ def window(tree, first: tuple, last: tuple, side: str):
     return tree
 
 
-def place_of(root, element) -> tuple:
+def place_of(root, element) -> tuple | None:
     """Where `element` stands in the book's tree under `root`, as (its division's id, its
     index there, its tag): the same in every copy of the tree, whole or cut down to some
     divisions, and in WeasyPrint's parse of it (the breaks the composition writes into
-    paragraphs are not counted)."""
-    body = next(e for e in root if local(e.tag) == "body")
-    for division_element in body:
+    paragraphs are not counted). None if it is in no division."""
+    for division_element in (d for e in root if local(e.tag) == "body" for d in e):
         for n, e in enumerate(elements_in_order(division_element)):
             if e is element:
                 return division_element.get("id"), n, local(e.tag)
-    raise ValueError("not in the book's divisions")
+    return None
 
 
 def elements_in_order(root) -> list:

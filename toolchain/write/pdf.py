@@ -345,12 +345,14 @@ def push_onto_short_pages(composition, document, render, counted: set[str]) -> l
                 for n in range(first, page + 1)):
             continue
         places = [pages.place_of(book, blocks[0]) for blocks in ends]
+        if None in places:
+            continue
         side = document.pages[first]._page_box.page_type.side
         for key, plan in options[:PUSHING_TRIES]:
             before, composition.plans[key] = composition.plans[key], plan
-            tree = composition.html_tree({places[0][0]})
-            alone = render(pages.window(tree, *places, side), paragraphs.SET_CSS)
-            if pages.splice_window(document, alone, first, counted):
+            tree = pages.window(composition.html_tree({places[0][0]}), *places, side)
+            if tree is not None and pages.splice_window(
+                    document, render(tree, paragraphs.SET_CSS), first, counted):
                 kept.append(key)
                 break
             composition.plans[key] = before

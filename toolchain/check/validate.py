@@ -46,11 +46,13 @@ def check_documents(files: dict[str, bytes]) -> list[Problem]:
     if problems:
         return problems
     ids: dict[str, tuple[str, int]] = {}
+    by_id: dict[str, dict] = {name: {} for name in trees}  # each document's ids, for links
     for name, root in trees.items():
         for node in root.iter():
             ident = node.get("id")
             if ident is None:
                 continue
+            by_id[name].setdefault(ident, node)
             if ident in ids:
                 first = ids[ident]
                 problems.append(Problem(name, node.sourceline, 1, "X002",
@@ -65,10 +67,10 @@ def check_documents(files: dict[str, bytes]) -> list[Problem]:
             return None, f"links to {file!r}, which is not a document of the book"
         if not frag:
             return trees[file], None
-        found = trees[file].xpath("//*[@id=$i]", i=frag)
-        if not found:
+        found = by_id[file].get(frag)
+        if found is None:
             return None, f"links to #{frag} in {file}, which has no such id"
-        return found[0], None
+        return found, None
 
     calls: dict[int, list] = {}
     for name, root in trees.items():

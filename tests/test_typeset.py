@@ -222,23 +222,29 @@ def test_the_house_exceptions_ship_with_the_styles():
 
 # --- the title's print edition ---------------------------------------------------------
 
+def chars_of(page):
+    """(baseline in pt from the top, origin x, right edge of the glyph, character, font
+    size in pt) of each character set on a page; a hyphen at a line's end reads as "-"."""
+    text = page.get_textpage()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    for k in range(text.count_chars()):
+        char = text.get_text_range(k, 1).replace("\ufffe", "-")
+        if not char.strip():
+            continue
+        raw.FPDFText_GetCharOrigin(text.raw, k, ctypes.byref(x), ctypes.byref(y))
+        size = raw.FPDFText_GetFontSize(text.raw, k) * 0.75  # WeasyPrint's px, in pt
+        yield (round(page.get_height() - y.value, 1), x.value, text.get_charbox(k)[2], char,
+               size)
+
+
 def lines_of(pdf: Path) -> list[list[tuple[float, str, float]]]:
     """Per page, top to bottom: (baseline in pt from the top, text, font size in pt) of each
     line. A hyphen at a line's end reads as "-"."""
-    doc = pdfium.PdfDocument(pdf)
     pages = []
-    x, y = ctypes.c_double(), ctypes.c_double()
-    for page in doc:
-        text = page.get_textpage()
+    for page in pdfium.PdfDocument(pdf):
         rows: dict[float, list] = {}
-        for k in range(text.count_chars()):
-            char = text.get_text_range(k, 1).replace("\ufffe", "-")
-            if not char.strip():
-                continue
-            raw.FPDFText_GetCharOrigin(text.raw, k, ctypes.byref(x), ctypes.byref(y))
-            size = raw.FPDFText_GetFontSize(text.raw, k) * 0.75  # WeasyPrint's px, in pt
-            rows.setdefault(round(page.get_height() - y.value, 1), []).append((x.value, char,
-                                                                               size))
+        for top, x, _, char, size in chars_of(page):
+            rows.setdefault(top, []).append((x, char, size))
         pages.append([(top, "".join(c for _, c, _ in sorted(row)), max(s for *_, s in row))
                       for top, row in sorted(rows.items())])
     return pages
@@ -372,19 +378,13 @@ def hangs(pdf: Path) -> list[tuple[str, float]]:
     (10.25 pt) in the title's chapter, pp. 7–23; the measure's right edge is where most of
     the page's lines ending in a letter end (the justified ones: rectos and versos differ)."""
     doc = pdfium.PdfDocument(pdf)
-    x, y = ctypes.c_double(), ctypes.c_double()
     found = []
     for number in range(6, 23):
-        text = doc[number].get_textpage()
         rows: dict[float, tuple] = {}
-        for k in range(text.count_chars()):
-            char = text.get_text_range(k, 1).replace("\ufffe", "-")
-            raw.FPDFText_GetCharOrigin(text.raw, k, ctypes.byref(x), ctypes.byref(y))
-            row = round(y.value, 1)  # the baseline
-            right = text.get_charbox(k)[2]
-            if char.strip() and (row not in rows or right > rows[row][1]):
-                rows[row] = (char, right, raw.FPDFText_GetFontSize(text.raw, k) * 0.75)
-        rows = {row: (char, right) for row, (char, right, size) in rows.items()
+        for top, _, right, char, size in chars_of(doc[number]):
+            if top not in rows or right > rows[top][1]:
+                rows[top] = (char, right, size)
+        rows = {top: (char, right) for top, (char, right, size) in rows.items()
                 if abs(size - 10.25) < 0.01}
         letters = [right for char, right in rows.values() if char.isalpha()]
         measure = max(letters, key=lambda r: sum(abs(x - r) < 0.2 for x in letters))

@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                              "book.toml): kdp-white, kdp-cream, ingramspark-creme, offset")
         if name == "lint":
             cmd.add_argument("--fix", action="store_true", help="make the fixes the warnings "
-                             "offer (en dashes in number ranges) in the manuscript's files")
+                             "offer (en dashes in number ranges and after open compounds) in the "
+                             "manuscript's files")
         if name == "watch":
             cmd.add_argument("--port", type=int, default=8000, help="of the preview (127.0.0.1)")
     cat = sub.add_parser("catalogue", help="build every title of the catalogue; OPDS feeds",

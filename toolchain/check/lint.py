@@ -153,12 +153,18 @@ NUMBER_RANGE = re.compile(r"(?<![\w\-\u2013/.,])(\d{1,4})-(\d{1,4})(?![\w\-\u201
 def number_ranges(src: Source):
     """A range of numbers (years, days, pages) takes an en dash: 1917–1923, 27–30 August.
     A token with more hyphens (a date 1923-10-23, an ISBN) is left alone."""
+    yield from en_dashes(src, NUMBER_RANGE, "M013", "a range of numbers")
+
+
+def en_dashes(src: Source, pattern: re.Pattern, code: str, what: str):
+    """Warnings, each with its fix, where `pattern` finds a hyphen between its two groups
+    that should be an en dash."""
     for n, line in src.prose():
-        for found in NUMBER_RANGE.finditer(line):
+        for found in pattern.finditer(line):
             dashed = f"{found[1]}\u2013{found[2]}"
-            yield src.problem(n, found.start() + 1, "M013", f"a range of numbers takes an en "
-                              f"dash: {dashed}", "`python -m toolchain lint --fix` makes it",
-                              severity="warning", fix=(found[0], dashed))
+            yield src.problem(n, found.start() + 1, code, f"{what} takes an en dash: {dashed}",
+                              "`python -m toolchain lint --fix` makes it", severity="warning",
+                              fix=(found[0], dashed))
 
 
 # An open compound of capitalised words whose last is an adjective (Social Democratic), then a
@@ -174,13 +180,7 @@ OPEN_COMPOUND = re.compile(
 def open_compounds(src: Source):
     """An open compound joined to another word takes an en dash, not a hyphen: the Social
     Democratic–Communist majority (the hyphen would join only Democratic and Communist)."""
-    for n, line in src.prose():
-        for found in OPEN_COMPOUND.finditer(line):
-            dashed = f"{found[1]}\u2013{found[2]}"
-            yield src.problem(n, found.start() + 1, "M014", f"an open compound joined to "
-                              f"another word takes an en dash: {dashed}",
-                              "`python -m toolchain lint --fix` makes it", severity="warning",
-                              fix=(found[0], dashed))
+    yield from en_dashes(src, OPEN_COMPOUND, "M014", "an open compound joined to another word")
 
 
 def apply_fixes(problems: list[Problem]) -> int:

@@ -14,6 +14,7 @@ fill changes where those pages break: they are laid out again alone and put in t
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 
 from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes
@@ -131,18 +132,8 @@ def begins_a_block(document, number: int) -> bool:
 
 def block_elements(document, number: int, line) -> list:
     """The elements of the blocks holding `line` on page `number`, innermost first."""
-    def walk(box, path):
-        if box is line:
-            return path
-        for child in getattr(box, "children", ()):
-            if not isinstance(child, boxes.TextBox):
-                found = walk(child, [*path, box])
-                if found:
-                    return found
-        return None
-
-    path = walk(document.pages[number]._page_box.children[0], []) or []
-    return [box.element for box in reversed(path)
+    path = path_to(document.pages[number]._page_box.children[0], line)
+    return [box.element for box in reversed(path[:-1])
             if isinstance(box, boxes.BlockContainerBox) and box.element is not None
             and box.element.tag not in ("html", "body") and not
             (box.element.get("id") or "").startswith("doc-")]
@@ -259,11 +250,13 @@ def lengthen(document, alone, chosen: dict[str, int]) -> bool:
 
 
 def path_to(root, target) -> list:
-    """The boxes from `root` down to `target`, both included."""
+    """The boxes from `root` down to `target` (a block or a line), both included."""
     if root is target:
         return [root]
+    if isinstance(root, boxes.LineBox):
+        return []  # what a line holds is not looked for
     for child in getattr(root, "children", ()):
-        if isinstance(child, (boxes.TextBox, boxes.LineBox)):
+        if isinstance(child, boxes.TextBox):
             continue
         found = path_to(child, target)
         if found:
@@ -456,31 +449,23 @@ def note_calls(box) -> list[str]:
     return [c for child in getattr(box, "children", ()) for c in note_calls(child)]
 
 
-def first_main_flow_line(page_box):
-    """The page's first line of the main flow."""
+def main_flow_lines(page_box):
+    """The page's lines of the main flow, in order (not the footnotes, running heads or
+    folio)."""
     def walk(box):
         if isinstance(box, boxes.LineBox):
-            return box
+            yield box
+            return
         for child in getattr(box, "children", ()):
-            found = walk(child)
-            if found is not None:
-                return found
-        return None
+            yield from walk(child)
 
     return walk(page_box.children[0])
 
 
+def first_main_flow_line(page_box):
+    return next(main_flow_lines(page_box), None)
+
+
 def last_main_flow_line(page_box):
-    """The page's last line of the main flow (not the footnotes, running heads or folio)."""
-    last = None
-
-    def walk(box):
-        nonlocal last
-        if isinstance(box, boxes.LineBox):
-            last = box
-            return
-        for child in getattr(box, "children", ()):
-            walk(child)
-
-    walk(page_box.children[0])
-    return last
+    lines = deque(main_flow_lines(page_box), maxlen=1)
+    return lines[0] if lines else None

@@ -4,6 +4,8 @@ shows in the terminal and on the page, and the last good dist/ stays."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import threading
 import time
@@ -15,6 +17,7 @@ import pytest
 from conftest import ROOT, make_book
 from test_workflow import SMALL, snapshot
 
+from toolchain.build import build
 from toolchain.watch import Watcher
 
 
@@ -82,3 +85,59 @@ def test_an_error_shows_on_the_page_and_keeps_the_last_good_build(watching):
     chapter.write_text("# Departure\n\nBack again.\n", encoding="utf-8")  # mended: it rebuilds
     wait_for(lambda: watcher.state["build"] == 2)
     assert watcher.state["error"] == ""
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's words, with the lines joined again (and divided words whole)."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(path)
+    try:
+        text = "".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
+    return " ".join(re.sub(r"-\s*\n\s*", "", text).split())
+
+
+def same_as_a_clean_build(manuscript: Path, out: Path, tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    build(manuscript, clean, ROOT / "styles", stream=io.StringIO(), force=True)
+    ours, theirs = snapshot(out), snapshot(clean)
+    assert ours.keys() == theirs.keys()
+    for name, data in theirs.items():
+        if name != "report.json":  # it records the stage times
+            assert ours[name] == data, name
+
+
+def test_an_edited_chapter_is_laid_out_alone_and_the_book_is_a_clean_builds(tmp_path):
+    """The watch keeps its last layout: a word changed in the title's chapter lays out that
+    chapter alone (the book's date, to the second in the PDF's metadata, changes with it),
+    and the EPUB and PDFs are byte for byte a clean build's; an edit that makes the chapter
+    pages longer lays the whole book out again, and is a clean build's too."""
+    manuscript = tmp_path / "manuscript"
+    shutil.copytree(ROOT / "manuscript", manuscript)  # not in git: dated by its newest file
+    watcher = Watcher(manuscript, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    thread = threading.Thread(target=watcher.run, kwargs={"port": 0, "interval": 0.1})
+    thread.start()
+    try:
+        wait_for(lambda: watcher.state["build"] == 1)
+        chapter = next((manuscript / "chapters").glob("*.md"))
+        text = chapter.read_text(encoding="utf-8")
+        assert text.count("the workers") > 5
+        time.sleep(1.1)  # a new second: the book's date changes with the edit
+        chapter.write_text(text.replace("the workers", "the toilers", 1), encoding="utf-8")
+        wait_for(lambda: watcher.state["build"] == 2)
+        report = json.loads((watcher.out / "report.json").read_text(encoding="utf-8"))
+        assert report["laid out alone"] == ["doc-ch-03-german-revolution-of-1923"]
+        assert "the toilers" in pdf_text(watcher.out / "cliff-german-revolution-1923.pdf")
+        same_as_a_clean_build(manuscript, watcher.out, tmp_path)
+
+        longer = text.replace("\n## ", "\n" + "The strike went on. " * 200 + "\n\n## ", 1)
+        chapter.write_text(longer, encoding="utf-8")
+        wait_for(lambda: watcher.state["build"] == 3)
+        report = json.loads((watcher.out / "report.json").read_text(encoding="utf-8"))
+        assert report["laid out alone"] is None and watcher.state["error"] == ""
+        same_as_a_clean_build(manuscript, watcher.out, tmp_path)
+    finally:
+        watcher.stop()
+        thread.join(60)

@@ -134,11 +134,13 @@ def up_to_date(out: Path, key: str) -> bool:
 
 
 def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=False,
-          profile: str | None = None, date: datetime | None = None, epubcheck=None) -> dict:
+          profile: str | None = None, date: datetime | None = None, epubcheck=None,
+          kept=None) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix.
     `date` is the build date decided elsewhere (the catalogue decides it where the manuscript
     is, and builds a copy of it); `epubcheck` an EPUBCheck already running and warm, kept
-    between the builds of a catalogue's worker."""
+    between the builds of a catalogue's worker or a watch; `kept` a watch's last layout
+    (write.relayout), from which only the divisions edited are laid out again."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
         raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
@@ -169,7 +171,8 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
             try:
-                pipeline = Pipeline(manuscript, styles, tmp, date, stream, profile, epubcheck)
+                pipeline = Pipeline(manuscript, styles, tmp, date, stream, profile, epubcheck,
+                                    kept)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     print(f"warning: {date_note}", file=stream)
@@ -253,9 +256,10 @@ class Pipeline:
     """The stages, in order. Their modules are imported here, not at the top, so that a
     no-op build does not pay for loading WeasyPrint."""
 
-    def __init__(self, manuscript, styles, tmp, date, stream, profile=None, epubcheck=None):
+    def __init__(self, manuscript, styles, tmp, date, stream, profile=None, epubcheck=None,
+                 kept=None):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
-        self.shared_epubcheck = epubcheck
+        self.shared_epubcheck, self.kept = epubcheck, kept
         self.profile = profile  # the printer profile asked for on the command line, if any
         self.progress = Progress(11, stream)
         self.warnings: list[str] = []
@@ -308,7 +312,8 @@ class Pipeline:
         return {"book": book.meta["title"], "slug": slug, "build_date": self.date.isoformat(),
                 "outputs": outputs, "validators": self.validators,
                 "stage_seconds": p.times, "warnings": self.warnings, "press": self.press,
-                "page_list": self.pages, "paragraphs": self.composition}
+                "page_list": self.pages, "paragraphs": self.composition,
+                **({"laid out alone": self.kept.laid_out_alone} if self.kept else {})}
 
     def lint(self):
         from .check import lint
@@ -360,7 +365,8 @@ class Pipeline:
         """The one layout of the book, for the screen and press editions and the page list."""
         from .write import pdf
 
-        return pdf.layout(docs, book.meta, self.date, self.styles, self.manuscript, self.images)
+        return pdf.layout(docs, book.meta, self.date, self.styles, self.manuscript, self.images,
+                          kept=self.kept)
 
     def page_list(self, book, docs, laid_out):
         """Markers where the print edition's pages begin, in the EPUB's documents; the XHTML

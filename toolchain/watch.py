@@ -5,7 +5,8 @@ read, XHTML: under a second for a whole book) and the browser page reloads itsel
 full build makes the EPUB and both PDFs, and swaps `dist/` only when all of it is valid, so
 the last good `dist/` stays. Errors show in the terminal and over the page. The process stays
 warm between builds: WeasyPrint, the fonts' glyph tables and the Markdown parser are loaded
-once. The preview is served on 127.0.0.1 only.
+once, EPUBCheck keeps running, and the last layout is kept, so that only the chapters edited
+are laid out again (`write.relayout`). The preview is served on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from .errors import BuildError, InternalError, Problem
+from .write import relayout
 
 LIVE_SCRIPT = b"""(function () {
   var seen = null;
@@ -55,6 +57,15 @@ class Watcher:
         self.stream = stream
         self.state = {"preview": 0, "build": 0, "error": ""}
         self.stopped = threading.Event()
+        self.kept = relayout.Kept()  # the last layout, for the next build
+        self.epubcheck = None  # one EPUBCheck, warm, for every build
+
+    def warm_epubcheck(self):
+        from .check.validate import EpubCheck
+
+        if self.epubcheck is None or not self.epubcheck.alive():
+            self.epubcheck = EpubCheck()
+        return self.epubcheck
 
     def files(self) -> dict[str, tuple[int, int]]:
         """Every file's time and size: a change to any of them is an edit."""
@@ -91,7 +102,8 @@ class Watcher:
 
         for stage, work in (("preview", self.make_preview),
                             ("build", lambda: build(self.manuscript, self.out, self.styles,
-                                                    stream=self.stream))):
+                                                    stream=self.stream, kept=self.kept,
+                                                    epubcheck=self.warm_epubcheck()))):
             try:
                 work()
             except (BuildError, InternalError, OSError) as exc:
@@ -128,6 +140,8 @@ class Watcher:
         finally:
             server.shutdown()
             server.server_close()
+            if self.epubcheck is not None:
+                self.epubcheck.cancel()
 
     def stop(self) -> None:
         self.stopped.set()

@@ -116,7 +116,7 @@ def begins_a_block(document, number: int) -> bool:
     with the rest of one run over from the page before."""
     first = first_main_flow_line(document.pages[number]._page_box)
     if first is None or number == 0:
-        return False
+        return first is not None  # the document's first page: nothing ran over onto it
     before = set()
 
     def walk(box):

@@ -446,16 +446,18 @@ class Composition:
         # first layout's styles, and with them that layout's memory
         self.elements = {node.get(KEY): node for node in html.xpath(f"//*[@{KEY}]")}
         self.plans: dict[str, Plan] = {}
-        self.left = 0  # paragraphs left to WeasyPrint's own line breaking
+        self.left: list[str] = []  # paragraphs left to WeasyPrint's own line breaking
         for key, para in measure(first_layout).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:
-                self.left += 1
+                self.left.append(key)
             else:
                 self.plans[key] = plan
 
-    def report(self) -> dict:
-        return {"composed": len(self.plans), "left": self.left}
+    def division_of(self, key: str) -> str | None:
+        """The id of the book's division (`div.doc`) paragraph `key` is in."""
+        return next((a.get("id") for a in self.elements[key].iterancestors()
+                     if (a.get("id") or "").startswith("doc-")), None)
 
     def html_tree(self, divisions: set[str] | None = None):
         """A copy of the book's HTML with every composed paragraph's breaks in it; with

@@ -24,7 +24,7 @@ from .. import model as m
 from ..errors import BuildError, Problem
 from ..typeset import pages, paragraphs
 from ..typeset.hyphenate import read_exceptions
-from . import pagelist
+from . import pagelist, relayout
 from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
 
@@ -242,9 +242,18 @@ def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: P
 class Layout:
     """The book laid out by WeasyPrint, not yet written: its pages say where each begins."""
 
+    COUNTS = ("composed", "left", "broken again at a page foot",
+              "set a line longer to fill a short page",
+              "set longer to push lines onto a short page")
+
     def __init__(self, document, fetcher):
         self.document, self.fetcher = document, fetcher
         self.composition: dict = {}  # paragraphs composed whole, and left to WeasyPrint
+        self.by_division: dict[str, dict[str, int]] = {}  # the same counts, per division
+
+    def totals(self) -> dict[str, int]:
+        return {name: sum(counts.get(name, 0) for counts in self.by_division.values())
+                for name in self.COUNTS}
 
     @property
     def pages(self):
@@ -253,8 +262,10 @@ class Layout:
 
 def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
            manuscript: Path, images: dict[str, Path] | None = None,
-           compose: bool = True) -> Layout:
-    """Lay the book out for print: the pages that the screen and press editions share."""
+           compose: bool = True, kept: relayout.Kept | None = None) -> Layout:
+    """Lay the book out for print: the pages that the screen and press editions share.
+    With `kept` (a watch's), only the divisions changed since its layout are laid out again,
+    where they can be (`relayout`), and the layout made is kept for the next build."""
     fetcher = SandboxedFetcher([styles, manuscript])
     sheet = styles / "print.css"
     if not sheet.is_file():
@@ -264,33 +275,55 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
     title = meta.get("collection", {}).get("title") or meta["title"]
     running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
     html = combined_html(docs, meta, build_date, images)
-    fonts = FontConfiguration()
-    base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
-            weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
+    reuse = kept is not None and compose
+    now = relayout.snapshot(html, styles, images, running) if reuse else None
+    if reuse and kept.layout is not None and now[0] == kept.context:
+        render, fetcher = kept.render, kept.layout.fetcher  # the stylesheets, loaded
+        fetcher.refused.clear()
+    else:
+        fonts = FontConfiguration()
+        base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
 
-    def render(tree, extra_css: str = ""):
-        extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
-        return weasyprint.HTML(string=serialize(tree), base_url=styles.resolve().as_uri() + "/",
-                               url_fetcher=fetcher).render(stylesheets=[*base, extra],
-                                                           font_config=fonts)
+        def render(tree, extra_css: str = ""):
+            extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
+            return weasyprint.HTML(string=serialize(tree),
+                                   base_url=styles.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher).render(stylesheets=[*base, extra],
+                                                               font_config=fonts)
+
+    counted = contents_anchors(html)
+
+    def lay_out(tree, compose=True):
+        if not compose:
+            return Layout(render(tree), fetcher)
+        return composed_layout(tree, render, styles, fetcher, counted)
 
     try:
-        if compose:
-            result = composed_layout(html, render, styles, fetcher)
-        else:
-            result = Layout(render(html), fetcher)
+        try:
+            result = relayout.relayout(kept, html, now, lay_out, counted) if reuse else None
+        except BaseException:
+            kept.layout = None  # perhaps changed in part: the next build lays out the whole
+            raise
+        if result is None:
+            result = lay_out(html, compose)
+            if reuse:
+                kept.remember(now, render, result)
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(fetcher)
     return result
 
 
-def composed_layout(html, render, styles: Path, fetcher) -> Layout:
+def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | None = None) -> Layout:
     """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
     measure them, the layout with their lines; then the paragraphs set again for short
     pages and for the page feet (typeset.pages) are laid out alone and their lines put in
     place (or, where they will not fit their places, the book is laid out again), and the
-    pages over which lines are pushed onto a short page laid out again alone."""
+    pages over which lines are pushed onto a short page laid out again alone. `counted`:
+    the anchors whose page numbers the contents print (by default, read from its links)."""
+    if counted is None:
+        counted = contents_anchors(html)
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
     composition = paragraphs.Composition(  # the first layout is let go once measured
@@ -305,7 +338,6 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
             if not pages.lengthen(document, alone, more):
                 document = render(composition.html_tree(), paragraphs.SET_CSS)
             filled.update(more)
-    counted = {link.get("href")[1:] for link in html.xpath("//nav//a[starts-with(@href, '#')]")}
     pushed = push_onto_short_pages(composition, document, render, counted)
     moved = pages.keep_hyphens_off_page_feet(composition, document)
     how = "none moved"
@@ -316,10 +348,18 @@ def composed_layout(html, render, styles: Path, fetcher) -> Layout:
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
     result = Layout(document, fetcher)
-    result.composition = {**composition.report(), "broken again at a page foot": len(moved),
-                          "page feet": how, "set a line longer to fill a short page":
-                          len(filled), "set longer to push lines onto a short page": len(pushed)}
+    for name, keys in zip(Layout.COUNTS, (composition.plans, composition.left, moved, filled,
+                                          pushed), strict=True):
+        for key in keys:
+            counts = result.by_division.setdefault(composition.division_of(key), {})
+            counts[name] = counts.get(name, 0) + 1
+    result.composition = {**result.totals(), "page feet": how}
     return result
+
+
+def contents_anchors(html) -> set[str]:
+    """The anchors whose page numbers the contents print."""
+    return {link.get("href")[1:] for link in html.xpath("//nav//a[starts-with(@href, '#')]")}
 
 
 PUSHING_TRIES = 3  # paragraphs tried, each a layout of a few pages, for a short page

@@ -5,6 +5,7 @@ directory that replaces the output directory only when everything is complete an
 from __future__ import annotations
 
 import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -54,6 +56,22 @@ class Progress:
         self.times[name] = round(took, 3)
         print(("\r" if tty else "") + f"{label}done {took:6.2f} s", file=self.stream, flush=True)
         return result
+
+
+@contextmanager
+def few_collections():
+    """Python's cyclic garbage collector, at its usual thresholds, goes through every object
+    alive each time enough have been made: a 403-page book's layout makes millions that live
+    as long as the build, and 22 such full collections took 7.9 s of a 42 s build (6.6 s of
+    the layout's 32.8). Counting 50,000 new objects between collections of the youngest
+    instead of 700 leaves none to do; the first layout's boxes, let go, are collected once
+    by hand (`pdf.composed_layout`, 0.5 s), and the peak memory stays as it was."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def as_user_or_internal(exc: BaseException, stage: str) -> BaseException:
@@ -277,7 +295,8 @@ class Pipeline:
 
             styles.check_stylesheets(self.styles)  # fail fast on what would stop a later stage
             pdf.missing_fonts(self.styles)
-            return self.stages(epubcheck)
+            with few_collections():
+                return self.stages(epubcheck)
         finally:
             if epubcheck is not self.shared_epubcheck:
                 epubcheck.cancel()

@@ -8,7 +8,9 @@ style files: the URL fetcher below refuses everything else.
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
+import zlib
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -48,6 +50,23 @@ def cached_page_references(pdf) -> tuple:
 
 if isinstance(getattr(pydyf.PDF, "page_references", None), property):
     pydyf.PDF.page_references = property(cached_page_references)
+
+
+class StreamCompression:
+    """zlib for pydyf, which compresses every stream of the PDF (pages, fonts) at level 9:
+    at zlib's default level, 6, the 403-page book's PDF is written 1.7–2.5 s sooner (of
+    7.3–8.2 s) and is 3.7 % larger (2.69 → 2.79 MB)."""
+
+    LEVEL = 6
+    compress = staticmethod(zlib.compress)
+
+    @staticmethod
+    def compressobj(level: int = LEVEL):
+        return zlib.compressobj(level=StreamCompression.LEVEL)
+
+
+if getattr(pydyf, "zlib", None) is zlib:
+    pydyf.zlib = StreamCompression
 
 
 class SandboxError(FatalURLFetchingError):
@@ -329,6 +348,7 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
     composition = paragraphs.Composition(  # the first layout is let go once measured
         html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
         read_exceptions(styles))
+    gc.collect()  # the first layout's boxes, which refer to each other (build.few_collections)
     document = render(composition.html_tree(), paragraphs.SET_CSS)
     filled = {}
     for tolerance in (None, pages.LEVELLING_TOLERANCE):  # the paragraph's own, then looser
@@ -336,6 +356,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         if more:
             alone = render(pages.only(composition.html_tree(), set(more)), paragraphs.SET_CSS)
             if not pages.lengthen(document, alone, more):
+                document = None  # the book laid out again: the old layout collected first
+                gc.collect()
                 document = render(composition.html_tree(), paragraphs.SET_CSS)
             filled.update(more)
     pushed = push_onto_short_pages(composition, document, render, counted)
@@ -345,6 +367,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         alone = render(pages.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
         how = "their lines put in place"
         if not pages.transplant(document, alone, moved):
+            document = None  # the book laid out again: the old layout collected first
+            gc.collect()
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
     result = Layout(document, fetcher)

@@ -100,6 +100,8 @@ def low_resolution(path: Path, figures: list) -> list[Problem]:
     """A warning for each figure that prints under 300 dpi, measured on the laid-out pages:
     `figures` are (manuscript file, line, image file, pixel size), matched by pixel size."""
     problems, seen = [], set()
+    if not figures:
+        return problems  # nothing to measure: the pages need not be read
     for page, size, width in placed_images(path):
         dpi = size[0] / (width / 72) if width > 0 else PRINT_DPI
         for source, line, image, px in figures:

@@ -140,9 +140,9 @@ def press_edition(screen: Path, target: Path, profile: Profile, styles: Path,
         width, height = (float(v) for v in pdf.pages[-1].obj.MediaBox[2:])
         for _ in range(blanks):
             pdf.add_blank_page(page_size=(width, height))
-        colours = set()
+        colours, seen = set(), set()
         for page in pdf.pages:
-            colours |= black_as_k(pdf, page)
+            colours |= black_as_k(pdf, page, seen)
             box = [float(v) for v in page.obj.MediaBox]
             frame(pdf, page, box, profile.bleed_mm)
             if "/Annots" in page.obj:
@@ -210,13 +210,15 @@ GREY = re.compile(rb"(?<![\w.])(\d*\.?\d+) \1 \1 (rg|RG)(?![\w])")
 RGB = re.compile(rb"(?<![\w.])([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)(?![\w])")
 
 
-def black_as_k(pdf, page) -> set[str]:
+def black_as_k(pdf, page, seen: set) -> set[str]:
     """Grey and black set as RGB become DeviceGray, which prints in black ink only (on a
     four-colour press, RGB black would be printed in all four inks, and blur). Returns the
     colours that are not grey, left as they are for the preflight to name.
 
     The operators are rewritten in the stream's bytes: WeasyPrint writes text as hex strings,
-    so no text can hold `0 0 0 rg`; parsing every stream into objects took 1.5 s a 400 pages."""
+    so no text can hold `0 0 0 rg`; parsing every stream into objects took 1.5 s a 400 pages.
+    `seen`: the streams done already (WeasyPrint gives every page the same resources, and
+    with them every form of the book)."""
     left: set[str] = set()
     streams = list(page.obj.get("/Contents", [])) if isinstance(
         page.obj.get("/Contents"), pikepdf.Array) else [page.obj.Contents]
@@ -224,6 +226,9 @@ def black_as_k(pdf, page) -> set[str]:
     streams += [x for x in resources.get("/XObject", {}).values()
                 if x.get("/Subtype") == "/Form"]
     for stream in streams:
+        if stream.objgen in seen:
+            continue
+        seen.add(stream.objgen)
         data = stream.read_bytes()
         grey = GREY.sub(lambda f: f[1] + (b" g" if f[2] == b"rg" else b" G"), data)
         left |= {"rgb(" + ", ".join(v.decode() for v in found) + ")"

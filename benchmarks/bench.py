@@ -2,9 +2,10 @@
 
 Books: the first title, and the title's chapter copied 1, 5 and 20 times. For each, in one run
 and alternating (A B A B), the toolchain's full build (EPUBCheck included) and pandoc's EPUB
-plus PDF through the same WeasyPrint; then, for the toolchain, a no-op rebuild and a rebuild
-after one word changed in one chapter, and its peak memory. Medians; pandoc comes from the
-pypandoc_binary wheel (`nox -s bench` installs it).
+plus PDF through the same WeasyPrint; then, for the toolchain, a no-op rebuild, a rebuild
+after one word changed in one chapter (by `build`, and in `watch`, which keeps its layout), and
+its peak memory. Medians; pandoc comes from the pypandoc_binary wheel (`nox -s bench` installs
+it).
 
 Run: nox -s bench   (or: python benchmarks/bench.py [RUNS] [--write docs/benchmarks.md])
 """
@@ -100,17 +101,35 @@ def bench(name: str, manuscript: Path, runs: int, work: Path) -> dict:
             edits.append(toolchain(manuscript, out, force=False)[0])
         edited.write_text(text, encoding="utf-8")
         row["edit"] = statistics.median(edits)
+        row["watch"] = watch_edits(manuscript, work / f"watch-{name}", runs)
     return row
+
+
+def watch_edits(manuscript: Path, out: Path, runs: int) -> float:
+    """The median seconds from a one-word edit to the outputs made, in `toolchain watch`,
+    which keeps its layout and lays out only the chapter edited (benchmarks/edit_loop.py)."""
+    import json
+
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "edit_loop.py"),
+                           str(manuscript), str(out), str(runs)], env=ENV,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"edit loop failed:\n{proc.stderr[-2000:]}")
+    result = json.loads(proc.stdout.splitlines()[-1])
+    if None in result["laid out alone"]:
+        print(f"note: an edit laid out the whole book ({result})", flush=True)
+    return statistics.median(result["seconds"])
 
 
 def table(rows: list[dict]) -> str:
     lines = ["| book | pages | toolchain, full build | pandoc EPUB + PDF | ratio | no-op | "
-             "one chapter edited | peak memory |", "|---|--:|--:|--:|--:|--:|--:|--:|"]
+             "one chapter edited: build | in watch | peak memory |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in rows:
-        edit = f"{r['edit']:.1f} s ({r['edit'] / r['pandoc']:.2f}× pandoc)" if "edit" in r \
-            else "—"
+        edit, watch = (f"{r[k]:.1f} s ({r[k] / r['pandoc']:.2f}× pandoc)" if k in r else "—"
+                       for k in ("edit", "watch"))
         lines.append(f"| {r['book']} | {r['pages']} | {r['ours']:.1f} s | {r['pandoc']:.1f} s | "
-                     f"{r['ours'] / r['pandoc']:.2f}× | {r['noop']:.2f} s | {edit} | "
+                     f"{r['ours'] / r['pandoc']:.2f}× | {r['noop']:.2f} s | {edit} | {watch} | "
                      f"{r['memory']:.0f} MiB |")
     return "\n".join(lines)
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from time import perf_counter
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench import one_word_edited  # noqa: E402
 
 from toolchain.watch import Watcher  # noqa: E402
 
@@ -30,8 +32,7 @@ def main(manuscript: Path, out: Path, runs: int) -> None:
     seconds, alone = [], []
     try:
         for k in range(runs):
-            edited.write_text(text.replace("revolution", f"revolution{'s' * (k + 1)}", 1),
-                              encoding="utf-8")
+            edited.write_text(one_word_edited(text, k), encoding="utf-8")
             start = perf_counter()
             watcher.cycle()
             seconds.append(perf_counter() - start)

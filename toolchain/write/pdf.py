@@ -325,6 +325,9 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
             kept.layout = None  # perhaps changed in part: the next build lays out the whole
             raise
         if result is None:
+            if reuse and kept.layout is not None:
+                kept.layout = None  # let go of the last layout before making the next
+                gc.collect()
             result = lay_out(html, compose)
             if reuse:
                 kept.remember(now, render, result)

@@ -112,8 +112,9 @@ def same_as_a_clean_build(manuscript: Path, out: Path, tmp_path: Path) -> None:
 def test_an_edited_chapter_is_laid_out_alone_and_the_book_is_a_clean_builds(tmp_path):
     """The watch keeps its last layout: a word changed in the title's chapter lays out that
     chapter alone (the book's date, to the second in the PDF's metadata, changes with it),
-    and the EPUB and PDFs are byte for byte a clean build's; an edit that makes the chapter
-    pages longer lays the whole book out again, and is a clean build's too."""
+    and the EPUB and PDFs are byte for byte a clean build's, also when the edit takes the
+    only use of a letter out of the book (its glyph out of the fonts); an edit that makes
+    the chapter pages longer lays the whole book out again, and is a clean build's too."""
     manuscript = tmp_path / "manuscript"
     shutil.copytree(ROOT / "manuscript", manuscript)  # not in git: dated by its newest file
     watcher = Watcher(manuscript, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
@@ -125,16 +126,22 @@ def test_an_edited_chapter_is_laid_out_alone_and_the_book_is_a_clean_builds(tmp_
         text = chapter.read_text(encoding="utf-8")
         assert text.count("the workers") > 5
         time.sleep(1.1)  # a new second: the book's date changes with the edit
-        chapter.write_text(text.replace("the workers", "the toilers", 1), encoding="utf-8")
+        chapter.write_text(text.replace("the workers", "the wørkers", 1), encoding="utf-8")
         wait_for(lambda: watcher.state["build"] == 2)
         report = json.loads((watcher.out / "report.json").read_text(encoding="utf-8"))
         assert report["laid out alone"] == ["doc-ch-03-german-revolution-of-1923"]
-        assert "the toilers" in pdf_text(watcher.out / "cliff-german-revolution-1923.pdf")
+        assert "the wørkers" in pdf_text(watcher.out / "cliff-german-revolution-1923.pdf")
+        same_as_a_clean_build(manuscript, watcher.out, tmp_path)
+
+        chapter.write_text(text, encoding="utf-8")  # the book's one ø gone again: its fonts
+        wait_for(lambda: watcher.state["build"] == 3)  # are a clean build's, without it
+        report = json.loads((watcher.out / "report.json").read_text(encoding="utf-8"))
+        assert report["laid out alone"] == ["doc-ch-03-german-revolution-of-1923"]
         same_as_a_clean_build(manuscript, watcher.out, tmp_path)
 
         longer = text.replace("\n## ", "\n" + "The strike went on. " * 200 + "\n\n## ", 1)
         chapter.write_text(longer, encoding="utf-8")
-        wait_for(lambda: watcher.state["build"] == 3)
+        wait_for(lambda: watcher.state["build"] == 4)
         report = json.loads((watcher.out / "report.json").read_text(encoding="utf-8"))
         assert report["laid out alone"] is None and watcher.state["error"] == ""
         same_as_a_clean_build(manuscript, watcher.out, tmp_path)

@@ -91,7 +91,7 @@ def relayout(kept: Kept, html, now: tuple[str, dict], lay_out, counted: set[str]
     document = kept.layout.document
     replacements = []
     for name in changed:
-        new_layout = lay_out(alone(html, name))
+        new_layout = lay_out(alone(html, name), whole=False)
         new = [p for p in new_layout.pages if not p._page_box.page_type.blank]
         old = [n for n, p in enumerate(document.pages)
                if not p._page_box.page_type.blank and division(p._page_box) == name]
@@ -109,7 +109,10 @@ def relayout(kept: Kept, html, now: tuple[str, dict], lay_out, counted: set[str]
         kept.layout.by_division[name] = new_layout.by_division.get(name, {})
         if new_layout.composition.get("page feet") != "none moved":
             kept.layout.composition["page feet"] = new_layout.composition["page feet"]
-    document.metadata = metadata
+    # a new Document: WeasyPrint keeps in a Document the fonts of the PDFs written from it,
+    # with every glyph they used, which the next PDF's fonts would then hold too
+    kept.layout.document = document.copy(document.pages)
+    kept.layout.document.metadata = metadata
     kept.layout.composition.update(kept.layout.totals())
     kept.divisions, kept.laid_out_alone = divisions, changed
     return kept.layout

@@ -11,6 +11,7 @@ are laid out again (`write.relayout`). The preview is served on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import gc
 import http.server
 import json
 import shutil
@@ -98,6 +99,13 @@ class Watcher:
 
     def cycle(self) -> None:
         """One round: preview, then the full build. An error stops the round, not the watch."""
+        from .build import few_collections
+
+        with few_collections():  # no full collection through the layout kept while a
+            self.round()  # writer waits for the book
+        gc.collect()  # then the garbage of the round, the outputs made (a second or so)
+
+    def round(self) -> None:
         from .build import build
 
         for stage, work in (("preview", self.make_preview),

@@ -313,10 +313,10 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
 
     counted = contents_anchors(html)
 
-    def lay_out(tree, compose=True):
+    def lay_out(tree, compose=True, whole=True):
         if not compose:
             return Layout(render(tree), fetcher)
-        return composed_layout(tree, render, styles, fetcher, counted)
+        return composed_layout(tree, render, styles, fetcher, counted, collect=whole)
 
     try:
         try:
@@ -337,13 +337,16 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
     return result
 
 
-def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | None = None) -> Layout:
+def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | None = None,
+                    collect: bool = True) -> Layout:
     """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
     measure them, the layout with their lines; then the paragraphs set again for short
     pages and for the page feet (typeset.pages) are laid out alone and their lines put in
     place (or, where they will not fit their places, the book is laid out again), and the
     pages over which lines are pushed onto a short page laid out again alone. `counted`:
-    the anchors whose page numbers the contents print (by default, read from its links)."""
+    the anchors whose page numbers the contents print (by default, read from its links);
+    `collect`: whether to collect the garbage of a layout let go (build.few_collections),
+    which takes a second when a whole book's layout is kept alive beside it, as in a watch."""
     if counted is None:
         counted = contents_anchors(html)
     paragraphs.mark(html)
@@ -351,7 +354,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
     composition = paragraphs.Composition(  # the first layout is let go once measured
         html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
         read_exceptions(styles))
-    gc.collect()  # the first layout's boxes, which refer to each other (build.few_collections)
+    if collect:
+        gc.collect()  # the first layout's boxes, which refer to each other
     document = render(composition.html_tree(), paragraphs.SET_CSS)
     filled = {}
     for tolerance in (None, pages.LEVELLING_TOLERANCE):  # the paragraph's own, then looser
@@ -360,7 +364,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
             alone = render(pages.only(composition.html_tree(), set(more)), paragraphs.SET_CSS)
             if not pages.lengthen(document, alone, more):
                 document = None  # the book laid out again: the old layout collected first
-                gc.collect()
+                if collect:
+                    gc.collect()
                 document = render(composition.html_tree(), paragraphs.SET_CSS)
             filled.update(more)
     pushed = push_onto_short_pages(composition, document, render, counted)
@@ -371,7 +376,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         how = "their lines put in place"
         if not pages.transplant(document, alone, moved):
             document = None  # the book laid out again: the old layout collected first
-            gc.collect()
+            if collect:
+                gc.collect()
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
     result = Layout(document, fetcher)

@@ -98,7 +98,7 @@ class Watcher:
         fresh.rename(self.preview)
 
     def cycle(self) -> None:
-        """One round: preview, then the full build. An error stops the round, not the watch."""
+        """One round for an edit, then the round's garbage collected."""
         from .build import few_collections
 
         with few_collections():  # no full collection through the layout kept while a
@@ -106,6 +106,7 @@ class Watcher:
         gc.collect()  # then the garbage of the round, the outputs made (a second or so)
 
     def round(self) -> None:
+        """The preview, then the full build. An error stops the round, not the watch."""
         from .build import build
 
         for stage, work in (("preview", self.make_preview),

@@ -317,12 +317,8 @@ def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
             document.pages[first + len(new)]._page_box) == division(old[-1]._page_box) \
             and not begins_a_block(document, first + len(new)):
         return False
-    for a, b in zip(old, new, strict=True):
-        x, y = a._page_box, b._page_box
-        if (x.width, x.height, x.page_type.side, x.page_type.name) != \
-                (y.width, y.height, y.page_type.side, y.page_type.name) or \
-                counted & set(a.anchors) != counted & set(b.anchors):
-            return False
+    if not all(same_place(a, b, counted) for a, b in zip(old, new, strict=True)):
+        return False
     top = [first_main_flow_line(page._page_box) for page in (old[0], new[0])]
     if None in top or abs(top[0].position_y - top[1].position_y) > 0.01 or \
             letters_of(p._page_box.children[0] for p in old) != \
@@ -333,12 +329,28 @@ def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
             sum(lines_short(p._page_box) for p in old):
         return False
     for number, page in enumerate(new, first):
-        box = document.pages[number]._page_box
-        margins = [c for c in box.children if isinstance(c, boxes.MarginBox)]
-        box.children = [c for c in page._page_box.children
-                        if not isinstance(c, boxes.MarginBox)] + margins
-        document.pages[number] = Page(box)
+        put_in_place(document, number, page)
     return True
+
+
+def same_place(old, new, counted=frozenset()) -> bool:
+    """Whether page `new` can take the place of the book's page `old`: of the same size,
+    side and name, with every anchor in `counted` (whose page numbers the contents print)
+    that `old` holds, and no other."""
+    x, y = old._page_box, new._page_box
+    return (x.width, x.height, x.page_type.side, x.page_type.name) == \
+        (y.width, y.height, y.page_type.side, y.page_type.name) and \
+        counted & set(old.anchors) == counted & set(new.anchors)
+
+
+def put_in_place(document, number: int, page) -> None:
+    """Page `page`'s content in place of the book's page `number`, keeping that page's
+    margin boxes (its running heads and folio)."""
+    box = document.pages[number]._page_box
+    margins = [c for c in box.children if isinstance(c, boxes.MarginBox)]
+    box.children = [c for c in page._page_box.children
+                    if not isinstance(c, boxes.MarginBox)] + margins
+    document.pages[number] = Page(box)
 
 
 def notes_of(page_box):

@@ -465,16 +465,7 @@ class Composition:
         if divisions is None:
             out, pairs = copy.deepcopy(self.html), None
         else:  # the book's other divisions neither copied nor walked
-            out, pairs = etree.Element(self.html.tag, self.html.attrib), []
-            for child in self.html:
-                if child.tag != "body":
-                    out.append(copy.deepcopy(child))
-                    continue
-                body = etree.SubElement(out, child.tag, child.attrib)
-                for division in child:
-                    if division.get("id") in divisions:
-                        body.append(copy.deepcopy(division))
-                        pairs.append((division, body[-1]))
+            out, pairs = copy_divisions(self.html, divisions)
         # keyed by the elements themselves: lxml makes a new Python object for an element
         # whenever none is alive, so id() of one from iter() is not the element's
         twin = dict(zip(self.html.iter(), out.iter(), strict=True)) if pairs is None else {
@@ -484,6 +475,22 @@ class Composition:
             if element is not None:
                 apply_plan(element, plan, twin)
         return out
+
+
+def copy_divisions(html, divisions: set[str]):
+    """A copy of the book's `html` with only the divisions (`div.doc` ids) `divisions` in
+    its body, and the (original, copy) pairs of those divisions."""
+    out, pairs = etree.Element(html.tag, html.attrib), []
+    for child in html:
+        if child.tag != "body":
+            out.append(copy.deepcopy(child))
+            continue
+        body = etree.SubElement(out, child.tag, child.attrib)
+        for division in child:
+            if division.get("id") in divisions:
+                body.append(copy.deepcopy(division))
+                pairs.append((division, body[-1]))
+    return out, pairs
 
 
 @dataclass

@@ -18,16 +18,15 @@ build makes (tests/test_workflow.py).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes
 
-from ..typeset.pages import division
+from ..typeset.pages import division, put_in_place, same_place
+from ..typeset.paragraphs import copy_divisions
 
 
 @dataclass
@@ -62,20 +61,6 @@ def snapshot(html, styles: Path, images: dict[str, Path] | None, extra: str) -> 
     return digest.hexdigest(), divisions
 
 
-def alone(html, division_id: str | None):
-    """A copy of `html` with only the division `division_id` in its body (none if None)."""
-    out = etree.Element(html.tag, html.attrib)
-    for child in html:
-        if child.tag != "body":
-            out.append(copy.deepcopy(child))
-            continue
-        body = etree.SubElement(out, child.tag, child.attrib)
-        for part in child:
-            if part.get("id") == division_id:
-                body.append(copy.deepcopy(part))
-    return out
-
-
 def relayout(kept: Kept, html, now: tuple[str, dict], lay_out, counted: set[str]):
     """The book's new layout made from the kept one, or None if it must be laid out whole.
     `lay_out(tree)` lays out a tree (the book's HTML cut down to one division) as the whole
@@ -91,21 +76,18 @@ def relayout(kept: Kept, html, now: tuple[str, dict], lay_out, counted: set[str]
     document = kept.layout.document
     replacements = []
     for name in changed:
-        new_layout = lay_out(alone(html, name), whole=False)
+        new_layout = lay_out(copy_divisions(html, {name})[0], whole=False)
         new = [p for p in new_layout.pages if not p._page_box.page_type.blank]
         old = [n for n, p in enumerate(document.pages)
                if not p._page_box.page_type.blank and division(p._page_box) == name]
         if not fits(document, old, new, counted):
             return None
         replacements.append((name, old, new, new_layout))
-    metadata = lay_out(alone(html, None), compose=False).document.metadata  # the head anew
+    head = copy_divisions(html, set())[0]  # the metadata, read anew
+    metadata = lay_out(head, compose=False).document.metadata
     for name, old, new, new_layout in replacements:
         for number, page in zip(old, new, strict=True):
-            box = document.pages[number]._page_box
-            margins = [c for c in box.children if isinstance(c, boxes.MarginBox)]
-            box.children = [c for c in page._page_box.children
-                            if not isinstance(c, boxes.MarginBox)] + margins
-            document.pages[number] = Page(box)
+            put_in_place(document, number, page)
         kept.layout.by_division[name] = new_layout.by_division.get(name, {})
         if new_layout.composition.get("page feet") != "none moved":
             kept.layout.composition["page feet"] = new_layout.composition["page feet"]
@@ -122,17 +104,10 @@ def fits(document, old: list[int], new: list, counted: set[str]) -> bool:
     """Whether the pages `new` of a division laid out alone can take the places `old` of
     the book's: as many, each of the same size, side and name, with the same running heads
     and every anchor in `counted` on the same page."""
-    if len(old) != len(new):
-        return False
-    for number, page in zip(old, new, strict=True):
-        a, b = document.pages[number], page
-        x, y = a._page_box, b._page_box
-        if (x.width, x.height, x.page_type.side, x.page_type.name) != \
-                (y.width, y.height, y.page_type.side, y.page_type.name) or \
-                counted & set(a.anchors) != counted & set(b.anchors) or \
-                heads(x) != heads(y):
-            return False
-    return True
+    return len(old) == len(new) and all(
+        same_place(document.pages[number], page, counted) and
+        heads(document.pages[number]._page_box) == heads(page._page_box)
+        for number, page in zip(old, new, strict=True))
 
 
 def heads(page_box) -> list[str]:

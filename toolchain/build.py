@@ -279,7 +279,7 @@ class Pipeline:
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.shared_epubcheck, self.kept = epubcheck, kept
         self.profile = profile  # the printer profile asked for on the command line, if any
-        self.progress = Progress(11, stream)
+        self.progress = Progress(12, stream)
         self.warnings: list[str] = []
         self.validators: dict = {}
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
@@ -313,6 +313,7 @@ class Pipeline:
         slug = book.meta["slug"]
         laid_out = p.run("layout", self.layout, book, docs)
         self.composition = laid_out.composition
+        p.run("page checks", self.check_page_invariants, book, docs, laid_out)
         p.run("page list", self.page_list, book, docs, laid_out)
         p.run("epub", self.write_epub, book, docs, slug)
         epubcheck.check(self.tmp / f"{slug}.epub", ["--failonwarnings"])  # while the PDF is written
@@ -386,6 +387,25 @@ class Pipeline:
 
         return pdf.layout(docs, book.meta, self.date, self.styles, self.manuscript, self.images,
                           kept=self.kept)
+
+    def check_page_invariants(self, book, docs, laid_out):
+        """Every page as a book designer would pass it (check.pages): errors stop the build,
+        warnings go to the report."""
+        from .check import pages
+        from .typeset.facts import page_facts
+
+        meta = book.meta
+        heads = {f"doc-{doc.name.removesuffix('.xhtml')}": doc.title for doc in docs}
+        verso = meta.get("collection", {}).get("title") or meta["title"]
+        found = pages.check_pages(page_facts(laid_out.pages), pages.origins(docs), heads, verso,
+                                  f"{meta['slug']}.pdf")
+        for problem in found:
+            if problem.severity == "warning":
+                self.warnings.append(str(problem))
+                print(f"{problem}", file=self.progress.stream)
+        errors = [p for p in found if p.severity == "error"]
+        if errors:
+            raise BuildError(errors)
 
     def page_list(self, book, docs, laid_out):
         """Markers where the print edition's pages begin, in the EPUB's documents; the XHTML

@@ -19,8 +19,9 @@ from collections import deque
 from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes
 
+from . import facts, footnotes
 from .linebreak import break_lines
-from .paragraphs import KEY, composed_break
+from .paragraphs import KEY, SET_CSS, composed_break
 
 
 def keep_hyphens_off_page_feet(composition, document) -> list[str]:
@@ -481,3 +482,95 @@ def first_main_flow_line(page_box):
 def last_main_flow_line(page_box):
     lines = deque(main_flow_lines(page_box), maxlen=1)
     return lines[0] if lines else None
+
+
+MENDING_ROUNDS = 4  # layouts at most, after the first, to split notes and fit figures
+
+
+def mend_blocks(composition, document, render):
+    """The book laid out again until no footnote is set off its call's page (split over
+    the page turn instead, `typeset.footnotes`), no figure runs off its page or apart from
+    its caption (its image made smaller), and no heading stands at a page's foot (it goes
+    over to the next page); a few rounds at most. Returns the last layout."""
+    for _ in range(MENDING_ROUNDS):
+        pages = facts.page_facts(document.pages)
+        changed = footnotes.mend(pages, composition, composition.lines_of)
+        changed = fit_figures(pages, composition) or changed
+        changed = keep_headings(pages, composition) or changed
+        changed = keep_attributions(pages, composition) or changed
+        if not changed:
+            break
+        document = render(composition.html_tree(), SET_CSS)
+    return document
+
+
+SMALLEST_FIGURE = 0.3  # of the text block's height: an image is made no smaller than this
+
+
+def fit_figures(pages, composition) -> bool:
+    """Each image that runs past its page's text block, or leaves its caption to the next
+    page, made as much smaller as it must be for it and its caption to fit."""
+    changed = False
+    captions = {}
+    for page in pages:
+        for block in page.blocks:
+            if block.kind == "caption" and block.figure:
+                captions.setdefault(block.figure, []).append((page, block))
+    for page in pages:
+        for block in page.blocks:
+            if block.kind != "image" or block.pos is None:
+                continue
+            parts = captions.get(block.figure, [])
+            apart = [b for p, b in parts if p is not page]
+            below = max([block.bottom] + [b.bottom for p, b in parts if p is page])
+            below += sum(b.bottom - b.top + CAPTION_GAP for b in apart)
+            over = below - page.bottom
+            if over <= facts.EDGE:
+                continue
+            height = block.bottom - block.top - over - 1
+            if height < SMALLEST_FIGURE * (page.bottom - page.top):
+                continue  # the check names it: an image this small would not be read
+            composition.styles[block.pos] = f"max-height: {height:.1f}px"
+            changed = True
+    return changed
+
+
+CAPTION_GAP = 10  # px between an image and its caption (print.css: 6.8 pt), and a little
+
+
+def keep_headings(pages, composition) -> bool:
+    """Each heading in the last lines of a page keeps with what follows: a figure after it
+    made small enough to stand on the heading's page (as long as it stays readable), or else
+    the heading sent over to the next page."""
+    changed = False
+    for page, block, _ in facts.headings_at_foot(pages):
+        following = pages[page.index + 1]
+        image = next((b for b in following.blocks[:1] if b.kind == "image" and b.pos), None)
+        if image is not None and image.pos not in composition.styles:
+            captions = sum(b.bottom - b.top + CAPTION_GAP for b in following.blocks
+                           if b.kind == "caption" and b.figure == image.figure)
+            room = page.bottom - block.bottom - FIGURE_SPACE - captions
+            if room >= SMALLEST_FIGURE * (page.bottom - page.top):
+                composition.styles[image.pos] = f"max-height: {room:.1f}px"
+                changed = True
+                continue
+        if block.pos and block is not page.blocks[0] and block.pos not in composition.styles:
+            composition.styles[block.pos] = "break-before: page"
+            changed = True
+    return changed
+
+
+def keep_attributions(pages, composition) -> bool:
+    """An attribution alone at the head of a page takes the last line of verse before it
+    along (a paragraph's lines are kept by its widows)."""
+    changed = False
+    for _, _, before in facts.attributions_alone(pages):
+        last = before.blocks[-1]
+        if last.kind == "verse" and last.lines > 1 and last.last_pos and \
+                last.last_pos not in composition.styles:
+            composition.styles[last.last_pos] = "break-before: page"
+            changed = True
+    return changed
+
+
+FIGURE_SPACE = 2 * 18.2  # px: the space above and below a figure (print.css: 13.6 pt each)

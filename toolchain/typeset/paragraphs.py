@@ -28,10 +28,12 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline as wp_inline
 from weasyprint.text.line_break import Layout, line_size
 
+from . import footnotes
 from .hyphenate import Hyphenator
 from .linebreak import INF, Box, Glue, Penalty, Settings, break_lines
 
 KEY = "data-kp"
+POS = "data-pos"  # the element's number in the EPUB's documents (write.pagelist.stamp)
 SET = "data-kp-set"
 MEASURE_CSS = f"[{KEY}] {{ white-space: nowrap !important; }}"
 SET_CSS = (f"[{SET}] {{ white-space: nowrap !important; hyphens: manual !important; }}\n"
@@ -447,6 +449,12 @@ class Composition:
         self.elements = {node.get(KEY): node for node in html.xpath(f"//*[@{KEY}]")}
         self.plans: dict[str, Plan] = {}
         self.left: list[str] = []  # paragraphs left to WeasyPrint's own line breaking
+        # what the pages' mending decided (typeset.pages.mend_blocks): footnotes split after
+        # a line (id -> lines on the call's page) or moved with their call's line, and styles
+        # given to elements (data-pos -> CSS declarations: a forced break, an image's height)
+        self.splits: dict[str, int] = {}
+        self.pushed: set[str] = set()
+        self.styles: dict[str, str] = {}
         for key, para in measure(first_layout).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:
@@ -474,7 +482,21 @@ class Composition:
             element = twin.get(self.elements[key])
             if element is not None:
                 apply_plan(element, plan, twin)
+        if self.styles:
+            for element in out.iter():
+                declarations = self.styles.get(element.get(POS)) if isinstance(
+                    element.tag, str) else None
+                if declarations:
+                    element.set("style", "; ".join(filter(None, (element.get("style"),
+                                                                 declarations))))
+        footnotes.split_notes(out, self.splits, self.pushed, KEY, SET)
         return out
+
+    def lines_of(self, note: str) -> int | None:
+        """The lines footnote `note` is set in, if the composition chose them."""
+        element = next((e for e in self.elements.values() if e.get("id") == note), None)
+        plan = self.plans.get(element.get(KEY)) if element is not None else None
+        return len(plan.lines) if plan is not None else None
 
 
 def copy_divisions(html, divisions: set[str]):

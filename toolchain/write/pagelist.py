@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..typeset.facts import folios
 from .xhtml import XHTML, Document, el
 
 H = f"{{{XHTML}}}"
@@ -46,24 +47,6 @@ def stamp(doc_index: int, source_body, copies) -> None:
     for k, (original, node) in enumerate(pairs, 1):
         if isinstance(original.tag, str):
             node.set(POS, f"{doc_index}.{k}")
-
-
-def roman(n: int) -> str:
-    out = ""
-    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
-                          (4, "iv"), (1, "i")):
-        while n >= value:
-            out, n = out + digits, n - value
-    return out
-
-
-def folios(pages) -> list[str]:
-    """The page counter as print.css sets it: roman from the first page, arabic from 1 at the
-    body's first page (the named page `body-start`)."""
-    names = [page._page_box.page_type.name for page in pages]
-    start = names.index("body-start") if "body-start" in names else 0
-    return [roman(k + 1) if k < start else str(k - start + 1) for k in range(len(pages))]
 
 
 def main_flow_lines(page_box):

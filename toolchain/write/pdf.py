@@ -124,6 +124,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         kind = f"doc-division doc-{doc.division}" if doc.division else f"doc-{stem}"
         start = " body-start" if doc is first_body else ""
         div.set("class", f"doc {kind} matter-{matter}{start}")
+        div.set("data-running-head", doc.title)  # its recto's running head
         if matter == "front":
             front.add(f"#doc-{stem}")
         source = doc.root.find(f"{H}body")
@@ -356,7 +357,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         read_exceptions(styles))
     if collect:
         gc.collect()  # the first layout's boxes, which refer to each other
-    document = render(composition.html_tree(), paragraphs.SET_CSS)
+    document = pages.mend_blocks(composition, render(composition.html_tree(), paragraphs.SET_CSS),
+                                 render)
     filled = {}
     for tolerance in (None, pages.LEVELLING_TOLERANCE):  # the paragraph's own, then looser
         more = pages.fill_short_pages(composition, document, tolerance)

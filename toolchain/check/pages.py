@@ -1,0 +1,180 @@
+"""The page invariants: what a book designer would not pass on a printed page, found in the
+facts of the laid-out pages (`typeset.facts`) and returned as Problems — never printed.
+
+Each finding names the page (its place in the PDF and its folio) and, where the page's
+block came from the manuscript, that file and line. Errors stop the build; warnings go to
+report.json. The codes, documented in the README ("What the toolchain checks on every
+page"):
+
+- P040 (error) text or an image beyond the page's edge: cut off.
+- P041 (error) a footnote that does not begin on its call's page (or whose continuation is
+  not on the page after).
+- P042 (error) a figure's caption on another page than its image; something of the main
+  flow drawn over the running head or the folio.
+- P043 (error) a heading in the last lines of a page: fewer than two lines of what follows
+  it (or no figure or table) after it on the page; an attribution alone at a page's head.
+- P044 (error) a running head that is not its division's; a blank page with a head or folio.
+- P045 (warning) a page of text short of its text block, but a division's last page or one
+  before a figure or table that could not fit.
+- P046 (warning) a widow or an orphan: a paragraph's single line alone at a page's top or
+  foot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import Problem
+from ..typeset import facts
+from ..typeset.facts import PageFacts
+from ..typeset.footnotes import CONTINUED, misplaced
+
+
+def check_pages(pages: list[PageFacts], origin: Callable[[str | None], tuple | None],
+                heads: dict[str, str], verso_head: str, pdf: str = "pdf") -> list[Problem]:
+    """Every invariant on every page. `origin(pos)` gives the manuscript (file, line) of a
+    block's element; `heads` the running head of each division (by its id) and
+    `verso_head` the one of every left-hand page."""
+    problems: list[Problem] = []
+
+    def problem(page: PageFacts, pos, code, message, hint, severity="error"):
+        found = origin(pos) if pos else None
+        where = f"page {page.index + 1} (folio {page.folio})"
+        path, line = found if found else (pdf, 0)
+        problems.append(Problem(path, line, 1 if line else 0, code, f"{where}: {message}",
+                                hint, severity))
+
+    for page in pages:
+        edges(page, problem)
+        running_heads(page, heads, verso_head, problem)
+        widows_and_orphans(page, problem)
+    headings_at_foot(pages, problem)
+    footnotes(pages, problem)
+    captions(pages, problem)
+    short_pages(pages, problem)
+    return problems
+
+
+def edges(page: PageFacts, problem) -> None:
+    """P040: beyond the page; P042: over the running head or the folio."""
+    for block, where in facts.overflows(page):
+        what = describe(block)
+        if where == "foot":
+            problem(page, block.pos, "P040", f"{what} runs beyond the foot of the page and is "
+                    "cut off: it is taller than a page and cannot be broken over a page turn",
+                    "shorten it, or break it into parts")
+        elif where == "side":
+            problem(page, block.pos, "P040", f"{what} is wider than the page and is cut off",
+                    "narrow it: fewer or shorter columns, or a shorter word")
+        else:
+            problem(page, block.pos, "P042", f"{what} runs out of the text block, over the "
+                    "running head or the folio", "make it smaller (a figure is at most the "
+                    "text block's height, with its caption)")
+
+
+def describe(block) -> str:
+    text = f" “{block.text}”" if block.text else ""
+    return {"image": "an image", "caption": "a caption", "table": "a table",
+            "heading": "a heading", "verse": "verse", "rule": "a section break",
+            "paragraph": "a paragraph"}.get(block.kind, "a block") + text
+
+
+def running_heads(page: PageFacts, heads: dict[str, str], verso_head: str, problem) -> None:
+    if page.blank:
+        if page.heads or page.foot:
+            problem(page, None, "P044", "a blank page carries a running head or folio "
+                    f"({' '.join(page.heads + [page.foot])!r})", "report it: print.css "
+                    "clears them on :blank pages")
+        return
+    expected = verso_head if page.side == "left" else heads.get(page.division or "")
+    for head in page.heads:
+        if expected is not None and same(head) != same(expected):
+            problem(page, None, "P044", f"the running head reads “{head}”, not its division's "
+                    f"“{expected}”", "report it: each division sets its own running head")
+
+
+def same(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").replace("\u2060", "").split())
+
+
+def headings_at_foot(pages: list[PageFacts], problem) -> None:
+    """A heading keeps with two lines of what follows it, or with the figure or table."""
+    for page, block, lines in facts.headings_at_foot(pages):
+        problem(page, block.pos, "P043", f"the heading “{block.text}” stands in the last "
+                f"lines of the page, with {lines} line(s) of its text after it",
+                "report it: a heading is kept with what follows it")
+    for page, block, _ in facts.attributions_alone(pages):
+        problem(page, block.pos, "P043", f"the attribution “{block.text}” stands alone at "
+                "the head of the page, apart from what it attributes",
+                "report it: an attribution is kept with what it attributes")
+
+
+def widows_and_orphans(page: PageFacts, problem) -> None:
+    for block in page.blocks:
+        if block.kind != "paragraph" or block.lines != 1 or block.first == block.last:
+            continue
+        which = "orphan: its first line alone at the foot" if block.first else \
+            "widow: its last line alone at the head"
+        problem(page, block.pos, "P046", f"a paragraph's {which} of the page ({block.text!r})",
+                "a word more or less in the paragraph, or on the page, mends it",
+                "warning")
+
+
+def footnotes(pages: list[PageFacts], problem) -> None:
+    """Each footnote begins on its call's page; its continuation, on the page after."""
+    set_on = {note: page.index for page in pages for note in page.notes}
+    for note, page in misplaced(pages):
+        at = set_on.get(note)
+        problem(page, None, "P041", f"footnote {note!r} is called here but set on "
+                + (f"page {at + 1}" if at is not None else "no page"),
+                "report it: a footnote is split rather than moved off its page")
+    for note, at in set_on.items():
+        if note.endswith(CONTINUED) and set_on.get(note.removesuffix(CONTINUED)) != at - 1:
+            problem(pages[at], None, "P041", f"the rest of footnote "
+                    f"{note.removesuffix(CONTINUED)!r} is not on the page after its beginning",
+                    "report it")
+
+
+def captions(pages: list[PageFacts], problem) -> None:
+    for image_page, _, page, caption in facts.captions_apart(pages):
+        problem(page, caption.pos, "P042", f"the caption “{caption.text}” is on another page "
+                f"than its figure (page {image_page.index + 1})",
+                "make the image smaller, so that it and its caption fit a page")
+
+
+def short_pages(pages: list[PageFacts], problem) -> None:
+    """A page of text on the body's line grid that ends a line or more short while its
+    division goes on to the next page, unless a figure or table that could not fit comes
+    next. (The Notes, the contents and the like are set on a closer leading, with space
+    between their entries: they end where their entries let them.)"""
+    heights = [round(page.line_height, 1) for page in pages if page.line_height]
+    grid = max(set(heights), key=heights.count) if heights else 0
+    for page, following in zip(pages, pages[1:], strict=False):
+        if page.blank or not page.blocks or following.division != page.division or \
+                not following.blocks or abs(page.line_height - grid) > 0.5:
+            continue
+        bottom = page.notes_top - page.notes_above if page.notes_top is not None else \
+            page.bottom
+        last = max(b.bottom for b in page.blocks)
+        lines = int((bottom - last) / page.line_height + 0.01)
+        if lines < 1:
+            continue
+        if any(b.kind in ("image", "table", "caption") or b.keep
+               for b in following.blocks[:2]):
+            continue
+        problem(page, page.blocks[-1].pos, "P045", f"the page ends {lines} line(s) short of "
+                "its text block", "report it if it shows: the paragraphs around it could not "
+                "be set to fill it", "warning")
+
+
+def origins(docs) -> Callable[[str | None], tuple[Path, int] | None]:
+    """`origin(pos)` for the documents the book's HTML was made from: the manuscript file
+    and line behind the element numbered `pos` ("document.element"), or None."""
+    def origin(pos: str | None):
+        if not pos:
+            return None
+        doc, element = (int(x) for x in pos.split("."))
+        return docs[doc].origin_of_element(element)
+
+    return origin

@@ -1,0 +1,122 @@
+"""Footnotes as TeX sets them: a note that does not fit below its call is split, not moved.
+
+WeasyPrint sets a footnote whole (`footnote-policy: auto` in print.css): when it does not fit
+on its call's page, it goes whole to the next. After a layout, each such note is found in
+the pages' facts; the lines of it that fit between its call's line and the page's foot
+(TeX's \\vsplit of the insertion) stay a footnote at the call, and the rest becomes a
+continuation (`span.footnote.continued`, no mark, under a full rule) beside it, which
+WeasyPrint then carries to the foot of the next page. What followed the call's line on its
+page moves on to the next page, as in TeX: the call's page is full, not cut short.
+
+A note of which fewer than MIN_LINES lines would fit is not split: its call's line goes to
+the next page with it (`footnote-policy: line`), leaving the page a line short at most.
+Notes are split at the line breaks the composition chose (`typeset.paragraphs`), so the
+lines of both parts are the lines the whole note would have had.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .facts import PageFacts
+
+MIN_LINES = 2  # of a note on its call's page, or the note goes over with its call's line
+CONTINUED = "-continued"
+POS = "data-pos"
+
+
+def misplaced(pages: list[PageFacts]) -> list[tuple[str, PageFacts]]:
+    """(note id, its call's page) for each footnote that is not set on its call's page."""
+    set_on = {note: page.index for page in pages for note in page.notes}
+    return [(call, page) for page in pages for call in page.calls
+            if not call.endswith(CONTINUED) and set_on.get(call) != page.index]
+
+
+def mend(pages: list[PageFacts], composition, lines_of) -> bool:
+    """Record in `composition` how each footnote set off its call's page is to be split (or
+    its call's line moved); `lines_of(note id)` is the number of lines the note is set in
+    (None if its lines are not the composition's). Returns whether anything changed."""
+    note_line = next((p.note_line for p in pages if p.note_line), 0.0)
+    above = next((p.notes_above for p in pages if p.notes), 0.0)
+    changed = False
+    for note, page in misplaced(pages):
+        if note in composition.pushed:
+            continue
+        total = lines_of(note)
+        if page.notes_top is not None:  # the page's notes grow upwards from where they begin
+            room = page.notes_top - page.notes_above - page.calls[note]
+        else:
+            room = page.bottom - above - page.calls[note]
+        fit = int((room + 0.01) / note_line) if note_line else 0
+        if note in composition.splits:
+            fit = min(fit, composition.splits[note] - 1)
+        if total is None or fit < MIN_LINES or fit >= total:
+            if total is not None and fit >= total:
+                continue  # room enough: it was moved for another note's sake
+            composition.pushed.add(note)
+            composition.splits.pop(note, None)
+        else:
+            composition.splits[note] = fit
+        changed = True
+    return changed
+
+
+def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_attr: str) -> None:
+    """Split each footnote of `tree` (a copy of the book's HTML, its notes' breaks written in)
+    after its line `splits[id]`, the rest a continuation beside it; give each note in
+    `pushed` the policy that moves its call's line with it."""
+    for note in pushed:
+        element = by_id(tree, note)
+        if element is not None:
+            element.set("style", "footnote-policy: line")
+    for note, lines in splits.items():
+        element = by_id(tree, note)
+        if element is None:
+            continue
+        marker = next((br for br in element.iter("br") if br.get("class") == "kp" and
+                       br.get("data-line") == str(lines)), None)
+        if marker is None:
+            continue
+        rest = split_after(element, marker)
+        rest.set("id", note + CONTINUED)
+        rest.set("class", element.get("class") + " continued")
+        for name in ("data-mark", set_attr):
+            if element.get(name) is not None:
+                rest.set(name, element.get(name))
+        if element.get(key) is not None:
+            rest.set(key, element.get(key) + "c")  # not the note's: its lines are its own
+        rest.tail, element.tail = element.tail, None
+        element.addnext(rest)
+
+
+def by_id(tree, ident: str):
+    found = tree.xpath("//*[@id=$i]", i=ident)
+    return found[0] if found else None
+
+
+def split_after(root, marker):
+    """Take everything after `marker` (a descendant of `root`) out of `root`, into a new
+    element like `root`; the inline elements the marker stands in are continued there."""
+    chain = []  # root's descendants down to the marker's parent
+    node = marker.getparent()
+    while node is not root:
+        chain.insert(0, node)
+        node = node.getparent()
+    rest = etree.Element(root.tag)
+    clones = [rest]
+    for node in chain:
+        clone = etree.SubElement(clones[-1], node.tag, {k: v for k, v in node.attrib.items()
+                                                        if k not in ("id", POS)})
+        clones.append(clone)
+    # at the marker's level: its tail and the siblings after it
+    deepest = clones[-1]
+    deepest.text, marker.tail = marker.tail, None
+    for sibling in list(marker.itersiblings()):
+        deepest.append(sibling)
+    # each level up: what follows the element the marker stands in
+    for node, clone in zip(reversed(chain), reversed(clones[1:]), strict=True):
+        clone.tail, node.tail = node.tail, None
+        parent_clone = clone.getparent()
+        for sibling in list(node.itersiblings()):
+            parent_clone.append(sibling)
+    return rest

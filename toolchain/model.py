@@ -70,6 +70,7 @@ class Heading:
     children: list
     line: int
     classes: list = field(default_factory=list)  # `# Preface {.preface}`
+    notes_at: str | None = None  # a title line's `{notes=footnotes}`
 
 
 @dataclass
@@ -154,11 +155,23 @@ class Note:
     blocks: list
     line: int
     incomplete: bool = False
+    at_foot: bool = False  # a numbered note set as a footnote (`notes = "footnotes"`)
+
+    @property
+    def starred(self) -> bool:
+        """Starred labels (1*, 2*) are the author's footnotes, marked *, †, ‡…"""
+        return self.label.endswith("*")
 
     @property
     def is_footnote(self) -> bool:
-        """Starred labels (1*, 2*) are the author's footnotes; numbers are endnotes."""
-        return self.label.endswith("*")
+        """Set at the foot of its call's page: starred, or numbered in a book (or division)
+        whose numbered notes are footnotes; else an endnote, in the Notes."""
+        return self.starred or self.at_foot
+
+    @property
+    def kind(self) -> str:
+        """What its id says it is: "fn" (starred), "footnote" (numbered) or "note" (endnote)."""
+        return "fn" if self.starred else "footnote" if self.at_foot else "note"
 
     @property
     def number(self) -> int:
@@ -166,8 +179,8 @@ class Note:
 
     @property
     def mark(self) -> str:
-        """What the reader sees at the call: the number, or *, †, ‡ … for footnotes."""
-        if not self.is_footnote:
+        """What the reader sees at the call: the number, or *, †, ‡ … for starred notes."""
+        if not self.starred:
             return self.label
         n = self.number - 1
         return FOOTNOTE_MARKS[n % len(FOOTNOTE_MARKS)] * (n // len(FOOTNOTE_MARKS) + 1)
@@ -181,7 +194,9 @@ DIVISIONS = {
     "epilogue": "back", "afterword": "back", "conclusion": "back", "appendix": "back",
     "bibliography": "back", "glossary": "back",
 }
-UNTITLED = {"dedication", "epigraph"}  # their title names them in the contents, unprinted
+UNTITLED = {"dedication", "epigraph"}  # a title that only names the kind is not printed
+SHORT_WORDS = 120  # a dedication or epigraph at most this long (and of at most SHORT_LINES
+SHORT_LINES = 24  # lines of verse) is set apart, centred; a longer one is set as prose
 
 
 @dataclass
@@ -192,12 +207,24 @@ class Chapter:
     blocks: list  # everything after the title
     notes: dict[str, Note] = field(default_factory=dict)
     kind: str = "chapter"  # a key of DIVISIONS, from `# Title {.kind}`
+    notes_at: str = "endnotes"  # where its numbered notes are set: "endnotes" or "footnotes"
     matter: str = "body"  # "front", "body" or "back": the list of book.toml it is in
     part: Chapter | None = None  # the part this chapter belongs to
 
     @property
     def shows_title(self) -> bool:
-        return self.kind not in UNTITLED
+        """Whether the title is printed: always, but a dedication's or an epigraph's that
+        only says what it is ("Dedication"); one that addresses its readers is printed."""
+        return self.kind not in UNTITLED or \
+            plain_text(self.title).strip().lower() != self.kind
+
+    @property
+    def short(self) -> bool:
+        """A dedication or epigraph short enough to stand apart on its page, centred."""
+        words = len(plain_text(inlines_of(self.blocks)).split())
+        lines = sum(len(stanza) for block in self.blocks if isinstance(block, Verse)
+                    for stanza in block.stanzas)
+        return self.kind in UNTITLED and words <= SHORT_WORDS and lines <= SHORT_LINES
 
     @property
     def endnotes(self) -> list[Note]:
@@ -283,19 +310,22 @@ def anchors(book: Book) -> dict[str, tuple[Chapter, Heading | None]]:
     return found
 
 
+def walk(node):
+    """The node and every node inside it, blocks and inlines, in reading order."""
+    yield node
+    for child in children_of(node):
+        yield from walk(child)
+
+
 def links(blocks: list) -> list[Link]:
     """Every link in some blocks, at any depth, in reading order."""
-    out: list[Link] = []
+    return [node for block in blocks for node in walk(block) if isinstance(node, Link)]
 
-    def walk(node):
-        if isinstance(node, Link):
-            out.append(node)
-        for child in children_of(node):
-            walk(child)
 
-    for block in blocks:
-        walk(block)
-    return out
+def inlines_of(blocks: list) -> list:
+    """Every Text node of some blocks, at any depth, in reading order, a space between."""
+    return [piece for block in blocks for node in walk(block) if isinstance(node, Text)
+            for piece in (node, Text(" "))]
 
 
 def children_of(node) -> list:
@@ -318,18 +348,8 @@ def children_of(node) -> list:
 
 def figures(book: Book) -> list[tuple[Chapter, Figure]]:
     """Every figure of the book with its chapter, at any depth, in reading order."""
-    out: list[tuple[Chapter, Figure]] = []
-
-    def walk(ch, node):
-        if isinstance(node, Figure):
-            out.append((ch, node))
-        for child in children_of(node):
-            walk(ch, child)
-
-    for ch in book.chapters:
-        for block in ch.blocks:
-            walk(ch, block)
-    return out
+    return [(ch, node) for ch in book.chapters for block in ch.blocks for node in walk(block)
+            if isinstance(node, Figure)]
 
 
 RESERVED_IMAGES = {"cover.png", "cover.jpg"}

@@ -25,6 +25,7 @@ from .manuscript import book_files, cover_art, figure_problem, read_meta, read_t
 
 ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", "sup", *m.PARA_ROLES}
 CONTAINERS = ("poem", "verse", "letter")  # `::: poem` … `:::`
+NOTES_AT = ("endnotes", "footnotes")
 HEADING_ATTRS = re.compile(r"\s*\{([^{}\n]*)\}\s*$")
 QUOTE_MARKERS = re.compile(r"^(\s{0,3}>\s?)")
 ALLOWED_KEYS = {"lang"}
@@ -46,6 +47,22 @@ def is_figure(cell: list) -> bool:
     """A table cell that holds a figure (or nothing, or a dash for none)."""
     return all(isinstance(n, (m.Text, m.NoteRef)) for n in cell) and \
         bool(FIGURE.fullmatch(m.plain_text(cell).strip()))
+
+
+ATTR_TOKEN = r"""(?:[.#][\w-]+|[\w-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s}]+))"""
+LOOSE_ATTRS = re.compile(rf"\{{\s*{ATTR_TOKEN}(?:\s+{ATTR_TOKEN})*\s*\}}")
+
+
+def nested(kinds: list[str], lang: str | None) -> tuple[m.Styled, list]:
+    """Styled nodes one inside the other, outermost first; the language on the innermost.
+    Returns the outermost and the innermost's list of children."""
+    outer = node = m.Styled(kinds[0], [])
+    for kind in kinds[1:]:
+        inner = m.Styled(kind, [])
+        node.children.append(inner)
+        node = inner
+    node.lang = lang
+    return outer, node.children
 
 
 def parse_attrs(text: str, allowed_keys=ALLOWED_KEYS) -> tuple[set[str], dict[str, str], list[str]]:
@@ -97,7 +114,7 @@ def read_book(root: Path) -> m.Book:
             tokens, env = parse_with_env(path)
             colophon = Converter(path, env, root).blocks(tokens)
             continue
-        chapter = read_chapter(path, matter, root)
+        chapter = read_chapter(path, matter, root, meta.get("notes", "endnotes"))
         if chapter.kind == "part":
             part = chapter
         elif matter == "body":
@@ -179,7 +196,10 @@ def check_cross_references(book: m.Book) -> None:
                                          f"#{next(iter(targets), 'the-title')}"))
 
 
-def read_chapter(path: Path, matter: str = "body", root: Path | None = None) -> m.Chapter:
+def read_chapter(path: Path, matter: str = "body", root: Path | None = None,
+                 notes_at: str = "endnotes") -> m.Chapter:
+    """One division's file; `notes_at` where its numbered notes go unless its title line
+    says otherwise (`{notes=footnotes}`)."""
     tokens, env = parse_with_env(path)
     conv = Converter(path, env, root)
     blocks = conv.blocks(tokens)
@@ -192,9 +212,13 @@ def read_chapter(path: Path, matter: str = "body", root: Path | None = None) -> 
             raise BuildError(Problem(path, block.line, 1, "M116", "a chapter has one title; this "
                                      "is a second `# …` heading", "use ## for a section, or "
                                      "start a new chapter file"))
+    notes_at = blocks[0].notes_at or notes_at
+    for note in conv.notes.values():
+        note.at_foot = notes_at == "footnotes" and not note.starred
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
     return m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
-                     blocks=blocks[1:], notes=conv.notes, kind=kind, matter=matter)
+                     blocks=blocks[1:], notes=conv.notes, kind=kind, matter=matter,
+                     notes_at=notes_at)
 
 
 def division_kind(path: Path, title: m.Heading, matter: str) -> str:
@@ -234,7 +258,7 @@ class Converter:
             tok = tokens[i]
             if stop_type and tok.type == stop_type:
                 self.pos = i
-                return out
+                return self.checked(out)
             line = (tok.map[0] + 1) if tok.map else 0
             if tok.level > 2 * MAX_BLOCK_DEPTH:
                 raise BuildError(Problem(self.path, line, 1, "M112", "quotations or lists nested "
@@ -284,23 +308,44 @@ class Converter:
                                          f"unsupported Markdown construct {tok.type!r}",
                                          "see the manuscript format in README.md"))
         self.pos = i
-        return out
+        return self.checked(out)
+
+    def find_in_source(self, text: str, line: int) -> tuple[int, int]:
+        """The line and column of `text` in the source, at or after `line` (else `line`)."""
+        source = self.env.get("source_lines", [])
+        for number in range(max(line, 1) - 1, len(source)):
+            column = source[number].find(text)
+            if column >= 0:
+                return number + 1, column + 1
+        return max(line, 1), 1
+
+    def checked(self, blocks: list) -> list:
+        if self.in_note:
+            return blocks  # a note's `{.incomplete}` is taken off first (`footnotes`)
+        for block in blocks:
+            self.check_attribute_text(block)
+        return blocks
 
     def heading(self, level: int, children: list, line: int) -> m.Heading:
-        """A heading, with the classes of a trailing `{.kind}` (pandoc's heading attributes)."""
+        """A heading, with the classes of a trailing `{.kind}` (pandoc's heading attributes);
+        a division's title line may also say where its numbered notes go (`notes=footnotes`)."""
         heading = m.Heading(level, children, line)
         last = children[-1] if children else None
         if isinstance(last, m.Text) and HEADING_ATTRS.search(last.text):
             found = HEADING_ATTRS.search(last.text)
             heading.classes = [c for c in re.findall(r"\.([\w-]+)", found[1])]
-            if re.sub(r"\.[\w-]+|\s", "", found[1]):
+            keys = dict(re.findall(r"([\w-]+)=([\w-]+)", found[1]))
+            rest = re.sub(r"\.[\w-]+|[\w-]+=[\w-]+|\s", "", found[1])
+            if rest or set(keys) - {"notes"} or keys.get("notes", "endnotes") not in NOTES_AT:
                 raise BuildError(Problem(self.path, line, 1, "M009", f"heading attributes "
-                                         f"{{{found[1]}}}: only classes are allowed",
+                                         f"{{{found[1]}}}: only classes, and notes=footnotes or "
+                                         "notes=endnotes, are allowed",
                                          "write the kind of a division as {.preface}"))
+            heading.notes_at = keys.get("notes")
             children[-1] = m.Text(last.text[: found.start()])
-            if level > 1 and heading.classes:
+            if level > 1 and (heading.classes or keys):
                 raise BuildError(Problem(self.path, line, 1, "M009", "only a chapter title "
-                                         "(`# …`) takes a class", "remove the {…}"))
+                                         "(`# …`) takes attributes", "remove the {…}"))
         return heading
 
     def paragraph(self, children: list, line: int) -> m.Para:
@@ -457,6 +502,7 @@ class Converter:
                 raise BuildError(Problem(self.path, line, 1, "M121", f"note [^{label}] is empty",
                                          "write the note's text after the colon, or remove the "
                                          "note and its call"))
+            self.checked(blocks)
             if label in self.notes:
                 raise BuildError(Problem(self.path, line, 1, "M003",
                                          f"note [^{label}] is defined twice",
@@ -493,9 +539,9 @@ class Converter:
                     raise BuildError(Problem(self.path, line, 1, "M112", "emphasis, spans or "
                                              f"links nested more than {MAX_INLINE_DEPTH} deep",
                                              "check for unbalanced * or _ markers"))
-                node = self.open_node(tok, line)
+                node, inner = self.open_node(tok, line)
                 target.append(node)
-                stack.append((kind, node.children))
+                stack.append((kind, inner))
             elif kind in ("em_close", "strong_close", "span_close", "link_close"):
                 stack.pop()
             elif kind == "footnote_ref":
@@ -517,22 +563,32 @@ class Converter:
                                          "see the manuscript format in README.md"))
         return root
 
-    def open_node(self, tok, line):
+    def open_node(self, tok, line) -> tuple[object, list]:
+        """The node a `*`, `**`, link or `[…]{…}` span opens, and the list its content goes
+        into: a span with several classes (`[Dear Sir]{.salutation .smallcaps}`) is nested
+        nodes, each class applied, the innermost taking the content."""
         if tok.type == "em_open":
-            return m.Styled("em", [])
+            node = m.Styled("em", [])
+            return node, node.children
         if tok.type == "strong_open":
-            return m.Styled("strong", [])
+            node = m.Styled("strong", [])
+            return node, node.children
         if tok.type == "link_open":
-            return m.Link(self.checked_href(str(tok.attrs.get("href", "")), line), [], line)
+            node = m.Link(self.checked_href(str(tok.attrs.get("href", "")), line), [], line)
+            return node, node.children
         attrs = " ".join(
             "." + c for c in str(tok.attrs.get("class", "")).split()
         ) + "".join(f" {k}={v}" for k, v in tok.attrs.items() if k != "class")
         classes, keys, unknown = parse_attrs(attrs)
         self.reject_unknown(unknown, line)
         roles = [c for c in classes if c in m.PARA_ROLES]
-        kind = "smallcaps" if "smallcaps" in classes else "sup" if "sup" in classes else (
-            "cite" if "title" in classes else roles[0] if roles else "foreign")
-        return m.Styled(kind, [], keys.get("lang"))
+        if len(roles) > 1:
+            raise BuildError(Problem(self.path, line, 1, "M009", f"a span with two roles, "
+                                     f"{' and '.join('.' + r for r in sorted(roles))}",
+                                     "give each part its own span"))
+        kinds = roles + [kind for cls, kind in (("title", "cite"), ("smallcaps", "smallcaps"),
+                                                ("sup", "sup")) if cls in classes]
+        return nested(kinds or ["foreign"], keys.get("lang"))
 
     def style_emphasis(self, node: m.Styled, attrs: str, line: int):
         classes, keys, unknown = parse_attrs(attrs)
@@ -540,6 +596,10 @@ class Converter:
         if "sup" in classes:  # it would have to drop the emphasis or the superscript
             raise BuildError(Problem(self.path, line, 1, "M009", "superscript is written as a "
                                      "span, not on emphasis", "write 1[er]{.sup}"))
+        roles = [c for c in classes if c in m.PARA_ROLES]
+        if roles:
+            raise BuildError(Problem(self.path, line, 1, "M009", f"a role (.{roles[0]}) on "
+                                     "emphasis", f"write the role as a span: [*…*]{{.{roles[0]}}}"))
         node.lang = keys.get("lang")
         if "title" in classes:
             node.kind = "cite"
@@ -547,6 +607,22 @@ class Converter:
             node.kind = "smallcaps"
         elif node.lang:
             node.kind = "foreign"
+        if "title" in classes and "smallcaps" in classes:  # a title in small capitals
+            node.children[:] = [m.Styled("smallcaps", list(node.children))]
+
+    def check_attribute_text(self, block) -> None:
+        """Text that reads as attributes (`{lang=de}`, `{.smallcaps}`) left in a block
+        after the reader applied those it could: it would be printed as it is."""
+        for node in m.walk(block):
+            if isinstance(node, m.Text):
+                found = LOOSE_ATTRS.search(node.text)
+                if found:
+                    line, column = self.find_in_source(found[0], getattr(block, "line", 0))
+                    raise BuildError(Problem(
+                        self.path, line, column, "M009",
+                        f"{found[0]} is not attached to anything and would be printed",
+                        "attributes follow a span or emphasis directly: [words]{lang=de} or "
+                        "*words*{lang=de}; a paragraph takes none (write its words as a span)"))
 
     def refuse_html(self, content: str, line: int):
         """HTML comments are notes for editors; any other HTML would be lost or unsafe."""

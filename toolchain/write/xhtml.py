@@ -51,6 +51,14 @@ class Document:
         found = [(k, path, number) for k, path, number in self.origins if k <= at]
         return found[-1][1:] if found else None
 
+    def origin_of_element(self, number: int) -> tuple | None:
+        """The manuscript file and line behind the body's element `number` (in body.iter(),
+        the body 0: as the print HTML numbers them, `pagelist.stamp`)."""
+        head = self.root.find(f"{{{XHTML}}}head")
+        at = 1 + (len(list(head.iter())) if head is not None else 0) + number
+        found = [(path, line) for k, path, line in self.origins if k <= at]
+        return found[-1] if found else None
+
 
 def typeset(text: str) -> str:
     """Typographic clean-up that changes no word: ellipses, and no-break spaces where a
@@ -115,11 +123,11 @@ class Writer:
 
     @staticmethod
     def note_id(ch: m.Chapter, note: m.Note) -> str:
-        return f"{ch.slug}-{'fn' if note.is_footnote else 'note'}-{note.number}"
+        return f"{ch.slug}-{note.kind}-{note.number}"
 
     @staticmethod
     def ref_id(ch: m.Chapter, note: m.Note) -> str:
-        return f"{ch.slug}-{'fnref' if note.is_footnote else 'noteref'}-{note.number}"
+        return f"{ch.slug}-{note.kind}ref-{note.number}"
 
     # --- documents -----------------------------------------------------------
     def documents(self) -> list[Document]:
@@ -261,7 +269,7 @@ class Writer:
     def chapter(self, ch: m.Chapter) -> Document:
         title_id = f"{ch.slug}-title"
         attrs = {"id": ch.slug, "epub:type": ch.kind, "role": f"doc-{ch.kind}",
-                 "class": ch.kind}
+                 "class": f"{ch.kind} short" if ch.short else ch.kind}
         if ch.shows_title:
             attrs["aria-labelledby"] = title_id
         else:

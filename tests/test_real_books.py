@@ -1,0 +1,248 @@
+"""Constructs combined as real books have them, built whole and read back from the PDF.
+
+One book, built once: a frontispiece division, a poem of 34 lines as an epigraph, a
+dedication of some 700 words addressed to its readers, a chapter with a footnote of 14
+lines called near the top of a page, a heading before a tall figure, a letter whose
+salutation is also in small capitals. Each test reads the built PDF (pdfium) or EPUB, as a
+reader would.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pypdfium2
+import pytest
+from conftest import ROOT, text_of, xml
+from PIL import Image, ImageDraw
+
+from toolchain.build import build
+from toolchain.check.pages import check_pages
+from toolchain.errors import BuildError
+from toolchain.typeset.facts import Block, PageFacts
+
+WORDS = ("the harbour keeper walked along the quay at dusk and counted boats returning from "
+         "sea with their nets full of herring and their sails patched against wind").split()
+
+
+def prose(seed: int, words: int) -> str:
+    """Deterministic sentences of about `words` words."""
+    out, k = [], seed
+    while len(out) < words:
+        length = 9 + k % 11
+        sentence = [WORDS[(k * 7 + j * 3) % len(WORDS)] for j in range(length)]
+        out += [sentence[0].capitalize(), *sentence[1:-1], sentence[-1] + "."]
+        k += 1
+    return " ".join(out)
+
+
+POEM = "\n".join(f"Line {n} of the song the keeper sang at night," for n in range(1, 35))
+LONG_NOTE = prose(50, 330)  # some 14 lines at the foot
+
+
+def write_book(root):
+    for folder in ("front", "chapters", "images"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    tall = Image.new("RGB", (900, 1400), "white")
+    ImageDraw.Draw(tall).ellipse([40, 40, 860, 1360], outline="black", width=6)
+    tall.save(root / "images" / "tall.png")
+    (root / "front" / "frontispiece.md").write_text(
+        "# Frontispiece {.epigraph}\n\n![An ellipse drawn in black](../images/tall.png "
+        "\"The harbour at dusk, from a drawing.\")\n", encoding="utf-8")
+    (root / "front" / "epigraph.md").write_text(
+        f"# Epigraph {{.epigraph}}\n\n::: poem\n{POEM}\n:::\n\n[— An Old Song]{{.attribution}}\n",
+        encoding="utf-8")
+    dedication = "\n\n".join(prose(k, 120) for k in range(6))
+    (root / "front" / "dedication.md").write_text(
+        f"# To the Keepers of the Lights {{.dedication}}\n\n{dedication}\n\nWith "
+        "[great]{.smallcaps} affection.\n", encoding="utf-8")
+    chapter = (f"# 1. The Quay\n\n{prose(1, 60)}[^1*]\n\n{prose(2, 200)}\n\n{prose(3, 200)}\n\n"
+               f"{prose(4, 260)}\n\n## Before a figure\n\n![An ellipse drawn tall](../images/"
+               f"tall.png \"An ellipse.\")\n\n{prose(5, 150)}\n\n::: letter\n[Dear Sir]"
+               f"{{.salutation .smallcaps}},\n\n{prose(6, 60)}\n\n[Yours, J.]{{.signature}}\n"
+               f":::\n\n{prose(7, 200)}\n\n[^1*]: {LONG_NOTE}\n")
+    (root / "chapters" / "01-the-quay.md").write_text(chapter, encoding="utf-8")
+    (root / "book.toml").write_text(
+        'title = "The Harbour Keeper"\nauthor = "A. N. Author"\nlanguage = "en-GB"\n'
+        'identifier = "urn:uuid:3f1c2b4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e"\nslug = "harbour"\n'
+        'front = ["front/frontispiece.md", "front/epigraph.md", "front/dedication.md"]\n'
+        'chapters = ["chapters/01-the-quay.md"]\n', encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory):
+    root = write_book(tmp_path_factory.mktemp("harbour") / "manuscript")
+    out = root.parent / "dist"
+    report = build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    return out, report
+
+
+def pdf_pages(path) -> list[str]:
+    doc = pypdfium2.PdfDocument(path)
+    try:
+        return [" ".join(page.get_textpage().get_text_range().split()) for page in doc]
+    finally:
+        doc.close()
+
+
+def squeeze(text: str) -> str:
+    return "".join(c for c in text if c.isalnum())
+
+
+def test_a_poem_of_34_lines_as_an_epigraph_is_set_whole(harbour):
+    out, _ = harbour
+    text = squeeze(" ".join(pdf_pages(out / "harbour.pdf")))
+    for n in range(1, 35):
+        assert squeeze(f"Line {n} of the song the keeper sang at night") in text
+    pages = pdf_pages(out / "harbour.pdf")
+    attribution = next(k for k, page in enumerate(pages) if "An Old Song" in page)
+    assert "Line 34" in pages[attribution] or "Line 33" in pages[attribution], \
+        "the attribution stands with the last lines of the poem"
+
+
+def test_a_long_footnote_begins_on_its_calls_page_and_runs_over(harbour):
+    out, _ = harbour
+    pages = [squeeze(p) for p in pdf_pages(out / "harbour.pdf")]
+    opening = squeeze(LONG_NOTE[:60])
+    ending = squeeze(LONG_NOTE[-60:])
+    first = next(k for k, page in enumerate(pages) if opening in page)
+    assert squeeze(prose(1, 60)[-40:]) in pages[first], "the note's beginning is on its call's page"
+    assert ending in pages[first] or ending in pages[first + 1]
+    assert squeeze(LONG_NOTE) in "".join(pages[first:first + 2]).replace(
+        squeeze(prose(2, 200)), ""), "every word of the note is at the feet of two pages"
+
+
+def test_the_page_facts_pass_every_invariant(harbour):
+    _, report = harbour
+    assert not [w for w in report["warnings"] if " P04" in w and "P045" not in w
+                and "P046" not in w]
+
+
+def figure_images(path):
+    """(page number, image bottom in points from the page's top, page height) per image."""
+    import pypdfium2.raw as raw
+
+    doc = pypdfium2.PdfDocument(path)
+    found = []
+    try:
+        for number, page in enumerate(doc):
+            height = page.get_height()
+            for image in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=8):
+                _, bottom, _, _ = image.get_bounds()
+                found.append((number, height - bottom, height))
+    finally:
+        doc.close()
+    return found
+
+
+def test_a_figure_in_the_front_matter_fits_its_page_with_its_caption(harbour):
+    out, _ = harbour
+    pages = pdf_pages(out / "harbour.pdf")
+    images = figure_images(out / "harbour.pdf")
+    frontispiece = images[0][0]
+    assert "The harbour at dusk" in pages[frontispiece]
+    for _, bottom, height in images:  # above the foot margin (20 mm), where the folio is
+        assert bottom < height - 20 / 25.4 * 72 + 1
+
+
+def test_a_heading_goes_with_the_tall_figure_after_it(harbour):
+    out, _ = harbour
+    pages = pdf_pages(out / "harbour.pdf")
+    images = figure_images(out / "harbour.pdf")
+    heading = next(k for k, page in enumerate(pages) if "Before a figure" in page
+                   and k > images[0][0])
+    assert heading in [number for number, *_ in images[1:]]
+    assert "An ellipse." in pages[heading]
+
+
+def test_a_long_dedication_is_prose_with_its_address_printed(harbour):
+    out, _ = harbour
+    with zipfile.ZipFile(out / "harbour.epub") as epub:
+        root = xml(epub.read("EPUB/ch-dedication.xhtml"))
+    section = root.find(".//{http://www.w3.org/1999/xhtml}section")
+    assert "short" not in section.get("class").split()
+    assert text_of(section.find("{http://www.w3.org/1999/xhtml}h1")) == \
+        "To the Keepers of the Lights"
+    pages = pdf_pages(out / "harbour.pdf")
+    first = next(k for k, p in enumerate(pages) if p.startswith("To the Keepers of the Lights"))
+    second = pages[first + 1]
+    assert "Contents" not in second.split()[:6]
+
+
+def test_combined_classes_give_both_the_role_and_the_small_caps(harbour):
+    out, _ = harbour
+    with zipfile.ZipFile(out / "harbour.epub") as epub:
+        root = xml(epub.read("EPUB/ch-01-the-quay.xhtml"))
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    salutation = root.find(".//*[@class='salutation']", ns)  # a span: a comma follows it
+    assert salutation is not None and salutation.get("{http://www.idpf.org/2007/ops}type") == \
+        "z3998:salutation"
+    assert text_of(salutation.find("h:span[@class='smallcaps']", ns)) == "Dear Sir"
+
+
+def test_an_epigraph_that_only_names_its_kind_prints_no_title(harbour):
+    out, _ = harbour
+    with zipfile.ZipFile(out / "harbour.epub") as epub:
+        root = xml(epub.read("EPUB/ch-epigraph.xhtml"))
+    assert root.find(".//{http://www.w3.org/1999/xhtml}h1") is None
+
+
+@pytest.mark.parametrize("text, column", [("Some words.{lang=de}\n", 12),
+                                          ("A word{.smallcaps} here.\n", 7),
+                                          ("First line\nsecond {#anchor} line.\n", 8)])
+def test_attributes_left_in_the_text_are_an_error_at_their_line(tmp_path, text, column):
+    from conftest import make_book
+
+    root = make_book(tmp_path / "m", {"01.md": "# One\n\n" + text})
+    with pytest.raises(BuildError) as caught:
+        build(root, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    problem = caught.value.problems[0]
+    assert problem.code == "M009"
+    assert (problem.line, problem.column) == (3 + text.count("\n") - 1, column)
+    assert not (tmp_path / "dist").exists()
+
+
+def page(index, **kw) -> PageFacts:
+    base = dict(index=index, folio=str(index + 1), side="right" if index % 2 == 0 else "left",
+                name="", blank=False, width=500, height=800, top=60, bottom=740, left=60,
+                right=440, division="doc-ch", line_height=18)
+    return PageFacts(**{**base, **kw})
+
+
+def codes(pages) -> list[str]:
+    return [p.code for p in check_pages(pages, lambda pos: None, {"doc-ch": "One"}, "Book")]
+
+
+def test_the_page_checks_find_each_fault():
+    para = dict(pos="1.2", kind="paragraph", left=60, right=440)
+    full = [Block(top=60, bottom=740, lines=37, **para)]
+    assert codes([page(0, blocks=full, heads=["One"]), page(1, blocks=full, heads=["Book"])]) == []
+    # a footnote called on one page and set on the next
+    assert "P041" in codes([page(0, blocks=full, calls={"fn-1": 300}),
+                            page(1, blocks=full, notes=["fn-1"], notes_top=700)])
+    # an image past the foot of the page; one into the foot margin
+    image = dict(pos="1.5", kind="image", left=60, right=440, keep=True)
+    assert "P040" in codes([page(0, blocks=[Block(top=60, bottom=820, **image)])])
+    assert "P042" in codes([page(0, blocks=[Block(top=60, bottom=760, **image)])])
+    # a caption on the page after its image
+    caption = dict(pos="1.6", kind="caption", left=60, right=440, figure="1.4", lines=1)
+    assert "P042" in codes([page(0, blocks=[Block(top=60, bottom=700, figure="1.4", **image)]),
+                            page(1, blocks=[Block(top=60, bottom=78, **caption), *full])])
+    # a heading at the foot of a page
+    heading = Block(pos="1.3", kind="heading", top=700, bottom=718, left=60, right=440,
+                    lines=1)
+    assert "P043" in codes([page(0, blocks=[Block(top=60, bottom=690, lines=35, **para),
+                                            heading]), page(1, blocks=full)])
+    # a running head from another division; a blank page with a folio
+    assert "P044" in codes([page(0, blocks=full, heads=["Contents"])])
+    assert "P044" in codes([page(0, blank=True, foot="2")])
+    # a page ten lines short, the division going on
+    assert "P045" in codes([page(0, blocks=[Block(top=60, bottom=560, lines=27, **para)]),
+                            page(1, blocks=full)])
+    # an orphan: a paragraph's first line alone at the foot
+    orphan = Block(pos="1.9", kind="paragraph", top=722, bottom=740, left=60, right=440,
+                   lines=1, first=True, last=False)
+    assert "P046" in codes([page(0, blocks=[Block(top=60, bottom=722, lines=36, **para),
+                                            orphan]), page(1, blocks=full)])

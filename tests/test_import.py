@@ -118,7 +118,7 @@ def manuscript_text(folder: Path) -> tuple[str, list[str]]:
     for path in sorted((folder / "chapters").glob("*.md")):
         in_note = False
         for block in path.read_text(encoding="utf-8").split("\n\n"):
-            note = re.match(r"\[\^\d+\]: ", block)
+            note = re.match(r"\[\^\d+\*?\]: ", block)
             if note:
                 notes.append(block[note.end():])
                 in_note = True
@@ -128,7 +128,7 @@ def manuscript_text(folder: Path) -> tuple[str, list[str]]:
                 in_note = False
                 block = re.sub(r"(?m)^\s*(\d+\.|-) |^Table: ", "", block)  # list marks, caption
                 block = re.sub(r'\]\([^)\s]*(?: "((?:[^"\\]|\\.)*)")?\)', r" \1 ", block)  # keep
-                body.append(re.sub(r"\[\^\d+\]|\{\.\w+\}|^::: ?\w*$", " ", block,  # a title
+                body.append(re.sub(r"\[\^\d+\*?\]|\{\.\w+\}|^::: ?\w*$", " ", block,  # a title
                                    flags=re.M))
     return letters(" ".join(body)), [letters(n) for n in notes]
 
@@ -165,9 +165,12 @@ def test_the_notes_quotations_and_poems_of_the_word_files(tmp_path):
     report = write_manuscript(WORD / f"{TITLES[0]}.docx", cliff)
     text = next((cliff / "chapters").glob("*.md")).read_text(encoding="utf-8")
     assert report[0].startswith("imported cliff-german-revolution-1923.docx: 1 chapter, 27 notes")
-    calls = re.findall(r"\[\^(\d+)\](?!:)", text)
-    notes = re.findall(r"^\[\^(\d+)\]: \S", text, re.M)
-    assert calls == notes == [str(n) for n in range(1, 28)]  # each linked, none empty
+    calls = re.findall(r"\[\^(\d+\*?)\](?!:)", text)
+    notes = re.findall(r"^\[\^(\d+\*?)\]: \S", text, re.M)
+    assert calls == notes  # each linked, none empty
+    # Word's endnotes stay endnotes, numbered; its footnotes, beside them, starred footnotes
+    assert [c for c in calls if "*" not in c] == [str(n) for n in range(1, 26)]
+    assert [c for c in calls if "*" in c] == ["1*", "2*"]
     assert text.count("\n> ") >= 18  # the block quotations (Word's Quotations style)
     styled = mammoth.convert_to_html(str(WORD / f"{TITLES[0]}.docx"), style_map=STYLE_MAP).value
     italics = re.findall(r"(?<![*\\])\*(?![*\s])[^*\n]+?(?<![\\\s])\*(?!\*)", text)

@@ -8,15 +8,19 @@ imported; styles mammoth does not know are reported with what was done with thei
 
 from __future__ import annotations
 
+import io
+import posixpath
 import re
 import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from zlib import error as zlib_error
 
 from lxml import etree
 
+from .. import safexml
 from ..errors import BuildError, Problem
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -51,11 +55,12 @@ class Imported:
     report: list = field(default_factory=list)  # lines for the import report
     images: dict = field(default_factory=dict)  # file name -> bytes
     front: dict = field(default_factory=dict)  # the title page's title and author, as typed
+    footnotes: bool = False  # its notes are all footnotes: book.toml sets notes = "footnotes"
 
 
-def tracked_changes(archive: zipfile.ZipFile) -> list[str]:
+def tracked_changes(document: bytes) -> list[str]:
     """Each insertion and deletion still in the document: kind, author, a few words."""
-    root = etree.fromstring(archive.read("word/document.xml"))
+    root = safexml.parse(document)
     found = []
     for node in root.iter(f"{{{W}}}ins", f"{{{W}}}del"):
         kind = "insertion" if node.tag.endswith("ins") else "deletion"
@@ -64,17 +69,17 @@ def tracked_changes(archive: zipfile.ZipFile) -> list[str]:
     return found
 
 
-def comments(archive: zipfile.ZipFile) -> list[str]:
-    if "word/comments.xml" not in archive.namelist():
+def comments(parts: dict[str, bytes]) -> list[str]:
+    if "word/comments.xml" not in parts:
         return []
-    root = etree.fromstring(archive.read("word/comments.xml"))
+    root = safexml.parse(parts["word/comments.xml"])
     return [f"comment by {c.get(f'{{{W}}}author', 'unknown')}: “{' '.join(c.itertext()).strip()}”"
             for c in root.iter(f"{{{W}}}comment")]
 
 
 def rejecting(data: bytes) -> bytes:
     """The document with its tracked changes rejected: insertions out, deletions back in."""
-    root = etree.fromstring(data)
+    root = safexml.parse(data)
     for node in list(root.iter(f"{{{W}}}ins")):
         node.getparent().remove(node)
     for node in list(root.iter(f"{{{W}}}del")):
@@ -211,7 +216,7 @@ def word_objects(data: bytes) -> tuple[bytes, list[str]]:
     """What mammoth would drop or misread, made text here and reported: symbol-font
     characters (mapped to Unicode), equations (their linear text); and reported only, their
     shown text kept: fields, text boxes (whose text mammoth puts after their paragraph)."""
-    root = etree.fromstring(data)
+    root = safexml.parse(data)
     report = []
 
     def context(node) -> str:
@@ -275,23 +280,19 @@ def word_objects(data: bytes) -> tuple[bytes, list[str]]:
 
 def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
     """The document as chapters of Markdown, and its properties (title, author, language)."""
-    import io
-
     import mammoth
 
-    try:
-        archive = zipfile.ZipFile(path)
-        document = archive.read("word/document.xml")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise not_word(path, exc) from None
+    files = unpack(path)
+    document = files["word/document.xml"]
     imported = Imported()
-    changed = tracked_changes(archive)
+    changed = tracked_changes(document)
     if changed and changes is None:
         raise BuildError([Problem(path, 0, 0, "W101", f"tracked change still in the document: "
                                   f"{c}", "accept or reject them in Word, or import with "
                                   "--accept-changes or --reject-changes") for c in changed])
     if changed:
         imported.report.append(f"{len(changed)} tracked changes {changes}ed")
+    refuse_outside_images(path, files)
     source = io.BytesIO()
     if changes == "reject":
         document = rejecting(document)
@@ -299,15 +300,13 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
     parts = {"word/document.xml": document}
     for name in PARTS:
-        if name in archive.namelist():
-            parts[name], found = word_objects(parts.get(name) or archive.read(name))
+        if name in files:
+            parts[name], found = word_objects(parts.get(name) or files[name])
             imported.report += found
     with zipfile.ZipFile(source, "w") as copy:
-        for item in archive.infolist():
-            data = parts.get(item.filename) or archive.read(item)
-            copy.writestr(item.filename, data, zipfile.ZIP_DEFLATED)  # (not `item`: writestr
-            # moves the info's offset, and `archive` would then misread that member)
-    imported.report += comments(archive)
+        for name, data in files.items():
+            copy.writestr(name, parts.get(name) or data, zipfile.ZIP_DEFLATED)
+    imported.report += comments(files)
 
     def image(picture):
         with picture.open() as stream:
@@ -331,7 +330,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
                            r"Endnote|Compact)|ToolchainQuote", message):
             imported.report.append(f"{message}: its text is kept as ordinary paragraphs")
     html = etree.fromstring(f"<body>{result.value}</body>", etree.HTMLParser()).find(".//body")
-    props = properties(archive)
+    props = properties(files)
     imported.chapters = Writer(imported, props.get("title", path.stem)).chapters(html)
     return imported, props
 
@@ -341,12 +340,109 @@ def element_text(parts, name: str) -> str:
     prefix, _, local = name.partition(":")
     found = []
     for data in parts:
-        root = etree.fromstring(data)
+        root = safexml.parse(data)
         namespace = root.nsmap.get(prefix)
         if namespace:
             found += [" ".join("".join(e.itertext()).split())
                       for e in root.iter(f"{{{namespace}}}{local}")]
     return " ".join(t for t in found if t)
+
+
+MAX_UNPACKED = 200 * 2**20  # bytes a .docx may unpack to: a long book with its images is far less
+MAX_RATIO = 100  # and at most this many times its own size, past a few MiB (a zip bomb)
+RATIO_FROM = 16 * 2**20
+
+
+def unpack(path: Path) -> dict[str, bytes]:
+    """Every file of the .docx, read within limits, each XML part checked by `safexml`
+    (no entities, no DTD): a hostile archive is refused before any of it is used."""
+    try:
+        archive = zipfile.ZipFile(path)
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise not_word(path, exc) from None
+    declared, size = sum(i.file_size for i in infos), Path(path).stat().st_size
+
+    def bomb(amount: int):
+        return BuildError(Problem(path, 0, 0, "W106", f"the document unpacks to over "
+                                  f"{amount / 2**20:.0f} MiB from {size / 2**20:.1f} MiB (the "
+                                  f"limit is {MAX_UNPACKED // 2**20} MiB, and {MAX_RATIO} times "
+                                  "its size): refused, unread", "save a copy of the document "
+                                  "from Word and import that; a real manuscript is far smaller"))
+
+    if declared > MAX_UNPACKED or declared > max(RATIO_FROM, MAX_RATIO * size):
+        raise bomb(declared)
+    files, budget = {}, min(MAX_UNPACKED, max(RATIO_FROM, MAX_RATIO * size))
+    try:
+        for info in infos:
+            with archive.open(info) as stream:  # a member may unpack to more than it says
+                data = stream.read(budget + 1)
+            budget -= len(data)
+            if budget < 0:
+                raise bomb(sum(len(d) for d in files.values()) + len(data))
+            files[info.filename] = data
+    except (zipfile.BadZipFile, OSError, EOFError, zlib_error) as exc:
+        raise not_word(path, exc) from None
+    if "word/document.xml" not in files:
+        raise not_word(path, KeyError("no word/document.xml"))
+    for name, data in files.items():
+        if name.endswith((".xml", ".rels")):
+            try:
+                safexml.parse(data)
+            except safexml.UnsafeXml as exc:
+                raise BuildError(Problem(path, 0, 0, "W105", f"{name} inside the document is "
+                                         f"refused: {exc} (an entity can read files or expand "
+                                         "without end)", "save the document again from Word "
+                                         "or LibreOffice, which write no entities")) from None
+            except etree.XMLSyntaxError as exc:
+                raise BuildError(Problem(path, 0, 0, "W105", f"{name} inside the document is "
+                                         f"not well-formed XML ({exc.msg})", "open the "
+                                         "document in Word, let it repair it, and save it "
+                                         "again")) from None
+    return files
+
+
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+V = "urn:schemas-microsoft-com:vml"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def refuse_outside_images(path: Path, files: dict[str, bytes]) -> None:
+    """An image linked from outside the document (a file on the author's disk, the web) or
+    named outside the archive is never fetched: each is named with its paragraph, and the
+    import refused until it is inserted in the document itself."""
+    problems = []
+    for name in PARTS:
+        rels_name = f"word/_rels/{name.rsplit('/', 1)[1]}.rels"
+        if name not in files or rels_name not in files:
+            continue
+        bad = {}
+        for rel in safexml.parse(files[rels_name]).iter(f"{{{RELS}}}Relationship"):
+            if not rel.get("Type", "").endswith("/image"):
+                continue
+            target = rel.get("Target", "")
+            inside = posixpath.normpath(posixpath.join("word", target))
+            if rel.get("TargetMode") == "External":
+                bad[rel.get("Id")] = f"linked from outside the document ({target[:80]})"
+            elif target.startswith("/") or inside.startswith("..") or inside not in files:
+                bad[rel.get("Id")] = f"named outside the document or missing ({target[:80]})"
+        if not bad:
+            continue
+        root = safexml.parse(files[name])
+        for node in root.iter(f"{{{A}}}blip", f"{{{V}}}imagedata"):
+            for attr in (f"{{{R}}}embed", f"{{{R}}}link", f"{{{R}}}id"):
+                if node.get(attr) in bad:
+                    para = next(node.iterancestors(f"{{{W}}}p"), None)
+                    text = " ".join("".join(para.itertext()).split())[:60] if para is not None \
+                        else ""
+                    problems.append(Problem(path, 0, 0, "W107", f"an image {bad[node.get(attr)]}"
+                                            f", in the paragraph “{text or '(no text)'}”: "
+                                            "not fetched", "insert the image itself into the "
+                                            "document (Insert › Pictures › This Device), not a "
+                                            "link to it, and import again"))
+    if problems:
+        raise BuildError(problems)
 
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: Word 97-2003, or encrypted
@@ -369,10 +465,10 @@ def not_word(path: Path, exc: Exception) -> BuildError:
                               "save it from Word as .docx (Word 2007 or later)"))
 
 
-def properties(archive: zipfile.ZipFile) -> dict:
-    if "docProps/core.xml" not in archive.namelist():
+def properties(parts: dict[str, bytes]) -> dict:
+    if "docProps/core.xml" not in parts:
         return {}
-    root = etree.fromstring(archive.read("docProps/core.xml"))
+    root = safexml.parse(parts["docProps/core.xml"])
     found = {}
     for key, tag in (("title", "{http://purl.org/dc/elements/1.1/}title"),
                      ("author", "{http://purl.org/dc/elements/1.1/}creator"),
@@ -393,6 +489,19 @@ class Writer:
         self.dropped: dict[str, list] = {}  # formatting with no mark: tag -> [count, first]
 
     def chapters(self, body) -> list:
+        kinds = {item.get("id").split("-")[0] for item in body.xpath(
+            "./ol/li[starts-with(@id, 'footnote-') or starts-with(@id, 'endnote-')]")}
+        # Word's footnotes stay footnotes: numbered at the page foot (book.toml's notes =
+        # "footnotes"); beside endnotes, which keep the numbers, they are starred (*, †…)
+        self.starred_footnotes = kinds == {"footnote", "endnote"}
+        self.imported.footnotes = kinds == {"footnote"}
+        if self.starred_footnotes:
+            self.imported.report.append("Word's endnotes imported as numbered notes (Notes at "
+                                        "the end), its footnotes as starred notes (*, †, ‡…) "
+                                        "at the foot of the page")
+        elif self.imported.footnotes:
+            self.imported.report.append("Word's footnotes imported as footnotes, numbered in "
+                                        "each chapter (notes = \"footnotes\" in book.toml)")
         for item in body.xpath("./ol/li[starts-with(@id, 'footnote-') or "
                                "starts-with(@id, 'endnote-')]"):
             for back in item.xpath(".//a[starts-with(@href, '#footnote-ref') or "
@@ -421,7 +530,9 @@ class Writer:
             if node.tag == "h1":
                 if title is not None or any(line.strip() for line in lines):
                     out.append(self.chapter(title, lines, calls))
-                title, lines, calls = self.inline(node).strip(), [], []
+                lines, calls = [], []
+                self.calls = calls  # a note called in the heading is the new chapter's
+                title = self.inline(node).strip()
                 continue
             if node.tag == "p" and "caption" in (node.get("class") or "").split():
                 self.caption(node, lines)
@@ -462,9 +573,13 @@ class Writer:
             self.imported.report.append(f"text before the first Heading 1 is a chapter titled "
                                         f"“{title}”, the document's title: retitle it")
         text = f"# {title}\n\n" + "\n\n".join(line for line in lines if line.strip()) + "\n"
-        for number, note in enumerate(calls, 1):  # notes numbered afresh in each chapter
-            text = text.replace(f"[^{note}]", f"[^{number}]")
-            text += f"\n[^{number}]: {self.notes.get(note, '')}\n"
+        counts = {"": 0, "*": 0}
+        for note in calls:  # notes numbered afresh in each chapter, each series apart
+            star = "*" if note.startswith("footnote-") and self.starred_footnotes else ""
+            counts[star] += 1
+            label = f"{counts[star]}{star}"
+            text = text.replace(f"[^{note}]", f"[^{label}]")
+            text += f"\n[^{label}]: {self.notes.get(note, '')}\n"
         return title, text
 
     def block(self, node) -> str:
@@ -583,12 +698,12 @@ def write_manuscript(path: Path, target: Path, changes: str | None = None) -> li
         imported.report.append("the title page's " + " and ".join(
             f"{k} ({v})" for k, v in imported.front.items()) + " went into book.toml")
     title = imported.front.get("title") or props.get("title") or (
-        imported.chapters[0][0] if imported.chapters else path.stem)
+        re.sub(NOTE_CALL, "", imported.chapters[0][0]) if imported.chapters else path.stem)
     slug = slug_of(title)
     (target / "chapters").mkdir(parents=True)
     names = []
     for k, (chapter_title, text) in enumerate(imported.chapters, 1):
-        name = f"chapters/{k:02d}-{slug_of(chapter_title)}.md"
+        name = f"chapters/{k:02d}-{slug_of(re.sub(NOTE_CALL, '', chapter_title))}.md"
         (target / name).write_text(text, encoding="utf-8")
         names.append(name)
     if imported.images:
@@ -602,13 +717,18 @@ def write_manuscript(path: Path, target: Path, changes: str | None = None) -> li
     toml = (f"# Imported from {path.name} by `python -m toolchain import`.\n\n"
             f"title = {quote(title)}\nauthor = {quote(author)}\nlanguage = {quote(language)}\n"
             f"identifier = \"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, slug)}\"\n"
-            f"slug = {quote(slug)}\nchapters = [{', '.join(quote(n) for n in names)}]\n")
+            f"slug = {quote(slug)}\nchapters = [{', '.join(quote(n) for n in names)}]\n"
+            + ('notes = "footnotes"  # Word\'s footnotes: at the foot of the page\n'
+               if imported.footnotes else ""))
     (target / "book.toml").write_text(toml, encoding="utf-8")
     report = [f"imported {path.name}: {len(names)} chapter{'s' * (len(names) != 1)}, "
               f"{sum(t.count('[^') for _, t in imported.chapters) // 2} notes, "
               f"{len(imported.images)} images", *sorted(set(imported.report))]
     (target / "import-report.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
     return report
+
+
+NOTE_CALL = r"\[\^[^\]]+\]"
 
 
 def quote(text: str) -> str:

@@ -1,0 +1,140 @@
+"""Word files as they come: a note in a heading, footnotes that stay footnotes, and hostile
+archives (entities, a zip bomb, images from outside) refused with a clear message, exit 1.
+
+Each file is a real LibreOffice document of tests/data/word with its XML edited here, as a
+word processor or an attacker would leave it."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from toolchain.build import build
+from toolchain.cli import main
+from toolchain.read.docx import write_manuscript
+
+WORD = ROOT / "tests" / "data" / "word"
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def edited(source: Path, target: Path, edits: dict, extra: dict | None = None) -> Path:
+    """A copy of a .docx with some parts rewritten (name -> function of its text) and some
+    parts added."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name in edits:
+                data = edits[name](data.decode("utf-8")).encode("utf-8")
+            new.writestr(name, data)
+        for name, data in (extra or {}).items():
+            new.writestr(name, data)
+    return target
+
+
+def note_in_heading(text: str) -> str:
+    call = ('<w:r><w:rPr><w:rStyle w:val="FootnoteAnchor"/></w:rPr>'
+            '<w:footnoteReference w:id="9"/></w:r>')
+    return text.replace("<w:t>The First Chapter</w:t></w:r>",
+                        "<w:t>The First Chapter</w:t></w:r>" + call, 1)
+
+
+def ninth_note(text: str) -> str:
+    note = ('<w:footnote w:id="9"><w:p><w:pPr><w:pStyle w:val="Footnote"/></w:pPr><w:r>'
+            '<w:t>The chapter’s own note, called in its title.</w:t></w:r></w:p></w:footnote>')
+    return text.replace("</w:footnotes>", note + "</w:footnotes>")
+
+
+def test_a_note_in_a_heading_is_kept_and_the_file_named_from_its_words(tmp_path):
+    source = edited(WORD / "constructs.docx", tmp_path / "heading.docx",
+                    {"word/document.xml": note_in_heading, "word/footnotes.xml": ninth_note})
+    report = write_manuscript(source, tmp_path / "m")
+    chapter = tmp_path / "m" / "chapters" / "01-the-first-chapter.md"
+    assert chapter.is_file(), sorted(p.name for p in (tmp_path / "m" / "chapters").iterdir())
+    text = chapter.read_text(encoding="utf-8")
+    assert text.startswith("# The First Chapter[^1]\n")
+    assert "[^1]: The chapter’s own note, called in its title." in text
+    assert "[^2]:" in text  # the body's note, numbered after it
+    plain = write_manuscript(WORD / "constructs.docx", tmp_path / "plain")[0]
+    notes = int(plain.split(" notes")[0].rsplit(" ", 1)[1])
+    assert f"{notes + 1} notes" in report[0]  # none lost
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+
+
+def test_words_footnotes_import_as_footnotes(tmp_path):
+    write_manuscript(WORD / "constructs.docx", tmp_path / "m")
+    toml = (tmp_path / "m" / "book.toml").read_text(encoding="utf-8")
+    assert 'notes = "footnotes"' in toml
+    out = tmp_path / "dist"
+    build(tmp_path / "m", out, ROOT / "styles", stream=io.StringIO())
+    xhtml = next((out / "xhtml").glob("ch-01-*.xhtml")).read_text(encoding="utf-8")
+    assert 'epub:type="footnote"' in xhtml and "notes.xhtml" not in xhtml
+
+
+ENTITY = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE w:document [<!ENTITY x SYSTEM '
+          '"file:///etc/passwd">]>\n')
+BOMB = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;'
+        '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n')
+
+
+@pytest.mark.parametrize("prolog", [ENTITY, BOMB])
+def test_entity_declarations_in_any_part_are_refused(tmp_path, capsys, prolog):
+    source = edited(WORD / "constructs.docx", tmp_path / "hostile.docx",
+                    {"word/styles.xml": lambda t: prolog + t.split("?>", 1)[1]})
+    assert main(["import", str(source), "--to", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "W105" in err and "word/styles.xml" in err and "internal error" not in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_an_archive_that_inflates_past_the_limit_is_refused_unread(tmp_path, capsys):
+    source = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(WORD / "constructs.docx") as old, \
+            zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            new.writestr(name, old.read(name))
+        with new.open("word/media/padding.bin", "w") as stream:  # 300 MB of zeros
+            chunk = bytes(2**20)
+            for _ in range(300):
+                stream.write(chunk)
+    assert source.stat().st_size < 2 * 2**20
+    assert main(["import", str(source), "--to", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "W106" in err and "internal error" not in err
+    assert not (tmp_path / "m").exists()
+
+
+IMAGE_REL = ('<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/'
+             '2006/relationships/image" Target="{target}"{mode}/>')
+DRAWING = ('<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/'
+           'drawingml/2006/wordprocessingDrawing"><wp:docPr id="7" name="Picture"/><a:graphic '
+           'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData '
+           'uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic xmlns:pic='
+           '"http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:blipFill><a:blip '
+           'r:{attr}="rIdX"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline>'
+           '</w:drawing></w:r>')
+
+
+@pytest.mark.parametrize("target, mode, attr, said", [
+    ("https://example.org/ferry.png", ' TargetMode="External"', "link", "linked from outside"),
+    ("file:///etc/passwd", ' TargetMode="External"', "link", "linked from outside"),
+    ("../../../etc/passwd", "", "embed", "named outside the document"),
+])
+def test_images_from_outside_the_document_are_named_never_fetched(tmp_path, capsys, target,
+                                                                  mode, attr, said):
+    rels = "word/_rels/document.xml.rels"
+    source = edited(WORD / "constructs.docx", tmp_path / "linked.docx", {
+        rels: lambda t: t.replace("</Relationships>", IMAGE_REL.format(target=target, mode=mode)
+                                  + "</Relationships>"),
+        "word/document.xml": lambda t: t.replace(
+            "<w:t xml:space=\"preserve\"> The town was quiet.</w:t></w:r>",
+            "<w:t xml:space=\"preserve\"> The town was quiet.</w:t></w:r>"
+            + DRAWING.format(attr=attr), 1)})
+    assert main(["import", str(source), "--to", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "W107" in err and said in err and "Morning Star" in err
+    assert "internal error" not in err
+    assert not (tmp_path / "m").exists()

@@ -266,8 +266,8 @@ def test_a_house_style_with_initial_letters_keeps_the_markers_in_place(tmp_path)
 
 
 def test_a_turned_table_longer_than_its_page_goes_on_over_turned_pages(tmp_path):
-    """40 rows of a ten-column table: three turned pages, each with the caption and the
-    header, every row on one of them; parity and the page list hold."""
+    """40 rows of a ten-column table the editor turns: three turned pages, each with the
+    caption and the header, every row on one of them; parity and the page list hold."""
     import pypdfium2
 
     from toolchain.check.parity import compare
@@ -276,7 +276,7 @@ def test_a_turned_table_longer_than_its_page_goes_on_over_turned_pages(tmp_path)
         "---:|" * 9 + "\n"
     rows = "".join(f"| {1900 + k} | " + " | ".join(f"{k * 1000 + c:,}" for c in range(9))
                    + " |\n" for k in range(40))
-    text = "# One\n\nThe figures follow.\n\nTable: Output by year\n\n" + head + rows + \
+    text = "# One\n\nThe figures follow.\n\nTable: Output by year {.landscape}\n\n" + head + rows + \
         "\nAfter the table, the text goes on.\n"
     make_book(tmp_path / "m", {"one.md": text})
     build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())

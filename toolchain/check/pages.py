@@ -137,9 +137,11 @@ def footnotes(pages: list[PageFacts], problem) -> None:
 
 
 def captions(pages: list[PageFacts], problem) -> None:
-    for image_page, _, page, caption in facts.captions_apart(pages):
+    for shown_page, shown, page, caption in facts.captions_apart(pages):
+        what = "table" if shown.kind == "table" else "figure"
         problem(page, caption.pos, "P042", f"the caption “{caption.text}” is on another page "
-                f"than its figure (page {image_page.index + 1})",
+                f"than its {what} (page {shown_page.index + 1})",
+                "report it: a table breaks under its caption" if what == "table" else
                 "make the image smaller, so that it and its caption fit a page")
 
 

@@ -72,8 +72,7 @@ def epub_words(epub: Path, marks: list | None = None
                 heads.add(tuple(words("".join(heading.itertext()))))
             for row in root.iter(f"{H}thead"):  # print repeats it atop each page of the table
                 heads.add(tuple(words(block_text(row))))
-            for caption in root.xpath("//h:div[contains(@class, 'landscape')]//h:caption",
-                                      namespaces={"h": H[1:-1]}):  # and a turned table's
+            for caption in root.iter(f"{H}caption"):  # and a table's turned in print
                 heads.add(tuple(words(block_text(caption))))
             text = block_text(root.find(f"{H}body"))
             if marks is not None:
@@ -273,66 +272,76 @@ def remove_run(tokens: list[str], run: list[str]) -> list[str] | None:
     return None
 
 
-def prefix_run(tokens: list[str], target: str) -> tuple[int, int, int] | None:
-    """The longest run of `tokens` whose letters begin `target`: (start, end, letters)."""
-    best = None
-    for k in range(len(tokens)):
-        letters = ""
-        for end in range(k, len(tokens)):
-            letters += squeeze(tokens[end:end + 1])
-            if not target.startswith(letters):
-                break
-            if best is None or len(letters) > best[2]:
-                best = (k, end + 1, len(letters))
-    return best
+def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """The PDF's words with each footnote taken out, and the notes not found. A footnote is
+    at the foot of its call's page, after the page's text, or split there and carried to the
+    next page's foot; the notes come in the order of their calls, so each is looked for from
+    where the one before began, whole first, then in parts (each of a dozen letters or more,
+    letter for letter, so that words hyphenated at a line's end still match)."""
+    letters = [squeeze([w]) for w in flat]
+    taken = [False] * len(flat)
+    missing, start = [], 0
 
-
-def remove_split(items: list, note: list[str]) -> bool:
-    """Take out of the PDF's runs (`items`, in page order) a footnote split over page turns:
-    its beginning in one run, the rest in the runs after, letter for letter. False, and
-    nothing taken out, if it is not there so."""
-    target = squeeze(note)
-    for first in range(len(items)):
-        left, cuts, k = target, [], first
-        while left and k < len(items):
-            found = prefix_run(items[k][2], left)
-            if found is not None and found[2] >= min(12, len(left)):
-                cuts.append((k, found[0], found[1]))
-                left = left[found[2]:]
-            elif not cuts:
+    def run_at(k: int, target: str) -> int:
+        """The end of the longest run of free tokens from `k` that begins `target`."""
+        end, got = k, ""
+        while end < len(flat) and not taken[end] and target.startswith(got + letters[end]):
+            got += letters[end]
+            end += 1
+            if got == target:
                 break
-            k += 1
-        if not left and len(cuts) > 1:
-            for k, start, end in reversed(cuts):
-                items[k][2] = items[k][2][:start] + items[k][2][end:]
-            return True
-    return False
+        return end if got else k
+
+    def find(target: str, whole: bool):
+        for k in range(start, len(flat)):
+            if taken[k] or not letters[k] or not target.startswith(letters[k]):
+                continue
+            end = run_at(k, target)
+            got = "".join(letters[k:end])
+            if got == target:
+                return [(k, end)]
+            if whole or len(got) < min(12, len(target)):
+                continue
+            parts, left, at = [(k, end)], target[len(got):], end
+            while left and at < len(flat):  # the rest, at the foot of the next page
+                nxt = next((j for j in range(at, len(flat)) if not taken[j] and letters[j]
+                            and left.startswith(letters[j])
+                            and len("".join(letters[j:run_at(j, left)])) >= min(12, len(left))),
+                           None)
+                if nxt is None:
+                    break
+                stop = run_at(nxt, left)
+                parts.append((nxt, stop))
+                left, at = left[len("".join(letters[nxt:stop])):], stop
+            if not left:
+                return parts
+        return None
+
+    for note in notes:
+        target = squeeze(note)
+        spans = (find(target, True) or find(target, False)) if target else []
+        if spans is None:
+            missing.append(note)
+            continue
+        for i, j in spans:
+            for k in range(i, j):
+                taken[k] = True
+        if spans:
+            start = spans[0][0]
+    return [w for w, gone in zip(flat, taken, strict=True) if not gone], missing
 
 
 def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     body, notes, heads = epub_words(epub)
-    flat = pdf_words(pdf, heads)
+    flat, missing = take_notes(pdf_words(pdf, heads), notes)
     matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
     only_epub, only_pdf = [], []
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag != "equal":
             only_epub.append([a1, a2, body[a1:a2]])
             only_pdf.append([b1, b2, flat[b1:b2]])
-    problems = []
-    found_notes = 0
-    for note in notes:  # a footnote: in print at the foot of its page, somewhere near
-        for item in only_pdf:
-            left = remove_run(item[2], note)
-            if left is not None:
-                item[2] = left
-                found_notes += 1
-                break
-        else:
-            if remove_split(only_pdf, note):  # split over a page turn, the rest at the next foot
-                found_notes += 1
-                continue
-            problems.append(Problem(pdf, 0, 0, "P060", "a footnote is not in the PDF: "
-                                    + " ".join(note[:12])))
+    problems = [Problem(pdf, 0, 0, "P060", "a footnote is not in the PDF: "
+                        + " ".join(note[:12])) for note in missing]
     for (a1, _, epub_run), (_, _, pdf_run) in zip(only_epub, only_pdf, strict=True):
         pdf_run = strip_heads(pdf_run, heads)
         if squeeze(epub_run) == squeeze(pdf_run) or \
@@ -343,4 +352,5 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
                                 f"“{' '.join(epub_run[:12]) or '—'}”, the PDF "
                                 f"“{' '.join(without_folios(pdf_run)[:12]) or '—'}”",
                                 "the two editions differ here: rebuild, or report it"))
-    return problems, {"words": len(body), "footnotes": f"{found_notes}/{len(notes)}"}
+    return problems, {"words": len(body),
+                      "footnotes": f"{len(notes) - len(missing)}/{len(notes)}"}

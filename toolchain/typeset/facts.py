@@ -171,7 +171,9 @@ def kind_of(chain: tuple) -> tuple[str, object]:
 
 
 def figure_of(chain: tuple) -> str | None:
-    return next((node.get(POS) for node in chain if node.tag == "figure"), None)
+    """The data-pos of the figure or table a block is part of (whose caption must be on the
+    same page as its image or its first rows)."""
+    return next((node.get(POS) for node in chain if node.tag in ("figure", "table")), None)
 
 
 def main_flow(root, facts: PageFacts) -> None:
@@ -291,11 +293,11 @@ def attributions_alone(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, P
 
 def captions_apart(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, PageFacts, Block]]:
     """(image's page, image, caption's page, caption) for each figure whose caption is not on
-    its image's page."""
-    images = {}
+    its image's page, and each table whose caption is not on the page its rows begin on."""
+    images = {}  # a figure's image, or a table's rows
     for page in pages:
         for block in page.blocks:
-            if block.kind == "image" and block.figure:
+            if block.kind in ("image", "table") and block.figure:
                 images.setdefault(block.figure, (page, block))
     return [(*images[block.figure], page, block) for page in pages for block in page.blocks
             if block.kind == "caption" and block.figure in images

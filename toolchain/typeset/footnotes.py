@@ -32,33 +32,74 @@ def misplaced(pages: list[PageFacts]) -> list[tuple[str, PageFacts]]:
             if not call.endswith(CONTINUED) and set_on.get(call) != page.index]
 
 
-def mend(pages: list[PageFacts], composition, lines_of) -> bool:
-    """Record in `composition` how each footnote set off its call's page is to be split (or
+ATTEMPTS = 6  # at one note, after which it is left as it is (and the page check names it)
+
+
+def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> bool:
+    """Record in `composition` how a footnote set off its call's page is to be split (or
     its call's line moved); `lines_of(note id)` is the number of lines the note is set in
-    (None if its lines are not the composition's). Returns whether anything changed."""
+    (None if its lines are not the composition's). Each change moves what follows it, so
+    only the first such note of each division is mended in a round (divisions begin on a
+    page of their own, and do not move each other), unless `every`. Returns whether
+    anything changed."""
     note_line = next((p.note_line for p in pages if p.note_line), 0.0)
     above = next((p.notes_above for p in pages if p.notes), 0.0)
-    changed = False
+    changed, done = False, set()
+    set_on = {note: page.index for page in pages for note in page.notes}
+    for note in list(composition.splits):  # a split made needless: the call's line went
+        if note + CONTINUED in set_on and set_on[note + CONTINUED] == set_on.get(note):
+            del composition.splits[note]  # over with the note (its paragraph's orphans):
+            composition.pushed.add(note)  # let it go over whole, as it would
+            changed = True
     for note, page in misplaced(pages):
-        if note in composition.pushed:
+        if page.division in done and not every:
             continue
+        done.add(page.division)
+        tried = composition.attempts.get(note, 0)
+        if tried >= ATTEMPTS:
+            continue
+        composition.attempts[note] = tried + 1
         total = lines_of(note)
         if page.notes_top is not None:  # the page's notes grow upwards from where they begin
             room = page.notes_top - page.notes_above - page.calls[note]
         else:
             room = page.bottom - above - page.calls[note]
         fit = int((room + 0.01) / note_line) if note_line else 0
-        if note in composition.splits:
+        fit -= same_line(page, note, lines_of)
+        if note in composition.splits:  # split, and still its beginning is moved on
             fit = min(fit, composition.splits[note] - 1)
-        if total is None or fit < MIN_LINES or fit >= total:
-            if total is not None and fit >= total:
-                continue  # room enough: it was moved for another note's sake
+        if total is not None and fit >= total and make_room(page, composition):
+            changed = True
+        elif total is not None and MIN_LINES <= fit < total:
+            composition.splits[note] = fit  # what fits stays; the rest goes on
+            composition.pushed.discard(note)
+            changed = True
+        elif note not in composition.pushed:  # its call's line goes over with it
             composition.pushed.add(note)
             composition.splits.pop(note, None)
-        else:
-            composition.splits[note] = fit
-        changed = True
+            changed = True
     return changed
+
+
+def same_line(page: PageFacts, note: str, lines_of) -> int:
+    """The lines of the notes called after `note` on its call's line: they stay on the page
+    with it, below its first part, so the first part leaves them room."""
+    after = list(page.calls)[list(page.calls).index(note) + 1:]
+    return sum(lines_of(other) or 1 for other in after
+               if abs(page.calls[other] - page.calls[note]) < 0.5
+               and not other.endswith(CONTINUED))
+
+
+def make_room(page: PageFacts, composition) -> bool:
+    """A note with room enough below its call that WeasyPrint moved on all the same, to set
+    one more line of the paragraph at the page's foot (for its orphans or widows): that
+    paragraph may break after any line instead, so that the note stays with its call (a
+    widow or an orphan is a warning; a note off its page is not to be had)."""
+    last = page.blocks[-1] if page.blocks else None
+    if last is None or last.pos is None or last.pos in composition.styles:
+        return False
+    composition.styles[last.pos] = "orphans: 1; widows: 1"
+    return True
 
 
 def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_attr: str) -> None:
@@ -85,8 +126,18 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
                 rest.set(name, element.get(name))
         if element.get(key) is not None:
             rest.set(key, element.get(key) + "c")  # not the note's: its lines are its own
-        rest.tail, element.tail = element.tail, None
-        element.addnext(rest)
+        paragraph = next(iter(element.xpath(f"ancestor::*[@{key}][1]")), None)
+        line_end = next(iter(element.xpath(  # the paragraph's break, not a later note's
+            "following::br[@class='kp'][not(ancestor::*[contains(concat(' ', @class, ' '), "
+            "' footnote ')])][1]")), None)
+        if line_end is not None and paragraph is not None and \
+                paragraph in line_end.iterancestors():
+            line_end.addprevious(rest)  # after the notes called later on the call's line,
+        elif paragraph is not None:  # which stay on the page: at the end of that line
+            paragraph.append(rest)
+        else:
+            rest.tail, element.tail = element.tail, None
+            element.addnext(rest)
 
 
 def by_id(tree, ident: str):

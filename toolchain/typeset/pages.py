@@ -484,20 +484,25 @@ def last_main_flow_line(page_box):
     return lines[0] if lines else None
 
 
-MENDING_ROUNDS = 4  # layouts at most, after the first, to split notes and fit figures
+MENDING_ROUNDS = 16  # layouts at most, after the first, to split notes and fit figures
+ONE_BY_ONE = 10  # rounds that mend one footnote a division; the rest mend all at once
 
 
 def mend_blocks(composition, document, render):
     """The book laid out again until no footnote is set off its call's page (split over
     the page turn instead, `typeset.footnotes`), no figure runs off its page or apart from
     its caption (its image made smaller), and no heading stands at a page's foot (it goes
-    over to the next page); a few rounds at most. Returns the last layout."""
-    for _ in range(MENDING_ROUNDS):
+    over to the next page). A book with none of these is not laid out again. Returns the
+    last layout."""
+    for number in range(MENDING_ROUNDS):
         pages = facts.page_facts(document.pages)
-        changed = footnotes.mend(pages, composition, composition.lines_of)
-        changed = fit_figures(pages, composition) or changed
+        changed = fit_figures(pages, composition)
         changed = keep_headings(pages, composition) or changed
         changed = keep_attributions(pages, composition) or changed
+        changed = keep_table_captions(pages, composition) or changed
+        if not changed:  # the notes, once the blocks stand where they will
+            changed = footnotes.mend(pages, composition, composition.lines_of,
+                                     every=number >= ONE_BY_ONE)
         if not changed:
             break
         document = render(composition.html_tree(), SET_CSS)
@@ -541,7 +546,8 @@ CAPTION_GAP = 10  # px between an image and its caption (print.css: 6.8 pt), and
 def keep_headings(pages, composition) -> bool:
     """Each heading in the last lines of a page keeps with what follows: a figure after it
     made small enough to stand on the heading's page (as long as it stays readable), or else
-    the heading sent over to the next page."""
+    the heading sent over to the next page; a heading that begins its page (a chapter's
+    title) keeps a table after it by letting the table break over the page turn."""
     changed = False
     for page, block, _ in facts.headings_at_foot(pages):
         following = pages[page.index + 1]
@@ -556,6 +562,23 @@ def keep_headings(pages, composition) -> bool:
                 continue
         if block.pos and block is not page.blocks[0] and block.pos not in composition.styles:
             composition.styles[block.pos] = "break-before: page"
+            changed = True
+            continue
+        table = next((b for b in following.blocks[:2] if b.kind == "table" and b.pos), None)
+        if table is not None and table.pos not in composition.styles:  # a title that cannot
+            composition.styles[table.pos] = "break-inside: auto"  # move: the table breaks
+            changed = True
+    return changed
+
+
+def keep_table_captions(pages, composition) -> bool:
+    """A table whose caption was left on the page before its rows (the rows kept whole went
+    on): the table may break, so that it begins under its caption, its header row repeated
+    on the next page."""
+    changed = False
+    for _, table, _, _ in facts.captions_apart(pages):
+        if table.kind == "table" and table.figure and table.figure not in composition.styles:
+            composition.styles[table.figure] = "break-inside: auto"
             changed = True
     return changed
 

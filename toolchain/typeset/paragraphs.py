@@ -28,7 +28,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline as wp_inline
 from weasyprint.text.line_break import Layout, line_size
 
-from . import footnotes
+from . import footnotes, weasy  # noqa: F401 - weasy: WeasyPrint mended (its docstring)
 from .hyphenate import Hyphenator
 from .linebreak import INF, Box, Glue, Penalty, Settings, break_lines
 
@@ -454,6 +454,7 @@ class Composition:
         # given to elements (data-pos -> CSS declarations: a forced break, an image's height)
         self.splits: dict[str, int] = {}
         self.pushed: set[str] = set()
+        self.attempts: dict[str, int] = {}  # by footnote: how often it was mended
         self.styles: dict[str, str] = {}
         for key, para in measure(first_layout).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))

@@ -95,7 +95,7 @@ class SandboxedFetcher(weasyprint.URLFetcher):
 
 
 def combined_html(docs: list[Document], meta: dict, build_date: datetime,
-                  images: dict[str, Path] | None = None):
+                  images: dict[str, Path] | None = None, styles: Path | None = None):
     """One HTML document for WeasyPrint: every document's body in reading order.
 
     Links between files become links inside the one document, and each starred note moves
@@ -125,12 +125,12 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         start = " body-start" if doc is first_body else ""
         div.set("class", f"doc {kind} matter-{matter}{start}")
         div.set("data-running-head", doc.title)  # its recto's running head
-        if matter == "front":
-            front.add(f"#doc-{stem}")
         source = doc.root.find(f"{H}body")
         copies = [copy.deepcopy(child) for child in source]
         pagelist.stamp(number, source, copies)  # so that the EPUB can be marked where pages begin
         div.extend(copies)
+        if matter == "front":  # every place in it, as a link names it
+            front |= {f"#{e.get('id')}" for e in div.iter() if e.get("id")}
     for node in html.iter():
         if not isinstance(node.tag, str):
             continue
@@ -144,7 +144,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     etree.cleanup_namespaces(html)
     for img in html.xpath("//img[starts-with(@src, 'images/')]"):  # figures, from the manuscript
         img.set("src", Path(images[img.get("src")[len("images/"):]]).resolve().as_uri())
-    for link in html.xpath("//nav//a[@href]"):
+    for link in html.xpath("//nav//a[@href] | //*[@data-epub-type='loi']//a[@href]"):
         if link.get("href") in front:  # front matter is foliated in roman numerals
             link.set("class", "front")
     for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
@@ -154,6 +154,8 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         sup.getparent().text = sup.text
         sup.getparent().remove(sup)
     move_footnotes(html)
+    if styles is not None:
+        fit_tables(html, styles)
     split_turned_tables(html)
     for mark in html.xpath("//li/p/a[@class='note-mark']"):
         mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
@@ -194,6 +196,54 @@ def wrap_capitals(node):
                     setattr(element, attr, run)
                 else:
                     last.tail = run
+
+
+# How a table may be set, each smaller than the last: (class, type size in points, cell
+# padding each side in ems, extra width in mm from the negative margins), as print.css has them.
+TABLE_SIZES = ((None, 9.25, 0.6, 0.0), ("medium", 8.25, 0.6, 0.0), ("wide", 7.0, 0.3, 4.0))
+
+
+def fit_tables(html, styles: Path) -> None:
+    """Each table the editor left to the toolchain set in the largest type its columns fit
+    the measure in, measured with the book's fonts: a column needs at least its widest word
+    (a figure's whole cell, which never breaks); a table that fits in no size is turned on
+    a page of its own (landscape). The column count's choice (medium for 5–6, wide for 7+)
+    is the largest tried."""
+    from ..typeset import measure
+
+    faces = measure.faces(styles)
+    roman, italic = faces.get((400, "normal")), faces.get((400, "italic"))
+    if roman is None:
+        return
+    available = measure.measure_mm(styles) * measure.MM
+    for wrap in html.xpath("//div[contains(concat(' ', @class, ' '), ' table-wrap ')]"):
+        table = wrap.find("table")
+        if wrap.get("data-layout") or table is None:
+            continue
+        classes = (table.get("class") or "").split()
+        start = 2 if "wide" in classes else 1 if "medium" in classes else 0
+        chosen = "landscape"
+        for name, size, padding, extra in TABLE_SIZES[start:]:
+            columns: dict[int, float] = {}
+            for row in table.iter("tr"):
+                for k, cell in enumerate(c for c in row if c.tag in ("td", "th")):
+                    head = cell.getparent().getparent().tag == "thead"
+                    if head and name == "wide":
+                        continue  # headers of the smallest size hyphenate (print.css)
+                    face = italic if head and italic is not None else roman
+                    text = " ".join("".join(cell.itertext()).split())
+                    whole = "num" in (cell.get("class") or "").split()
+                    columns[k] = max(columns.get(k, 0.0), measure.longest_word(
+                        text, face, size, whole) + 2 * padding * size)
+            if sum(columns.values()) <= available + extra * measure.MM:
+                chosen = name
+                break
+        if chosen != TABLE_SIZES[start][0]:
+            names = {"landscape": "wide landscape"}.get(chosen, chosen or "")
+            for node in (wrap, table):
+                kept = [c for c in (node.get("class") or "").split()
+                        if c not in ("medium", "wide", "landscape")]
+                node.set("class", " ".join(kept + names.split()))
 
 
 TURNED_ROWS = 16  # body rows a turned page holds, one line each, with room to spare
@@ -294,7 +344,7 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
     missing_fonts(styles)
     title = meta.get("collection", {}).get("title") or meta["title"]
     running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
-    html = combined_html(docs, meta, build_date, images)
+    html = combined_html(docs, meta, build_date, images, styles)
     reuse = kept is not None and compose
     now = relayout.snapshot(html, styles, images, running) if reuse else None
     if reuse and kept.layout is not None and now[0] == kept.context:

@@ -1,0 +1,311 @@
+"""Layout fuzzing over whole books: hypothesis writes valid books of every division kind
+(epigraph, dedication, preface, part, chapter, appendix…), short and long, with every
+construct in them — figures (PNG and SVG, tall and wide), long footnotes and endnotes,
+tables, verse, letters, quotations, section breaks — and each is built whole. A valid book
+must build: every page invariant holds (the build stops on any that does not), EPUBCheck is
+silent, every word of the manuscript is in the EPUB in order, and both PDFs carry the
+EPUB's words (parity), footnotes included.
+
+CI runs a few books (`HYPOTHESIS_PROFILE` unset); `HYPOTHESIS_PROFILE=long` runs hundreds.
+Every book that failed once is kept below as an @example.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from conftest import ROOT
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from PIL import Image, ImageDraw
+
+from toolchain.build import build
+from toolchain.check.parity import compare
+
+LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 400 if LONG else 6))  # books built
+
+SYLLABLES = "ka ri to ne ma so lu de pi ga for wen thal mor bri stan quel dun harn vick".split()
+_words = random.Random(1923)
+VOCABULARY = sorted({"".join(_words.choice(SYLLABLES) for _ in range(_words.randint(1, 4)))
+                     for _ in range(600)}) + (
+    "harbour keeper quay fisherman’s lighthouse northwards unaccountably circumnavigation "
+    "counterrevolutionary internationalisation Kirkwall Müller Zinoviev façade naïve").split()
+
+word = st.sampled_from(VOCABULARY)
+
+
+class Book:
+    """The files of a book being written, and the words it must show, in order."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.files: dict[str, str] = {}
+        self.images: dict[str, bytes] = {}
+        self.words: list[list[str]] = []  # per division, in reading order (notes aside)
+        self.notes: list[list[str]] = []
+
+    def __repr__(self) -> str:  # a failing book, as hypothesis shows it: its files
+        sizes = {name: len(data) for name, data in self.images.items()}
+        return f"Book(files={self.files!r}, images={sizes!r})"
+
+
+@st.composite
+def sentence(draw, low=3, high=14) -> str:
+    words = draw(st.lists(word, min_size=low, max_size=high))
+    return " ".join(words).capitalize() + "."
+
+
+@st.composite
+def prose(draw, sentences=(1, 5)) -> str:
+    return " ".join(draw(st.lists(sentence(), min_size=sentences[0], max_size=sentences[1])))
+
+
+class Division:
+    """One division's Markdown as it is drawn: blocks, and its notes."""
+
+    def __init__(self, book: Book, notes_at_foot: bool):
+        self.book = book
+        self.blocks: list[str] = []
+        self.defs: list[str] = []
+        self.endnotes = 0
+        self.starred = 0
+        self.notes_at_foot = notes_at_foot
+
+    def call(self, draw) -> str:
+        """A note call, and its note (short, or long enough to run over a page)."""
+        long = draw(st.integers(0, 3)) == 0
+        text = draw(prose((12, 22) if long else (1, 2)))
+        self.book.notes.append(re.findall(r"[\w’'-]+", text))
+        if draw(st.booleans()):
+            self.starred += 1
+            label = f"{self.starred}*"
+        else:
+            self.endnotes += 1
+            label = str(self.endnotes)
+        self.defs.append(f"[^{label}]: {text}")
+        return f"[^{label}]"
+
+    def paragraph(self, draw, notes=True, styled=True) -> str:
+        parts = []
+        for text in draw(st.lists(sentence(), min_size=1, max_size=8)):
+            kind = draw(st.sampled_from(["plain"] * 5 + (["em", "title", "caps", "foreign"]
+                                                         if styled else [])))
+            first, *rest = text.split(" ", 1)
+            if kind == "em":
+                text = f"*{first}* {rest[0]}" if rest else f"*{first}*"
+            elif kind == "title":
+                text = f"*{first}*{{.title}} {rest[0]}" if rest else f"*{first}*{{.title}}"
+            elif kind == "caps":
+                text = f"[{first}]{{.smallcaps}} {rest[0]}" if rest else f"[{first}]{{.smallcaps}}"
+            elif kind == "foreign":
+                text = f"*{first}*{{lang=de}} {rest[0]}" if rest else f"*{first}*{{lang=de}}"
+            if notes and draw(st.integers(0, 4)) == 0:
+                text += self.call(draw)
+            parts.append(text)
+        return " ".join(parts)
+
+
+def png(width: int, height: int) -> bytes:
+    image = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(image).rectangle([4, 4, width - 5, height - 5], outline="black", width=3)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def svg(width: int, height: int) -> bytes:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><path d="M0 0L{width} {height}M{width} 0L0 '
+            f'{height}" stroke="black" stroke-width="4"/></svg>').encode()
+
+
+@st.composite
+def block(draw, division: Division) -> str:
+    kind = draw(st.sampled_from(["para"] * 6 + ["heading", "quote", "verse", "letter", "table",
+                                                "figure", "break"]))
+    if kind == "heading":
+        return f"## {draw(sentence(2, 6))[:-1]}"
+    if kind == "quote":
+        return "> " + division.paragraph(draw)
+    if kind == "verse":
+        lines = draw(st.lists(sentence(3, 9), min_size=1, max_size=40))
+        return "::: poem\n" + "\n".join(line.rstrip(".") + "," for line in lines) + "\n:::"
+    if kind == "letter":
+        body = [division.paragraph(draw) for _ in range(draw(st.integers(1, 3)))]
+        return ("::: letter\n[Dear Sir]{.salutation .smallcaps},\n\n" + "\n\n".join(body)
+                + "\n\n[Yours faithfully,]{.valediction}\n\n[A. Keeper]{.signature}\n:::")
+    if kind == "table":
+        columns = draw(st.integers(2, 6))
+        numeric = [False] + [draw(st.booleans()) for _ in range(columns - 1)]
+        rows = []
+        for _ in range(draw(st.integers(1, 24))):
+            rows.append("| " + " | ".join(
+                f"{draw(st.integers(0, 10**6)):,}" if numeric[k]
+                else " ".join(draw(st.lists(word, min_size=1, max_size=3)))
+                for k in range(columns)) + " |")
+        head = "| " + " | ".join(draw(word).capitalize() for _ in range(columns)) + " |"
+        delim = "|" + "|".join("--:" if n else "---" for n in numeric) + "|"
+        return f"Table: {draw(sentence(2, 8))}\n\n{head}\n{delim}\n" + "\n".join(rows)
+    if kind == "figure":
+        number = len(division.book.images) + 1
+        width, height = draw(st.integers(200, 1600)), draw(st.integers(150, 2400))
+        if draw(st.booleans()):
+            name, data = f"figure-{number}.png", png(width, height)
+        else:
+            name, data = f"figure-{number}.svg", svg(width, height)
+        division.book.images[name] = data
+        caption = f' "{draw(sentence(2, 12))}"' if draw(st.booleans()) else ""
+        return f"![A drawing of lines]({{up}}images/{name}{caption})"
+    if kind == "break":
+        return "* * *"
+    return division.paragraph(draw)
+
+
+FRONT = ["dedication", "epigraph", "preface", "foreword", "introduction", "acknowledgments"]
+BACK = ["appendix", "afterword", "epilogue", "conclusion"]
+
+
+@st.composite
+def division(draw, book: Book, kind: str, where: str, notes_at_foot: bool) -> tuple[str, str]:
+    """(file name, Markdown) of one division of `kind`."""
+    div = Division(book, notes_at_foot)
+    if kind in ("dedication", "epigraph"):
+        title = kind.capitalize() if draw(st.booleans()) else f"To {draw(word)} {draw(word)}"
+    else:
+        title = f"{draw(word).capitalize()} {draw(word)}"
+    size = draw(st.sampled_from(["short", "long"]))
+    if kind == "part":
+        count = draw(st.integers(0, 1))
+    elif kind in ("dedication", "epigraph") and size == "short":
+        count = 1
+    else:
+        count = draw(st.integers(1, 4 if size == "short" else 14))
+    if kind == "epigraph" and draw(st.booleans()):
+        lines = draw(st.lists(sentence(3, 8), min_size=2, max_size=40 if size == "long" else 8))
+        div.blocks.append("::: poem\n" + "\n".join(lines) + "\n:::")
+        div.blocks.append(f"[— {draw(word).capitalize()}]{{.attribution}}")
+    for _ in range(count):
+        div.blocks.append(draw(block(div)) if kind not in ("dedication", "epigraph", "part")
+                          else div.paragraph(draw, notes=False))
+    name = f"{where}/{len(book.files):02d}-{kind}.md"
+    suffix = "" if kind == "chapter" else f" {{.{kind}}}"
+    text = f"# {title}{suffix}\n\n" + "\n\n".join(div.blocks).replace("{up}", "../") + "\n"
+    if div.defs:
+        text += "\n" + "\n\n".join(div.defs) + "\n"
+    book.files[name] = text
+    return name, text
+
+
+@st.composite
+def books(draw):
+    book = Book(Path())
+    notes_at_foot = draw(st.booleans())
+    front = [draw(division(book, k, "front", notes_at_foot))[0]
+             for k in draw(st.lists(st.sampled_from(FRONT), max_size=3, unique=True))]
+    body = []
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.integers(0, 3)) == 0:
+            body.append(draw(division(book, "part", "chapters", notes_at_foot))[0])
+        body.append(draw(division(book, "chapter", "chapters", notes_at_foot))[0])
+    back = [draw(division(book, k, "back", notes_at_foot))[0]
+            for k in draw(st.lists(st.sampled_from(BACK), max_size=2, unique=True))]
+    toml = ['title = "The Harbour Keeper"', 'author = "A. N. Author"', 'language = "en-GB"',
+            'identifier = "urn:uuid:3f1c2b4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e"', 'slug = "fuzz"',
+            f"front = {front}", f"chapters = {body}", f"back = {back}"]
+    if notes_at_foot:
+        toml.append('notes = "footnotes"')
+    if book.images and draw(st.booleans()):
+        toml.append("list_of_illustrations = true")
+    if draw(st.integers(0, 3)) == 0:
+        book.images["frontispiece.png"] = png(draw(st.integers(600, 1400)),
+                                              draw(st.integers(800, 2200)))
+        toml += ["", "[frontispiece]", 'image = "images/frontispiece.png"',
+                 'alt = "A drawing of lines"', f'caption = "{draw(sentence(2, 10))}"']
+    book.files["book.toml"] = "\n".join(toml).replace("'", '"') + "\n"
+    return book
+
+
+def words_of(text: str) -> list[str]:
+    """The words of Markdown a reader must find, in order, its notes and marks aside."""
+    text = re.sub(r"(?m)^\[\^\d+\*?\]: .*$", " ", text)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # a figure: its description is no text
+    text = re.sub(r"\[\^\d+\*?\]|\{[^{}]*\}|\]\([^)]*\)|^#+ |^Table: |^::: ?\w*$|^\|[-:|]+\|$",
+                  " ", text, flags=re.M)
+    return re.findall(r"[\w’'-]+", text.replace("* * *", " "))
+
+
+def epub_words(epub: Path) -> list[str]:
+    with zipfile.ZipFile(epub) as archive:
+        names = sorted(n for n in archive.namelist() if n.endswith(".xhtml"))
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+        ns = {"o": "http://www.idpf.org/2007/opf"}
+        hrefs = {i.get("id"): i.get("href") for i in opf.findall(".//o:item", ns)}
+        names = [f"EPUB/{hrefs[r.get('idref')]}" for r in opf.findall(".//o:itemref", ns)]
+        out = []
+        for name in names:
+            root = etree.fromstring(archive.read(name))
+            for call in root.xpath("//*[@role='doc-noteref' or @role='doc-backlink']"):
+                call.text = " "
+                for child in call:
+                    child.text = " "
+            out += re.findall(r"[\w’'-]+", " ".join(root.itertext()))
+    return out
+
+
+def in_order(needle: list[str], haystack: list[str]) -> bool:
+    it = iter(haystack)
+    return all(any(w == h for h in it) for w in needle)
+
+
+def build_book(book: Book, tmp: Path) -> Path:
+    root = tmp / "manuscript"
+    for name, text in book.files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    for name, data in book.images.items():
+        (root / "images").mkdir(parents=True, exist_ok=True)
+        (root / "images" / name).write_bytes(data)
+    out = tmp / "dist"
+    report = build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    assert report["validators"]["epubcheck"]["nError"] == 0
+    assert not [w for w in report["warnings"] if re.search(r"P04[0-4]", w)]
+    return out
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, print_blob=True,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if LONG else []),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.large_base_example])
+@given(books())
+def test_every_valid_book_builds_with_every_page_invariant(book):
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            check_book(book, Path(tmp))
+        except BaseException:
+            if os.environ.get("FUZZ_KEEP"):  # a folder to keep the failing book in
+                import shutil
+
+                shutil.copytree(Path(tmp), Path(os.environ["FUZZ_KEEP"]), dirs_exist_ok=True)
+            raise
+
+
+def check_book(book: Book, tmp: Path) -> None:
+    out = build_book(book, tmp)
+    epub = out / "fuzz.epub"
+    found = epub_words(epub)
+    for name, text in book.files.items():
+        if name.endswith(".md"):
+            assert in_order(words_of(text), found), name
+    for note in book.notes:
+        assert in_order(note, found)
+    for pdf in (out / "fuzz.pdf", out / "fuzz-print.pdf"):
+        problems, info = compare(epub, pdf)
+        assert problems == [], (pdf.name, [str(p) for p in problems[:3]])

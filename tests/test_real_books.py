@@ -246,3 +246,32 @@ def test_the_page_checks_find_each_fault():
                    lines=1, first=True, last=False)
     assert "P046" in codes([page(0, blocks=[Block(top=60, bottom=722, lines=36, **para),
                                             orphan]), page(1, blocks=full)])
+
+
+def test_a_table_is_turned_only_when_its_words_do_not_fit_the_measure(tmp_path):
+    """Measured with the book's fonts: three columns of short entries stay upright in the
+    text size; ten columns of figures fit at the smallest size; columns whose words cannot
+    fit even so are turned."""
+    from conftest import make_book
+
+    from toolchain.write import xhtml
+    from toolchain.write.pdf import combined_html
+
+    short = "| Name | Port | Tons |\n|:--|:--|--:|\n| Mary | Hull | 12 |\n| Jane | Leith | 14 |\n"
+    figures = ("| Year | " + " | ".join(f"C{k}" for k in range(9)) + " |\n|---|" + "--:|" * 9
+               + "\n| 1901 | " + " | ".join("9,000.5" for _ in range(9)) + " |\n")
+    words = ("| " + " | ".join(f"H{k}" for k in range(6)) + " |\n|" + "---|" * 6 + "\n| "
+             + " | ".join("Internationalisation" for _ in range(6)) + " |\n")
+    root = make_book(tmp_path / "m", {"one.md": f"# One\n\nTable: Short\n\n{short}\n"
+                                      f"Table: Figures\n\n{figures}\nTable: Words\n\n{words}"})
+    from datetime import UTC, datetime
+
+    from toolchain.read.markdown import read_book
+
+    book = read_book(root)
+    date = datetime(2025, 1, 1, tzinfo=UTC)
+    html = combined_html(xhtml.write_documents(book, date), book.meta, date, {}, ROOT / "styles")
+    classes = {w.get("aria-label"): (w.find("table").get("class") or "")
+               for w in html.xpath("//div[contains(@class, 'table-wrap')]")}
+    assert classes == {"Short": "", "Figures": "wide", "Words": "wide landscape"}
+

@@ -266,6 +266,10 @@ class output_lock:  # noqa: N801 - used as a context manager, like open()
         return self
 
     def __exit__(self, *exc):
+        try:  # taken away while held, so that no lock file is left beside the output
+            self.path.unlink()
+        except OSError:
+            pass
         self.file.close()
         return False
 
@@ -413,6 +417,7 @@ class Pipeline:
         from .write import pagelist
 
         self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages))
+        pagelist.fill_page_numbers(docs, pagelist.anchor_folios(laid_out.pages))
         for doc in docs:
             (self.tmp / "xhtml" / doc.name).write_bytes(doc.to_bytes())
         self.validate_xhtml(docs)

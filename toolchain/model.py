@@ -238,6 +238,7 @@ class Book:
     chapters: list[Chapter]  # every division in reading order: front, body and back matter
     colophon: list  # blocks written by the editors
     cover: Path | None = None  # the publisher's cover art, if any
+    frontispiece: Figure | None = None  # a figure facing the title page, from book.toml
 
     @property
     def body(self) -> list[Chapter]:
@@ -360,7 +361,8 @@ def image_names(book: Book) -> dict[Path, str]:
     safe for every reading system, numbered where two files would share one."""
     names: dict[Path, str] = {}
     taken = set(RESERVED_IMAGES)
-    for _, figure in figures(book):
+    every = [book.frontispiece] if book.frontispiece else []
+    for figure in every + [figure for _, figure in figures(book)]:
         if figure.path in names:
             continue
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", figure.path.stem).strip("-") or "figure"

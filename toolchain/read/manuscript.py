@@ -86,16 +86,35 @@ def read_meta(path: Path) -> dict:
     for error in sorted(validator.iter_errors(meta), key=lambda e: list(map(str, e.path))):
         problems.append(schema_problem(path, error, lines))
     identifier = meta.get("identifier")
-    if not problems and identifier.lower().startswith("urn:isbn:") \
-            and not isbn_valid(identifier[9:]):
-        problems.append(Problem(path, lines.get(("identifier",), 1), 1, "M110",
-                                f"`identifier` = {identifier!r} is not a valid ISBN (checksum "
-                                "or length)", "copy the ISBN from the publisher's record"))
+    if not problems:
+        problems += identifier_problems(path, identifier, lines.get(("identifier",), 1))
     if not problems:
         problems += people_problems(path, meta, lines)
     if problems:
         raise BuildError(problems)
     return meta
+
+
+def identifier_problems(path: Path, identifier: str, line: int) -> list[Problem]:
+    """A `urn:uuid:` must be a UUID (EPUBCheck's OPF-085), a `urn:isbn:` an ISBN; any other
+    URN or a URL is taken as the EPUB rules allow."""
+    import uuid
+
+    scheme = identifier.lower()
+    if scheme.startswith("urn:isbn:") and not isbn_valid(identifier[9:]):
+        return [Problem(path, line, 1, "M110", f"`identifier` = {identifier!r} is not a valid "
+                        "ISBN (checksum or length)", "copy the ISBN from the publisher's record")]
+    if scheme.startswith("urn:uuid:"):
+        try:
+            uuid.UUID(identifier[9:])
+        except ValueError:
+            return [Problem(path, line, 1, "M110", f"`identifier` = {identifier!r} is not a "
+                            "UUID", f'use a fresh one: identifier = "urn:uuid:{uuid.uuid4()}" '
+                            "(`toolchain new` makes one for a new book)")]
+    if not identifier.strip():
+        return [Problem(path, line, 1, "M110", "`identifier` is empty", "give the book a "
+                        f'stable identifier: identifier = "urn:uuid:{uuid.uuid4()}"')]
+    return []
 
 
 def people_problems(path: Path, meta: dict, lines: dict) -> list[Problem]:
@@ -201,11 +220,20 @@ def book_files(root: Path, meta: dict) -> list[tuple[str, Path]]:
     """The Markdown files of the book in reading order, each as (matter, path): front, body,
     back matter and the colophon, each inside the manuscript, all within the size limit."""
     book_toml = root / "book.toml"
-    files = []
+    files, seen = [], {}
     for key, matter in MATTER:
         names = meta.get(key, [])
         for rel in [names] if isinstance(names, str) else names:
-            files.append((matter, inside(root, rel, book_toml, key)))
+            path = inside(root, rel, book_toml, key)
+            if path in seen:
+                lines = [n for n, text in enumerate(read_text(book_toml).splitlines(), 1)
+                         if rel in text or path.name in text]
+                raise BuildError(Problem(book_toml, lines[-1] if lines else 1, 1, "M122",
+                                         f"{rel!r} is listed twice (in `{seen[path]}` and "
+                                         f"`{key}`): a division is in the book once",
+                                         "remove one of the two"))
+            seen[path] = key
+            files.append((matter, path))
     total, limit = sum(p.stat().st_size for _, p in files), limit_mib()
     if total > limit * 2**20:
         raise BuildError(Problem(book_toml, 1, 1, "M107", f"the manuscript is {total / 2**20:.1f} "

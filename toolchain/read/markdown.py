@@ -21,7 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import model as m
 from ..errors import BuildError, Problem
-from .manuscript import book_files, cover_art, figure_problem, read_meta, read_text
+from .manuscript import book_files, cover_art, figure_problem, inside, line_of, read_meta, read_text
 
 ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", "sup", *m.PARA_ROLES}
 CONTAINERS = ("poem", "verse", "letter")  # `::: poem` … `:::`
@@ -121,9 +121,35 @@ def read_book(root: Path) -> m.Book:
             chapter.part = part
         chapters.append(chapter)
     book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon,
-                  cover=cover_art(root, meta))
+                  cover=cover_art(root, meta), frontispiece=read_frontispiece(root, meta))
     check_cross_references(book)
     return book
+
+
+def read_frontispiece(root: Path, meta: dict) -> m.Figure | None:
+    """book.toml's `[frontispiece]`: a figure facing the title page, its image a file of the
+    manuscript, its caption and credit Markdown text (without notes: they are called from the
+    text)."""
+    spec = meta.get("frontispiece")
+    if not spec:
+        return None
+    book_toml = root / "book.toml"
+    path = inside(root, spec["image"], book_toml, "frontispiece")
+    line = line_of(book_toml, spec["image"])
+    problem = figure_problem(path)
+    if problem:
+        raise BuildError(Problem(book_toml, line, 1, "M119", *problem))
+    conv = Converter(book_toml, {"source_lines": []}, root)
+    parts = []
+    for key in ("caption", "credit"):
+        text = spec.get(key, "").strip()
+        if "[^" in text:
+            raise BuildError(Problem(book_toml, line_of(book_toml, text[:40]), 1, "M009",
+                                     f"a note in the frontispiece's {key}", "call the note "
+                                     "from the text; a caption here takes no notes"))
+        parts.append(conv.inlines(markdown_parser().parseInline(text, {})[0], line)
+                     if text else [])
+    return m.Figure(path, spec["alt"].strip(), parts[0], parts[1], line)
 
 
 def parse(path: Path) -> list:
@@ -272,6 +298,13 @@ class Converter:
                 out.append(self.figure(image, line) if image else
                            self.paragraph(self.inlines(tokens[i + 1], line), line))
                 i += 3
+            elif tok.type.startswith("container_") and tok.type.endswith("_open") and \
+                    not self.closed(tok):
+                kind = tok.type.split("_")[1]
+                raise BuildError(Problem(self.path, line, 1, "M123", f"`::: {kind}` is never "
+                                         "closed: everything after it would be set as "
+                                         f"{'verse' if kind != 'letter' else 'the letter'}",
+                                         f"end the {kind} with a line `:::`"))
             elif tok.type in ("container_poem_open", "container_verse_open"):
                 close = tok.type.replace("_open", "_close")
                 out.append(self.verse(tok))
@@ -325,6 +358,16 @@ class Converter:
         for block in blocks:
             self.check_attribute_text(block)
         return blocks
+
+    def closed(self, tok) -> bool:
+        """Whether a `::: kind` block ends in its own `:::` line (markdown-it closes one left
+        open at the end of the file, or of the quotation it is in)."""
+        source = self.env.get("source_lines", [])
+        if not tok.map:
+            return True
+        return any(tok.map[0] < last < len(source) and
+                   re.fullmatch(r"[ >]*:::\s*", source[last]) is not None
+                   for last in (tok.map[1], tok.map[1] - 1))
 
     def heading(self, level: int, children: list, line: int) -> m.Heading:
         """A heading, with the classes of a trailing `{.kind}` (pandoc's heading attributes);

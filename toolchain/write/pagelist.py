@@ -199,6 +199,21 @@ def page_list_nav(placed: list[tuple[str, str]]) -> etree._Element:
                       "hidden": "hidden", "aria-label": "Pages of the print edition"}, ol)
 
 
+def anchor_folios(pages) -> dict[str, str]:
+    """Where each anchor (an element's id) fell in the layout: its page's folio."""
+    return {name: folio for page, folio in zip(pages, folios(pages), strict=True)
+            for name in page.anchors}
+
+
+def fill_page_numbers(docs: list[Document], found: dict[str, str]) -> None:
+    """Each `span.page-number[data-target]` of the documents (the list of illustrations')
+    given the print edition's page of its target, so that the EPUB reads as print does."""
+    for doc in docs:
+        for span in doc.root.iter(f"{H}span"):
+            if span.get("class") == "page-number" and span.get("data-target") in found:
+                span.text = found[span.get("data-target")]
+
+
 def add_page_list(docs: list[Document], starts: list[PageStart]) -> int:
     """Markers in the documents and the page-list in the navigation document; the number of
     pages listed."""

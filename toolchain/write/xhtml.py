@@ -114,6 +114,15 @@ class Writer:
         self.used_ids: set[str] = set()
         self.offsets = self.note_offsets()
         self.images = m.image_names(book)
+        self.figure_ids: dict[int, tuple[str, str, m.Figure]] = {}  # id(figure) -> (file, id)
+        if book.frontispiece:
+            self.figure_ids[id(book.frontispiece)] = ("frontispiece.xhtml", "frontispiece-image",
+                                                      book.frontispiece)
+        counts: dict[str, int] = {}
+        for ch, figure in m.figures(book):
+            counts[ch.slug] = counts.get(ch.slug, 0) + 1
+            self.figure_ids[id(figure)] = (self.chapter_file(ch),
+                                           f"{ch.slug}-figure-{counts[ch.slug]}", figure)
         self.made_from: dict = {}  # element -> (manuscript file, line), for error messages
 
     # --- ids and file names ------------------------------------------------
@@ -131,10 +140,13 @@ class Writer:
 
     # --- documents -----------------------------------------------------------
     def documents(self) -> list[Document]:
-        docs = [self.titlepage()]
+        docs = [self.frontispiece()] if self.book.frontispiece else []
+        docs.append(self.titlepage())
         if any(self.meta.get(k) for k in IMPRINT_KEYS):
             docs.append(self.imprint())
         docs.append(self.contents())
+        if self.meta.get("list_of_illustrations") and self.figure_ids:
+            docs.append(self.illustrations())
         docs += [self.chapter(ch) for ch in self.book.chapters]
         if self.has_endnotes:
             docs.append(self.notes())
@@ -164,6 +176,27 @@ class Writer:
         origins = [(k, *self.made_from[node]) for k, node in enumerate(root.iter())
                    if node in self.made_from]
         return Document(name, title, landmark, root, origins=origins)
+
+    def frontispiece(self) -> Document:
+        """The figure that faces the title page (book.toml's `[frontispiece]`)."""
+        sec = el("section", {"id": "frontispiece", "class": "frontispiece",
+                             "aria-label": "Frontispiece"},
+                 self.block(self.book.frontispiece, None))
+        return self.page("frontispiece.xhtml", "Frontispiece", "frontmatter", sec)
+
+    def illustrations(self) -> Document:
+        """The list of illustrations: each figure's caption (or, without one, its description),
+        a link to it, and the print edition's page, filled in from the layout
+        (`pagelist.fill_page_numbers`) and in print by the stylesheet."""
+        ol = el("ol")
+        for file, ident, figure in self.figure_ids.values():
+            label = m.plain_text(m.without_notes(figure.caption)).strip() or figure.alt
+            ol.append(el("li", None, el("a", {"href": f"{file}#{ident}"}, text=typeset(label)),
+                         el("span", {"class": "page-number", "data-target": ident})))
+        sec = el("section", {"id": "illustrations", "epub:type": "loi", "class": "loi",
+                             "aria-labelledby": "illustrations-title"},
+                 el("h1", {"id": "illustrations-title"}, text="Illustrations"), ol)
+        return self.page("illustrations.xhtml", "Illustrations", "frontmatter", sec, "loi")
 
     def titlepage(self) -> Document:
         sec = el("section", {"id": "titlepage", "epub:type": "titlepage", "class": "titlepage",
@@ -202,6 +235,9 @@ class Writer:
     def contents(self) -> Document:
         """The table of contents, which is also the EPUB navigation document."""
         ol, part_list = el("ol"), None
+        has_list = self.meta.get("list_of_illustrations") and self.figure_ids
+        if has_list:
+            ol.append(el("li", None, self.toc_link("illustrations.xhtml", "Illustrations")))
         for ch in self.book.chapters:
             li = el("li", None, self.toc_link(self.chapter_file(ch), self.toc_title(ch)))
             subs = [b for b in ch.blocks if isinstance(b, m.Heading) and b.level == 2]
@@ -234,6 +270,8 @@ class Writer:
         first = self.chapter_file(self.book.body[0])
         for href, kind, label in (("titlepage.xhtml", "titlepage", "Title page"),
                                   ("toc.xhtml", "toc", "Contents"),
+                                  ("illustrations.xhtml" if has_list else None, "loi",
+                                   "List of illustrations"),
                                   (first, "bodymatter", "Start of content"),
                                   ("notes.xhtml" if self.has_endnotes else None, "endnotes", "Notes"),
                                   ("colophon.xhtml", "colophon", "Colophon")):
@@ -438,7 +476,8 @@ class Writer:
 
     def block_Figure(self, figure: m.Figure, ch):
         """The image, then its caption and credit as paragraphs: they read apart without CSS."""
-        node = el("figure", {"class": "figure"},
+        found = self.figure_ids.get(id(figure))
+        node = el("figure", {"class": "figure", "id": found[1] if found else None},
                   el("img", {"src": f"images/{self.images[figure.path]}", "alt": figure.alt}))
         if figure.caption or figure.credit:
             caption = el("figcaption")
@@ -480,15 +519,13 @@ class Writer:
         parts.append(body)
         columns = max([len(table.header)] + [len(r) for r in table.rows])
         width = "wide" if columns > 6 else "medium" if columns > 4 else None
-        if table_ems(table) > TEXT_WIDTH_EMS:
-            width = "wide landscape"  # print turns it on its own page, in the binding
-        if table.layout:
+        if table.layout:  # the editor's choice; else print measures it (pdf.fit_tables)
             width = "wide landscape" if table.layout == "landscape" else table.layout
         # A wrapper that may scroll is a region a keyboard can reach (WCAG 2.1.1; Ace's
         # scrollable-region-focusable), named by the table's caption.
         name = m.plain_text(m.without_notes(table.caption)).strip() or "Table"
         return el("div", {"class": f"table-wrap {width or ''}".strip(), "role": "region",
-                          "tabindex": "0", "aria-label": name},
+                          "tabindex": "0", "aria-label": name, "data-layout": table.layout},
                   el("table", {"class": width}, *parts))
 
     def figure_cell(self, cell: list, cls: str | None, ch):
@@ -548,18 +585,6 @@ class Writer:
                         "class": "noteref footnote-ref" if note.is_footnote
                         else "noteref endnote-ref"},
                   el("sup", text=self.mark(ch, note)))
-
-
-TEXT_WIDTH_EMS = 29  # the print text block, 102 mm, in ems of the smallest table type (7 pt)
-
-
-def table_ems(table: m.Table) -> float:
-    """About how wide a table sets, in ems: its longest cell per column, half an em a character,
-    plus the cells' padding."""
-    rows = [r for r in [table.header, *table.rows] if r]
-    widths = [max(len(m.plain_text(r[k])) for r in rows if k < len(r))
-              for k in range(max(len(r) for r in rows))]
-    return sum(0.5 * w + 0.6 for w in widths)
 
 
 def note_calls(block) -> list[str]:

@@ -55,7 +55,8 @@ def check(session):
                     external=True, env={"PUPPETEER_SKIP_DOWNLOAD": "1"})
     session.install("-e", ".[test]")
     env = {"ACE_CLI": str(ace.resolve()), "PUPPETEER_EXECUTABLE_PATH": CHROMIUM,
-           "EPUBJS_MODULES": str((EPUBJS_DIR / "node_modules").resolve())}
+           "EPUBJS_MODULES": str((EPUBJS_DIR / "node_modules").resolve()),
+           "TOOLCHAIN_CHECK_ALL": "1"}  # here every validator must run
     session.run("pytest", "tests/test_readers.py", env=env)  # each engine shown to fail, too
     session.run("python", "-m", "toolchain", "build")
     session.run("python", "-m", "toolchain", "check", env=env)
@@ -97,7 +98,8 @@ def typography(session):
 @nox.session
 def catalogue(session):
     """Build every title (manuscript/ and examples/*) into dist/catalogue/ with its OPDS feeds;
-    `nox -s catalogue -- --serve` then serves it to reading apps on this network."""
+    `nox -s catalogue -- --serve --host 0.0.0.0` then serves it to reading apps on this
+    network (without --host, to this machine only)."""
     session.install("-e", ".[cluster]")
     session.run("python", "-m", "toolchain", "catalogue", *session.posargs)
 

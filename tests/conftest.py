@@ -30,6 +30,18 @@ def source_date_epoch():
         os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory):
+    """The user's cache (where `lint --fix` keeps what it changed) in a folder of the tests."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """The first title, built from manuscript/ into a temporary dist/."""

@@ -66,8 +66,29 @@ def test_fix_makes_the_en_dashes_and_nothing_else(tmp_path, capsys):
     fixed = (tmp_path / "chapters" / "one.md").read_text(encoding="utf-8")
     assert fixed == text.replace("27-30", "27\u201330").replace("12-15", "12\u201315").replace(
         "Democratic-", "Democratic\u2013").replace("Left Socialist-", "Left Socialist\u2013")
-    assert "4 fix(es) made" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "lint: 2 line(s) changed in 1 file(s)" in said.err
+    path = tmp_path / "chapters" / "one.md"
+    assert f"{path}:3: On 27-30 August 1917, pp. 12-15; ISBN 978-0-00-000000… → On 27–30 " \
+        "August 1917, pp. 12–15; ISBN 978-0-00-000000…" in said.out
     assert lint_manuscript(tmp_path) == []
+
+
+def test_fix_lists_every_change_dry_run_writes_nothing_and_undo_puts_back(tmp_path, capsys):
+    text = "# One\n\n\"It's the keepers' night,\" he said -- and left...\n"
+    make_book(tmp_path, {"one.md": text})
+    path = tmp_path / "chapters" / "one.md"
+    assert main(["lint", "--manuscript", str(tmp_path), "--dry-run"]) == 1  # M005 stays
+    said = capsys.readouterr()
+    assert path.read_text(encoding="utf-8") == text
+    assert "would change" in said.err and f"{path}:3: " in said.out
+    assert main(["lint", "--manuscript", str(tmp_path), "--fix"]) == 0
+    assert path.read_text(encoding="utf-8") == \
+        "# One\n\n‘It’s the keepers’ night,’ he said – and left…\n"
+    assert "`toolchain lint --undo` puts them back" in capsys.readouterr().err
+    assert main(["lint", "--manuscript", str(tmp_path), "--undo"]) == 0
+    assert path.read_text(encoding="utf-8") == text
+    assert "put back as it was" in capsys.readouterr().out
 
 
 def test_clean_manuscript_has_no_findings(tmp_path):

@@ -417,8 +417,13 @@ def catalogue_server(out: Path, host: str, port: int):
         def log_message(self, *args):  # one line per request is noise in a terminal
             pass
 
-    return http.server.ThreadingHTTPServer(
-        (host, port), functools.partial(Handler, directory=str(Path(out).resolve())))
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            """A reading app that hangs up mid-download is no error of the server's."""
+            if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+                super().handle_error(request, client_address)
+
+    return Server((host, port), functools.partial(Handler, directory=str(Path(out).resolve())))
 
 
 def serve(out: Path, host: str, port: int) -> None:

@@ -132,10 +132,10 @@ def note_sequence(src: Source):
 @rule("M005")
 def straight_quotes(src: Source):
     for n, line in src.prose():
-        for found in re.finditer(r"['\"]", line):
-            curly = "‘ ’" if found[0] == "'" else "“ ”"
+        for found in re.finditer(r"(?<!\\)['\"]", line):
             yield src.problem(n, found.start() + 1, "M005", f"straight quote {found[0]}",
-                              f"house style uses curly quotes: {curly}")
+                              "`toolchain lint --fix` makes every quote and apostrophe curly, "
+                              "in the book's language's marks")
 
 
 @rule("M006")
@@ -187,20 +187,49 @@ def apply_fixes(problems: list[Problem]) -> int:
     """Make the fixes the problems carry, in their files; returns how many were made. Each
     is made only where its text still stands at its line and column."""
     made = 0
+    for path, text in fixed_texts(problems).items():
+        made += text[1]
+        path.write_text(text[0], encoding="utf-8")
+    return made
+
+
+def fixed_texts(problems: list[Problem]) -> dict[Path, tuple[str, int]]:
+    """Each file's text with the fixes its problems carry made, and how many."""
     by_file: dict[Path, list[Problem]] = {}
     for problem in problems:
         if problem.fix:
             by_file.setdefault(Path(problem.path), []).append(problem)
+    out = {}
     for path, found in by_file.items():
-        lines = path.read_text(encoding="utf-8").split("\n")
+        lines, made = path.read_text(encoding="utf-8").split("\n"), 0
         for problem in sorted(found, key=lambda p: (p.line, p.column), reverse=True):
             old, new = problem.fix
             line, start = lines[problem.line - 1], problem.column - 1
             if line[start:start + len(old)] == old:
                 lines[problem.line - 1] = line[:start] + new + line[start + len(old):]
                 made += 1
-        path.write_text("\n".join(lines), encoding="utf-8")
-    return made
+        out[path] = ("\n".join(lines), made)
+    return out
+
+
+def typographer_fixes(root: Path, styles: Path | None = None) -> dict[Path, tuple[str, list]]:
+    """Every manuscript file's text with the typographer's fixes made (curly quotes and
+    apostrophes in the book's language, dashes, ellipses: `typogrify`) and the en dashes
+    the warnings offer, and the lines changed; only the files that change."""
+    from ..typogrify import Change, fix_text
+
+    language = read_meta(Path(root) / "book.toml")["language"]
+    dashed = fixed_texts(lint_manuscript(root, styles))
+    out = {}
+    for path in manuscript_files(Path(root)):
+        original = read_text(path)
+        text = dashed[path][0] if path in dashed else original
+        text, _ = fix_text(text, language)
+        if text != original:
+            changes = [Change(n, old, new) for n, (old, new) in enumerate(
+                zip(original.split("\n"), text.split("\n"), strict=True), 1) if old != new]
+            out[path] = (text, changes)
+    return out
 
 
 QUOTE_PREFIX = re.compile(r"^(\s*>)+")
@@ -369,4 +398,78 @@ def lint_manuscript(root: Path, styles: Path | None = None) -> list[Problem]:
     glyphs = None
     if styles is not None and (Path(styles) / "print.css").is_file():
         glyphs = font_glyphs(tuple(font_files(Path(styles))))
-    return [p for path in manuscript_files(Path(root)) for p in lint_file(path, glyphs)]
+    files = manuscript_files(Path(root))
+    return unlisted(Path(root), files) + [p for path in files for p in lint_file(path, glyphs)]
+
+
+def unlisted(root: Path, files: list[Path]) -> list[Problem]:
+    """W003: a Markdown file beside the book's own (in `chapters/`, `front/`, `back/`) that
+    book.toml does not list, and so is not in the book."""
+    listed = {p.resolve() for p in files}
+    folders = {p.parent for p in listed} | {(root / n).resolve() for n in ("chapters", "front",
+                                                                           "back")}
+    found = []
+    for folder in sorted(folders):
+        if not folder.is_dir() or not folder.is_relative_to(root.resolve()) or \
+                folder == root.resolve():
+            continue
+        for path in sorted(folder.glob("*.md")):
+            if path.resolve() not in listed:
+                name = path.resolve().relative_to(root.resolve())
+                found.append(Problem(path, 0, 0, "W003", f"{name} is not listed in book.toml, "
+                                     "so it is not in the book", f"add \"{name}\" to the list "
+                                     "it belongs in (front, chapters or back), in reading "
+                                     "order, or move it out of the manuscript", "warning"))
+    return found
+
+
+def undo_folder(root: Path) -> Path:
+    """Where `lint --fix` keeps the files it changed, as they were: in the user's cache, one
+    folder per manuscript, so that nothing is added to the manuscript itself."""
+    import hashlib
+    import os
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return cache / "toolchain" / "undo" / key
+
+
+def write_fixes(root: Path, fixes: dict[Path, tuple[str, list]]) -> None:
+    """Write the fixed files, keeping each one's text as it was for `undo_fixes` (the last
+    `lint --fix` only)."""
+    import json
+    import shutil
+
+    folder = undo_folder(root)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    manifest = {}
+    for k, (path, (text, _)) in enumerate(sorted(fixes.items())):
+        (folder / f"{k}.md").write_text(read_text(path), encoding="utf-8")
+        manifest[str(path.resolve())] = {"original": f"{k}.md", "fixed": text}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False),
+                                          encoding="utf-8")
+    for path, (text, _) in fixes.items():
+        path.write_text(text, encoding="utf-8")
+
+
+def undo_fixes(root: Path) -> list[tuple[Path, bool]]:
+    """Put back the files the last `lint --fix` changed: (file, put back?) each; a file
+    edited since is left as it is."""
+    import json
+    import shutil
+
+    folder = undo_folder(root)
+    if not (folder / "manifest.json").is_file():
+        return []
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    done = []
+    for name, item in manifest.items():
+        path = Path(name)
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == item["fixed"]:
+            path.write_text((folder / item["original"]).read_text(encoding="utf-8"),
+                            encoding="utf-8")
+        done.append((path, current == item["fixed"]))
+    shutil.rmtree(folder, ignore_errors=True)
+    return done

@@ -7,16 +7,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
-from .. import safexml
+from .. import places, safexml
 from ..errors import BuildError, Problem
 from . import parity, pdfcheck, preflight, readers, validate
 
@@ -28,24 +27,42 @@ def read_report(out: Path) -> dict:
     path = Path(out) / "report.json"
     if not path.is_file():
         raise BuildError(Problem(path, 0, 0, "E010", "no build to check",
-                                 "run `python -m toolchain build` first"))
+                                 "run `toolchain build` first"))
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(report, dict) or not SLUG.fullmatch(str(report.get("slug"))):
             raise ValueError("no valid slug")
     except (ValueError, UnicodeDecodeError) as exc:
         raise BuildError(Problem(path, 0, 0, "E011", f"the build report is damaged ({exc})",
-                                 "rebuild with `python -m toolchain build --force`")) from None
+                                 "rebuild with `toolchain build --force`")) from None
     return report
 
 
-def check_outputs(out: Path) -> int:
-    """Every check that can run, runs; each prints its verdict. A missing tool or file is a
-    failed line of its own, never an early stop."""
+@dataclass
+class Verdict:
+    """One check's finding on one file, for the command line to show."""
+
+    label: str
+    path: Path
+    problems: list
+    summary: str
+    status: str  # "ok", "failed" or "not run" (a validator not installed)
+    table: str = ""  # the preflight's, for the print buyer
+
+
+NOT_INSTALLED = {"E003", "E005", "E006"}  # Ace, epub.js, calibre
+REQUIRE_ALL = "TOOLCHAIN_CHECK_ALL"  # set (nox -s check): a validator not installed fails
+
+
+def check_outputs(out: Path) -> list[Verdict]:
+    """Every check that can run, runs; a missing file is a failed check of its own, never an
+    early stop. A validator that is not installed is "not run" — with how to install it —
+    unless TOOLCHAIN_CHECK_ALL is set (as `nox -s check` sets it), when it fails."""
     out = Path(out)
     report = read_report(out)
     slug = report["slug"]
     epub = out / f"{slug}.epub"
+    tables: dict[str, str] = {}
     checks = [("XML", epub, lambda: epub_xml(epub)),
               ("EPUBCheck", epub, lambda: run_epubcheck(epub)),
               ("Ace", epub, lambda: run_ace(epub)),
@@ -56,22 +73,27 @@ def check_outputs(out: Path) -> int:
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
     checks.append(("Parity", out / f"{slug}.pdf", lambda: run_parity(epub, out / f"{slug}.pdf")))
     checks.append(("Pages", out / f"{slug}.pdf", lambda: run_pages(epub, out / f"{slug}.pdf")))
-    checks.append(("Preflight", out / f"{slug}-print.pdf", lambda: run_preflight(out, report)))
-    failures = 0
+    checks.append(("Preflight", out / f"{slug}-print.pdf",
+                   lambda: run_preflight(out, report, tables)))
+    verdicts = []
     for label, path, run in checks:
+        status = "ok"
         if not path.is_file():
             problems, summary = [Problem(path, 0, 0, "E012", "file missing",
-                                         "rebuild with `python -m toolchain build --force`")], ""
+                                         "rebuild with `toolchain build --force`")], ""
         else:
             try:
                 problems, summary = run()
             except BuildError as exc:
                 problems, summary = exc.problems, "could not run"
-        verdict = summary or f"{len(problems)} problems"
-        print(f"{label:<10} {path}: {verdict}")
-        failures += report_problems(problems)
-    print("check: all clean" if not failures else f"check: {failures} problem(s)")
-    return 1 if failures else 0
+                if {p.code for p in problems} <= NOT_INSTALLED and not os.environ.get(REQUIRE_ALL):
+                    status, summary = "not run", f"not run: {problems[0].message} ({problems[0].hint})"
+                    problems = []
+        if problems:
+            status = "failed"
+        verdicts.append(Verdict(label, path, problems, summary or f"{len(problems)} problems",
+                                status, tables.pop(label, "")))
+    return verdicts
 
 
 def run_pages(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
@@ -88,12 +110,12 @@ def run_parity(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
                       f"{info['footnotes']}, {len(problems)} differences")
 
 
-def run_preflight(out: Path, report: dict) -> tuple[list[Problem], str]:
+def run_preflight(out: Path, report: dict, tables: dict) -> tuple[list[Problem], str]:
     """The print files against their printer profile: a table for the print buyer, kept in
     report.json too. Warnings (an RGB cover for a CMYK printer, no barcode) do not fail."""
     problems, rows = preflight.preflight(out, report)
     if rows:
-        print(preflight.table(rows))
+        tables["Preflight"] = preflight.table(rows)
         report["preflight"] = [{"check": what, "found": found, "verdict": verdict}
                                for what, found, verdict in rows]
         path = out / "report.json"
@@ -135,21 +157,17 @@ def check_pdf(path: Path, press: bool) -> tuple[list[Problem], str]:
                 + pdf_structure(path, press)), ""
     except pikepdf.PdfError as exc:
         return [Problem(path, 0, 0, "P030", f"not a readable PDF ({exc})",
-                        "rebuild with `python -m toolchain build --force`")], ""
-
-
-def report_problems(problems: list[Problem]) -> int:
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
-    return len(problems)
+                        "rebuild with `toolchain build --force`")], ""
 
 
 def run_ace(epub: Path) -> tuple[list[Problem], str]:
     """DAISY Ace with -E, so that violations fail; we also read its JSON report."""
-    ace = os.environ.get("ACE_CLI") or shutil.which("ace-cli") or shutil.which("ace")
+    ace = places.ace_cli()
     if not ace:
         raise BuildError(Problem("ace", 0, 0, "E003", "DAISY Ace is not installed",
-                                 "run `nox -s check`, which installs @daisy/ace-cli"))
+                                 "run `nox -s check` once in the project folder, which installs "
+                                 "@daisy/ace-cli (it needs Debian's chromium and npm); or set "
+                                 "ACE_CLI to an ace-cli of your own"))
     env = {**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"}
     env.setdefault("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .. import places
 from ..errors import BuildError, Problem
 
 PROBE = Path(__file__).with_name("epubjs") / "probe.cjs"
@@ -24,11 +25,12 @@ NUMBERED = re.compile(r"^\s*(\d+|[ivxlcdm]+)[.)]?\s", re.I)
 def run_epubjs(epub: Path, shots: Path, views: tuple[str, ...] = ()) -> tuple[list[Problem], str]:
     """Open the EPUB in epub.js in every view (or those named, like "html-360x640"); the
     screenshots go to `shots`, and what was measured to `shots/epubjs.json`."""
-    modules = os.environ.get("EPUBJS_MODULES", "")
+    modules = places.epubjs_modules()
     node = shutil.which("node")
     if not node or not (Path(modules) / "epubjs").is_dir():
         raise BuildError(Problem("epub.js", 0, 0, "E005", "epub.js (with Node.js) is not "
-                                 "installed", "run `nox -s check`, which installs it"))
+                                 "installed", "run `nox -s check` once in the project folder, "
+                                 "which installs it; or set EPUBJS_MODULES"))
     env = {**os.environ, "CHROMIUM": os.environ.get("PUPPETEER_EXECUTABLE_PATH", CHROMIUM)}
     shots.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([node, str(PROBE), str(Path(epub).resolve()), str(shots.resolve()),

@@ -22,6 +22,7 @@ from lxml import etree
 
 from .. import safexml
 from ..errors import BuildError, Problem
+from ..typogrify import fix_text
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLE_MAP = """
@@ -700,21 +701,28 @@ def write_manuscript(path: Path, target: Path, changes: str | None = None) -> li
     title = imported.front.get("title") or props.get("title") or (
         re.sub(NOTE_CALL, "", imported.chapters[0][0]) if imported.chapters else path.stem)
     slug = slug_of(title)
+    language = props.get("language") or "en"
+    if "language" not in props:
+        imported.report.append("the document names no language: book.toml says en; correct it")
     (target / "chapters").mkdir(parents=True)
-    names = []
+    names, fixed = [], 0
     for k, (chapter_title, text) in enumerate(imported.chapters, 1):
         name = f"chapters/{k:02d}-{slug_of(re.sub(NOTE_CALL, '', chapter_title))}.md"
+        text, changes = fix_text(text, language)  # the typographer's fixes, as lint --fix
+        fixed += len(changes)
         (target / name).write_text(text, encoding="utf-8")
         names.append(name)
+    if fixed:
+        imported.report.append(f"the typographer's fixes made on {fixed} line(s): straight "
+                               "quotes and apostrophes curly in the book's language, -- and "
+                               "--- dashes, ... an ellipsis (as `toolchain lint --fix` makes "
+                               "them)")
     if imported.images:
         (target / "images").mkdir()
     for name, data in imported.images.items():
         (target / "images" / name).write_bytes(data)
-    language = props.get("language") or "en"
-    if "language" not in props:
-        imported.report.append("the document names no language: book.toml says en; correct it")
     author = imported.front.get("author") or props.get("author") or "Unknown"
-    toml = (f"# Imported from {path.name} by `python -m toolchain import`.\n\n"
+    toml = (f"# Imported from {path.name} by `toolchain import`.\n\n"
             f"title = {quote(title)}\nauthor = {quote(author)}\nlanguage = {quote(language)}\n"
             f"identifier = \"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, slug)}\"\n"
             f"slug = {quote(slug)}\nchapters = [{', '.join(quote(n) for n in names)}]\n"

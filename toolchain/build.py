@@ -414,10 +414,10 @@ class Pipeline:
     def page_list(self, book, docs, laid_out):
         """Markers where the print edition's pages begin, in the EPUB's documents; the XHTML
         documents written and checked again with them."""
-        from .write import pagelist
+        from .write import folios, pagelist
 
         self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages))
-        pagelist.fill_page_numbers(docs, pagelist.anchor_folios(laid_out.pages))
+        pagelist.fill_page_numbers(docs, folios.anchor_places(laid_out.pages))
         for doc in docs:
             (self.tmp / "xhtml" / doc.name).write_bytes(doc.to_bytes())
         self.validate_xhtml(docs)

@@ -44,6 +44,29 @@ class LineBreak:
     pass
 
 
+@dataclass
+class IndexMark:
+    """A place marked for the index, `[words]{.index}`: the words marked (perhaps none) stay
+    in the text; the entry files under `headings` (main heading, then sub-headings), or the
+    words themselves; a start or end mark bounds a range of pages; `see` and `also` are
+    cross-references to other headings."""
+
+    children: list
+    headings: list[str]
+    line: int = 0
+    sort: str | None = None  # how the main heading files, where not as written
+    see: str | None = None
+    also: str | None = None
+    range: str | None = None  # "start" or "end" of a range of pages, or None
+
+
+@dataclass
+class Unindexed:
+    """Words the index terms of book.toml do not mark here: `[Trotsky]{.noindex}`."""
+
+    children: list
+
+
 # --- blocks -----------------------------------------------------------------
 
 
@@ -270,10 +293,14 @@ def names(items: list[str]) -> str:
 
 
 def without_notes(inlines: list) -> list:
-    """Inline content with its note calls taken out (a title as the Notes or contents show it)."""
+    """Inline content with its note calls and index marks taken out (a title as the Notes or
+    contents show it)."""
     out = []
     for node in inlines:
         if isinstance(node, NoteRef):
+            continue
+        if isinstance(node, (IndexMark, Unindexed)):  # its words, not its place: a title
+            out += without_notes(node.children)  # the contents or Notes repeat is not indexed
             continue
         if isinstance(node, (Styled, Link)):
             node = type(node)(**{**node.__dict__, "children": without_notes(node.children)})
@@ -287,7 +314,7 @@ def plain_text(inlines: list) -> str:
     for node in inlines:
         if isinstance(node, Text):
             out.append(node.text)
-        elif isinstance(node, (Styled, Link)):
+        elif isinstance(node, (Styled, Link, IndexMark, Unindexed)):
             out.append(plain_text(node.children))
         elif isinstance(node, LineBreak):
             out.append(" ")
@@ -331,7 +358,7 @@ def inlines_of(blocks: list) -> list:
 
 def children_of(node) -> list:
     """The nodes directly inside a node, blocks or inlines, whatever its class."""
-    if isinstance(node, (Styled, Link, Para, Heading, VerseLine)):
+    if isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed)):
         return node.children
     if isinstance(node, (Quote, Letter)):
         return node.blocks

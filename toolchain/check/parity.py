@@ -331,6 +331,25 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
     return [w for w, gone in zip(flat, taken, strict=True) if not gone], missing
 
 
+NEARBY = 300  # words: how far text may move where print reads it in another order
+
+
+def moved_apart(differing: list) -> list:
+    """The differences left once text that is only in one edition here and only in the other
+    a little further on (the same letters) is set aside: the lines of a table's cells read
+    across the row in print, a column's end read before the next. Each is [EPUB position,
+    EPUB words, PDF words]."""
+    for k, (a1, _, _) in enumerate(differing):
+        for other in differing[k + 1:]:
+            if other[0] - a1 > NEARBY:
+                break
+            for mine, theirs in ((1, 2), (2, 1)):
+                gone = squeeze(differing[k][mine])
+                if gone and squeeze(other[theirs]) == gone:
+                    differing[k][mine], other[theirs] = [], []
+    return [d for d in differing if d[1] or d[2]]
+
+
 def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     body, notes, heads = epub_words(epub)
     flat, missing = take_notes(pdf_words(pdf, heads), notes)
@@ -342,15 +361,18 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
             only_pdf.append([b1, b2, flat[b1:b2]])
     problems = [Problem(pdf, 0, 0, "P060", "a footnote is not in the PDF: "
                         + " ".join(note[:12])) for note in missing]
+    differing = []
     for (a1, _, epub_run), (_, _, pdf_run) in zip(only_epub, only_pdf, strict=True):
         pdf_run = strip_heads(pdf_run, heads)
         if squeeze(epub_run) == squeeze(pdf_run) or \
                 squeeze(epub_run) == squeeze(without_folios(pdf_run)):
             continue
+        differing.append([a1, epub_run, without_folios(pdf_run)])
+    for a1, epub_run, pdf_run in moved_apart(differing):
         context = " ".join(body[max(0, a1 - 6):a1])
         problems.append(Problem(pdf, 0, 0, "P061", f"after “…{context}”: the EPUB has "
                                 f"“{' '.join(epub_run[:12]) or '—'}”, the PDF "
-                                f"“{' '.join(without_folios(pdf_run)[:12]) or '—'}”",
+                                f"“{' '.join(pdf_run[:12]) or '—'}”",
                                 "the two editions differ here: rebuild, or report it"))
     return problems, {"words": len(body),
                       "footnotes": f"{len(notes) - len(missing)}/{len(notes)}"}

@@ -21,9 +21,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import model as m
 from ..errors import BuildError, Problem
+from . import indexterms
 from .manuscript import book_files, cover_art, figure_problem, inside, line_of, read_meta, read_text
 
-ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", "sup", *m.PARA_ROLES}
+ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", "sup", "index", "noindex", *m.PARA_ROLES}
+INDEX_KEYS = {"term", "sort", "see", "also", "range"}  # `[words]{.index term="…"}`
+INDEX_LEVELS = 3  # a main heading and two levels of sub-headings
 CONTAINERS = ("poem", "verse", "letter")  # `::: poem` … `:::`
 NOTES_AT = ("endnotes", "footnotes")
 HEADING_ATTRS = re.compile(r"\s*\{([^{}\n]*)\}\s*$")
@@ -66,9 +69,13 @@ def nested(kinds: list[str], lang: str | None) -> tuple[m.Styled, list]:
 
 
 def parse_attrs(text: str, allowed_keys=ALLOWED_KEYS) -> tuple[set[str], dict[str, str], list[str]]:
-    """`.title lang=de` -> ({"title"}, {"lang": "de"}, [unknown items])."""
+    """`.title lang=de` -> ({"title"}, {"lang": "de"}, [unknown items]); an index mark
+    (`.index`) takes its own keys besides."""
+    items = ATTR_ITEM.findall(text)
+    if any(cls == "index" for cls, *_ in items):
+        allowed_keys = {*allowed_keys, *INDEX_KEYS}
     classes, keys, unknown = set(), {}, []
-    for cls, ident, key, value, other in ATTR_ITEM.findall(text):
+    for cls, ident, key, value, other in items:
         if cls in ALLOWED_CLASSES:
             classes.add(cls)
         elif key in allowed_keys:
@@ -76,6 +83,12 @@ def parse_attrs(text: str, allowed_keys=ALLOWED_KEYS) -> tuple[set[str], dict[st
         else:
             unknown.append("." + cls if cls else key or ("#" + ident if ident else other))
     return classes, keys, unknown
+
+
+def quoted_attrs(attrs: dict) -> str:
+    """markdown-it's attributes of a span written back as `{…}` text, values quoted."""
+    classes = " ".join("." + c for c in str(attrs.get("class", "")).split())
+    return classes + "".join(f' {k}="{v}"' for k, v in attrs.items() if k != "class")
 
 
 @cache
@@ -123,6 +136,7 @@ def read_book(root: Path) -> m.Book:
     book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon,
                   cover=cover_art(root, meta), frontispiece=read_frontispiece(root, meta))
     check_cross_references(book)
+    indexterms.mark_terms(book)
     return book
 
 
@@ -619,11 +633,10 @@ class Converter:
         if tok.type == "link_open":
             node = m.Link(self.checked_href(str(tok.attrs.get("href", "")), line), [], line)
             return node, node.children
-        attrs = " ".join(
-            "." + c for c in str(tok.attrs.get("class", "")).split()
-        ) + "".join(f" {k}={v}" for k, v in tok.attrs.items() if k != "class")
-        classes, keys, unknown = parse_attrs(attrs)
+        classes, keys, unknown = parse_attrs(quoted_attrs(tok.attrs))
         self.reject_unknown(unknown, line)
+        if "index" in classes or "noindex" in classes:
+            return self.index_mark(classes, keys, line)
         roles = [c for c in classes if c in m.PARA_ROLES]
         if len(roles) > 1:
             raise BuildError(Problem(self.path, line, 1, "M009", f"a span with two roles, "
@@ -632,6 +645,35 @@ class Converter:
         kinds = roles + [kind for cls, kind in (("title", "cite"), ("smallcaps", "smallcaps"),
                                                 ("sup", "sup")) if cls in classes]
         return nested(kinds or ["foreign"], keys.get("lang"))
+
+    def index_mark(self, classes: set, keys: dict, line: int) -> tuple[object, list]:
+        """`[words]{.index}`, `[]{.index term="Germany > inflation" range=start}`: a place of
+        the index (any other class applied inside it); `[words]{.noindex}`: words book.toml's
+        index terms are not to mark here."""
+        others = classes - {"index", "noindex"}
+        if "noindex" in classes:
+            outer = m.Unindexed([])
+        else:
+            headings = [h.strip() for h in keys.get("term", "").split(">")] if "term" in keys \
+                else []
+            if "term" in keys and (not all(headings) or len(headings) > INDEX_LEVELS):
+                raise BuildError(Problem(self.path, line, 1, "M124", f"index term "
+                                         f"{keys['term']!r}: a heading and at most "
+                                         f"{INDEX_LEVELS - 1} sub-headings, none empty",
+                                         'write term="Germany > inflation > 1923"'))
+            if keys.get("range") not in (None, "start", "end"):
+                raise BuildError(Problem(self.path, line, 1, "M124", f"range={keys['range']!r}",
+                                         "a range is marked range=start at its beginning and "
+                                         "range=end at its end"))
+            outer = m.IndexMark([], headings, line, keys.get("sort"), keys.get("see"),
+                                keys.get("also"), keys.get("range"))
+        if not others and "lang" not in keys:
+            return outer, outer.children
+        kinds = [kind for cls, kind in (("title", "cite"), ("smallcaps", "smallcaps"),
+                                        ("sup", "sup")) if cls in others] or ["foreign"]
+        inner, children = nested(kinds, keys.get("lang"))
+        outer.children.append(inner)
+        return outer, children
 
     def style_emphasis(self, node: m.Styled, attrs: str, line: int):
         classes, keys, unknown = parse_attrs(attrs)
@@ -655,8 +697,15 @@ class Converter:
 
     def check_attribute_text(self, block) -> None:
         """Text that reads as attributes (`{lang=de}`, `{.smallcaps}`) left in a block
-        after the reader applied those it could: it would be printed as it is."""
+        after the reader applied those it could: it would be printed as it is. And each
+        index mark has a heading to file under."""
         for node in m.walk(block):
+            if isinstance(node, m.IndexMark) and not node.headings:
+                if not m.plain_text(node.children).strip():
+                    raise BuildError(Problem(self.path, getattr(block, "line", 0) or 1, 1,
+                                             "M124", "an index mark with no words and no term",
+                                             'say what it files under: []{.index term="…"}'))
+                node.headings = [" ".join(m.plain_text(node.children).split())]
             if isinstance(node, m.Text):
                 found = LOOSE_ATTRS.search(node.text)
                 if found:

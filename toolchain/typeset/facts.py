@@ -297,11 +297,11 @@ def captions_apart(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, PageF
     images = {}  # a figure's image, or a table's rows
     for page in pages:
         for block in page.blocks:
-            if block.kind in ("image", "table") and block.figure:
+            if block.kind in ("image", "table") and block.figure and not block.turned:
                 images.setdefault(block.figure, (page, block))
     return [(*images[block.figure], page, block) for page in pages for block in page.blocks
-            if block.kind == "caption" and block.figure in images
-            and images[block.figure][0] is not page]
+            if block.kind == "caption" and block.figure in images and not block.turned
+            and images[block.figure][0] is not page]  # (a turned table's parts repeat it)
 
 
 def overflows(page: PageFacts) -> list[tuple[Block, str]]:

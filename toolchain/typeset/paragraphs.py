@@ -456,7 +456,7 @@ class Composition:
         self.pushed: set[str] = set()
         self.attempts: dict[str, int] = {}  # by footnote: how often it was mended
         self.styles: dict[str, str] = {}
-        for key, para in measure(first_layout).items():
+        for key, para in (measure(first_layout) if first_layout is not None else {}).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:
                 self.left.append(key)

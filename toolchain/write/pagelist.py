@@ -199,19 +199,17 @@ def page_list_nav(placed: list[tuple[str, str]]) -> etree._Element:
                       "hidden": "hidden", "aria-label": "Pages of the print edition"}, ol)
 
 
-def anchor_folios(pages) -> dict[str, str]:
-    """Where each anchor (an element's id) fell in the layout: its page's folio."""
-    return {name: folio for page, folio in zip(pages, folios(pages), strict=True)
-            for name in page.anchors}
+def fill_page_numbers(docs: list[Document], found: dict[str, tuple[int, str]]) -> None:
+    """The print edition's page numbers in the EPUB's documents, so that it reads as print
+    does: each `span.page-number[data-target]` (the list of illustrations') and the index's
+    locators; `found` gives each anchor's (page, folio) (folios.anchor_places)."""
+    from . import index
 
-
-def fill_page_numbers(docs: list[Document], found: dict[str, str]) -> None:
-    """Each `span.page-number[data-target]` of the documents (the list of illustrations')
-    given the print edition's page of its target, so that the EPUB reads as print does."""
     for doc in docs:
         for span in doc.root.iter(f"{H}span"):
             if span.get("class") == "page-number" and span.get("data-target") in found:
-                span.text = found[span.get("data-target")]
+                span.text = found[span.get("data-target")][1]
+        index.fill_locators(doc.root, found)
 
 
 def add_page_list(docs: list[Document], starts: list[PageStart]) -> int:

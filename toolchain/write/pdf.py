@@ -26,7 +26,7 @@ from .. import model as m
 from ..errors import BuildError, Problem
 from ..typeset import pages, paragraphs
 from ..typeset.hyphenate import read_exceptions
-from . import pagelist, relayout
+from . import folios, pagelist, relayout
 from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
 
@@ -116,11 +116,10 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     half_title = etree.SubElement(body, "div", {"class": "doc doc-halftitle"})
     etree.SubElement(half_title, "p").text = meta["title"]
     first_body = next(d for d in docs if d.matter == "body")
-    front = set()
     for number, doc in enumerate(docs):
         stem = doc.name.removesuffix(".xhtml")
         div = etree.SubElement(body, "div", id=f"doc-{stem}")
-        matter = doc.matter or ("back" if stem in ("notes", "colophon") else "front")
+        matter = doc.matter or ("back" if stem in ("notes", "index", "colophon") else "front")
         kind = f"doc-division doc-{doc.division}" if doc.division else f"doc-{stem}"
         start = " body-start" if doc is first_body else ""
         div.set("class", f"doc {kind} matter-{matter}{start}")
@@ -129,8 +128,6 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         copies = [copy.deepcopy(child) for child in source]
         pagelist.stamp(number, source, copies)  # so that the EPUB can be marked where pages begin
         div.extend(copies)
-        if matter == "front":  # every place in it, as a link names it
-            front |= {f"#{e.get('id')}" for e in div.iter() if e.get("id")}
     for node in html.iter():
         if not isinstance(node.tag, str):
             continue
@@ -145,8 +142,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     for img in html.xpath("//img[starts-with(@src, 'images/')]"):  # figures, from the manuscript
         img.set("src", Path(images[img.get("src")[len("images/"):]]).resolve().as_uri())
     for link in html.xpath("//nav//a[@href] | //*[@data-epub-type='loi']//a[@href]"):
-        if link.get("href") in front:  # front matter is foliated in roman numerals
-            link.set("class", "front")
+        link.set(folios.FOLIO, "0")  # its target's page, once the book is laid out
     for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
                            "contains(concat(' ', @class, ' '), ' author ')]"):
         wrap_capitals(node)
@@ -382,6 +378,11 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
             result = lay_out(html, compose)
             if reuse:
                 kept.remember(now, render, result)
+        result = folios.resolve(result, html,
+                                lambda tree, whole=True: lay_out(tree, compose, whole),
+                                lambda doc, old, new: relayout.fits(doc, old, new, counted))
+        if reuse:
+            kept.layout = result
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(fetcher)
@@ -403,8 +404,8 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
     paragraphs.mark(html)
     every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
     composition = paragraphs.Composition(  # the first layout is let go once measured
-        html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS),
-        read_exceptions(styles))
+        html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS)
+        if every else None, read_exceptions(styles))  # (nothing to measure: the contents)
     if collect:
         gc.collect()  # the first layout's boxes, which refer to each other
     document = pages.mend_blocks(composition, render(composition.html_tree(), paragraphs.SET_CSS),

@@ -109,6 +109,12 @@ class Writer:
         self.lang = book.meta["language"]
         self.build_date = build_date
         self.has_endnotes = any(ch.endnotes for ch in book.chapters)
+        self.has_index = any(isinstance(node, m.IndexMark) for ch in book.chapters
+                             for block in [*ch.blocks, *(b for n in ch.notes.values()
+                                                         for b in n.blocks)]
+                             for node in m.walk(block))
+        self.index_marks: list = []  # (mark, index.Place) in reading order, as written
+        self.current_file, self.current_note = "", None
         self.anchors = m.anchors(book)
         self.section_ids: dict[int, str] = {}
         self.used_ids: set[str] = set()
@@ -150,8 +156,20 @@ class Writer:
         docs += [self.chapter(ch) for ch in self.book.chapters]
         if self.has_endnotes:
             docs.append(self.notes())
+        if self.has_index:
+            docs.append(self.index())
         docs.append(self.colophon())
         return docs
+
+    def index(self) -> Document:
+        """The index, from the marks as the chapters and notes were written: its locators
+        link to the marks; their pages are filled in from the print layout."""
+        from . import index
+
+        tree = index.entries(self.index_marks)
+        by_word = self.meta.get("index", {}).get("sort") == "word"
+        sec = index.section(tree, self.lang, by_word)
+        return self.page("index.xhtml", "Index", "backmatter", sec, "index")
 
     def note_offsets(self) -> dict[str, int]:
         """With `note_numbering = "book"`, what each chapter adds to its own endnote numbers."""
@@ -262,6 +280,8 @@ class Writer:
                     li.remove(empty)
         if self.has_endnotes:
             ol.append(el("li", None, self.toc_link("notes.xhtml", "Notes")))
+        if self.has_index:
+            ol.append(el("li", None, self.toc_link("index.xhtml", "Index")))
         ol.append(el("li", None, self.toc_link("colophon.xhtml", "Colophon")))
         toc = el("nav", {"id": "toc", "epub:type": "toc", "role": "doc-toc", "class": "toc",
                          "aria-labelledby": "toc-title"},
@@ -274,6 +294,7 @@ class Writer:
                                    "List of illustrations"),
                                   (first, "bodymatter", "Start of content"),
                                   ("notes.xhtml" if self.has_endnotes else None, "endnotes", "Notes"),
+                                  ("index.xhtml" if self.has_index else None, "index", "Index"),
                                   ("colophon.xhtml", "colophon", "Colophon")):
             if href:
                 marks.append(el("li", None, el("a", {"href": href, "epub:type": kind}, text=label)))
@@ -305,6 +326,7 @@ class Writer:
         return self.section_ids[id(heading)]
 
     def chapter(self, ch: m.Chapter) -> Document:
+        self.current_file = self.chapter_file(ch)
         title_id = f"{ch.slug}-title"
         attrs = {"id": ch.slug, "epub:type": ch.kind, "role": f"doc-{ch.kind}",
                  "class": f"{ch.kind} short" if ch.short else ch.kind}
@@ -357,6 +379,7 @@ class Writer:
 
     def note_body(self, parent, ch, note, call_file):
         """The note's paragraphs; the first opens with its mark, a link back to the call."""
+        self.current_note = "" if note.starred else self.mark(ch, note)
         back = el("a", {"href": f"{call_file}#{self.ref_id(ch, note)}", "role": "doc-backlink",
                         "class": "note-mark"},
                   text=note.mark if note.is_footnote else f"{self.mark(ch, note)}.")
@@ -367,6 +390,7 @@ class Writer:
                 node.text = None
                 node.insert(0, back)
             parent.append(node)
+        self.current_note = None
         if note.incomplete:
             flag = self.meta.get("incomplete_note_flag", DEFAULT_FLAG)
             last = parent[-1]
@@ -374,6 +398,7 @@ class Writer:
             last.append(el("span", {"class": "editorial-flag"}, text=f"[{flag}]"))
 
     def notes(self) -> Document:
+        self.current_file = "notes.xhtml"
         sec = el("section", {"id": "notes", "epub:type": "endnotes", "role": "doc-endnotes",
                              "class": "endnotes",
                              "aria-labelledby": "notes-title"},
@@ -548,6 +573,19 @@ class Writer:
 
     def inline_Text(self, parent, node: m.Text, ch):
         append_text(parent, typeset(node.text))
+
+    def inline_IndexMark(self, parent, node: m.IndexMark, ch):
+        """A mark of the index: its words, in a span whose id the index's locators link to."""
+        from .index import Place
+
+        ident = f"ix-{len(self.index_marks) + 1}"
+        self.index_marks.append((node, Place(ident, self.current_file, self.current_note,
+                                             node.range)))
+        parent.append(self.inline(el("span", {"id": ident, "class": "index-mark"}),
+                                  node.children, ch))
+
+    def inline_Unindexed(self, parent, node: m.Unindexed, ch):
+        self.inline(parent, node.children, ch)
 
     def inline_LineBreak(self, parent, node: m.LineBreak, ch):
         parent.append(el("br"))

@@ -1,0 +1,95 @@
+"""Page numbers that divisions print — the contents', the list of illustrations', the index's
+— taken from where their targets fell in the laid-out pages, never from WeasyPrint's
+`target-counter`, so that they stay right when divisions are laid out apart.
+
+The book is laid out with the numbers still to come; then each is filled in from the pages'
+anchors, and only the divisions whose text that changes are laid out again: alone, their
+pages put in place of the old ones when as many; else, for the last divisions of the book
+(the index, the colophon), laid out together from the page they begin on, their pages put in
+place of the book's from there to the end. Only when neither will do is the book laid out
+again whole (then the numbers before are known, and it comes to rest).
+"""
+
+from __future__ import annotations
+
+from ..typeset.facts import folios
+from ..typeset.pages import division, put_in_place
+from ..typeset.paragraphs import copy_divisions
+from . import index
+
+FOLIO = "data-folio"  # on a link of the contents or the list of illustrations: its page
+ROUNDS = 3
+
+
+def anchor_places(pages) -> dict[str, tuple[int, str]]:
+    """Each anchor (an element's id) of the laid-out pages: (the place of the first page it
+    is on, that page's folio) — an element over several pages is an anchor on each."""
+    found: dict[str, tuple[int, str]] = {}
+    for number, (page, folio) in enumerate(zip(pages, folios(pages), strict=True)):
+        for name in page.anchors:
+            found.setdefault(name, (number, folio))
+    return found
+
+
+def fill(html, found: dict[str, tuple[int, str]]) -> list[str]:
+    """Every page number of the book's HTML filled in from `found`; returns the ids of the
+    divisions whose text changed."""
+    changed = []
+    for div in html.find("body"):
+        moved = False
+        for link in div.iter("a"):
+            target = (link.get("href") or "")[1:]
+            if link.get(FOLIO) is not None and target in found:
+                moved |= link.get(FOLIO) != found[target][1]
+                link.set(FOLIO, found[target][1])
+        moved |= index.fill_locators(div, found)
+        if moved:
+            changed.append(div.get("id"))
+    return changed
+
+
+def resolve(result, html, lay_out, relayout_fits) -> object:
+    """`result` (a pdf.Layout of `html`) with every printed page number right; `lay_out(tree,
+    whole=...)` lays out a tree as the book is; `relayout_fits(document, old, new)` says
+    whether pages laid out alone may take the book's places."""
+    for _ in range(ROUNDS):
+        document = result.document
+        changed = fill(html, anchor_places(document.pages))
+        if not changed:
+            return result
+        for name in changed:
+            old = [n for n, p in enumerate(document.pages)
+                   if not p._page_box.page_type.blank and division(p._page_box) == name]
+            alone = lay_out(copy_divisions(html, {name})[0], whole=False)
+            new = [p for p in alone.pages if not p._page_box.page_type.blank]
+            if relayout_fits(document, old, new):
+                for number, page in zip(old, new, strict=True):
+                    put_in_place(document, number, page)
+                continue
+            if not replace_tail(document, html, name, old, lay_out):
+                result = lay_out(html)  # the book again, with the numbers known
+            break  # what follows moved: the numbers are read again
+    fill(html, anchor_places(result.document.pages))
+    return result
+
+
+def replace_tail(document, html, name: str, old: list[int], lay_out) -> bool:
+    """Lay out division `name` and every one after it together, from the folio it begins on,
+    and put their pages in place of the book's from there to the end. False if a division
+    after it prints page numbers (the contents of a later part could), or the folio is not
+    a number."""
+    body = list(html.find("body"))
+    names = [d.get("id") for d in body]
+    tail = names[names.index(name):]
+    start_folio = folios(document.pages)[old[0]] if old else ""
+    if not start_folio.isdigit() or any(
+            d.get("id") in tail[1:] and (d.xpath(".//a[@data-folio]") or
+                                        d.xpath(".//*[@data-at]")) for d in body):
+        return False
+    tree = copy_divisions(html, set(tail))[0]
+    style = tree.makeelement("style", {})
+    style.text = f"@page :first {{ counter-set: page {start_folio} }}"
+    tree.find("head").append(style)
+    laid = lay_out(tree, whole=False)
+    document.pages[old[0]:] = list(laid.pages)
+    return True

@@ -138,3 +138,29 @@ def test_images_from_outside_the_document_are_named_never_fetched(tmp_path, caps
     assert "W107" in err and said in err and "Morning Star" in err
     assert "internal error" not in err
     assert not (tmp_path / "m").exists()
+
+
+def test_word_index_entries_import_as_marks_and_build_an_index(tmp_path):
+    """index.docx: LibreOffice's XE fields (marked words, sub-entries two and three deep,
+    one in a heading) and Word's cross-references (the \\t switch), and an INDEX field."""
+    from toolchain.check.index_pages import check_index
+
+    report = write_manuscript(WORD / "index.docx", tmp_path / "m")
+    assert any("8 index entries" in line for line in report)
+    assert any("INDEX" in line and "delete it" in line for line in report)
+    chapters = tmp_path / "m" / "chapters"
+    assert sorted(p.name for p in chapters.iterdir()) == ["01-the-ruhr.md", "02-the-kpd.md"]
+    one = (chapters / "01-the-ruhr.md").read_text(encoding="utf-8")
+    assert 'the Ruhr[]{.index term="Ruhr"}, and' in one
+    assert '[]{.index term="Germany > strikes > general strike"}' in one
+    assert '[]{.index term="Bolsheviks" see="KPD"}' in one
+    assert '[]{.index term="Cuno, Wilhelm" also="Ruhr"}' in one
+    assert (chapters / "02-the-kpd.md").read_text(encoding="utf-8").startswith(
+        '# The KPD[]{.index term="KPD"}\n')
+    out = tmp_path / "dist"
+    build(tmp_path / "m", out, ROOT / "styles", stream=io.StringIO(), force=True)
+    index = (out / "xhtml" / "index.xhtml").read_text(encoding="utf-8")
+    assert "Bolsheviks</span>. <span epub:type=\"index-xref-preferred\"><i>See</i>" in index
+    for name in ("the-index.pdf", "the-index-print.pdf"):
+        problems, info = check_index(out / "the-index.epub", out / name)
+        assert problems == [] and info["locators"] == 6  # a see also alone is none

@@ -57,6 +57,7 @@ class Imported:
     images: dict = field(default_factory=dict)  # file name -> bytes
     front: dict = field(default_factory=dict)  # the title page's title and author, as typed
     footnotes: bool = False  # its notes are all footnotes: book.toml sets notes = "footnotes"
+    index_marks: list = field(default_factory=list)  # Word's index entries, by number
 
 
 def tracked_changes(document: bytes) -> list[str]:
@@ -213,12 +214,101 @@ def equation_text(node) -> str:
     return "".join(equation_text(child) for child in node)
 
 
-def word_objects(data: bytes) -> tuple[bytes, list[str]]:
+XE_MARK = "\u2063IX{}\u2063"  # where an index entry stood, through mammoth, to its mark
+XE_SWITCH = re.compile(r'\\([a-z])(?:\s+"([^"]*)"|\s+(\S+))?', re.I)
+
+
+def complex_fields(root):
+    """Each complex field (begin … separate … end, its code in instrText runs that may be
+    split anywhere) as (its code, its end run), outermost fields only."""
+    depth, code = 0, []
+    for run in list(root.iter(f"{{{W}}}r")):
+        char = run.find(f"{{{W}}}fldChar")
+        kind = char.get(f"{{{W}}}fldCharType") if char is not None else None
+        if kind == "begin":
+            depth += 1
+            if depth == 1:
+                code, coding = [], True
+        elif kind == "separate" and depth == 1:
+            coding = False
+        elif kind == "end" and depth:
+            depth -= 1
+            if not depth:
+                yield "".join(code), run
+        elif depth == 1 and coding:
+            code += [t.text or "" for t in run.iter(f"{{{W}}}instrText")]
+
+
+def field_codes(root) -> list[str]:
+    return [code for code, _ in complex_fields(root)] + [
+        f.get(f"{{{W}}}instr", "") for f in root.iter(f"{{{W}}}fldSimple")]
+
+
+def index_entries(root, marks: list) -> None:
+    """Word's index entries (Insert › Index › Mark Entry writes an XE field, with its
+    sub-entries after colons and a cross-reference in its \\t switch): each becomes a place
+    token after its field, which `Writer.chapter` makes a mark of the format."""
+    for code, end in list(complex_fields(root)):
+        entry = xe_entry(code)
+        if entry is not None:
+            marks.append(entry)
+            end.addnext(text_run(XE_MARK.format(len(marks) - 1)))
+    for simple in list(root.iter(f"{{{W}}}fldSimple")):
+        entry = xe_entry(simple.get(f"{{{W}}}instr", ""))
+        if entry is not None:
+            marks.append(entry)
+            simple.getparent().replace(simple, text_run(XE_MARK.format(len(marks) - 1)))
+
+
+def text_run(text: str):
+    run = etree.Element(f"{{{W}}}r")
+    etree.SubElement(run, f"{{{W}}}t").text = text
+    return run
+
+
+def xe_entry(code: str) -> dict | None:
+    """An XE field's code as a mark: {"term", "see", "also"}; None if it is not XE."""
+    found = re.match(r'\s*XE\s+"((?:[^"\\]|\\.)*)"(.*)$', code, re.S)
+    if not found:
+        return None
+    term = " > ".join(part.replace("\\:", ":").strip()  # Word writes a colon of a term as \:
+                      for part in re.split(r"(?<!\\):", found[1].replace('\\"', '"')))
+    entry = {"term": term}
+    for switch, quoted, bare in XE_SWITCH.findall(found[2]):
+        value = quoted or bare
+        if switch.lower() == "t" and value:
+            also = re.match(r"\s*see also\s+(.*)", value, re.I | re.S)
+            see = re.match(r"\s*see\s+(.*)", value, re.I | re.S)
+            if also:
+                entry["also"] = also[1].strip()
+            else:
+                entry["see"] = (see[1] if see else value).strip()
+        elif switch.lower() == "y" and value:
+            entry["sort"] = value
+        elif switch.lower() == "r":
+            entry["range"] = value
+    return entry
+
+
+def index_mark(entry: dict) -> str:
+    """An imported index entry in the format: `[]{.index term="…" see="…"}`."""
+    def quoted(value: str) -> str:
+        return '"' + value.replace('"', "\u201d") + '"'
+
+    keys = "".join(f" {key}={quoted(entry[key])}" for key in ("term", "sort", "see", "also")
+                   if entry.get(key))
+    return f"[]{{.index{keys}}}"
+
+
+def word_objects(data: bytes, marks: list | None = None) -> tuple[bytes, list[str]]:
     """What mammoth would drop or misread, made text here and reported: symbol-font
-    characters (mapped to Unicode), equations (their linear text); and reported only, their
-    shown text kept: fields, text boxes (whose text mammoth puts after their paragraph)."""
+    characters (mapped to Unicode), equations (their linear text), index entries (XE fields,
+    into `marks`); and reported only, their shown text kept: other fields, text boxes
+    (whose text mammoth puts after their paragraph)."""
     root = safexml.parse(data)
     report = []
+    if marks is not None:
+        index_entries(root, marks)
 
     def context(node) -> str:
         para = next(node.iterancestors(f"{{{W}}}p"), None)
@@ -263,11 +353,22 @@ def word_objects(data: bytes) -> tuple[bytes, list[str]]:
         maths.getparent().replace(maths, run)
         report.append(f"an equation, kept as text in Word's linear form: “{linear}”; set it "
                       "by hand if it needs more")
-    fields = [i.text or "" for i in root.iter(f"{{{W}}}instrText")]
-    fields += [f.get(f"{{{W}}}instr", "") for f in root.iter(f"{{{W}}}fldSimple")]
+    fields = field_codes(root)
     for kind in sorted({f.split()[0].upper() for f in fields if f.split()}):
-        if kind != "HYPERLINK":
-            count = sum(1 for f in fields if f.split() and f.split()[0].upper() == kind)
+        count = sum(1 for f in fields if f.split() and f.split()[0].upper() == kind)
+        if kind == "XE":
+            report.append(f"{count} index entries (Word's XE fields) imported as index marks")
+            spans = [entry["term"] for entry in marks or [] if entry.get("range")]
+            if spans:
+                report.append(f"{len(spans)} index entries cover a bookmarked range (\\r), "
+                              f"first “{spans[0]}”: each is imported as the place where it "
+                              'stands; mark where the range ends with []{.index term="…" '
+                              "range=end} and give the first range=start")
+        elif kind == "INDEX":
+            report.append(f"{count} field(s) INDEX: Word's index, as Word last showed it, is "
+                          "kept as plain text — delete it: the book makes its own index from "
+                          "the marks")
+        elif kind != "HYPERLINK":
             report.append(f"{count} field(s) {kind}: the text Word last showed for them is "
                           "kept as plain text" + (" — a table of contents: delete it, the book "
                                                   "makes its own" if kind == "TOC" else ""))
@@ -302,7 +403,8 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
     parts = {"word/document.xml": document}
     for name in PARTS:
         if name in files:
-            parts[name], found = word_objects(parts.get(name) or files[name])
+            parts[name], found = word_objects(parts.get(name) or files[name],
+                                              imported.index_marks)
             imported.report += found
     with zipfile.ZipFile(source, "w") as copy:
         for name, data in files.items():
@@ -574,6 +676,8 @@ class Writer:
             self.imported.report.append(f"text before the first Heading 1 is a chapter titled "
                                         f"“{title}”, the document's title: retitle it")
         text = f"# {title}\n\n" + "\n\n".join(line for line in lines if line.strip()) + "\n"
+        for number, entry in enumerate(self.imported.index_marks):
+            text = text.replace(XE_MARK.format(number), index_mark(entry))
         counts = {"": 0, "*": 0}
         for note in calls:  # notes numbered afresh in each chapter, each series apart
             star = "*" if note.startswith("footnote-") and self.starred_footnotes else ""
@@ -581,7 +685,7 @@ class Writer:
             label = f"{counts[star]}{star}"
             text = text.replace(f"[^{note}]", f"[^{label}]")
             text += f"\n[^{label}]: {self.notes.get(note, '')}\n"
-        return title, text
+        return re.sub(XE_MARK.format(r"\d+"), "", title), text
 
     def block(self, node) -> str:
         tag = node.tag if isinstance(node.tag, str) else ""

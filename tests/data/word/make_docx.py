@@ -7,11 +7,15 @@ them real Word footnotes and endnotes; then `soffice --headless --convert-to doc
 `constructs.html` (headings, italics, bold, notes, a quotation, nested lists, a table, a
 scene break), `superscript.fodt` (an ordinal and small caps, as Word marks them) and
 `layout.fodt` (a paragraph indented on both sides, a page break between scenes) and
-`objects.fodt` (Symbol and Wingdings characters, a page-number field, a text box) are
+`objects.fodt` (Symbol and Wingdings characters, a page-number field, a text box) and
+`index.fodt` (index entries: marked words, sub-entries two and three deep, one in a heading,
+and an alphabetical index, which LibreOffice writes as Word's XE and INDEX fields) are
 converted the same way. LibreOffice writes no equations from a flat file and writes symbol
-characters as text in the symbol font, not as Word's `w:sym`: `word_markup()` puts Word's own
-markup for Insert › Equation and Insert › Symbol into objects.docx where the .fodt says
-EQUATION and SYMBOL. Run from the project root after building the titles:
+characters as text in the symbol font, not as Word's `w:sym`, and no cross-reference in an
+index entry: `word_markup()` puts Word's own markup for Insert › Equation and Insert › Symbol
+into objects.docx where the .fodt says EQUATION and SYMBOL, and for an entry's *See* and *See
+also* into index.docx where it says XESEE and XEALSO. Run from the project root after
+building the titles:
 
     python tests/data/word/make_docx.py dist dist-whitman-leaves-of-grass \
         dist-doyle-adventures-of-sherlock-holmes
@@ -131,10 +135,11 @@ def main(outs: list[str]):
             convert(source, HERE / f"{epub.stem}.docx")
         print(HERE / f"{epub.stem}.docx")
     for source in ("tracked.fodt", "constructs.html", "superscript.fodt", "layout.fodt",
-                   "objects.fodt"):
+                   "objects.fodt", "index.fodt"):
         convert(HERE / source, HERE / (Path(source).stem + ".docx"))
         print(HERE / (Path(source).stem + ".docx"))
-    word_markup(HERE / "objects.docx")
+    word_markup(HERE / "objects.docx", {"EQUATION": EQUATION, "SYMBOL": SYMBOL})
+    word_markup(HERE / "index.docx", {"XESEE": XE_SEE, "XEALSO": XE_ALSO})
 
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -144,13 +149,26 @@ EQUATION = (f'<m:oMath xmlns:m="{M}" xmlns:w="{W}"><m:r><m:t>E=m</m:t></m:r><m:s
 SYMBOL = f'<w:r xmlns:w="{W}"><w:sym w:font="Symbol" w:char="F0B3"/></w:r>'  # ≥
 
 
-def word_markup(docx: Path) -> None:
-    """Word's markup for an inline equation (E=mc², as Insert › Equation writes it) and an
-    inserted symbol, where the text says EQUATION and SYMBOL."""
+def xe_field(code: str) -> str:
+    """An index entry as Word's Mark Entry writes it: a complex field with no shown text."""
+    return (f'<w:x xmlns:w="{W}"><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
+            f'xml:space="preserve"> {code} </w:instrText></w:r><w:r><w:fldChar '
+            'w:fldCharType="end"/></w:r></w:x>')
+
+
+XE_SEE = xe_field('XE "Bolsheviks" \\t "See KPD"')  # a cross-reference: Word's \t switch
+XE_ALSO = xe_field('XE "Cuno, Wilhelm" \\t "See also Ruhr"')
+
+
+def word_markup(docx: Path, markers: dict[str, str]) -> None:
+    """Word's markup the .fodt cannot say, where the text says a marker: an inline equation
+    (E=mc², as Insert › Equation writes it), an inserted symbol, an index entry's
+    cross-reference (Word's \\t switch; LibreOffice has none). A `w:x` wrapper is a run
+    sequence."""
     with zipfile.ZipFile(docx) as archive:
         files = {item.filename: archive.read(item) for item in archive.infolist()}
     root = etree.fromstring(files["word/document.xml"])
-    for marker, markup in (("EQUATION", EQUATION), ("SYMBOL", SYMBOL)):
+    for marker, markup in markers.items():
         text = next(t for t in root.iter(f"{{{W}}}t") if marker in (t.text or ""))
         run = text.getparent()
         before, after = text.text.split(marker)
@@ -160,7 +178,9 @@ def word_markup(docx: Path) -> None:
         tail.find(f"{{{W}}}t").text = after
         tail.find(f"{{{W}}}t").set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         run.addnext(tail)
-        run.addnext(etree.fromstring(markup))
+        inserted = etree.fromstring(markup)
+        for node in reversed(list(inserted) if inserted.tag == f"{{{W}}}x" else [inserted]):
+            run.addnext(node)
     files["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                                 standalone=True)
     with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as archive:

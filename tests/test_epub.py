@@ -44,7 +44,8 @@ def test_spine_order(opf):
     items = {i.get("id"): i.get("href") for i in opf.xpath("//opf:item", namespaces=NS)}
     spine = [items[r.get("idref")] for r in opf.xpath("//opf:itemref", namespaces=NS)]
     assert spine == ["cover.xhtml", "titlepage.xhtml", "toc.xhtml",
-                     "ch-03-german-revolution-of-1923.xhtml", "notes.xhtml", "colophon.xhtml"]
+                     "ch-03-german-revolution-of-1923.xhtml", "notes.xhtml", "index.xhtml",
+                     "colophon.xhtml"]
     assert not opf.xpath("//opf:itemref[@linear='no']", namespaces=NS)
 
 
@@ -57,11 +58,12 @@ def test_navigation_toc_and_landmarks(opf, epub_zip):
     assert labels == ["3. German revolution of 1923",
                       "The German Revolution and stirrings in Russia",
                       "A Short Sketch of the German Revolution", "The policy of the KPD",
-                      "The Collapse of the German Revolution", "Notes", "Colophon"]
+                      "The Collapse of the German Revolution", "Notes", "Index", "Colophon"]
     marks = nav.xpath("//h:nav[@epub:type='landmarks']//h:a", namespaces=NS)
     kinds = {a.get("{http://www.idpf.org/2007/ops}type"): a.get("href") for a in marks}
     assert kinds["bodymatter"] == "ch-03-german-revolution-of-1923.xhtml"
     assert kinds["toc"] == "toc.xhtml"
+    assert kinds["index"] == "index.xhtml"
     assert len(nav.xpath("//h:nav[@epub:type='page-list']", namespaces=NS)) == 1  # test_pages
     for a in toc.xpath(".//h:a", namespaces=NS):  # every entry leads somewhere real
         file, frag = resolve("EPUB/toc.xhtml", a.get("href"))

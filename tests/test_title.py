@@ -47,8 +47,8 @@ def drop(node):
 
 def test_documents_written(built):
     names = sorted(p.name for p in (built / "xhtml").glob("*.xhtml"))
-    assert names == sorted([CHAPTER, "colophon.xhtml", "notes.xhtml", "titlepage.xhtml",
-                            "toc.xhtml"])
+    assert names == sorted([CHAPTER, "colophon.xhtml", "index.xhtml", "notes.xhtml",
+                            "titlepage.xhtml", "toc.xhtml"])
 
 
 def test_fidelity_every_word_of_the_source_in_order(chapter):

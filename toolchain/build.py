@@ -307,11 +307,10 @@ class Pipeline:
 
     def stages(self, epubcheck) -> dict:
         from .check import pdfcheck
-        from .read import markdown
 
         p = self.progress
         p.run("lint", self.lint)
-        book = p.run("read", markdown.read_book, self.manuscript)
+        book = p.run("read", self.read)
         docs = self.docs = p.run("xhtml", self.write_xhtml, book)
         p.run("validate xhtml", self.validate_xhtml, docs)
         slug = book.meta["slug"]
@@ -338,6 +337,19 @@ class Pipeline:
                 "stage_seconds": p.times, "warnings": self.warnings, "press": self.press,
                 "page_list": self.pages, "paragraphs": self.composition,
                 **({"laid out alone": self.kept.laid_out_alone} if self.kept else {})}
+
+    def read(self):
+        """The book, and what the lint finds only in it read whole (the index's marks)."""
+        from .check import lint
+        from .read import markdown
+
+        book = markdown.read_book(self.manuscript)
+        problems = lint.index_problems(book)
+        self.warnings += [str(p) for p in problems if p.severity == "warning"]
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise BuildError(errors)
+        return book
 
     def lint(self):
         from .check import lint
@@ -417,7 +429,8 @@ class Pipeline:
         from .write import folios, pagelist
 
         self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages))
-        pagelist.fill_page_numbers(docs, folios.anchor_places(laid_out.pages))
+        pagelist.fill_page_numbers(docs, folios.anchor_places(laid_out.pages,
+                                                              laid_out.marks))
         for doc in docs:
             (self.tmp / "xhtml" / doc.name).write_bytes(doc.to_bytes())
         self.validate_xhtml(docs)

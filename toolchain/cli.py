@@ -262,11 +262,25 @@ def cmd_lint(args) -> int:
                   + ("; `toolchain lint --undo` puts them back" if fixes else ""),
                   file=sys.stderr)
     problems = lint_manuscript(args.manuscript, args.styles)
+    if not any(p.severity == "error" for p in problems):
+        problems += book_problems(args.manuscript)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     print(f"lint: {errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
     return 1 if errors else 0
+
+
+def book_problems(manuscript: Path) -> list:
+    """What the lint finds in the book read whole (the index's marks); a book that does not
+    read says why, at its line."""
+    from .check.lint import index_problems
+    from .read.markdown import read_book
+
+    try:
+        return index_problems(read_book(manuscript))
+    except BuildError as exc:
+        return exc.problems
 
 
 def excerpt(before: str, after: str, context: int = 24) -> str:

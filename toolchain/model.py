@@ -262,6 +262,8 @@ class Book:
     colophon: list  # blocks written by the editors
     cover: Path | None = None  # the publisher's cover art, if any
     frontispiece: Figure | None = None  # a figure facing the title page, from book.toml
+    index_references: list = field(default_factory=list)  # book.toml's see / see also, as
+    # IndexMarks with no place in the text
 
     @property
     def body(self) -> list[Chapter]:
@@ -343,6 +345,13 @@ def walk(node):
     yield node
     for child in children_of(node):
         yield from walk(child)
+
+
+def index_marks(chapter: Chapter) -> list[IndexMark]:
+    """The index's marks in a division: in its title, its text and its notes, in that order."""
+    nodes = [*chapter.title, *chapter.blocks,
+             *(block for note in chapter.notes.values() for block in note.blocks)]
+    return [found for node in nodes for found in walk(node) if isinstance(found, IndexMark)]
 
 
 def links(blocks: list) -> list[Link]:

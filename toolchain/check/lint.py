@@ -473,3 +473,81 @@ def undo_fixes(root: Path) -> list[tuple[Path, bool]]:
         done.append((path, current == item["fixed"]))
     shutil.rmtree(folder, ignore_errors=True)
     return done
+
+
+def index_problems(book) -> list[Problem]:
+    """The index's marks, read in the book: M125 a cross-reference to a heading no mark files
+    under; M126 a range opened and never closed, closed never opened, or opened twice;
+    W004 one name filed under two spellings (Trotsky / Trotsky, Leon; Müller / Muller)."""
+    from .. import model as m
+
+    toml = book.root / "book.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines() if toml.is_file() else []
+    marks = []
+    for mark in book.index_references:
+        heading = " > ".join(mark.headings)
+        mark.line = next((k for k, line in enumerate(lines, 1)
+                          if line.lstrip().startswith((f'"{heading}"', f"'{heading}'"))), 0)
+        marks.append((toml, mark))
+    marks += [(ch.path, mark) for ch in book.chapters for mark in m.index_marks(ch)]
+    problems = []
+    headings = {mark.headings[0] for _, mark in marks if mark.headings}
+    for path, mark in marks:
+        for target in filter(None, (mark.see, mark.also)):
+            if target.split(">")[0].strip() not in headings:
+                problems.append(Problem(path, mark.line, 1, "M125", f"the index's cross-"
+                                        f"reference to {target!r} names no heading of the index",
+                                        "mark a place for it, or correct its spelling"))
+    open_at: dict[tuple, tuple] = {}
+    for path, mark in marks:
+        key = tuple(mark.headings)
+        if mark.range == "start":
+            if key in open_at:
+                problems.append(Problem(path, mark.line, 1, "M126", f"the index range "
+                                        f"{' > '.join(key)!r} is opened again before it is "
+                                        f"closed (opened at line {open_at[key][1]})",
+                                        "close it with range=end first"))
+            open_at[key] = (path, mark.line)
+        elif mark.range == "end":
+            if key not in open_at:
+                problems.append(Problem(path, mark.line, 1, "M126", f"the index range "
+                                        f"{' > '.join(key)!r} is closed but was never opened",
+                                        "open it with range=start where it begins"))
+            open_at.pop(key, None)
+    for key, (path, line) in open_at.items():
+        problems.append(Problem(path, line, 1, "M126", f"the index range {' > '.join(key)!r} "
+                                "is opened and never closed", "close it with a mark "
+                                f'[]{{.index term="{" > ".join(key)}" range=end}}'))
+    problems += two_spellings(headings, marks)
+    return problems
+
+
+def two_spellings(headings: set[str], marks: list) -> list[Problem]:
+    """W004: main headings that seem one name: the same surname (before a comma, accents
+    aside), one without a forename or the one's forename an initial or the start of the
+    other's."""
+    def fold(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                       if not unicodedata.combining(c)).strip(" .")
+
+    first_mark = {}
+    for path, mark in marks:
+        if mark.headings:
+            first_mark.setdefault(mark.headings[0], (path, mark.line))
+    by_surname: dict[str, list[str]] = {}
+    for heading in sorted(headings):
+        by_surname.setdefault(fold(heading.split(",")[0]), []).append(heading)
+    problems = []
+    for group in by_surname.values():
+        for k, a in enumerate(group):
+            for b in group[k + 1:]:
+                fa, fb = (fold(h.partition(",")[2]) for h in (a, b))
+                if not fa or not fb or fa.startswith(fb[:1]) and (
+                        fa.startswith(fb) or fb.startswith(fa) or len(fb) <= 2 or
+                        len(fa) <= 2) or fold(a) == fold(b):
+                    path, line = first_mark[b]
+                    problems.append(Problem(path, line, 1, "W004", f"the index files “{a}” and "
+                                            f"“{b}”: one name under two spellings?",
+                                            "if they are one, mark both with the same term=",
+                                            "warning"))
+    return problems

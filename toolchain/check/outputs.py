@@ -17,7 +17,7 @@ import pikepdf
 
 from .. import places, safexml
 from ..errors import BuildError, Problem
-from . import parity, pdfcheck, preflight, readers, validate
+from . import index_pages, parity, pdfcheck, preflight, readers, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -73,6 +73,8 @@ def check_outputs(out: Path) -> list[Verdict]:
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
     checks.append(("Parity", out / f"{slug}.pdf", lambda: run_parity(epub, out / f"{slug}.pdf")))
     checks.append(("Pages", out / f"{slug}.pdf", lambda: run_pages(epub, out / f"{slug}.pdf")))
+    for name in (f"{slug}.pdf", f"{slug}-print.pdf"):
+        checks.append(("Index", out / name, lambda path=out / name: run_index(epub, path)))
     checks.append(("Preflight", out / f"{slug}-print.pdf",
                    lambda: run_preflight(out, report, tables)))
     verdicts = []
@@ -101,6 +103,15 @@ def run_pages(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
     return problems, (f"{info['pages']} pages marked in the EPUB, {info['matched']} begin with "
                       f"the words after their marker, {info['shared']} without text of the EPUB "
                       f"(blank, half title) share the next page's place; "
+                      f"{len(problems)} differences")
+
+
+def run_index(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
+    problems, info = index_pages.check_index(epub, pdf)
+    if not info["locators"] and not info["words"]:
+        return problems, "the book has no index"
+    return problems, (f"{info['locators']} locators, each on the page whose folio it prints; "
+                      f"the EPUB's index ({info['words']} words) printed as it is; "
                       f"{len(problems)} differences")
 
 

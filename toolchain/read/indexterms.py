@@ -5,11 +5,14 @@ that an editor need not mark each occurrence of a name by hand.
     "Trotsky, Leon" = ["Trotsky", "Leon Trotsky"]              # heading = the words marked
     "Communist Party of Germany (KPD)" = ["KPD"]
     "Müller, Hermann" = { words = ["Müller"], sort = "Muller, Hermann" }
+    "KPD" = { see = "Communist Party of Germany (KPD)" }        # a cross-reference alone
+    "Trotsky, Leon" = { words = ["Trotsky"], also = "Left Opposition" }
 
 A word is marked where it stands whole (not inside a longer word), as written (case
 counts), in running text, quotations, verse, tables, captions and notes — not in titles and
-headings, not inside a mark written by hand, not inside `[words]{.noindex}`. The longest
-words are looked for first, so "Leon Trotsky" is one mark, not two.
+headings, not inside a mark written by hand, not inside `[words]{.noindex}` — and not in the
+notes if `[index] notes = false`. The longest words are looked for first, so "Leon Trotsky"
+is one mark, not two.
 """
 
 from __future__ import annotations
@@ -30,13 +33,23 @@ def terms_of(meta: dict) -> list[tuple[str, list[str], str | None]]:
     return sorted(found, key=lambda item: -len(item[0]))
 
 
+def cross_references(meta: dict) -> list[m.IndexMark]:
+    """book.toml's *see* and *see also* references, each a mark with no place in the text."""
+    marks = []
+    for heading, spec in meta.get("index", {}).get("terms", {}).items():
+        if isinstance(spec, dict) and (spec.get("see") or spec.get("also")):
+            marks.append(m.IndexMark([], [h.strip() for h in heading.split(">")], 0,
+                                     spec.get("sort"), spec.get("see"), spec.get("also")))
+    return marks
+
+
 def mark_terms(book: m.Book) -> int:
     """Mark every occurrence of book.toml's index terms; returns how many were marked."""
     terms = terms_of(book.meta)
     if not terms:
         return 0
-    pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(word)}(?![\w-])"
-                                  for word, _, _ in terms))
+    pattern = re.compile(r"(?<![\w-])(?:"  # (the word's edges tested once, not per term)
+                         + "|".join(re.escape(word) for word, _, _ in terms) + r")(?![\w-])")
     by_word = {word: (headings, sort) for word, headings, sort in terms}
     count = 0
 
@@ -63,8 +76,9 @@ def mark_terms(book: m.Book) -> int:
                 mark(node.children, line)
             k += 1
 
+    in_notes = book.meta.get("index", {}).get("notes", True)
     for chapter in book.chapters:
-        blocks = list(chapter.blocks) + [b for note in chapter.notes.values()
+        blocks = list(chapter.blocks) + [b for note in chapter.notes.values() if in_notes
                                          for b in note.blocks]
         for block in blocks:
             for inlines, line in inline_lists(block):

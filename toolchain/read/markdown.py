@@ -137,6 +137,7 @@ def read_book(root: Path) -> m.Book:
                   cover=cover_art(root, meta), frontispiece=read_frontispiece(root, meta))
     check_cross_references(book)
     indexterms.mark_terms(book)
+    book.index_references = indexterms.cross_references(meta)
     return book
 
 

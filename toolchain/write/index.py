@@ -140,13 +140,14 @@ def section(tree: dict[str, Entry], language: str, by_word: bool, title: str = "
     sec = el("section", {"id": "index", "epub:type": "index", "role": "doc-index",
                          "class": "index", "aria-labelledby": "index-title"},
              el("h1", {"id": "index-title"}, text=title))
-    ids: set[str] = set()
     main = {heading: entry_id((heading,)) for heading in tree}
     groups: dict[str, list] = {}
     for entry in sorted(tree.values(), key=lambda e: collation_key(e.sort, language, by_word)):
         groups.setdefault(group_of(entry.sort, language), []).append(entry)
+    group_ids = {letter: f"index-group-{entry_id((letter,))[6:] or 'other'}" for letter in groups}
+    ids = set(group_ids.values()) | {f"{gid}-title" for gid in group_ids.values()}
     for letter, members in groups.items():
-        gid = f"index-group-{entry_id((letter,))[6:] or 'other'}"
+        gid = group_ids[letter]
         group = el("section", {"epub:type": "index-group", "id": gid,
                                "aria-labelledby": f"{gid}-title"},
                    el("h2", {"id": f"{gid}-title"}, text=letter))
@@ -247,7 +248,8 @@ def fill_locators(root, found: dict[str, tuple[int, str]]) -> bool:
 
 def merged(items: list) -> list:
     """The locators' elements in page order: notes each alone (23n4); pages and ranges run
-    together where they touch, elided (Chicago 9.64)."""
+    together where they touch, elided (Chicago 9.64) — but two mentions on facing pages stay
+    two (34, 35: a range would claim a discussion running over)."""
     notes = [i for i in items if i[4] is not None]
     spans = sorted((i for i in items if i[4] is None), key=lambda i: (i[0][0], i[1][0]))
     runs: list[list] = []
@@ -255,10 +257,18 @@ def merged(items: list) -> list:
         if runs and same_kind(runs[-1][1][1], start[1]) and start[0] <= runs[-1][1][0] + 1:
             if end[0] > runs[-1][1][0]:
                 runs[-1][1], runs[-1][3] = end, last
+            runs[-1][4] |= start[0] != end[0]
             continue
-        runs.append([start, end, first, last])
+        runs.append([start, end, first, last, start[0] != end[0]])
+    pairs = []
+    for run in runs:  # two single mentions on consecutive pages: two locators
+        start, end, first, last, spanned = run
+        if end[0] == start[0] + 1 and not spanned:
+            pairs += [[start, start, first, first, False], [end, end, last, last, False]]
+        else:
+            pairs.append(run)
     out = []
-    for start, end, first, last in runs:
+    for start, end, first, last, _ in pairs:
         if start[0] == end[0]:
             out.append((start[0], link_like(first, start[1])))
         else:

@@ -109,10 +109,8 @@ class Writer:
         self.lang = book.meta["language"]
         self.build_date = build_date
         self.has_endnotes = any(ch.endnotes for ch in book.chapters)
-        self.has_index = any(isinstance(node, m.IndexMark) for ch in book.chapters
-                             for block in [*ch.blocks, *(b for n in ch.notes.values()
-                                                         for b in n.blocks)]
-                             for node in m.walk(block))
+        self.has_index = any(m.index_marks(ch) for ch in book.chapters)  # (references
+        # alone, from book.toml, make no index: lint says they lead nowhere)
         self.index_marks: list = []  # (mark, index.Place) in reading order, as written
         self.current_file, self.current_note = "", None
         self.anchors = m.anchors(book)
@@ -166,7 +164,8 @@ class Writer:
         link to the marks; their pages are filled in from the print layout."""
         from . import index
 
-        tree = index.entries(self.index_marks)
+        tree = index.entries([(mark, None) for mark in self.book.index_references]
+                             + self.index_marks)
         by_word = self.meta.get("index", {}).get("sort") == "word"
         sec = index.section(tree, self.lang, by_word)
         return self.page("index.xhtml", "Index", "backmatter", sec, "index")

@@ -13,6 +13,7 @@ again whole (then the numbers before are known, and it comes to rest).
 from __future__ import annotations
 
 from ..typeset.facts import folios
+from ..typeset.marks import mark_pages
 from ..typeset.pages import division, put_in_place
 from ..typeset.paragraphs import copy_divisions
 from . import index
@@ -21,13 +22,17 @@ FOLIO = "data-folio"  # on a link of the contents or the list of illustrations: 
 ROUNDS = 3
 
 
-def anchor_places(pages) -> dict[str, tuple[int, str]]:
-    """Each anchor (an element's id) of the laid-out pages: (the place of the first page it
-    is on, that page's folio) — an element over several pages is an anchor on each."""
+def anchor_places(pages, marks: dict | None = None) -> dict[str, tuple[int, str]]:
+    """Each anchor (an element's id) of the laid-out pages, and each index mark (`marks`,
+    typeset.marks): (the place of the first page it is on, that page's folio)."""
     found: dict[str, tuple[int, str]] = {}
-    for number, (page, folio) in enumerate(zip(pages, folios(pages), strict=True)):
+    numbers = folios(pages)
+    for number, (page, folio) in enumerate(zip(pages, numbers, strict=True)):
         for name in page.anchors:
             found.setdefault(name, (number, folio))
+    if marks:
+        for name, number in mark_pages(pages, marks).items():
+            found[name] = (number, numbers[number])
     return found
 
 
@@ -48,28 +53,31 @@ def fill(html, found: dict[str, tuple[int, str]]) -> list[str]:
     return changed
 
 
-def resolve(result, html, lay_out, relayout_fits) -> object:
+def resolve(result, html, lay_out, relayout_fits, tail_first: set[str] = frozenset(),
+            marks: dict | None = None) -> object:
     """`result` (a pdf.Layout of `html`) with every printed page number right; `lay_out(tree,
     whole=...)` lays out a tree as the book is; `relayout_fits(document, old, new)` says
-    whether pages laid out alone may take the book's places."""
+    whether pages laid out alone may take the book's places. The divisions of `tail_first`
+    (the index, laid out with its title only) are laid out with those after them at once."""
     for _ in range(ROUNDS):
         document = result.document
-        changed = fill(html, anchor_places(document.pages))
+        changed = fill(html, anchor_places(document.pages, marks))
         if not changed:
             return result
         for name in changed:
             old = [n for n, p in enumerate(document.pages)
                    if not p._page_box.page_type.blank and division(p._page_box) == name]
-            alone = lay_out(copy_divisions(html, {name})[0], whole=False)
-            new = [p for p in alone.pages if not p._page_box.page_type.blank]
-            if relayout_fits(document, old, new):
-                for number, page in zip(old, new, strict=True):
-                    put_in_place(document, number, page)
-                continue
+            if name not in tail_first:
+                alone = lay_out(copy_divisions(html, {name})[0], whole=False)
+                new = [p for p in alone.pages if not p._page_box.page_type.blank]
+                if relayout_fits(document, old, new):
+                    for number, page in zip(old, new, strict=True):
+                        put_in_place(document, number, page)
+                    continue
             if not replace_tail(document, html, name, old, lay_out):
                 result = lay_out(html)  # the book again, with the numbers known
             break  # what follows moved: the numbers are read again
-    fill(html, anchor_places(result.document.pages))
+    fill(html, anchor_places(result.document.pages, marks))
     return result
 
 

@@ -24,7 +24,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from .. import model as m
 from ..errors import BuildError, Problem
-from ..typeset import pages, paragraphs
+from ..typeset import marks, pages, paragraphs
 from ..typeset.hyphenate import read_exceptions
 from . import folios, pagelist, relayout
 from .styles import font_files
@@ -314,6 +314,7 @@ class Layout:
 
     def __init__(self, document, fetcher):
         self.document, self.fetcher = document, fetcher
+        self.marks: dict = {}  # the index's marks: id -> (block, letters before, in all)
         self.composition: dict = {}  # paragraphs composed whole, and left to WeasyPrint
         self.by_division: dict[str, dict[str, int]] = {}  # the same counts, per division
 
@@ -341,6 +342,8 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
     title = meta.get("collection", {}).get("title") or meta["title"]
     running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
     html = combined_html(docs, meta, build_date, images, styles)
+    placed = take_marks(html)
+    held = hold_index(html)
     reuse = kept is not None and compose
     now = relayout.snapshot(html, styles, images, running) if reuse else None
     if reuse and kept.layout is not None and now[0] == kept.context:
@@ -378,15 +381,51 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
             result = lay_out(html, compose)
             if reuse:
                 kept.remember(now, render, result)
+        release_index(html, held)
         result = folios.resolve(result, html,
                                 lambda tree, whole=True: lay_out(tree, compose, whole),
-                                lambda doc, old, new: relayout.fits(doc, old, new, counted))
+                                lambda doc, old, new: relayout.fits(doc, old, new, counted),
+                                tail_first={INDEX_DIVISION} if held else set(), marks=placed)
+        result.marks = placed
         if reuse:
             kept.layout = result
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(fetcher)
     return result
+
+
+INDEX_DIVISION = "doc-index"
+
+
+def take_marks(html) -> dict:
+    """The index's marks out of the print HTML (typeset.marks), the index's locators
+    linked to their blocks instead."""
+    placed = marks.take_marks(html)
+    targets = marks.block_targets(html, placed)
+    for link in html.xpath("//a[@data-at]"):
+        if link.get("data-at") in targets:
+            link.set("href", f"#{targets[link.get('data-at')]}")
+    return placed
+
+
+def hold_index(html) -> list | None:
+    """The index's entries taken out of the book, so that the book's layout and its mending
+    rounds (a dozen layouts of the whole) do not each set the index's columns again: the
+    index keeps its title, and so its first page, and is laid out whole once at the end, with
+    its page numbers (`folios.resolve`). The entries taken, to put back; None if none."""
+    found = html.xpath(f"//div[@id='{INDEX_DIVISION}']//section[@id='index']")
+    if not found:
+        return None
+    held = [child for child in found[0] if child.tag != "h1"]
+    for child in held:
+        found[0].remove(child)
+    return held
+
+
+def release_index(html, held: list | None) -> None:
+    if held:
+        html.xpath(f"//div[@id='{INDEX_DIVISION}']//section[@id='index']")[0].extend(held)
 
 
 def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | None = None,
@@ -490,10 +529,24 @@ def write_layout(laid_out: Layout, meta: dict, target: Path) -> None:
     identifier = hashlib.sha256(meta["identifier"].encode()).hexdigest()[:32]
     try:
         laid_out.document.write_pdf(target, pdf_identifier=identifier.encode(),
-                                    pdf_variant="pdf/ua-1")
+                                    pdf_variant="pdf/ua-1", finisher=page_labels)
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(laid_out.fetcher)
+
+
+def page_labels(document, pdf) -> None:
+    """The printed folios as the PDF's page labels (roman in the front matter, arabic from
+    the body's first page), so that a reader's "go to page 23" finds the page the index and
+    the contents print as 23."""
+    from ..typeset.facts import folios
+
+    labels = folios(document.pages)
+    start = labels.index("1") if "1" in labels else len(labels)
+    ranges = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})]) if start else pydyf.Array()
+    if start < len(labels):
+        ranges.extend([start, pydyf.Dictionary({"S": "/D"})])
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": ranges})
 
 
 def sandbox_problem(message: str) -> BuildError:

@@ -272,12 +272,16 @@ def remove_run(tokens: list[str], run: list[str]) -> list[str] | None:
     return None
 
 
+PART = 40  # letters: the least of a split footnote's part (a line or so), so that a long
+# word of the text that a note also begins with is not taken for the note's first part
+
+
 def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """The PDF's words with each footnote taken out, and the notes not found. A footnote is
     at the foot of its call's page, after the page's text, or split there and carried to the
     next page's foot; the notes come in the order of their calls, so each is looked for from
-    where the one before began, whole first, then in parts (each of a dozen letters or more,
-    letter for letter, so that words hyphenated at a line's end still match)."""
+    where the one before began, whole first, then in parts (each of a line or so, PART, or
+    the whole rest; letter for letter, so that words hyphenated at a line's end match)."""
     letters = [squeeze([w]) for w in flat]
     taken = [False] * len(flat)
     missing, start = [], 0
@@ -300,14 +304,17 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
             got = "".join(letters[k:end])
             if got == target:
                 return [(k, end)]
-            if whole or len(got) < min(12, len(target)):
+            if whole or len(got) < min(PART, len(target)):
                 continue
             parts, left, at = [(k, end)], target[len(got):], end
             while left and at < len(flat):  # the rest, at the foot of the next page
-                nxt = next((j for j in range(at, len(flat)) if not taken[j] and letters[j]
-                            and left.startswith(letters[j])
-                            and len("".join(letters[j:run_at(j, left)])) >= min(12, len(left))),
-                           None)
+                starts = [j for j in range(at, len(flat)) if not taken[j] and letters[j]
+                          and left.startswith(letters[j])]
+                nxt = next((j for j in starts if "".join(letters[j:run_at(j, left)]) == left),
+                           None)  # all the rest in one run, else a part of a line or more
+                nxt = nxt if nxt is not None else next(
+                    (j for j in starts
+                     if len("".join(letters[j:run_at(j, left)])) >= min(PART, len(left))), None)
                 if nxt is None:
                     break
                 stop = run_at(nxt, left)

@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import glob
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -198,7 +199,10 @@ class Executor:
         self.client = None
         if scheduler is None:
             self.slots = workers or os.cpu_count() or 1
-            self.pool = cf.ProcessPoolExecutor(max_workers=self.slots)
+            # fresh processes, as a cluster's are: a fork would carry this one's state (its
+            # fonts' and Pango's caches among it) into every title it builds
+            self.pool = cf.ProcessPoolExecutor(max_workers=self.slots,
+                                               mp_context=multiprocessing.get_context("spawn"))
             self.where = f"this machine, {self.slots} worker process(es)"
             return
         try:

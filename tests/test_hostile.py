@@ -204,7 +204,10 @@ def test_check_without_ace_still_runs_the_pdf_checks(built, tmp_path, capsys, mo
     shutil.copytree(built, out)
     for name in ("ACE_CLI", "EPUBJS_MODULES", "TOOLCHAIN_CHECK_ALL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PATH", str(Path(shutil.which("java")).parent))
+    only_java = tmp_path / "bin"  # java alone: no calibre, no node, whatever the machine has
+    only_java.mkdir()
+    (only_java / "java").symlink_to(Path(shutil.which("java")).resolve())
+    monkeypatch.setenv("PATH", str(only_java))
     monkeypatch.setattr("toolchain.places.PROJECT", tmp_path)  # nothing nox installed
     code, err = run(capsys, "check", "--out", out)
     assert code == 0

@@ -149,14 +149,18 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
     bottom = min((r[1] for r in body), default=0)
     out = []
     for lines, candidates, _ in pages:
-        folio = ""
+        folio, folio_box = "", None
         for box in candidates:
-            if not (box[1] >= top - 0.5 or box[3] <= bottom + 0.5) or len(lines) < 2 and \
-                    not FOLIO.fullmatch(" ".join(lines[-1])):
+            is_folio = len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0])
+            above, below = box[1] >= top - 0.5, box[3] <= bottom + 0.5
+            if not (above or below) or len(lines) < 2 and not is_folio:
                 break  # not in a margin; or a title alone on its page (a part's)
+            if below and not above and not is_folio and not (
+                    folio_box and abs(folio_box[1] - box[1]) < 2):
+                break  # a heading that ends a page low, not a running head beside the folio
             line = lines.pop()
-            if len(line) == 1 and FOLIO.fullmatch(line[0]):
-                folio = line[0]
+            if is_folio:
+                folio, folio_box = line[0], box
         out.append(([w for line in lines for w in line], folio))
     return out
 

@@ -9,7 +9,9 @@ WeasyPrint then carries to the foot of the next page. What followed the call's l
 page moves on to the next page, as in TeX: the call's page is full, not cut short.
 
 A note of which fewer than MIN_LINES lines would fit is not split: its call's line goes to
-the next page with it (`footnote-policy: line`), leaving the page a line short at most.
+the next page with it (`footnote-policy: line`), leaving the page a line short at most —
+unless that line would take with it the first block after a heading, leaving the heading
+alone: then one line of the note stays.
 Notes are split at the line breaks the composition chose (`typeset.paragraphs`), so the
 lines of both parts are the lines the whole note would have had.
 """
@@ -71,7 +73,8 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             fit = min(fit, composition.splits[note] - 1)
         if total is not None and fit >= total and make_room(page, composition):
             changed = True
-        elif total is not None and MIN_LINES <= fit < total:
+        elif total is not None and (MIN_LINES <= fit < total or
+                                    0 < fit < total and after_heading(page, note)):
             composition.splits[note] = fit  # what fits stays; the rest goes on
             composition.pushed.discard(note)
             changed = True
@@ -80,6 +83,16 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             composition.splits.pop(note, None)
             changed = True
     return changed
+
+
+def after_heading(page: PageFacts, note: str) -> bool:
+    """Whether the note's call is in the first block after a heading on its page: its line
+    going over would take the block and leave the heading alone at the page's foot, so a
+    first part of one line is the lesser fault."""
+    y = page.calls[note]
+    blocks = [b for b in page.blocks if b.kind != "rule"]
+    at = next((k for k, b in enumerate(blocks) if b.top - 0.5 <= y <= b.bottom + 0.5), None)
+    return bool(at) and blocks[at - 1].kind == "heading"
 
 
 def same_line(page: PageFacts, note: str, lines_of) -> int:

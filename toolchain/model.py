@@ -36,7 +36,19 @@ class Link:
 
 @dataclass
 class NoteRef:
-    label: str  # "3" for an endnote, "1*" for a footnote
+    label: str  # as the manuscript calls it: "3" or "disputed" for a note, "1*" for a footnote
+
+
+@dataclass
+class Cite:
+    """A citation in pandoc's syntax, `[see @serge1951, 112–14; @carr1950]` or `@broue1971
+    [301]`: kept as written, for the CSL processor (write/citations.py) to render as a note,
+    or in place, and to list in the bibliography."""
+
+    source: str  # as written in the manuscript
+    keys: list[str]  # the works cited, in order
+    line: int
+    in_text: bool = False  # `@key`: the author is named in the sentence
 
 
 @dataclass
@@ -161,6 +173,15 @@ class Figure:
 
 
 @dataclass
+class References:
+    """The works cited, as the CSL style lists and sets them: (id, paragraphs of inline
+    content) each, made by write/citations.py."""
+
+    entries: list
+    line: int = 0
+
+
+@dataclass
 class SectionBreak:
     """A thematic break between scenes or sections (`* * *`)."""
 
@@ -179,6 +200,9 @@ class Note:
     line: int
     incomplete: bool = False
     at_foot: bool = False  # a numbered note set as a footnote (`notes = "footnotes"`)
+    number: int = 0  # its place among its division's notes (starred ones apart), in reading
+    # order: set by `number_notes`, whatever its label says
+    citation: bool = False  # made from a citation (write/citations.py), not the author's
 
     @property
     def starred(self) -> bool:
@@ -197,14 +221,10 @@ class Note:
         return "fn" if self.starred else "footnote" if self.at_foot else "note"
 
     @property
-    def number(self) -> int:
-        return int(self.label.rstrip("*"))
-
-    @property
     def mark(self) -> str:
         """What the reader sees at the call: the number, or *, †, ‡ … for starred notes."""
         if not self.starred:
-            return self.label
+            return str(self.number)
         n = self.number - 1
         return FOOTNOTE_MARKS[n % len(FOOTNOTE_MARKS)] * (n // len(FOOTNOTE_MARKS) + 1)
 
@@ -264,6 +284,8 @@ class Book:
     frontispiece: Figure | None = None  # a figure facing the title page, from book.toml
     index_references: list = field(default_factory=list)  # book.toml's see / see also, as
     # IndexMarks with no place in the text
+    bibliography: object | None = None  # read.bibliography.Bibliography: the works cited
+    citation_style: Path | None = None  # the CSL file citations follow
 
     @property
     def body(self) -> list[Chapter]:
@@ -340,6 +362,19 @@ def anchors(book: Book) -> dict[str, tuple[Chapter, Heading | None]]:
     return found
 
 
+def number_notes(chapter: Chapter) -> None:
+    """Number a division's notes in the order their calls are read (the title's first), the
+    starred footnotes apart: a note's label is the author's name for it, not its number."""
+    counts = {True: 0, False: 0}
+    for note in chapter.notes.values():
+        note.number = 0
+    for node in (found for root in [*chapter.title, *chapter.blocks] for found in walk(root)):
+        note = chapter.notes.get(node.label) if isinstance(node, NoteRef) else None
+        if note is not None and not note.number:
+            counts[note.starred] += 1
+            note.number = counts[note.starred]
+
+
 def walk(node):
     """The node and every node inside it, blocks and inlines, in reading order."""
     yield node
@@ -380,7 +415,34 @@ def children_of(node) -> list:
     if isinstance(node, Table):
         return [*node.caption, *(n for row in [node.header, *node.rows] for cell in row
                                  for n in cell)]
+    if isinstance(node, References):
+        return [n for _, paragraphs in node.entries for para in paragraphs for n in para]
     return []
+
+
+def inline_lists(node) -> list[list]:
+    """Every list of inline content in a node, at any depth, as the node holds it (so that a
+    transform may replace what is in it): paragraphs, titles, lines of verse, cells,
+    captions, and the content of emphasis, links and marks."""
+    if isinstance(node, (Quote, Letter)):
+        return [found for block in node.blocks for found in inline_lists(block)]
+    if isinstance(node, ListBlock):
+        return [found for item in node.items for block in item for found in inline_lists(block)]
+    if isinstance(node, Verse):
+        return [found for stanza in node.stanzas for line in stanza
+                for found in inline_lists(line)]
+    if isinstance(node, Figure):
+        lists = [node.caption, node.credit]
+    elif isinstance(node, Table):
+        lists = [node.caption, *(cell for row in [node.header, *node.rows] for cell in row)]
+    elif isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed)):
+        lists = [node.children]
+    elif isinstance(node, References):
+        lists = [para for _, paragraphs in node.entries for para in paragraphs]
+    else:
+        return []
+    return lists + [found for inlines in lists for child in inlines
+                    for found in inline_lists(child)]
 
 
 def figures(book: Book) -> list[tuple[Chapter, Figure]]:

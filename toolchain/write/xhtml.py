@@ -128,6 +128,9 @@ class Writer:
             self.figure_ids[id(figure)] = (self.chapter_file(ch),
                                            f"{ch.slug}-figure-{counts[ch.slug]}", figure)
         self.made_from: dict = {}  # element -> (manuscript file, line), for error messages
+        self.works = {f"ref-{key}": self.chapter_file(ch) for ch in book.chapters
+                      for block in ch.blocks if isinstance(block, m.References)
+                      for key, _ in block.entries}  # a bibliography entry's id -> its file
 
     # --- ids and file names ------------------------------------------------
     @staticmethod
@@ -601,8 +604,25 @@ class Writer:
             attrs = {**attrs, "lang": node.lang, "xml:lang": node.lang}
         parent.append(self.inline(el(tag, attrs), node.children, ch))
 
+    def block_References(self, block: m.References, ch):
+        """The works cited, each an entry a citation links to; its paragraphs as citeproc
+        set them, the first line hanging."""
+        ul = el("ul", {"class": "references"})
+        for key, paragraphs in block.entries:
+            li = el("li", {"id": f"ref-{key}", "epub:type": "biblioentry"})
+            for inlines in paragraphs:
+                li.append(self.inline(el("p"), inlines, ch))
+            ul.append(li)
+        return ul
+
     def inline_Link(self, parent, node: m.Link, ch):
         href = node.href
+        if href[1:] in self.works:  # a citation's link to the work it cites
+            href = ("" if self.works[href[1:]] == self.current_file else
+                    self.works[href[1:]]) + href
+            parent.append(self.inline(el("a", {"href": href, "role": "doc-biblioref"}),
+                                      node.children, ch))
+            return
         if href.startswith("#"):
             target, heading = self.anchors[href[1:]]
             href = self.chapter_file(target) + (f"#{self.section_id(target, heading)}"

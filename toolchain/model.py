@@ -57,6 +57,12 @@ class LineBreak:
 
 
 @dataclass
+class PageNumber:
+    """The `#` of a page reference, `[see p. #](#the-policy-of-the-kpd)`: the print page
+    number of the link's target, in both editions (the EPUB reads the print edition's)."""
+
+
+@dataclass
 class IndexMark:
     """A place marked for the index, `[words]{.index}`: the words marked (perhaps none) stay
     in the text; the entry files under `headings` (main heading, then sub-headings), or the

@@ -348,6 +348,22 @@ def lone_image(inline):
     return children[0] if len(children) == 1 and children[0].type == "image" else None
 
 
+PAGE_MARK = re.compile(r"(?<![^\s(\[])#(?![^\s).,;:!?\]])")  # `#` standing alone as a word
+
+
+def page_reference(link: m.Link) -> None:
+    """A cross-reference whose text has a `#` standing alone (`[p. #](#target)`): that `#`
+    is its target's page number."""
+    for k, node in enumerate(link.children):
+        if isinstance(node, m.Text):
+            found = PAGE_MARK.search(node.text)
+            if found:
+                before, after = node.text[:found.start()], node.text[found.end():]
+                link.children[k:k + 1] = ([m.Text(before)] if before else []) + \
+                    [m.PageNumber()] + ([m.Text(after)] if after else [])
+                return
+
+
 def check_cross_references(book: m.Book) -> None:
     """Every `[text](#target)` names a chapter or section title of the book."""
     targets = m.anchors(book)
@@ -727,6 +743,8 @@ class Converter:
                 stack.append((kind, inner))
             elif kind in ("em_close", "strong_close", "span_close", "link_close"):
                 stack.pop()
+                if kind == "link_close" and stack[-1][1][-1].href.startswith("#"):
+                    page_reference(stack[-1][1][-1])
             elif kind == "footnote_ref":
                 target.append(m.NoteRef(tok.meta["label"]))
             elif kind == "citation":

@@ -42,8 +42,8 @@ def fill(html, found: dict[str, tuple[int, str]]) -> list[str]:
     changed = []
     for div in html.find("body"):
         moved = False
-        for link in div.iter("a"):
-            target = (link.get("href") or "")[1:]
+        for link in div.iter("a", "span"):  # contents, illustrations; page references
+            target = link.get("data-target") or (link.get("href") or "")[1:]
             if link.get(FOLIO) is not None and target in found:
                 moved |= link.get(FOLIO) != found[target][1]
                 link.set(FOLIO, found[target][1])
@@ -91,7 +91,7 @@ def replace_tail(document, html, name: str, old: list[int], lay_out) -> bool:
     tail = names[names.index(name):]
     start_folio = folios(document.pages)[old[0]] if old else ""
     if not start_folio.isdigit() or any(
-            d.get("id") in tail[1:] and (d.xpath(".//a[@data-folio]") or
+            d.get("id") in tail[1:] and (d.xpath(".//*[@data-folio]") or
                                         d.xpath(".//*[@data-at]")) for d in body):
         return False
     tree = copy_divisions(html, set(tail))[0]

@@ -143,6 +143,9 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
         img.set("src", Path(images[img.get("src")[len("images/"):]]).resolve().as_uri())
     for link in html.xpath("//nav//a[@href] | //*[@data-epub-type='loi']//a[@href]"):
         link.set(folios.FOLIO, "0")  # its target's page, once the book is laid out
+    for number in html.xpath("//a//span[@class='page-number'][@data-target]"):
+        number.set(folios.FOLIO, "0")  # a page reference's: printed by print.css
+        number.text = None
     for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
                            "contains(concat(' ', @class, ' '), ' author ')]"):
         wrap_capitals(node)

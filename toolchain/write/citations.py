@@ -58,24 +58,31 @@ def pandoc_input(book: m.Book) -> tuple[list[Context], str]:
     for ch in book.chapters:
         roots = [m.Para(ch.title, 0), *ch.blocks]
         for inlines in (found for root in roots for found in m.inline_lists(root)):
-            for node in inlines:
+            for at, node in enumerate(inlines):
                 if isinstance(node, m.Cite):
                     contexts.append(Context(ch, inlines, node, False))
-                    paragraphs.append(f"x {node.source}")
+                    paragraphs.append(f"x {node.source}{punctuation_after(inlines, at)}")
                 elif isinstance(node, m.NoteRef) and node.label in ch.notes:
                     cited = []
                     for block in ch.notes[node.label].blocks:
                         for held in m.inline_lists(block):
-                            for inner in held:
+                            for k, inner in enumerate(held):
                                 if isinstance(inner, m.Cite):
                                     contexts.append(Context(ch, held, inner, True))
-                                    cited.append(inner.source)
+                                    cited.append(inner.source + punctuation_after(held, k))
                     label = f"n{len(notes) + 1}"
                     paragraphs.append(f"x[^{label}]")
                     notes.append(f"[^{label}]: x " + " x ".join(cited))
     nocite = " ".join("@" + key for key in book.meta.get("nocite", []))
     head = f"---\nnocite: |\n  {nocite}\n---\n\n" if nocite else ""
     return contexts, head + "\n\n".join(paragraphs + notes) + "\n"
+
+
+def punctuation_after(inlines: list, at: int) -> str:
+    """The punctuation mark that follows a citation, which citeproc must see: a citation
+    ending a sentence of a note leaves its full stop to the sentence's."""
+    after = inlines[at + 1] if at + 1 < len(inlines) else None
+    return after.text[0] if isinstance(after, m.Text) and after.text[:1] in PUNCTUATION else ""
 
 
 def run_citeproc(book: m.Book, source: str) -> tuple[list[list], list, bool]:

@@ -241,18 +241,32 @@ def check_pages(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
 
 
 def strip_heads(tokens: list[str], heads: set[tuple[str, ...]]) -> list[str]:
-    """Tokens with every running head (a title, whole) and folio taken out."""
+    """Tokens with every running head (a title, whole) and folio taken out — letter for
+    letter, so that a repeated header row whose word was hyphenated in a narrow column
+    (Quelvickdun- thal) still reads as the header."""
     out, k = [], 0
-    ordered = sorted(heads, key=len, reverse=True)
+    ordered = sorted(("".join(head) for head in heads), key=len, reverse=True)
     while k < len(tokens):
         for head in ordered:
-            if tuple(tokens[k:k + len(head)]) == head:
-                k += len(head)
+            end = letters_run(tokens, k, head)
+            if end:
+                k = end
                 break
         else:
             out.append(tokens[k])
             k += 1
     return out
+
+
+def letters_run(tokens: list[str], k: int, letters: str) -> int:
+    """The index after the tokens from `k` whose letters, joined, are `letters`; 0 if none."""
+    joined, end = "", k
+    while end < len(tokens) and len(joined) < len(letters):
+        joined += tokens[end]
+        end += 1
+        if not letters.startswith(joined):
+            return 0
+    return end if joined == letters else 0
 
 
 def without_folios(tokens: list[str]) -> list[str]:

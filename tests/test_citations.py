@@ -67,7 +67,7 @@ def book_text(epub: Path) -> tuple[list[str], list[str], list[str]]:
             paragraphs += [words(p) for p in docs[name].iter(f"{H}p")]
     for name, doc in docs.items():
         if name.endswith("notes.xhtml"):
-            notes = [re.sub(r"^\d+\. ", "", words(li)) for li in doc.iter(f"{H}li")]
+            notes = [re.sub(r"^\d+\.\s?", "", words(li)) for li in doc.iter(f"{H}li")]
         for li in doc.iter(f"{H}li"):
             if li.get("{http://www.idpf.org/2007/ops}type") == "biblioentry":
                 entries.append(words(li))

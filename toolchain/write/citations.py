@@ -126,9 +126,13 @@ def put_back(context: Context, rendered: list, note_style: bool) -> None:
     if note is None or context.in_note:
         inlines[at:at + 1] = converted(rendered)
         return
+    paragraphs = [converted(block["c"]) for block in note["c"]]
+    if not m.plain_text([n for para in paragraphs for n in para]).strip():
+        inlines[at:at + 1] = converted([node for node in rendered if node["t"] != "Note"])
+        return  # the style says all in the sentence (MLA's notes, `@key` alone): no empty note
     label = CITE_LABEL.format(len([n for n in ch.notes.values() if n.citation]) + 1)
-    ch.notes[label] = m.Note(label, [m.Para(converted(block["c"]), context.cite.line)
-                                     for block in note["c"]], context.cite.line,
+    ch.notes[label] = m.Note(label, [m.Para(para, context.cite.line) for para in paragraphs],
+                             context.cite.line,
                              at_foot=ch.notes_at == "footnotes", citation=True)
     before = converted([node for node in rendered if node["t"] != "Note"])
     call: list = [m.NoteRef(label)]

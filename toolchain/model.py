@@ -259,6 +259,8 @@ class Chapter:
     notes_at: str = "endnotes"  # where its numbered notes are set: "endnotes" or "footnotes"
     matter: str = "body"  # "front", "body" or "back": the list of book.toml it is in
     part: Chapter | None = None  # the part this chapter belongs to
+    after_notes: bool = False  # set after the Notes (a bibliography the toolchain made,
+    # where Chicago 1.4 puts it), not where book.toml lists it
 
     @property
     def shows_title(self) -> bool:

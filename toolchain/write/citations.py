@@ -9,7 +9,7 @@ set the same chapter. Here they are put back: with a note style each citation of
 becomes a note of its division (numbered with the author's own, in reading order) and the
 punctuation after it moves before its call, as pandoc does; a citation inside a note, or any
 with an author-date style, is set in place. The works cited are listed in a bibliography
-division at the end of the back matter, or in the book's own `{.bibliography}` division.
+division after the Notes (Chicago 1.4), or in the book's own `{.bibliography}` division.
 """
 
 from __future__ import annotations
@@ -201,9 +201,6 @@ def add_bibliography(book: m.Book, entries: list, note_style: bool) -> None:
         own.blocks.append(works)
         return
     title = "Bibliography" if note_style else "References"
-    division = m.Chapter(slug="bibliography", path=book.bibliography.path,
-                         title=[m.Text(title)], blocks=[works], kind="bibliography",
-                         matter="back")
-    last = max((k for k, ch in enumerate(book.chapters) if ch.matter in ("body", "back")),
-               default=len(book.chapters) - 1)
-    book.chapters.insert(last + 1, division)
+    book.chapters.append(m.Chapter(slug="bibliography", path=book.bibliography.path,
+                                   title=[m.Text(title)], blocks=[works], kind="bibliography",
+                                   matter="back", after_notes=True))

@@ -155,9 +155,10 @@ class Writer:
         docs.append(self.contents())
         if self.meta.get("list_of_illustrations") and self.figure_ids:
             docs.append(self.illustrations())
-        docs += [self.chapter(ch) for ch in self.book.chapters]
+        docs += [self.chapter(ch) for ch in self.book.chapters if not ch.after_notes]
         if self.has_endnotes:
             docs.append(self.notes())
+        docs += [self.chapter(ch) for ch in self.book.chapters if ch.after_notes]
         if self.has_index:
             docs.append(self.index())
         docs.append(self.colophon())
@@ -259,7 +260,7 @@ class Writer:
         has_list = self.meta.get("list_of_illustrations") and self.figure_ids
         if has_list:
             ol.append(el("li", None, self.toc_link("illustrations.xhtml", "Illustrations")))
-        for ch in self.book.chapters:
+        for ch in [ch for ch in self.book.chapters if not ch.after_notes]:
             li = el("li", None, self.toc_link(self.chapter_file(ch), self.toc_title(ch)))
             subs = [b for b in ch.blocks if isinstance(b, m.Heading) and b.level == 2]
             if subs:
@@ -283,6 +284,8 @@ class Writer:
                     li.remove(empty)
         if self.has_endnotes:
             ol.append(el("li", None, self.toc_link("notes.xhtml", "Notes")))
+        for ch in [ch for ch in self.book.chapters if ch.after_notes]:
+            ol.append(el("li", None, self.toc_link(self.chapter_file(ch), self.toc_title(ch))))
         if self.has_index:
             ol.append(el("li", None, self.toc_link("index.xhtml", "Index")))
         ol.append(el("li", None, self.toc_link("colophon.xhtml", "Colophon")))

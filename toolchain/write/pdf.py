@@ -155,7 +155,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     move_footnotes(html)
     if styles is not None:
         fit_tables(html, styles)
-    split_turned_tables(html)
+    split_turned_tables(html, styles)
     for mark in html.xpath("//li/p/a[@class='note-mark']"):
         mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
     return html
@@ -246,28 +246,76 @@ def fit_tables(html, styles: Path) -> None:
 
 
 TURNED_ROWS = 16  # body rows a turned page holds, one line each, with room to spare
+TURNED = (178, 101, 8.25, 10.5)  # a turned table's box (mm, as print.css sets it: the text
+# block's height by its width) and its type size and leading (pt)
+ROW_EXTRA = 0.35  # a row's padding and rules, in lines
 
 
-def split_turned_tables(html):
+def split_turned_tables(html, styles: Path | None = None):
     """A turned (landscape) table longer than its page goes on as many turned pages as it
     needs, each with the caption and the header row: WeasyPrint cannot carry rotated content
-    over a page break, and the rows past the first page would be cut off. A table whose rows
-    run to several lines may still not fit: the build's check (P040) then says so."""
+    over a page break, and the rows past the first page would be cut off. How many rows a
+    page takes is reckoned from each row's lines, its cells measured with the book's fonts
+    in columns shared out as a browser's automatic table layout shares them."""
     for wrap in html.xpath("//div[contains(concat(' ', @class, ' '), ' landscape ')]"):
         body = wrap.find("table/tbody")
         rows = list(body) if body is not None else []
         last = wrap
-        for start in range(TURNED_ROWS, len(rows), TURNED_ROWS):
+        for group in turned_pages(wrap, rows, styles)[1:]:
             part = copy.deepcopy(wrap)
             for node in part.iter():
                 node.attrib.pop("id", None)  # the first part keeps the anchors
             part_body = part.find("table/tbody")
             for row in list(part_body):
                 part_body.remove(row)
-            for row in rows[start:start + TURNED_ROWS]:
+            for row in group:
                 part_body.append(row)  # moved, with their numbering for the page list
             last.addnext(part)
             last = part
+
+
+def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
+    """The body rows of a turned table, grouped a turned page each."""
+    from ..typeset import measure
+
+    face = measure.faces(styles).get((400, "normal")) if styles else None
+    if face is None:
+        return [rows[k:k + TURNED_ROWS] for k in range(0, len(rows), TURNED_ROWS)] or [[]]
+    width_mm, height_mm, size, leading = TURNED
+    cells = [[" ".join("".join(c.itertext()).split()) for c in row if c.tag in ("td", "th")]
+             for row in wrap.iter("tr")]
+    pad = 2 * 0.6 * size
+    natural: dict[int, float] = {}
+    least: dict[int, float] = {}
+    for row in cells:
+        for k, text in enumerate(row):
+            natural[k] = max(natural.get(k, 0.0), face.width(text, size) + pad)
+            least[k] = max(least.get(k, 0.0), measure.longest_word(text, face, size) + pad)
+    available = width_mm * measure.MM
+    spare = max(0.0, available - sum(least.values()))
+    wanted = sum(natural[k] - least[k] for k in natural) or 1.0
+    widths = {k: least[k] + spare * (natural[k] - least[k]) / wanted for k in natural}
+
+    def lines(row: list[str]) -> float:
+        return max((-(-face.width(text, size) // max(widths[k] - pad, 1.0)) or 1
+                    for k, text in enumerate(row)), default=1) + ROW_EXTRA
+
+    caption = wrap.find("table/caption")
+    head = [c for row in wrap.iter("tr") if row.getparent().tag == "thead"
+            for c in [[" ".join("".join(x.itertext()).split()) for x in row]]]
+    room = height_mm * measure.MM / leading - sum(lines(h) for h in head) - 1.5 - (
+        2 if caption is not None else 0)
+    body_cells = cells[len(head):]
+    groups, current, used = [], [], 0.0
+    for row, text in zip(rows, body_cells, strict=False):
+        need = lines(text)
+        if current and used + need > room:
+            groups.append(current)
+            current, used = [], 0.0
+        current.append(row)
+        used += need
+    groups.append(current)
+    return groups
 
 
 def move_footnotes(html):

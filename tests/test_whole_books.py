@@ -14,6 +14,7 @@ Every book that failed once is kept in tests/data/fuzz/ and built by `test_kept_
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import re
@@ -53,6 +54,7 @@ class Book:
         self.images: dict[str, bytes] = {}
         self.words: list[list[str]] = []  # per division, in reading order (notes aside)
         self.notes: list[list[str]] = []
+        self.cites = False  # it has a bibliography, and its text and notes cite it
 
     def __repr__(self) -> str:  # a failing book, as hypothesis shows it: its files
         sizes = {name: len(data) for name, data in self.images.items()}
@@ -78,20 +80,28 @@ class Division:
         self.blocks: list[str] = []
         self.defs: list[str] = []
         self.endnotes = 0
+        self.named = 0
         self.starred = 0
         self.notes_at_foot = notes_at_foot
 
     def call(self, draw) -> str:
-        """A note call, and its note (short, or long enough to run over a page)."""
+        """A note call, and its note (short, or long enough to run over a page), which may
+        cite; a numbered note may be named (`[^n3x]`)."""
         long = draw(st.integers(0, 3)) == 0
         text = draw(prose((12, 22) if long else (1, 2)))
         self.book.notes.append(re.findall(r"[\w’'-]+", text))
+        if self.book.cites and draw(st.integers(0, 2)) == 0:
+            text = text[:-1] + " " + draw(citation()) + "."
         if draw(st.booleans()):
             self.starred += 1
             label = f"{self.starred}*"
         else:
-            self.endnotes += 1
-            label = str(self.endnotes)
+            if draw(st.integers(0, 3)) == 0:  # named: numbered with the others all the same
+                self.named += 1
+                label = f"n{self.named}x"
+            else:
+                self.endnotes += 1
+                label = str(self.endnotes)
         self.defs.append(f"[^{label}]: {text}")
         return f"[^{label}]"
 
@@ -109,10 +119,38 @@ class Division:
                 text = f"[{first}]{{.smallcaps}} {rest[0]}" if rest else f"[{first}]{{.smallcaps}}"
             elif kind == "foreign":
                 text = f"*{first}*{{lang=de}} {rest[0]}" if rest else f"*{first}*{{lang=de}}"
+            if notes and self.book.cites and draw(st.integers(0, 4)) == 0:
+                text = text[:-1] + " " + draw(citation()) + "."
             if notes and draw(st.integers(0, 4)) == 0:
                 text += self.call(draw)
             parts.append(text)
         return " ".join(parts)
+
+
+WORKS = [
+    {"id": "trotsky1932", "type": "book", "title": "The History of the Russian Revolution",
+     "author": [{"family": "Trotsky", "given": "Leon"}],
+     "translator": [{"family": "Eastman", "given": "Max"}], "publisher": "Victor Gollancz",
+     "publisher-place": "London", "issued": {"date-parts": [[1932]]}},
+    {"id": "serge1963", "type": "book", "title": "Memoirs of a Revolutionary, 1901–1941",
+     "author": [{"family": "Serge", "given": "Victor"}], "publisher": "Oxford University Press",
+     "issued": {"date-parts": [[1963]]}},
+    {"id": "harman1982", "type": "article-journal", "title": "The Lost Revolution Revisited",
+     "container-title": "International Socialism", "volume": "2", "issue": "17",
+     "page": "101-128", "author": [{"family": "Harman", "given": "Chris"}],
+     "issued": {"date-parts": [[1982]]}},
+]
+KEYS = [work["id"] for work in WORKS]
+
+
+@st.composite
+def citation(draw) -> str:
+    """A citation in each of pandoc's forms."""
+    key, other = draw(st.sampled_from(KEYS)), draw(st.sampled_from(KEYS))
+    page = draw(st.integers(1, 400))
+    return draw(st.sampled_from([f"[@{key}, {page}]", f"[see @{key}, {page}–{page + 3}]",
+                                 f"[@{key}; @{other}, {page}]", f"@{key} [{page}]",
+                                 f"[-@{key}]", f"[@{key}]"]))
 
 
 def png(width: int, height: int) -> bytes:
@@ -210,6 +248,7 @@ def division(draw, book: Book, kind: str, where: str, notes_at_foot: bool) -> tu
 def books(draw):
     book = Book(Path())
     notes_at_foot = draw(st.booleans())
+    book.cites = draw(st.integers(0, 2)) == 0
     front = [draw(division(book, k, "front", notes_at_foot))[0]
              for k in draw(st.lists(st.sampled_from(FRONT), max_size=3, unique=True))]
     body = []
@@ -224,6 +263,10 @@ def books(draw):
             f"front = {front}", f"chapters = {body}", f"back = {back}"]
     if notes_at_foot:
         toml.append('notes = "footnotes"')
+    if book.cites:
+        book.files["references.json"] = json.dumps(WORKS, indent=1, ensure_ascii=False)
+        style = draw(st.sampled_from(["chicago-notes-bibliography", "chicago-author-date"]))
+        toml += ['bibliography = "references.json"', f'citation_style = "{style}"']
     if book.images and draw(st.booleans()):
         toml.append("list_of_illustrations = true")
     if draw(st.integers(0, 3)) == 0:
@@ -237,9 +280,10 @@ def books(draw):
 
 def words_of(text: str) -> list[str]:
     """The words of Markdown a reader must find, in order, its notes and marks aside."""
-    text = re.sub(r"(?m)^\[\^\d+\*?\]: .*$", " ", text)
+    text = re.sub(r"(?m)^\[\^[^\]]+\]: .*$", " ", text)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # a figure: its description is no text
-    text = re.sub(r"\[\^\d+\*?\]|\{[^{}]*\}|\]\([^)]*\)|^#+ |^Table: |^::: ?\w*$|^\|[-:|]+\|$",
+    text = re.sub(r"\[[^\]\[]*@[^\]\[]*\]|@\w+(?: \[\d+\])?", " ", text)  # citations: rendered
+    text = re.sub(r"\[\^[^\]]+\]|\{[^{}]*\}|\]\([^)]*\)|^#+ |^Table: |^::: ?\w*$|^\|[-:|]+\|$",
                   " ", text, flags=re.M)
     return re.findall(r"[\w’'-]+", text.replace("* * *", " "))
 

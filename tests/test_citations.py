@@ -20,7 +20,7 @@ from conftest import ROOT, xml
 
 from toolchain.build import build
 from toolchain.errors import BuildError
-from toolchain.read.bibliography import pandoc
+from toolchain.places import pandoc
 from toolchain.read.markdown import read_book
 
 BOOK = ROOT / "tests" / "data" / "citations"

@@ -1,5 +1,6 @@
 """Where things are, for commands run from anywhere: a book's own output folder, the house
-styles, and the validators `nox -s check` installs. Knows only paths."""
+styles, the validators `nox -s check` installs, and the pandoc the build uses. Knows only
+paths."""
 
 from __future__ import annotations
 
@@ -71,3 +72,16 @@ def epubjs_modules() -> str:
     """epub.js's node_modules: EPUBJS_MODULES, or where `nox -s check` installs it."""
     installed = PROJECT / ".nox" / "epubjs" / "node_modules"
     return os.environ.get("EPUBJS_MODULES") or (str(installed) if installed.is_dir() else "")
+
+
+def pandoc() -> Path:
+    """The pandoc of the pypandoc_binary wheel, a declared dependency: its citeproc is the
+    reference CSL processor, and the build uses no other pandoc (a system one may differ)."""
+    from importlib.metadata import PackageNotFoundError
+
+    import pypandoc  # a missing library is reported as such (E002), by the command line
+
+    binary = Path(pypandoc.__file__).parent / "files" / "pandoc"
+    if not binary.is_file():  # pypandoc without its binary
+        raise PackageNotFoundError("pypandoc_binary")
+    return binary

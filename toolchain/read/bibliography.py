@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BuildError, Problem
+from ..places import pandoc
 from .manuscript import read_text
 
 FORMATS = {".json": "csljson", ".bib": "biblatex", ".bibtex": "bibtex"}
@@ -25,19 +26,6 @@ class Bibliography:
     path: Path
     format: str  # pandoc's name for it: "csljson", "biblatex" or "bibtex"
     lines: dict[str, int] = field(default_factory=dict)  # each work's id → its line
-
-
-def pandoc() -> Path:
-    """The pandoc of the pypandoc_binary wheel, a declared dependency: its citeproc is the
-    reference CSL processor, and the build uses no other pandoc (a system one may differ)."""
-    from importlib.metadata import PackageNotFoundError
-
-    import pypandoc  # a missing library is reported as such (E002), by the command line
-
-    binary = Path(pypandoc.__file__).parent / "files" / "pandoc"
-    if not binary.is_file():  # pypandoc without its binary
-        raise PackageNotFoundError("pypandoc_binary")
-    return binary
 
 
 def read_bibliography(path: Path, book_toml: Path) -> Bibliography:

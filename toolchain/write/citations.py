@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .. import model as m
 from ..errors import BuildError, Problem
-from ..read.bibliography import pandoc
+from ..places import pandoc
 
 PUNCTUATION = ".,;:!?"  # moved before a note's call (pandoc's notes-after-punctuation)
 CITE_LABEL = "@{}"  # the label of a note made from a citation: no manuscript label has an @

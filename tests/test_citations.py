@@ -254,3 +254,34 @@ def test_zotero_citations_in_word_import_and_build(tmp_path):
                              "1917–1923 (Macmillan, 1950), 1:201.")
     entries = [words(li) for li in bibliography.iter(f"{H}li")]
     assert len(entries) == 4 and entries[0].startswith("Angress, Werner T. Stillborn")
+
+
+def test_mendeley_citation_field_is_read_as_zotero_s():
+    """Mendeley writes ADDIN CSL_CITATION and the same CSL citation JSON; several works, a
+    suppressed author and a chapter locator."""
+    from toolchain.read.docx import CITE_MARK, Imported, citation_fields
+
+    data = {"citationItems": [
+        {"id": "ITEM-1", "uris": ["http://www.mendeley.com/documents/?uuid=1"], "locator": "3",
+         "label": "chapter", "suppress-author": 1,
+         "itemData": {"type": "book", "title": "Stillborn Revolution", "id": "ITEM-1",
+                      "author": [{"family": "Angress", "given": "Werner T."}],
+                      "issued": {"date-parts": [["1963"]]}}},
+        {"id": "ITEM-2", "uris": ["http://www.mendeley.com/documents/?uuid=2"],
+         "itemData": {"type": "book", "title": "Another", "id": "ITEM-2",
+                      "author": [{"family": "Angress", "given": "W."}],
+                      "issued": {"date-parts": [["1963"]]}}}]}
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    code = json.dumps(data).replace("&", "&amp;").replace("<", "&lt;")
+    document = (f'<w:document xmlns:w="{w}"><w:body><w:p><w:r><w:t>As shown</w:t></w:r>'
+                '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>ADDIN '
+                f'CSL_CITATION {code}</w:instrText></w:r><w:r><w:fldChar '
+                'w:fldCharType="separate"/></w:r><w:r><w:t>(1963a; Angress 1963b)</w:t></w:r>'
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t>.</w:t></w:r></w:p>'
+                '</w:body></w:document>').encode()
+    imported = Imported()
+    parts = citation_fields({"word/document.xml": document}, imported)
+    text = "".join(xml(parts["word/document.xml"]).itertext())
+    assert text == "As shown" + CITE_MARK.format(0) + "."  # the plugin's rendering gone
+    assert imported.citations == [("[-@angress1963, chap. 3; @angress1963a]",) * 2]
+    assert [key for key, _ in imported.works.values()] == ["angress1963", "angress1963a"]

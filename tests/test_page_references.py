@@ -1,7 +1,8 @@
 """Page references, `[see p. #](#target)`: the `#` prints the target's folio in both PDFs and
 reads the same number in the EPUB. The book has a preface (roman folios) with a section, and
-a chapter long enough that its second section begins after a page turn; both PDFs are read
-page by page, and their page labels are the folios printed."""
+a chapter long enough that its second section begins after a page turn, with a named figure,
+a named table, a named span and an endnote as targets besides; both PDFs are read page by
+page, and their page labels are the folios printed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import zipfile
 import pypdfium2
 import pytest
 from conftest import ROOT, xml
+from PIL import Image, ImageDraw
 
 from toolchain.build import build
 from toolchain.errors import BuildError
@@ -30,7 +32,9 @@ PREFACE = f"""# Preface {{.preface}}
 
 ## Sources
 
-{prose(80, 1)} The drawings are described on [p. #](#the-drawings).
+{prose(80, 1)} The drawings are described on [p. #](#the-drawings), the old light on
+[p. #](#lighthouse), the harbour drawing on [p. #](#quay-drawing), the tides on
+[p. #](#tides).
 """
 
 ONE = f"""# The Quay
@@ -40,11 +44,23 @@ drawings come later ([see p. #](#the-drawings)); the chapter began on [page #](#
 
 {prose(400, 3)}
 
-{prose(400, 4)}
+![A square drawn in black lines](../images/quay.png "A harbour drawing"){{#quay-drawing}}
+
+{prose(400, 4)}[^1]
+
+Table: Tides at the quay {{#tides}}
+
+| Day | High water |
+|---|---|
+| Monday | morning |
+| Tuesday | noon |
 
 ## The Drawings
 
-{prose(90, 5)} Back to [p. #](#sources).
+{prose(90, 5)} Back to [p. #](#sources); [the old lighthouse]{{#lighthouse}} stands here; the
+note is on [p. #](#^1).
+
+[^1]: A note that the Notes print at the end of the book.
 """
 
 
@@ -55,6 +71,10 @@ def built(tmp_path_factory):
     (root / "chapters").mkdir()
     (root / "front" / "preface.md").write_text(PREFACE, "utf-8")
     (root / "chapters" / "01-quay.md").write_text(ONE, "utf-8")
+    (root / "images").mkdir()
+    image = Image.new("RGB", (600, 400), "white")
+    ImageDraw.Draw(image).rectangle([8, 8, 591, 391], outline="black", width=4)
+    image.save(root / "images" / "quay.png")
     (root / "book.toml").write_text("""title = "Page References"
 author = "A. N. Author"
 language = "en-GB"
@@ -78,10 +98,16 @@ def pdf_pages(pdf) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+def page_with(texts: list[str], labels: list[str], words: str) -> str:
+    found = [labels[k] for k, text in enumerate(texts) if words in text]
+    assert found, words
+    return found[0]
+
+
 def folio_of(texts: list[str], labels: list[str], heading: str) -> str:
-    """The label of the page a heading is printed on (its own line, not a reference)."""
-    found = [labels[k] for k, text in enumerate(texts) if re.search(
-        rf"(^|\. |\d )({heading}) [A-Z]", text)]
+    """The label of the page a heading is printed on (not the contents page, which lists it)."""
+    found = [labels[k] for k, text in enumerate(texts)
+             if re.search(rf"(^|[^\w ] ?|\w ){heading} [A-Z]", text) and "Contents" not in text]
     assert found, heading
     return found[0]
 
@@ -100,6 +126,11 @@ def test_page_references_print_their_targets_folios(built, edition):
     assert f"named in the preface (p. {sources})" in body
     assert f"(see p. {drawings})" in body and f"began on page {quay}" in body
     assert f"described on p. {drawings}" in body and f"Back to p. {sources}" in body
+    assert f"the old light on p. {page_with(texts, labels, 'the old lighthouse stands')}" in body
+    assert f"drawing on p. {page_with(texts, labels, 'A harbour drawing')}" in body
+    assert f"the tides on p. {page_with(texts, labels, 'Tides at the quay')}" in body
+    notes = page_with(texts, labels, "A note that the Notes print")
+    assert f"the note is on p. {notes}" in body and int(notes) > int(drawings)
     assert "p. #" not in body and "p. 0" not in body
 
 
@@ -112,10 +143,15 @@ def test_the_epub_reads_the_print_page_numbers(built):
              for s in doc.iter("{http://www.w3.org/1999/xhtml}span")
              if s.get("class") == "page-number"]
     sources, drawings = folio_of(texts, labels, "Sources"), folio_of(texts, labels, "The Drawings")
-    assert spans == [("ch-01-quay-the-drawings", drawings), ("ch-preface-sources", sources),
+    assert spans == [("ch-01-quay-the-drawings", drawings),
+                     ("at-lighthouse", page_with(texts, labels, "the old lighthouse stands")),
+                     ("ch-01-quay-figure-1", page_with(texts, labels, "A harbour drawing")),
+                     ("at-tides", page_with(texts, labels, "Tides at the quay")),
+                     ("ch-preface-sources", sources),
                      ("ch-01-quay-the-drawings", drawings),
                      ("ch-01-quay", folio_of(texts, labels, "The Quay")),
-                     ("ch-preface-sources", sources)]
+                     ("ch-preface-sources", sources),
+                     ("ch-01-quay-note-1", page_with(texts, labels, "A note that the Notes"))]
 
 
 def test_a_page_reference_to_no_title_is_an_error(tmp_path):
@@ -131,5 +167,28 @@ chapters = ["chapters/01-quay.md"]
 """)
     with pytest.raises(BuildError) as caught:
         read_book(root)
-    assert "01-quay.md:3:1: error M114: cross-reference '#nowhere' names no chapter or " \
-           "section" in str(caught.value.problems[0])
+    assert "01-quay.md:3:1: error M114: cross-reference '#nowhere' names no chapter, " \
+           "section or named place" in str(caught.value.problems[0])
+
+
+@pytest.mark.parametrize("text, error", [
+    ("See [the quay]{#quay} and [the quay again]{#quay}.",
+     "3:1: error M114: the name #quay is given twice"),
+    ("See [the note](#^9).", "3:1: error M114: cross-reference '#^9' names no note of this "
+                             "division"),
+    ("See [here]{#9lives}.", "3:1: error M009: the name #9lives of a place"),
+])
+def test_named_places_and_note_targets_are_checked(tmp_path, text, error):
+    root = tmp_path / "manuscript"
+    (root / "chapters").mkdir(parents=True)
+    (root / "chapters" / "01-quay.md").write_text(f"# The Quay\n\n{text}\n")
+    (root / "book.toml").write_text("""title = "T"
+author = "A"
+language = "en-GB"
+identifier = "urn:uuid:00000000-0000-4000-8000-000000000044"
+slug = "t"
+chapters = ["chapters/01-quay.md"]
+""")
+    with pytest.raises(BuildError) as caught:
+        read_book(root)
+    assert error in str(caught.value.problems[0])

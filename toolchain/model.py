@@ -79,6 +79,15 @@ class IndexMark:
 
 
 @dataclass
+class Anchor:
+    """A named place of the text, `[the quay at dusk]{#quay}`, that a cross-reference or a
+    page reference (`[p. #](#quay)`) may name."""
+
+    name: str
+    children: list
+
+
+@dataclass
 class Unindexed:
     """Words the index terms of book.toml do not mark here: `[Trotsky]{.noindex}`."""
 
@@ -136,6 +145,7 @@ class Table:
     line: int
     align: list = field(default_factory=list)  # per column: "left", "center", "right" or None
     layout: str | None = None  # one of TABLE_LAYOUTS, chosen by the editor; None: by its width
+    name: str | None = None  # `Table: Wages {#wages}`: what a cross-reference calls it
 
 
 # How a table may be set, narrowest first: smaller type, smaller still, turned on its own page.
@@ -176,6 +186,7 @@ class Figure:
     caption: list  # inline content; empty if none
     credit: list  # inline content (who made or holds the image); empty if none
     line: int
+    name: str | None = None  # `{#ferry}`: what a cross-reference calls it
 
 
 @dataclass
@@ -331,7 +342,7 @@ def without_notes(inlines: list) -> list:
     for node in inlines:
         if isinstance(node, NoteRef):
             continue
-        if isinstance(node, (IndexMark, Unindexed)):  # its words, not its place: a title
+        if isinstance(node, (IndexMark, Unindexed, Anchor)):  # its words, not its place: a title
             out += without_notes(node.children)  # the contents or Notes repeat is not indexed
             continue
         if isinstance(node, (Styled, Link)):
@@ -346,7 +357,7 @@ def plain_text(inlines: list) -> str:
     for node in inlines:
         if isinstance(node, Text):
             out.append(node.text)
-        elif isinstance(node, (Styled, Link, IndexMark, Unindexed)):
+        elif isinstance(node, (Styled, Link, IndexMark, Unindexed, Anchor)):
             out.append(plain_text(node.children))
         elif isinstance(node, LineBreak):
             out.append(" ")
@@ -358,8 +369,9 @@ def anchor(inlines: list) -> str:
     return re.sub(r"[^\w]+", "-", plain_text(inlines).lower()).strip("-_")
 
 
-def anchors(book: Book) -> dict[str, tuple[Chapter, Heading | None]]:
-    """Every title a cross-reference may name: chapters, then their sections (first wins)."""
+def anchors(book: Book) -> dict[str, tuple[Chapter, Heading | Anchor | Figure | Table | None]]:
+    """Every place a cross-reference may name: chapters, then their sections (first wins),
+    then the places the editor named (`{#quay}`: a span, a figure or a table)."""
     found: dict = {}
     for ch in book.chapters:
         found.setdefault(anchor(ch.title), (ch, None))
@@ -367,7 +379,17 @@ def anchors(book: Book) -> dict[str, tuple[Chapter, Heading | None]]:
         for block in ch.blocks:
             if isinstance(block, Heading):
                 found.setdefault(anchor(block.children), (ch, block))
+    for ch, node in named_places(book):
+        found[node.name] = (ch, node)
     return found
+
+
+def named_places(book: Book) -> list[tuple[Chapter, Anchor | Figure | Table]]:
+    """The places the editor named, in reading order: `[words]{#quay}`, `![…](…){#ferry}`,
+    `Table: Wages {#wages}`; in the text and in the notes."""
+    return [(ch, node) for ch in book.chapters
+            for root in [*ch.blocks, *(b for n in ch.notes.values() for b in n.blocks)]
+            for node in walk(root) if isinstance(node, (Anchor, Figure, Table)) and node.name]
 
 
 def number_notes(chapter: Chapter) -> None:
@@ -410,7 +432,7 @@ def inlines_of(blocks: list) -> list:
 
 def children_of(node) -> list:
     """The nodes directly inside a node, blocks or inlines, whatever its class."""
-    if isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed)):
+    if isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed, Anchor)):
         return node.children
     if isinstance(node, (Quote, Letter)):
         return node.blocks
@@ -443,7 +465,8 @@ def inline_lists(node) -> list[list]:
         lists = [node.caption, node.credit]
     elif isinstance(node, Table):
         lists = [node.caption, *(cell for row in [node.header, *node.rows] for cell in row)]
-    elif isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed)):
+    elif isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed,
+                           Anchor)):
         lists = [node.children]
     elif isinstance(node, References):
         lists = [para for _, paragraphs in node.entries for para in paragraphs]

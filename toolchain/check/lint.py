@@ -21,6 +21,7 @@ NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 LABEL = re.compile(r"(\d+)(\*?)")
 NAMED_LABEL = re.compile(r"[A-Za-z][\w-]*")  # `[^disputed]`: numbered with the others
+PLACE = re.compile(r"#[A-Za-z][\w-]*")  # `{#quay}`: a named place (the reader checks it)
 DESTINATION = re.compile(r'(?<=\])\((\S*?)(?:(\s+")([^"]*)")?\)')  # (url "title") of a link or image
 IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 RULES: list[tuple[str, Callable]] = []
@@ -302,7 +303,8 @@ def unknown_attributes(src: Source):
             if line.startswith("Table: ") and not line[found.end():].strip():
                 continue  # a table's layout; the reader checks it
             after_image = re.search(IMAGE.pattern + "$", line[: found.start()])
-            for item in parse_attrs(found[1], FIGURE_KEYS if after_image else {"lang"})[2]:
+            items = parse_attrs(found[1], FIGURE_KEYS if after_image else {"lang"})[2]
+            for item in [i for i in items if not PLACE.fullmatch(i)]:  # `{#quay}`: a name
                 yield src.problem(n, found.start() + 1, "M009", f"unknown attribute {item!r}",
                                   'a figure takes {credit="…"} only' if after_image else
                                   "use .title, .smallcaps, .sup, .incomplete or lang=xx")

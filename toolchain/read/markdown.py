@@ -43,6 +43,7 @@ COMMENTS = re.compile(r"<!--.*?-->", re.S)
 LINK_SCHEMES = {"http", "https", "mailto"}
 MAX_BLOCK_DEPTH = 12  # quotations and lists inside each other (markdown-it's own limit drops text)
 MAX_INLINE_DEPTH = 12  # emphasis, spans and links inside each other
+PLACE_NAME = re.compile(r"[A-Za-z][\w-]*")  # `{#the-quay}`
 
 
 FIGURE = re.compile(r"[−-]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?%?|[—–-]|[〃″”]|do\.|")
@@ -365,15 +366,35 @@ def page_reference(link: m.Link) -> None:
 
 
 def check_cross_references(book: m.Book) -> None:
-    """Every `[text](#target)` names a chapter or section title of the book."""
+    """Every `[text](#target)` names a chapter or section title of the book, a place the
+    editor named (`{#quay}`), or a note of its own division (`#^disputed`); every name is
+    given once."""
+    seen: dict[str, tuple] = {}
+    for ch, node in m.named_places(book):
+        line = getattr(node, "line", 0) or next(
+            (b.line for b in ch.blocks if node in list(m.walk(b))), 1)
+        if node.name in seen:
+            raise BuildError(Problem(ch.path, line, 1, "M114", f"the name #{node.name} is given "
+                                     f"twice (first in {seen[node.name][0].name}, line "
+                                     f"{seen[node.name][1]})", "give each place its own name"))
+        seen[node.name] = (ch.path, line)
     targets = m.anchors(book)
     for ch in book.chapters:
-        for link in m.links(ch.blocks):
+        notes = [b for note in ch.notes.values() for b in note.blocks]
+        for link in m.links(ch.blocks) + m.links(notes):
+            if link.href.startswith("#^"):
+                if link.href[2:] not in ch.notes:
+                    raise BuildError(Problem(ch.path, link.line, 1, "M114", f"cross-reference "
+                                             f"{link.href!r} names no note of this division",
+                                             "name a note as it is called here: #^12 for "
+                                             "[^12], #^disputed for [^disputed]"))
+                continue
             if link.href.startswith("#") and link.href[1:] not in targets:
                 raise BuildError(Problem(ch.path, link.line, 1, "M114", f"cross-reference "
-                                         f"{link.href!r} names no chapter or section",
-                                         "link to a title as #its-words-in-lower-case, e.g. "
-                                         f"#{next(iter(targets), 'the-title')}"))
+                                         f"{link.href!r} names no chapter, section or named "
+                                         "place", "link to a title as #its-words-in-lower-case, "
+                                         f"e.g. #{next(iter(targets), 'the-title')}, or name "
+                                         "the place: [its words]{#name}"))
 
 
 def read_chapter(path: Path, matter: str = "body", root: Path | None = None,
@@ -567,10 +588,10 @@ class Converter:
         if not alt:
             refuse(f"figure {src!r} has no text description", "say what the image shows "
                    "between the brackets: ![A ferry crossing the East River](…)")
-        unknown = [k for k in tok.attrs if k not in ("src", "alt", "title", *FIGURE_KEYS)]
+        unknown = [k for k in tok.attrs if k not in ("src", "alt", "title", "id", *FIGURE_KEYS)]
         if unknown:
             refuse(f"unknown figure attribute {unknown[0]!r}", "a figure takes "
-                   '{credit="…"} only', "M009")
+                   '{credit="…"} and a name, {#ferry}, only', "M009")
         if urlparse(src).scheme or src.startswith("/"):
             refuse(f"figure {src!r} is not a file of the manuscript", "copy the image into the "
                    "manuscript (images/) and name it by a relative path", "M111")
@@ -584,8 +605,9 @@ class Converter:
         problem = figure_problem(path)
         if problem:
             refuse(*problem)
+        name = self.place_name(str(tok.attrs["id"]), line) if tok.attrs.get("id") else None
         return m.Figure(path, alt, self.inlines(tok.meta["title"], line),
-                        self.inlines(tok.meta["credit"], line), line)
+                        self.inlines(tok.meta["credit"], line), line, name)
 
     def verse(self, tok) -> m.Verse:
         """The lines of a `::: poem` as written: a blank line ends a stanza, two leading spaces
@@ -636,7 +658,7 @@ class Converter:
                 caption_line = out[-1].line
                 caption = out.pop().children
                 caption[0] = m.Text(first.text[len(CAPTION_PREFIX):])
-        layout = self.table_layout(caption, caption_line)
+        layout, name = self.table_layout(caption, caption_line)
         header, rows, align, row = [], [], [], None
         while tokens[i].type != "table_close":
             tok = tokens[i]
@@ -657,24 +679,30 @@ class Converter:
             header = []  # a header row of empty cells: the table has none
         numeric = [align[k] == "right" and all(is_figure(r[k]) for r in rows if k < len(r))
                    for k in range(len(align))]
-        out.append(m.Table(caption, header, rows, numeric, line, align, layout))
+        out.append(m.Table(caption, header, rows, numeric, line, align, layout, name))
         return i + 1
 
-    def table_layout(self, caption: list, line: int) -> str | None:
-        """`Table: Wages, 1923 {.landscape}`: the editor's choice of layout, taken off the caption."""
+    def table_layout(self, caption: list, line: int) -> tuple[str | None, str | None]:
+        """`Table: Wages, 1923 {.landscape #wages}`: the editor's choice of layout, and the
+        table's name for cross-references, taken off the caption."""
         last = caption[-1] if caption else None
         found = HEADING_ATTRS.search(last.text) if isinstance(last, m.Text) else None
         if not found:
-            return None
+            return None, None
         items = found[1].split()
-        if len(items) != 1 or items[0].lstrip(".") not in m.TABLE_LAYOUTS:
+        names = [item[1:] for item in items if item.startswith("#")]
+        layouts = [item for item in items if not item.startswith("#")]
+        if len(layouts) > 1 or len(names) > 1 or \
+                layouts and layouts[0].lstrip(".") not in m.TABLE_LAYOUTS:
             raise BuildError(Problem(self.path, line, 1, "M009", f"table layout {{{found[1]}}}",
                                      "write one of " + ", ".join("{." + k + "}"
-                                                                 for k in m.TABLE_LAYOUTS)))
+                                                                 for k in m.TABLE_LAYOUTS)
+                                     + ", and a name if it is cross-referenced: {#wages}"))
         caption[-1] = m.Text(last.text[: found.start()])
         if not caption[-1].text:
             caption.pop()
-        return items[0].lstrip(".")
+        return (layouts[0].lstrip(".") if layouts else None,
+                self.place_name(names[0], line) if names else None)
 
     def footnotes(self, tokens, i):
         while tokens[i].type != "footnote_block_close":
@@ -780,8 +808,16 @@ class Converter:
         if tok.type == "link_open":
             node = m.Link(self.checked_href(str(tok.attrs.get("href", "")), line), [], line)
             return node, node.children
-        classes, keys, unknown = parse_attrs(quoted_attrs(tok.attrs))
+        classes, keys, unknown = parse_attrs(quoted_attrs(tok.attrs), ALLOWED_KEYS | {"id"})
         self.reject_unknown(unknown, line)
+        if "id" in keys:  # `[words]{#quay}`: a named place, around whatever else the span is
+            place = m.Anchor(self.place_name(keys.pop("id"), line), [])
+            if not classes and not keys:
+                return place, place.children
+            tok.attrs.pop("id", None)
+            inner, children = self.open_node(tok, line)
+            place.children.append(inner)
+            return place, children
         if "index" in classes or "noindex" in classes:
             return self.index_mark(classes, keys, line)
         roles = [c for c in classes if c in m.PARA_ROLES]
@@ -792,6 +828,13 @@ class Converter:
         kinds = roles + [kind for cls, kind in (("title", "cite"), ("smallcaps", "smallcaps"),
                                                 ("sup", "sup")) if cls in classes]
         return nested(kinds or ["foreign"], keys.get("lang"))
+
+    def place_name(self, name: str, line: int) -> str:
+        if not PLACE_NAME.fullmatch(name):
+            raise BuildError(Problem(self.path, line, 1, "M009", f"the name #{name} of a place",
+                                     "a name is a letter, then letters, digits or hyphens: "
+                                     "{#the-quay}"))
+        return name
 
     def index_mark(self, classes: set, keys: dict, line: int) -> tuple[object, list]:
         """`[words]{.index}`, `[]{.index term="Germany > inflation" range=start}`: a place of
@@ -875,7 +918,9 @@ class Converter:
     def checked_href(self, href: str, line: int) -> str:
         """Links go to the web (http, https), to a mail address, or inside the book."""
         scheme = urlparse(href).scheme.lower()
-        if href.startswith("#") or scheme in LINK_SCHEMES:
+        if href.startswith("#"):
+            return "#" + unquote(href[1:])  # markdown-it's percent-encoding undone: #^12, #müller
+        if scheme in LINK_SCHEMES:
             if scheme in ("http", "https") and not urlparse(href).netloc:
                 raise BuildError(Problem(self.path, line, 1, "M114", f"link {href!r} names no "
                                          "host", "write the full address: https://example.org/"))

@@ -556,7 +556,8 @@ class Writer:
         # scrollable-region-focusable), named by the table's caption.
         name = m.plain_text(m.without_notes(table.caption)).strip() or "Table"
         return el("div", {"class": f"table-wrap {width or ''}".strip(), "role": "region",
-                          "tabindex": "0", "aria-label": name, "data-layout": table.layout},
+                          "tabindex": "0", "aria-label": name, "data-layout": table.layout,
+                          "id": f"at-{table.name}" if table.name else None},
                   el("table", {"class": width}, *parts))
 
     def figure_cell(self, cell: list, cls: str | None, ch):
@@ -627,12 +628,29 @@ class Writer:
             parent.append(self.inline(el("a", {"href": href, "role": "doc-biblioref"}),
                                       node.children, ch))
             return
-        if href.startswith("#"):
-            target, heading = self.anchors[href[1:]]
-            self.link_target = self.section_id(target, heading) if heading else target.slug
-            href = self.chapter_file(target) + (f"#{self.section_id(target, heading)}"
-                                                if heading else "")
+        if href.startswith("#^"):  # a note of this division
+            note = ch.notes[href[2:]]
+            self.link_target = self.note_id(ch, note)
+            href = (self.chapter_file(ch) if note.is_footnote else "notes.xhtml") + \
+                f"#{self.link_target}"
+        elif href.startswith("#"):
+            target, place = self.anchors[href[1:]]
+            self.link_target = self.place_id(target, place)
+            href = self.chapter_file(target) + (f"#{self.link_target}" if place else "")
         parent.append(self.inline(el("a", {"href": href}), node.children, ch))
+
+    def place_id(self, ch: m.Chapter, place) -> str:
+        """The id of what a cross-reference names: a chapter, a section, a named place."""
+        if place is None:
+            return ch.slug
+        if isinstance(place, m.Heading):
+            return self.section_id(ch, place)
+        if isinstance(place, m.Figure):
+            return self.figure_ids[id(place)][1]
+        return f"at-{place.name}"
+
+    def inline_Anchor(self, parent, node: m.Anchor, ch):
+        parent.append(self.inline(el("span", {"id": f"at-{node.name}"}), node.children, ch))
 
     def inline_PageNumber(self, parent, node: m.PageNumber, ch):
         """The print page of the link's target, filled in after the layout (in the EPUB by

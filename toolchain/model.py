@@ -450,17 +450,18 @@ def children_of(node) -> list:
     return []
 
 
-def inline_lists(node) -> list[list]:
+def inline_lists(node, nested: bool = True) -> list[list]:
     """Every list of inline content in a node, at any depth, as the node holds it (so that a
     transform may replace what is in it): paragraphs, titles, lines of verse, cells,
-    captions, and the content of emphasis, links and marks."""
+    captions, and (if `nested`) the content of emphasis, links and marks in them."""
     if isinstance(node, (Quote, Letter)):
-        return [found for block in node.blocks for found in inline_lists(block)]
+        return [found for block in node.blocks for found in inline_lists(block, nested)]
     if isinstance(node, ListBlock):
-        return [found for item in node.items for block in item for found in inline_lists(block)]
+        return [found for item in node.items for block in item
+                for found in inline_lists(block, nested)]
     if isinstance(node, Verse):
         return [found for stanza in node.stanzas for line in stanza
-                for found in inline_lists(line)]
+                for found in inline_lists(line, nested)]
     if isinstance(node, Figure):
         lists = [node.caption, node.credit]
     elif isinstance(node, Table):
@@ -472,8 +473,17 @@ def inline_lists(node) -> list[list]:
         lists = [para for _, paragraphs in node.entries for para in paragraphs]
     else:
         return []
-    return lists + [found for inlines in lists for child in inlines
-                    for found in inline_lists(child)]
+    return lists + ([found for inlines in lists for child in inlines
+                     for found in inline_lists(child)] if nested else [])
+
+
+def inline_places(root):
+    """(the list that holds it, the node) for every inline node of a block or inline node,
+    in reading order (a citation inside emphasis where it is read)."""
+    for inlines in inline_lists(root, nested=False):
+        for node in inlines:
+            yield inlines, node
+            yield from inline_places(node)
 
 
 def figures(book: Book) -> list[tuple[Chapter, Figure]]:

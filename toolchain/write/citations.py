@@ -56,20 +56,18 @@ def pandoc_input(book: m.Book) -> tuple[list[Context], str]:
     """The citations in reading order, and a pandoc Markdown document holding them so."""
     contexts, paragraphs, notes = [], [], []
     for ch in book.chapters:
-        roots = [m.Para(ch.title, 0), *ch.blocks]
-        for inlines in (found for root in roots for found in m.inline_lists(root)):
-            for at, node in enumerate(inlines):
+        for root in [m.Para(ch.title, 0), *ch.blocks]:
+            for inlines, node in m.inline_places(root):
                 if isinstance(node, m.Cite):
                     contexts.append(Context(ch, inlines, node, False))
-                    paragraphs.append(f"x {node.source}{punctuation_after(inlines, at)}")
+                    paragraphs.append(f"x {node.source}{punctuation_after(inlines, node)}")
                 elif isinstance(node, m.NoteRef) and node.label in ch.notes:
                     cited = []
                     for block in ch.notes[node.label].blocks:
-                        for held in m.inline_lists(block):
-                            for k, inner in enumerate(held):
-                                if isinstance(inner, m.Cite):
-                                    contexts.append(Context(ch, held, inner, True))
-                                    cited.append(inner.source + punctuation_after(held, k))
+                        for held, inner in m.inline_places(block):
+                            if isinstance(inner, m.Cite):
+                                contexts.append(Context(ch, held, inner, True))
+                                cited.append(inner.source + punctuation_after(held, inner))
                     label = f"n{len(notes) + 1}"
                     paragraphs.append(f"x[^{label}]")
                     notes.append(f"[^{label}]: x " + " x ".join(cited))
@@ -78,9 +76,10 @@ def pandoc_input(book: m.Book) -> tuple[list[Context], str]:
     return contexts, head + "\n\n".join(paragraphs + notes) + "\n"
 
 
-def punctuation_after(inlines: list, at: int) -> str:
+def punctuation_after(inlines: list, cite: m.Cite) -> str:
     """The punctuation mark that follows a citation, which citeproc must see: a citation
     ending a sentence of a note leaves its full stop to the sentence's."""
+    at = next(k for k, node in enumerate(inlines) if node is cite)
     after = inlines[at + 1] if at + 1 < len(inlines) else None
     return after.text[0] if isinstance(after, m.Text) and after.text[:1] in PUNCTUATION else ""
 

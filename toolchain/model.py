@@ -49,6 +49,7 @@ class Cite:
     keys: list[str]  # the works cited, in order
     line: int
     in_text: bool = False  # `@key`: the author is named in the sentence
+    column: int = 1
 
 
 @dataclass

@@ -205,6 +205,7 @@ def read_references(book: m.Book) -> None:
             raise BuildError(Problem(book_toml, line_of(book_toml, key), 1, "M127",
                                      f"nocite names {key!r}, which is not in the bibliography",
                                      "correct the id, or add the work to the bibliography"))
+    problems = []
     for ch in book.chapters:
         roots = [m.Para(ch.title, 0), *ch.blocks, *(b for n in ch.notes.values() for b in n.blocks)]
         for inlines in (found for root in roots for found in m.inline_lists(root)):
@@ -213,22 +214,23 @@ def read_references(book: m.Book) -> None:
                     continue
                 if book.bibliography is None and node.in_text:
                     inlines[k] = m.Text(node.source)  # `@name`, not a citation
-                    continue
-                if book.bibliography is None:
-                    raise BuildError(Problem(ch.path, node.line, 1, "M127", f"a citation, "
-                                             f"{node.source}, but book.toml names no "
-                                             "bibliography", 'add `bibliography = '
-                                             '"references.json"` to book.toml, or write \\@ '
-                                             "for an @ that cites nothing"))
-                for key in node.keys:
+                elif book.bibliography is None:
+                    problems.append(Problem(ch.path, node.line, node.column, "M127",
+                                            f"a citation, {node.source}, but book.toml names "
+                                            'no bibliography', 'add `bibliography = '
+                                            '"references.json"` to book.toml, or write \\@ '
+                                            "for an @ that cites nothing"))
+                for key in node.keys if book.bibliography is not None else []:
                     if key not in known:
                         close = difflib.get_close_matches(key, known, 1)
-                        raise BuildError(Problem(ch.path, node.line, 1, "M127", f"{node.source} "
-                                                 f"cites {key!r}, which is not in "
-                                                 f"{book.bibliography.path.name}",
-                                                 (f"did you mean @{close[0]}? " if close else "")
-                                                 + "add the work to the bibliography, or write "
-                                                 "\\@ for an @ that cites nothing"))
+                        problems.append(Problem(ch.path, node.line, node.column, "M127",
+                                                f"{node.source} cites {key!r}, which is not "
+                                                f"in {book.bibliography.path.name}",
+                                                (f"did you mean @{close[0]}? " if close else "")
+                                                + "add the work to the bibliography, or write "
+                                                "\\@ for an @ that cites nothing"))
+    if problems:
+        raise BuildError(sorted(problems, key=lambda p: (str(p.path), p.line, p.column)))
     for ch in book.chapters:
         join_texts(ch)
 
@@ -776,8 +778,9 @@ class Converter:
             elif kind == "footnote_ref":
                 target.append(m.NoteRef(tok.meta["label"]))
             elif kind == "citation":
-                target.append(m.Cite(tok.meta["source"], tok.meta["keys"], line,
-                                     tok.meta["in_text"]))
+                at, column = self.find_in_source(tok.meta["source"], line)
+                target.append(m.Cite(tok.meta["source"], tok.meta["keys"], at,
+                                     tok.meta["in_text"], column))
             elif kind == "code_inline":
                 target.append(m.Text(tok.content))
             elif kind == "footnote_anchor":

@@ -144,7 +144,7 @@ def test_unknown_key_is_an_error_at_its_line(tmp_path):
     chapter = manuscript / "chapters" / "02-aftermath.md"
     chapter.write_text(chapter.read_text().replace("@angress1963, 440", "@angres1963, 440"))
     message = error_of(manuscript)
-    assert message.startswith(f"{chapter}:3:1: error M127: [@angres1963, 440] cites "
+    assert message.startswith(f"{chapter}:3:78: error M127: [@angres1963, 440] cites "
                               "'angres1963', which is not in references.json")
     assert "did you mean @angress1963?" in message
 

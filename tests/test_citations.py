@@ -118,6 +118,7 @@ def test_bibliography_is_a_back_matter_division_in_the_contents(built):
     title = "Bibliography" if style == "chicago-notes-bibliography" else "References"
     assert f">{title}</a>" in nav
     assert nav.index(">Notes</a>") < nav.index(f">{title}</a>")  # Chicago 1.4's order
+    assert f'<a href="bibliography.xhtml" epub:type="bibliography">{title}</a>' in nav
     section = next(page.iter(f"{H}section"))
     assert section.get("{http://www.idpf.org/2007/ops}type") == "bibliography"
     ids = [li.get("id") for li in page.iter(f"{H}li")]

@@ -300,6 +300,8 @@ class Writer:
                                    "List of illustrations"),
                                   (first, "bodymatter", "Start of content"),
                                   ("notes.xhtml" if self.has_endnotes else None, "endnotes", "Notes"),
+                                  *((self.chapter_file(ch), "bibliography", self.toc_title(ch))
+                                    for ch in self.book.chapters if ch.kind == "bibliography"),
                                   ("index.xhtml" if self.has_index else None, "index", "Index"),
                                   ("colophon.xhtml", "colophon", "Colophon")):
             if href:

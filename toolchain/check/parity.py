@@ -375,24 +375,45 @@ def moved_apart(differing: list) -> list:
     return [d for d in differing if d[1] or d[2]]
 
 
+BRIDGE = 2  # words: an agreement this short between two differences is the aligner's chance
+
+
+def differing_runs(opcodes) -> list[tuple[int, int, int, int]]:
+    """The places where the two editions differ, as (EPUB from, to, PDF from, to); two
+    differences with a word or two that agree between them are one (a word hyphenated twice
+    in a table cell, a header row repeated between its halves, and the same word again just
+    after: the aligner matches that word out of place)."""
+    runs: list[list[int]] = []
+    for tag, a1, a2, b1, b2 in opcodes:
+        if tag != "equal":
+            if runs and runs[-1][4]:  # a short agreement since the last difference: join
+                runs[-1][1:] = [a2, runs[-1][2], b2, 0]
+            else:
+                runs.append([a1, a2, b1, b2, 0])
+        elif runs and a2 - a1 <= BRIDGE and runs[-1][1] == a1:
+            runs[-1][4] = 1  # bridged, if a difference follows
+        elif runs:
+            runs[-1][4] = 0
+    return [(a1, a2, b1, b2) for a1, a2, b1, b2, _ in runs]
+
+
 def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     body, notes, heads = epub_words(epub)
     flat, missing = take_notes(pdf_words(pdf, heads), notes)
     matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
     only_epub, only_pdf = [], []
-    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-        if tag != "equal":
-            only_epub.append([a1, a2, body[a1:a2]])
-            only_pdf.append([b1, b2, flat[b1:b2]])
+    for a1, a2, b1, b2 in differing_runs(matcher.get_opcodes()):
+        only_epub.append([a1, a2, body[a1:a2]])
+        only_pdf.append([b1, b2, flat[b1:b2]])
     problems = [Problem(pdf, 0, 0, "P060", "a footnote is not in the PDF: "
                         + " ".join(note[:12])) for note in missing]
     differing = []
     for (a1, _, epub_run), (_, _, pdf_run) in zip(only_epub, only_pdf, strict=True):
-        pdf_run = strip_heads(pdf_run, heads)
-        if squeeze(epub_run) == squeeze(pdf_run) or \
-                squeeze(epub_run) == squeeze(without_folios(pdf_run)):
-            continue
-        differing.append([a1, epub_run, without_folios(pdf_run)])
+        stripped = strip_heads(pdf_run, heads)
+        if squeeze(epub_run) in {squeeze(run) for run in (
+                stripped, without_folios(stripped), without_folios(pdf_run))}:
+            continue  # (a title word among the words that agree is the text's, not a head)
+        differing.append([a1, epub_run, without_folios(stripped)])
     for a1, epub_run, pdf_run in moved_apart(differing):
         context = " ".join(body[max(0, a1 - 6):a1])
         problems.append(Problem(pdf, 0, 0, "P061", f"after “…{context}”: the EPUB has "

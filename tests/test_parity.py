@@ -17,8 +17,8 @@ TEXT = ("# One\n\nThe train came in late.[^1*] Nobody waited on the platform.\n\
         "[^1*]: It was the last train of the day.\n")
 
 
-def make_and_build(root: Path, text: str) -> Path:
-    make_book(root / "m", {"one.md": text})
+def make_and_build(root: Path, text: str | dict[str, str]) -> Path:
+    make_book(root / "m", text if isinstance(text, dict) else {"one.md": text})
     build(root / "m", root / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
     return root / "dist"
 
@@ -71,3 +71,17 @@ def test_a_table_over_pages_and_a_hyphenated_footnote_are_not_differences(tmp_pa
     assert "\ufffe" in text  # a word split at a line end (pdfium marks the hyphen so)
     problems, info = compare(out / "small-book.epub", out / "small-book.pdf")
     assert problems == [] and info["footnotes"] == "1/1"
+
+
+def test_a_contents_of_numbered_sections_and_a_note_repeated_in_another_chapter(tmp_path):
+    """Sections titled I, II, III (numerals, like folios) in the contents, as the Doyle
+    sample has them, and the same long note in two chapters: no difference. (A repeated
+    note split over a page turn in one chapter is the fuzzer's book 18, in test_kept_books.)"""
+    note = " ".join(LONG_WORDS[(k * 3) % len(LONG_WORDS)] for k in range(120)).capitalize()
+    one = "# One\n\n## I\n\n" + "\n\n".join(
+        f"Paragraph {k} of the first part, which the congress heard in silence." for k in
+        range(30)) + f"\n\nThe vote was taken.[^1*]\n\n## II\n\nIt ended.\n\n[^1*]: {note}.\n"
+    two = f"# Two\n\n## III\n\nThe second vote.[^1*]\n\n[^1*]: {note}.\n"
+    out = make_and_build(tmp_path, {"01-one.md": one, "02-two.md": two})
+    problems, info = compare(out / "small-book.epub", out / "small-book.pdf")
+    assert problems == [] and info["footnotes"] == "2/2"

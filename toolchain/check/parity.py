@@ -269,8 +269,10 @@ def letters_run(tokens: list[str], k: int, letters: str) -> int:
     return end if joined == letters else 0
 
 
-def without_folios(tokens: list[str]) -> list[str]:
-    return [t for t in tokens if not FOLIO.fullmatch(t)]
+def without_folios(tokens: list[str], keep: set[str] = frozenset()) -> list[str]:
+    """Tokens without those that read as page numbers, but those in `keep` (section
+    numbers I, II, III in a contents page are words of the EPUB)."""
+    return [t for t in tokens if not FOLIO.fullmatch(t) or t in keep]
 
 
 def remove_run(tokens: list[str], run: list[str]) -> list[str] | None:
@@ -342,15 +344,27 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
                 return parts
         return None
 
-    for note in notes:
+    def mark(spans, value: bool):
+        for i, j in spans:
+            for k in range(i, j):
+                taken[k] = value
+
+    later = [squeeze(note) for note in notes]
+    for number, note in enumerate(notes):
         target = squeeze(note)
         spans = (find(target, True) or find(target, False)) if target else []
+        if spans and target in later[number + 1:]:  # a later note says the same (one
+            mark(spans, True)  # repeated in another chapter): if taking this whole copy
+            before, start = start, spans[0][0]  # leaves none for it, this note was the
+            found = find(target, True) or find(target, False)  # nearest one, split
+            mark(spans, False)
+            start = before
+            if not found:
+                spans = find(target, False)
         if spans is None:
             missing.append(note)
             continue
-        for i, j in spans:
-            for k in range(i, j):
-                taken[k] = True
+        mark(spans, True)
         if spans:
             start = spans[0][0]
     return [w for w, gone in zip(flat, taken, strict=True) if not gone], missing
@@ -410,9 +424,9 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     differing = []
     for (a1, _, epub_run), (_, _, pdf_run) in zip(only_epub, only_pdf, strict=True):
         stripped = strip_heads(pdf_run, heads)
-        if squeeze(epub_run) in {squeeze(run) for run in (
-                stripped, without_folios(stripped), without_folios(pdf_run))}:
-            continue  # (a title word among the words that agree is the text's, not a head)
+        if squeeze(epub_run) in {squeeze(run) for base in (stripped, pdf_run) for run in (
+                base, without_folios(base), without_folios(base, keep=set(epub_run)))}:
+            continue  # (a title or a numeral among the words that agree is the text's)
         differing.append([a1, epub_run, without_folios(stripped)])
     for a1, epub_run, pdf_run in moved_apart(differing):
         context = " ".join(body[max(0, a1 - 6):a1])

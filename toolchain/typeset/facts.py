@@ -264,7 +264,10 @@ EDGE = 0.75  # px: a rounding's worth
 def headings_at_foot(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, int]]:
     """(page, heading, lines after it) for each heading in the last lines of a page: fewer
     than two lines of what follows it (and not the whole of a one-line paragraph), and no
-    figure or table, after it on the page, while its division goes on to the next page."""
+    figure or table, after it on the page, while its division goes on to the next page. At
+    the top of a page whose footnotes fill it (a chapter's title, a section's heading under
+    it, and a line calling long notes), one line is enough: the heading could go over only
+    by leaving the title alone."""
     found = []
     for page, following in zip(pages, pages[1:], strict=False):
         if following.division != page.division or not following.blocks:
@@ -277,7 +280,9 @@ def headings_at_foot(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, int
             if following.blocks[0].turned:
                 continue  # a table turned on a page of its own comes next: it cannot come along
             whole = next((b for b in after if b.kind != "heading"), None)
-            if lines < 2 and not any(b.kind in ("image", "table") for b in after) and not (
+            opens = all(b.kind == "heading" for b in page.blocks[:k + 1])  # the page's top
+            if lines < (1 if opens and page.notes else 2) and not any(
+                    b.kind in ("image", "table") for b in after) and not (
                     whole is not None and whole.first and whole.last):  # a line of its own
                 found.append((page, block, lines))
     return found

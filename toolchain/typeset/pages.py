@@ -547,7 +547,9 @@ def keep_headings(pages, composition) -> bool:
     """Each heading in the last lines of a page keeps with what follows: a figure after it
     made small enough to stand on the heading's page (as long as it stays readable), or else
     the heading sent over to the next page; a heading that begins its page (a chapter's
-    title) keeps a table after it by letting the table break over the page turn."""
+    title, and a section's heading just under it) keeps a table after it by letting the
+    table break over the page turn, and a paragraph (gone over with the footnotes its first
+    lines call) by letting it break after any line."""
     changed = False
     for page, block, _ in facts.headings_at_foot(pages):
         following = pages[page.index + 1]
@@ -560,7 +562,8 @@ def keep_headings(pages, composition) -> bool:
                 composition.styles[image.pos] = f"max-height: {room:.1f}px"
                 changed = True
                 continue
-        if block.pos and block is not page.blocks[0] and block.pos not in composition.styles:
+        opens = all(b.kind == "heading" for b in page.blocks[:page.blocks.index(block)])
+        if block.pos and not opens and block.pos not in composition.styles:
             composition.styles[block.pos] = "break-before: page"
             changed = True
             continue
@@ -568,6 +571,11 @@ def keep_headings(pages, composition) -> bool:
         if table is not None and table.pos not in composition.styles:  # a title that cannot
             composition.styles[table.pos] = "break-inside: auto"  # move: the table breaks
             changed = True
+            continue
+        text = next((b for b in following.blocks[:2] if b.kind == "paragraph" and b.pos), None)
+        if text is not None and text.pos not in composition.styles:  # or the paragraph its
+            composition.styles[text.pos] = "orphans: 1; widows: 1"  # footnotes took over
+            changed = True  # may leave a line with the title (its notes split as they must)
     return changed
 
 

@@ -153,8 +153,10 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
         for box in candidates:
             is_folio = len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0])
             above, below = box[1] >= top - 0.5, box[3] <= bottom + 0.5
-            if not (above or below) or len(lines) < 2 and not is_folio:
-                break  # not in a margin; or a title alone on its page (a part's)
+            if not (above or below) or len(lines) < 2 and not is_folio and not (
+                    above and folio_box):
+                break  # not in a margin; or a title alone on its page (a part's) — but a
+                # head above a page's folio, over a figure without words, is the head
             if below and not above and not is_folio and not (
                     folio_box and abs(folio_box[1] - box[1]) < 2):
                 break  # a heading that ends a page low, not a running head beside the folio

@@ -17,7 +17,8 @@ from toolchain.read.markdown import read_book
 from toolchain.write.barcode import ean5_modules, ean13_modules, isbn13
 from toolchain.write.press import MM, PROFILES
 
-ISBN = "978-0-306-40615-7"  # a valid ISBN used as an example in standards, not a real edition
+ISBN = "9780306406157"  # a valid ISBN used as an example in standards, not a real edition,
+# typed bare as editors copy it: the book prints it hyphenated by the agency's ranges
 CHAPTER = "# One\n\n" + "A line of the book, long enough to fill some of the page. " * 400 + "\n"
 
 
@@ -52,6 +53,28 @@ def kdp_book(tmp_path_factory):
 def test_the_cover_barcode_reads_back_as_the_isbn_and_price(kdp_book):
     out, _ = kdp_book
     assert read_barcode(out / "small-book-cover.pdf") == "978030640615751499"
+
+
+def test_the_isbn_is_printed_hyphenated_by_its_ranges_on_imprint_and_barcode(kdp_book):
+    import zipfile
+
+    out, _ = kdp_book
+    with zipfile.ZipFile(out / "small-book.epub") as epub:
+        imprint = epub.read("EPUB/imprint.xhtml").decode()
+        opf = epub.read("EPUB/content.opf").decode()
+    assert "ISBN 978-0-306-40615-7 (print)" in imprint and "9780306406157" not in imprint
+    with pypdfium2.PdfDocument(out / "small-book-cover.pdf") as doc:
+        text = doc[0].get_textpage().get_text_bounded()
+    assert "ISBN 978-0-306-40615-7" in text
+    assert "urn:isbn:9780306406157" in opf  # identifiers stay bare, as URNs are written
+
+
+def test_isbn_hyphens_follow_each_agencys_ranges():
+    from toolchain.read.manuscript import isbn_hyphenated
+
+    assert isbn_hyphenated("9783161484100") == "978-3-16-148410-0"  # German group, 2-digit
+    assert isbn_hyphenated("0-306-40615-2") == "978-0-306-40615-7"  # ISBN-10 made 13
+    assert isbn_hyphenated("978 2 07 036822 8") == "978-2-07-036822-8"  # French, spaces typed
 
 
 def test_the_cover_wrap_has_back_spine_and_front_with_bleed_and_marks(kdp_book):

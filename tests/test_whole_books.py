@@ -30,6 +30,7 @@ from lxml import etree
 from PIL import Image, ImageDraw
 
 from toolchain.build import build
+from toolchain.check.kobo import kepub_problems
 from toolchain.check.parity import compare
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
@@ -322,6 +323,8 @@ def build_book(book: Book, tmp: Path) -> Path:
     out = tmp / "dist"
     report = build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)
     assert report["validators"]["epubcheck"]["nError"] == 0
+    kobo = report["validators"]["epubcheck_kepub"]  # the Kobo edition, EPUBCheck silent too
+    assert kobo["nFatal"] == kobo["nError"] == kobo["nWarning"] == 0
     assert not [w for w in report["warnings"] if re.search(r"P04[0-4]", w)]
     return out
 
@@ -368,6 +371,8 @@ def check_book(book: Book, tmp: Path) -> None:
             assert in_order(words_of(text), found), name
     for note in book.notes:
         assert in_order(note, found)
+    kobo_problems, _ = kepub_problems(epub, out / "fuzz.kepub.epub")  # every word spanned
+    assert kobo_problems == [], [str(p) for p in kobo_problems[:3]]
     for pdf in (out / "fuzz.pdf", out / "fuzz-print.pdf"):
         problems, info = compare(epub, pdf)
         assert problems == [], (pdf.name, [str(p) for p in problems[:3]])

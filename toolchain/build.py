@@ -20,6 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import model as m
+from . import words
 from .errors import BuildError, InternalError, Problem, display_path, os_problem
 
 PACKAGE = Path(__file__).resolve().parent
@@ -284,7 +285,7 @@ class Pipeline:
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.shared_epubcheck, self.kept = epubcheck, kept
         self.profile = profile  # the printer profile asked for on the command line, if any
-        self.progress = Progress(12, stream)
+        self.progress = Progress(14, stream)
         self.warnings: list[str] = []
         self.validators: dict = {}
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
@@ -321,10 +322,13 @@ class Pipeline:
         p.run("page list", self.page_list, book, docs, laid_out)
         p.run("epub", self.write_epub, book, docs, slug)
         epubcheck.check(self.tmp / f"{slug}.epub", ["--failonwarnings"])  # while the PDF is written
+        p.run("kepub", self.write_kepub, slug)
+        epubcheck.check(self.tmp / f"{slug}.kepub.epub", ["--failonwarnings"])
         p.run("pdf (screen)", self.write_pdf, laid_out, book, slug)
         p.run("pdf (print)", self.write_press, book, slug)
         p.run("cover (print)", self.write_cover, book, slug)
-        p.run("epubcheck", self.check_epub, epubcheck)
+        p.run("onix", self.write_onix, book, docs, slug)
+        p.run("epubcheck", self.check_epub, epubcheck, slug)
         outputs = {}
         for path in sorted(self.tmp.rglob("*")):
             if path.is_file():
@@ -392,12 +396,41 @@ class Pipeline:
                         (self.styles / "book.css").read_bytes(), art, self.date,
                         {name: path.read_bytes() for name, path in self.images.items()})
 
-    def check_epub(self, epubcheck):
-        problems, counts = epubcheck.result()
-        problems = [p for p in problems if p.severity not in ("info", "usage")]
+    def write_kepub(self, slug):
+        """The Kobo edition, from the EPUB just written."""
+        from .write import kepub
+
+        (self.tmp / f"{slug}.kepub.epub").write_bytes(
+            kepub.kepub((self.tmp / f"{slug}.epub").read_bytes()))
+
+    def write_onix(self, book, docs, slug):
+        """The ONIX 3.0 record for the trade, when book.toml has [trade]; checked against
+        EDItEUR's schema (a record it refuses is the toolchain's fault: the reader has
+        checked what book.toml gives)."""
+        from .check.onix import onix_problems
+        from .write import epub, onix
+
+        if "trade" not in book.meta:
+            return
+        facts = {"pages": self.press["pages"], "trim_mm": self.press["cover"]["trim_mm"],
+                 "spine_mm": self.press["cover"]["spine_mm"]}
+        target = self.tmp / f"{slug}.onix.xml"
+        target.write_bytes(onix.onix(book.meta, self.date, facts,
+                                     epub.accessibility(book.meta, docs, bool(self.images))))
+        problems = onix_problems(target)
         if problems:
-            raise generated_invalid("epubcheck", problems, self.docs)
-        self.validators["epubcheck"] = counts
+            raise generated_invalid("onix", problems)
+        self.validators[target.name] = {"onix": "ONIX 3.0 reference schema, valid"}
+
+    def check_epub(self, epubcheck, slug):
+        """EPUBCheck on the EPUB and on the Kobo edition: silent on both (a KEPUB made as
+        write/kepub makes it raises nothing an EPUB would not)."""
+        for name, key in ((f"{slug}.epub", "epubcheck"), (f"{slug}.kepub.epub", "epubcheck_kepub")):
+            problems, counts = epubcheck.result(self.tmp / name)
+            problems = [p for p in problems if p.severity not in ("info", "usage")]
+            if problems:
+                raise generated_invalid("epubcheck", problems, self.docs)
+            self.validators[key] = counts
 
     def layout(self, book, docs):
         """The one layout of the book, for the screen and press editions and the page list."""
@@ -430,7 +463,8 @@ class Pipeline:
         documents written and checked again with them."""
         from .write import folios, pagelist
 
-        self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages))
+        self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages),
+                                              words.for_book(book.meta)["print_pages"])
         pagelist.fill_page_numbers(docs, folios.anchor_places(laid_out.pages,
                                                               laid_out.marks))
         for doc in docs:
@@ -494,6 +528,7 @@ class Pipeline:
                                           f"{book.meta['title']}: cover",
                                           self.date.strftime("D:%Y%m%d%H%M%SZ"))
         self.press["cover"] = {"sheet_mm": [round(width, 2), round(height, 2)],
+                               "trim_mm": [round(trim[0], 2), round(trim[1], 2)],
                                "spine_mm": round(spine, 2), "isbn": isbn, "price": price}
         for missing, why in ((not isbn, "no print ISBN in book.toml (isbn.print), so the back "
                               "carries no barcode"),

@@ -312,12 +312,6 @@ class Book:
         return [ch for ch in self.chapters if ch.matter == "body"]
 
 
-ROLE_NAMES = {"trl": "Translated by", "edt": "Edited by", "aui": "Introduction by",
-              "win": "Introduction by", "aft": "Afterword by", "wpr": "Preface by",
-              "ill": "Illustrated by", "com": "Compiled by", "ann": "Annotated by",
-              "nrt": "Narrated by"}
-
-
 def contributors(meta: dict) -> list[dict]:
     """Everyone named in book.toml, authors first: {"name", "role", "sort"} each."""
     authors = meta.get("author", [])

@@ -407,7 +407,26 @@ def lint_manuscript(root: Path, styles: Path | None = None) -> list[Problem]:
     if styles is not None and (Path(styles) / "print.css").is_file():
         glyphs = font_glyphs(tuple(font_files(Path(styles))))
     files = manuscript_files(Path(root))
-    return unlisted(Path(root), files) + [p for path in files for p in lint_file(path, glyphs)]
+    return (unlisted(Path(root), files) + untranslated(Path(root))
+            + [p for path in files for p in lint_file(path, glyphs)])
+
+
+def untranslated(root: Path) -> list[Problem]:
+    """W005: a book in a language the toolchain has no words for: its own words (Contents,
+    Notes, the colophon) are written in English."""
+    from .. import words
+
+    toml = root / "book.toml"
+    meta = read_meta(toml)
+    if words.has_catalogue(meta):
+        return []
+    line = next((n for n, text in enumerate(toml.read_text(encoding="utf-8").splitlines(), 1)
+                 if text.strip().startswith("language")), 1)
+    return [Problem(toml, line, 1, "W005", f"the toolchain has no words in {meta['language']!r}"
+                    f" (it has {', '.join(words.languages())}): its own words (Contents, Notes, "
+                    "the colophon) are written in English", "give them in book.toml's [words] "
+                    "table (the keys of toolchain/lang/en.toml), or add a catalogue to "
+                    "toolchain/lang/", "warning")]
 
 
 def unlisted(root: Path, files: list[Path]) -> list[Problem]:

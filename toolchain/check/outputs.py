@@ -17,7 +17,7 @@ import pikepdf
 
 from .. import places, safexml
 from ..errors import BuildError, Problem
-from . import index_pages, parity, pdfcheck, preflight, readers, validate
+from . import index_pages, kobo, onix, parity, pdfcheck, preflight, readers, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -68,6 +68,13 @@ def check_outputs(out: Path) -> list[Verdict]:
               ("Ace", epub, lambda: run_ace(epub)),
               ("epub.js", epub, lambda: readers.run_epubjs(epub, out / "proofs" / "readers")),
               ("Kindle", epub, lambda: readers.run_kindle(epub))]
+    kepub = out / f"{slug}.kepub.epub"
+    checks += [("EPUBCheck", kepub, lambda: run_epubcheck(kepub)),
+               ("Kobo", kepub, lambda: run_kobo(epub, kepub))]
+    if f"{slug}.onix.xml" in report.get("outputs", {}):
+        checks.append(("ONIX", out / f"{slug}.onix.xml",
+                       lambda: (onix.onix_problems(out / f"{slug}.onix.xml"),
+                                "EDItEUR's ONIX 3.0 schema (reference tags)")))
     for name, press in ((f"{slug}.pdf", False), (f"{slug}-print.pdf", True)):
         path = out / name
         checks.append(("PDF", path, lambda path=path, press=press: check_pdf(path, press)))
@@ -154,6 +161,12 @@ def epub_xml(epub: Path) -> tuple[list[Problem], str]:
     except zipfile.BadZipFile as exc:
         problems.append(Problem(epub, 0, 0, "E014", f"not a readable EPUB ({exc})"))
     return problems, f"{count} documents, {len(problems)} refused"
+
+
+def run_kobo(epub: Path, kepub: Path) -> tuple[list[Problem], str]:
+    problems, info = kobo.kepub_problems(epub, kepub)
+    return problems, (f"{info['documents']} documents, {info['spans']} koboSpans, the EPUB's "
+                      f"text in each; {len(problems)} problems")
 
 
 def run_epubcheck(epub: Path) -> tuple[list[Problem], str]:

@@ -187,13 +187,15 @@ class EpubCheck:
             pass  # the JVM ended: result() says why
         self.sent.append((Path(path), report))
 
-    def result(self) -> tuple[list[Problem], dict]:
-        """The last file's messages and counts (earlier ones were the warm-up)."""
+    def result(self, path: Path | None = None) -> tuple[list[Problem], dict]:
+        """The messages and counts of `path`, by default of the last file sent (earlier ones
+        were the warm-up)."""
         while self.answered < len(self.sent):
             if self.proc.stdout.readline().strip() != "done":
                 break  # the JVM ended: its report is missing, and read_report says so
             self.answered += 1
-        path, report = self.sent[-1]
+        path, report = next(sent for sent in reversed(self.sent)
+                            if path is None or sent[0] == Path(path))
         self.errors.seek(0)
         try:
             return read_report(report, path, subprocess.CompletedProcess([], None, "",

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import jsonschema
@@ -82,6 +83,8 @@ def read_meta(path: Path) -> dict:
                                  "see the manuscript format in README.md")) from None
     lines = key_lines(text)
     problems = []
+    if isinstance(meta.get("trade", {}).get("publication_date"), date):  # a bare TOML date
+        meta["trade"]["publication_date"] = meta["trade"]["publication_date"].isoformat()
     validator = jsonschema.Draft202012Validator(SCHEMA)
     for error in sorted(validator.iter_errors(meta), key=lambda e: list(map(str, e.path))):
         problems.append(schema_problem(path, error, lines))
@@ -89,7 +92,8 @@ def read_meta(path: Path) -> dict:
     if not problems:
         problems += identifier_problems(path, identifier, lines.get(("identifier",), 1))
     if not problems:
-        problems += people_problems(path, meta, lines)
+        problems += (people_problems(path, meta, lines) + words_problems(path, meta, lines)
+                     + trade_problems(path, meta, lines))
     if problems:
         raise BuildError(problems)
     return meta
@@ -132,19 +136,88 @@ def people_problems(path: Path, meta: dict, lines: dict) -> list[Problem]:
             problems.append(Problem(path, lines.get(("isbn", edition), 1), 1, "M110",
                                     f"isbn.{edition} = {isbn!r} is not a valid ISBN (checksum or "
                                     "length)", "copy the ISBN from the publisher's record"))
+        else:
+            meta["isbn"][edition] = isbn_hyphenated(isbn)
+    return problems
+
+
+def trade_problems(path: Path, meta: dict, lines: dict) -> list[Problem]:
+    """[trade] (the ONIX record) needs what retailers need: an ISBN for an edition to list,
+    the publisher, a description; a language ONIX has a code for."""
+    if "trade" not in meta:
+        return []
+    problems = []
+    line = lines.get(("trade",), 1)
+    for missing, key, fix in ((not meta.get("isbn"), "isbn.ebook or isbn.print",
+                               "add the ISBN of each edition to sell: [isbn] ebook = \"978-…\""),
+                              (not meta.get("publisher"), "publisher",
+                               'add publisher = "…", as the trade knows the press'),
+                              (not meta.get("description"), "description",
+                               "add description = \"…\": the paragraph retailers show")):
+        if missing:
+            problems.append(Problem(path, line, 1, "M131", f"[trade] is given (the ONIX record),"
+                                    f" but book.toml has no {key}", fix))
+    from .. import words
+
+    if words.bibliographic_code(meta["language"]) is None:
+        problems.append(Problem(path, lines.get(("language",), 1), 1, "M131", f"language = "
+                                f"{meta['language']!r} has no ISO 639 code for the ONIX record",
+                                "give the language's two-letter code (ISO 639-1): de, fr, en"))
+    return problems
+
+
+def words_problems(path: Path, meta: dict, lines: dict) -> list[Problem]:
+    """Each [words] key one the toolchain writes, keeping the catalogue's {placeholders}
+    (no others: the build has no value for them), months a list of twelve."""
+    from string import Formatter
+
+    from .. import words
+
+    english, problems = words.catalogue("en"), []
+    for key, value in meta.get("words", {}).items():
+        line = lines.get(("words", key), lines.get(("words",), 1))
+        if key not in english or key == "language":
+            problems.append(Problem(path, line, 1, "M130", f"words.{key} is not a word the "
+                                    "toolchain writes", "use a key of toolchain/lang/en.toml: "
+                                    + ", ".join(k for k in english if k != "language")))
+        elif isinstance(value, list) != isinstance(english[key], list):
+            problems.append(Problem(path, line, 1, "M130", f"words.{key} should be "
+                                    + ("a list of the twelve months" if key == "months"
+                                       else "a string"), f"as in toolchain/lang/en.toml: "
+                                    f"{key} = {english[key]!r}"))
+        elif isinstance(value, str):
+            try:
+                given = {f for _, f, _, _ in Formatter().parse(value) if f is not None}
+            except ValueError:
+                problems.append(Problem(path, line, 1, "M130", f"words.{key} has an unpaired "
+                                        "brace", "write {placeholder} whole, as in "
+                                        "toolchain/lang/en.toml"))
+                continue
+            allowed = {f for _, f, _, _ in Formatter().parse(english[key]) if f is not None}
+            if given - allowed:
+                problems.append(Problem(path, line, 1, "M130", f"words.{key} has "
+                                        f"{', '.join('{' + f + '}' for f in sorted(given - allowed))}"
+                                        ", which the build does not fill in",
+                                        "keep to " + (", ".join("{" + f + "}" for f in
+                                                                sorted(allowed)) or
+                                                      "plain words (no braces)")))
     return problems
 
 
 def isbn_valid(isbn: str) -> bool:
     """An ISBN-13 (978/979 prefix) or ISBN-10 with a correct check digit; hyphens allowed."""
-    digits = isbn.replace("-", "").replace(" ", "").upper()
-    if re.fullmatch(r"97[89]\d{10}", digits):
-        total = sum(int(d) * (1 if k % 2 == 0 else 3) for k, d in enumerate(digits))
-        return total % 10 == 0
-    if re.fullmatch(r"\d{9}[\dX]", digits):
-        total = sum((10 - k) * (10 if d == "X" else int(d)) for k, d in enumerate(digits))
-        return total % 11 == 0
-    return False
+    from stdnum import isbn as stdnum_isbn
+
+    digits = stdnum_isbn.compact(isbn)
+    return stdnum_isbn.is_valid(digits) and (len(digits) == 10 or digits[:3] in ("978", "979"))
+
+
+def isbn_hyphenated(isbn: str) -> str:
+    """The ISBN-13, hyphenated where the ISBN agency's ranges put the breaks (978-3-16-148410-0),
+    however book.toml typed it; an ISBN-10 becomes its ISBN-13, as the trade uses since 2007."""
+    from stdnum import isbn as stdnum_isbn
+
+    return stdnum_isbn.format(isbn, convert=True)
 
 
 def schema_problem(path: Path, error, lines: dict) -> Problem:

@@ -6,8 +6,6 @@ The encoding is proven by decoding the printed cover back with zxing-cpp (tests)
 
 from __future__ import annotations
 
-import re
-
 L_CODES = ("0001101", "0011001", "0010011", "0111101", "0100011",
            "0110001", "0101111", "0111011", "0110111", "0001011")
 G_CODES = tuple(code.translate(str.maketrans("01", "10"))[::-1] for code in L_CODES)
@@ -24,12 +22,9 @@ ADDON_GAP = 9  # modules between the EAN-13 and its add-on
 
 def isbn13(isbn: str) -> str:
     """The 13 digits of an ISBN, an ISBN-10 converted (978 prefix, new check digit)."""
-    digits = re.sub(r"[^0-9Xx]", "", isbn).upper()
-    if len(digits) == 10:
-        digits = "978" + digits[:9]
-        digits += str((10 - sum(int(d) * (1 if k % 2 == 0 else 3)
-                                for k, d in enumerate(digits)) % 10) % 10)
-    return digits
+    from stdnum import isbn as stdnum_isbn
+
+    return stdnum_isbn.to_isbn13(stdnum_isbn.compact(isbn))
 
 
 def ean13_modules(digits: str) -> str:
@@ -71,6 +66,8 @@ def bars(modules: str, x0: float, y: float, height: float, guards=()) -> list[st
 def barcode_svg(isbn: str, price: str | None = None, font: str = "Book Serif") -> str:
     """The barcode as an SVG element sized in millimetres: the ISBN written above it, the digits
     under the bars, the add-on's digits above its bars; on white, with its quiet zones."""
+    from stdnum import isbn as stdnum_isbn
+
     digits = isbn13(isbn)
     main = ean13_modules(digits)
     addon = ean5_modules(price) if price else ""
@@ -82,7 +79,7 @@ def barcode_svg(isbn: str, price: str | None = None, font: str = "Book Serif") -
     guards = ((0, 3), (45, 50), (92, 95))
     shapes = bars(main, x0, top, BAR_MM, guards)
     text = [f'<text x="{x0 + len(main) * MODULE_MM / 2:.3f}" y="3.6" font-size="3.2" '
-            f'text-anchor="middle">ISBN {hyphen_free(digits)}</text>',
+            f'text-anchor="middle">ISBN {stdnum_isbn.format(digits)}</text>',
             f'<text x="{x0 - 1.2:.3f}" y="{top + BAR_MM + 3.0:.3f}" font-size="3.4" '
             f'text-anchor="end">{digits[0]}</text>',
             f'<text x="{x0 + 24 * MODULE_MM:.3f}" y="{top + BAR_MM + 3.0:.3f}" font-size="3.4" '
@@ -101,7 +98,3 @@ def barcode_svg(isbn: str, price: str | None = None, font: str = "Book Serif") -
             f'<g fill="black">{"".join(shapes)}</g>'
             f'<g fill="black" font-family="{font}">{"".join(text)}</g></svg>')
 
-
-def hyphen_free(digits: str) -> str:
-    """978-…: the ISBN as printed above the bars, prefix apart (group rules are not ours)."""
-    return f"{digits[:3]}-{digits[3:]}"

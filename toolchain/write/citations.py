@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 
 from .. import model as m
+from .. import words
 from ..errors import BuildError, Problem
 from ..places import pandoc
 
@@ -199,7 +200,7 @@ def add_bibliography(book: m.Book, entries: list, note_style: bool) -> None:
     if own is not None:
         own.blocks.append(works)
         return
-    title = "Bibliography" if note_style else "References"
+    title = words.for_book(book.meta)["bibliography" if note_style else "references"]
     book.chapters.append(m.Chapter(slug="bibliography", path=book.bibliography.path,
                                    title=[m.Text(title)], blocks=[works], kind="bibliography",
                                    matter="back", after_notes=True))

@@ -16,7 +16,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .. import model as m
-from .. import safexml
+from .. import safexml, words
 from .xhtml import EPUB, XHTML, Document, el
 
 OPF_NS = "http://www.idpf.org/2007/opf"
@@ -90,7 +90,8 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
         book.add_item(epub.EpubItem(uid=f"figure-{k}", file_name=f"images/{name}",
                                     media_type=MEDIA_TYPES[Path(name).suffix], content=data))
     cover_page = RawHtml("cover", "cover.xhtml",
-                         cover_document(meta, f"images/{cover_name}").to_bytes(), "Cover")
+                         cover_document(meta, f"images/{cover_name}").to_bytes(),
+                         words.for_book(meta)["cover"])
     items = [cover_page]
     for doc in docs:
         props = ["nav"] if doc.name == "toc.xhtml" else []
@@ -109,26 +110,28 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
 
 
 def accessibility(meta: dict, docs: list[Document], figures: bool) -> list[tuple[str, str]]:
-    """EPUB Accessibility 1.1 metadata; the summary says what this book holds, no more."""
+    """EPUB Accessibility 1.1 metadata; the summary says what this book holds, no more, in
+    the book's language."""
     def has(xpath: str) -> bool:
         return any(doc.root.xpath(xpath, namespaces={"h": XHTML, "epub": EPUB}) for doc in docs)
 
-    held = ["a logical reading order", "structural navigation by chapter and section"]
+    said = words.for_book(meta)
+    held = ["a11y_reading_order", "a11y_navigation"]
     if has("//h:table"):
-        held.append("data tables with row and column headers")
+        held.append("a11y_tables")
     if has("//*[@epub:type='noteref']"):
-        held.append("notes that link to their calls and back")
+        held.append("a11y_notes")
     pages = has("//*[@epub:type='pagebreak']")
     if pages:
-        held.append("the print edition’s page numbers, marked in the text and listed")
-    kind = ("publication of text and figures, each figure described in words," if figures
-            else "text-only publication")
-    summary = (f"A {kind} with {', '.join(held[:-1])} and {held[-1]}. The reader’s own font, "
-               "size and colours are respected.")
+        held.append("a11y_page_numbers")
+    summary = said("a11y_summary", kind=said["a11y_figures" if figures else "a11y_text_only"],
+                   held=said.names([said[key] for key in held]))
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                 "displayTransformability"]
     if pages:
         features += ["pageBreakMarkers", "pageNavigation"]
+    if has("//*[@epub:type='index']"):
+        features.append("index")
     return [
         ("schema:accessMode", "textual"),
         ("schema:accessMode", "visual"),
@@ -169,17 +172,18 @@ def add_people(book, meta: dict) -> None:
 
 def cover_document(meta: dict, image: str) -> Document:
     """The cover page: the cover image, with the title and author as its alt text."""
-    alt = f"Cover: {meta['title']}, by {m.names(m.authors(meta))}"
+    said = words.for_book(meta)
+    alt = said("cover_alt", title=meta["title"], authors=said.names(m.authors(meta)))
     root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB})
     root.set("lang", meta["language"])
     root.set(XML_LANG, meta["language"])
-    root.append(el("head", None, el("title", text="Cover"),
+    root.append(el("head", None, el("title", text=said["cover"]),
                    el("link", {"rel": "stylesheet", "type": "text/css", "href": "css/book.css"})))
     root.append(el("body", {"epub:type": "cover"},
                    el("section", {"id": "cover", "epub:type": "cover", "class": "cover",
-                                  "aria-label": "Cover"},
+                                  "aria-label": said["cover"]},
                       el("img", {"src": image, "alt": alt, "role": "doc-cover"}))))
-    return Document("cover.xhtml", "Cover", "cover", root)
+    return Document("cover.xhtml", said["cover"], "cover", root)
 
 
 def toc_links(docs: list[Document]) -> list:

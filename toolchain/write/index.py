@@ -78,7 +78,7 @@ def collation_key(text: str, language: str, by_word: bool) -> tuple:
     return first, key(rest)
 
 
-def group_of(text: str, language: str) -> str:
+def group_of(text: str, language: str, words=None) -> str:
     """The letter an entry is grouped under."""
     first = text.strip()[:1]
     base = language.split("-")[0].lower()
@@ -87,7 +87,8 @@ def group_of(text: str, language: str) -> str:
     letter = unicodedata.normalize("NFKD", first)[:1].upper()
     if letter.isalpha():
         return letter
-    return "0–9" if letter.isdigit() else "Symbols"
+    words = words or {"index_numerals": "0–9", "index_symbols": "Symbols"}
+    return words["index_numerals"] if letter.isdigit() else words["index_symbols"]
 
 
 def entries(marks: list[tuple[m.IndexMark, Place]]) -> dict[str, Entry]:
@@ -135,15 +136,16 @@ def entry_id(path: tuple[str, ...]) -> str:
                        or "entry")
 
 
-def section(tree: dict[str, Entry], language: str, by_word: bool, title: str = "Index"):
-    """The index as EPUB Indexes markup: a section of index-groups of entry lists."""
+def section(tree: dict[str, Entry], language: str, by_word: bool, words):
+    """The index as EPUB Indexes markup: a section of index-groups of entry lists; `words`
+    the book's (its title, "See", "See also", the groups of symbols and numerals)."""
     sec = el("section", {"id": "index", "epub:type": "index", "role": "doc-index",
                          "class": "index", "aria-labelledby": "index-title"},
-             el("h1", {"id": "index-title"}, text=title))
+             el("h1", {"id": "index-title"}, text=words["index"]))
     main = {heading: entry_id((heading,)) for heading in tree}
     groups: dict[str, list] = {}
     for entry in sorted(tree.values(), key=lambda e: collation_key(e.sort, language, by_word)):
-        groups.setdefault(group_of(entry.sort, language), []).append(entry)
+        groups.setdefault(group_of(entry.sort, language, words), []).append(entry)
     group_ids = {letter: f"index-group-{entry_id((letter,))[6:] or 'other'}" for letter in groups}
     ids = set(group_ids.values()) | {f"{gid}-title" for gid in group_ids.values()}
     for letter, members in groups.items():
@@ -151,13 +153,13 @@ def section(tree: dict[str, Entry], language: str, by_word: bool, title: str = "
         group = el("section", {"epub:type": "index-group", "id": gid,
                                "aria-labelledby": f"{gid}-title"},
                    el("h2", {"id": f"{gid}-title"}, text=letter))
-        group.append(entry_list(members, (), language, by_word, main, ids))
+        group.append(entry_list(members, (), language, by_word, main, ids, words))
         sec.append(group)
     return sec
 
 
 def entry_list(members: list[Entry], path: tuple, language: str, by_word: bool,
-               main: dict[str, str], ids: set[str]):
+               main: dict[str, str], ids: set[str], words):
     ul = el("ul", {"epub:type": "index-entry-list"})
     for entry in members:
         here = (*path, entry.heading)
@@ -175,14 +177,16 @@ def entry_list(members: list[Entry], path: tuple, language: str, by_word: bool,
                 if k + 1 < len(entry.places):
                     locators[-1].tail = ", "
             li.append(locators)
-        for kind, targets, word in (("index-xref-preferred", entry.see, "See"),
-                                    ("index-xref-related", entry.also, "see also")):
+        see_also = words["index_see_also"]
+        for kind, targets, word in (("index-xref-preferred", entry.see, words["index_see"]),
+                                    ("index-xref-related", entry.also,
+                                     see_also[:1].lower() + see_also[1:])):
             if not targets:
                 continue
             last = li[-1]
             last.tail = (last.tail or "").rstrip(", ") + (". " if not path else "; ")
             xref = el("span", {"epub:type": kind},
-                      el("i", text=word.capitalize() if not path or kind.endswith("preferred")
+                      el("i", text=word[:1].upper() + word[1:] if not path or kind.endswith("preferred")
                          else word))
             xref[-1].tail = " "
             for k, target in enumerate(dict.fromkeys(targets)):
@@ -196,7 +200,7 @@ def entry_list(members: list[Entry], path: tuple, language: str, by_word: bool,
             li.append(xref)
         if entry.subs:
             li.append(entry_list(sorted(entry.subs.values(), key=lambda e: collation_key(
-                e.sort, language, by_word)), here, language, by_word, main, ids))
+                e.sort, language, by_word)), here, language, by_word, main, ids, words))
         ul.append(li)
     return ul
 

@@ -191,12 +191,12 @@ def text_slots(block):
     yield from walk(block)
 
 
-def page_list_nav(placed: list[tuple[str, str]]) -> etree._Element:
+def page_list_nav(placed: list[tuple[str, str]], label: str) -> etree._Element:
     ol = el("ol")
     for folio, href in placed:
         ol.append(el("li", None, el("a", {"href": href}, text=folio)))
     return el("nav", {"id": "page-list", "epub:type": "page-list", "role": "doc-pagelist",
-                      "hidden": "hidden", "aria-label": "Pages of the print edition"}, ol)
+                      "hidden": "hidden", "aria-label": label}, ol)
 
 
 def fill_page_numbers(docs: list[Document], found: dict[str, tuple[int, str]]) -> None:
@@ -212,10 +212,10 @@ def fill_page_numbers(docs: list[Document], found: dict[str, tuple[int, str]]) -
         index.fill_locators(doc.root, found)
 
 
-def add_page_list(docs: list[Document], starts: list[PageStart]) -> int:
-    """Markers in the documents and the page-list in the navigation document; the number of
-    pages listed."""
+def add_page_list(docs: list[Document], starts: list[PageStart], label: str) -> int:
+    """Markers in the documents and the page-list in the navigation document (`label` its
+    name, in the book's language); the number of pages listed."""
     placed = add_page_markers(docs, starts)
     nav_doc = next(d for d in docs if d.root.find(f".//{H}nav[@id='toc']") is not None)
-    nav_doc.root.find(f"{H}body").append(page_list_nav(placed))
+    nav_doc.root.find(f"{H}body").append(page_list_nav(placed, label))
     return len(placed)

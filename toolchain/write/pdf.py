@@ -23,6 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
 from .. import model as m
+from .. import words
 from ..errors import BuildError, Problem
 from ..typeset import marks, pages, paragraphs
 from ..typeset.hyphenate import read_exceptions
@@ -105,7 +106,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     head = etree.SubElement(html, "head")
     etree.SubElement(head, "title").text = meta["title"]
     stamp = build_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for name, content in (("author", m.names(m.authors(meta))),
+    for name, content in (("author", words.for_book(meta).names(m.authors(meta))),
                           ("description", meta.get("description")),
                           ("keywords", ", ".join(meta.get("subjects", []))),
                           ("dcterms.created", stamp), ("dcterms.modified", stamp),

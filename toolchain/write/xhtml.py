@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from .. import model as m
+from .. import words
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
@@ -107,6 +108,7 @@ class Writer:
         self.book = book
         self.meta = book.meta
         self.lang = book.meta["language"]
+        self.words = words.for_book(book.meta)
         self.build_date = build_date
         self.has_endnotes = any(ch.endnotes for ch in book.chapters)
         self.has_index = any(m.index_marks(ch) for ch in book.chapters)  # (references
@@ -172,8 +174,8 @@ class Writer:
         tree = index.entries([(mark, None) for mark in self.book.index_references]
                              + self.index_marks)
         by_word = self.meta.get("index", {}).get("sort") == "word"
-        sec = index.section(tree, self.lang, by_word)
-        return self.page("index.xhtml", "Index", "backmatter", sec, "index")
+        sec = index.section(tree, self.lang, by_word, self.words)
+        return self.page("index.xhtml", self.words["index"], "backmatter", sec, "index")
 
     def note_offsets(self) -> dict[str, int]:
         """With `note_numbering = "book"`, what each chapter adds to its own endnote numbers."""
@@ -202,9 +204,9 @@ class Writer:
     def frontispiece(self) -> Document:
         """The figure that faces the title page (book.toml's `[frontispiece]`)."""
         sec = el("section", {"id": "frontispiece", "class": "frontispiece",
-                             "aria-label": "Frontispiece"},
+                             "aria-label": self.words["frontispiece"]},
                  self.block(self.book.frontispiece, None))
-        return self.page("frontispiece.xhtml", "Frontispiece", "frontmatter", sec)
+        return self.page("frontispiece.xhtml", self.words["frontispiece"], "frontmatter", sec)
 
     def illustrations(self) -> Document:
         """The list of illustrations: each figure's caption (or, without one, its description),
@@ -217,8 +219,8 @@ class Writer:
                          el("span", {"class": "page-number", "data-target": ident})))
         sec = el("section", {"id": "illustrations", "epub:type": "loi", "class": "loi",
                              "aria-labelledby": "illustrations-title"},
-                 el("h1", {"id": "illustrations-title"}, text="Illustrations"), ol)
-        return self.page("illustrations.xhtml", "Illustrations", "frontmatter", sec, "loi")
+                 el("h1", {"id": "illustrations-title"}, text=self.words["illustrations"]), ol)
+        return self.page("illustrations.xhtml", self.words["illustrations"], "frontmatter", sec, "loi")
 
     def titlepage(self) -> Document:
         sec = el("section", {"id": "titlepage", "epub:type": "titlepage", "class": "titlepage",
@@ -228,38 +230,40 @@ class Writer:
             sec.append(el("p", {"class": "collection"}, text=typeset(collection)))
         sec.append(el("h1", {"id": "titlepage-title", "class": "title"},
                       text=typeset(self.meta["title"])))
-        sec.append(el("p", {"class": "author"}, text=m.names(m.authors(self.meta))))
+        sec.append(el("p", {"class": "author"}, text=self.words.names(m.authors(self.meta))))
         for role, people in self.credits():
-            sec.append(el("p", {"class": "contributors"}, text=f"{role} {m.names(people)}"))
+            sec.append(el("p", {"class": "contributors"}, text=f"{role} {self.words.names(people)}"))
         if self.meta.get("publisher"):
             sec.append(el("p", {"class": "publisher"}, text=self.meta["publisher"]))
-        return self.page("titlepage.xhtml", "Title page", "frontmatter", sec, "titlepage")
+        return self.page("titlepage.xhtml", self.words["title_page"], "frontmatter", sec, "titlepage")
 
     def credits(self) -> list[tuple[str, list[str]]]:
         """("Translated by", [names]) for each role but the author's, in book.toml's order."""
         out: dict[str, list[str]] = {}
         for person in m.contributors(self.meta):
-            if person["role"] in m.ROLE_NAMES:
-                out.setdefault(m.ROLE_NAMES[person["role"]], []).append(person["name"])
+            if self.words.role(person["role"]):
+                out.setdefault(self.words.role(person["role"]), []).append(person["name"])
         return list(out.items())
 
     def imprint(self) -> Document:
         """The copyright page: rights, edition, publisher and the ISBN of each edition."""
         sec = el("section", {"id": "imprint", "epub:type": "imprint", "class": "imprint",
-                             "aria-label": "Imprint"})
+                             "aria-label": self.words["imprint"]})
         for key in ("rights", "edition", "publisher"):
             if self.meta.get(key):
                 sec.append(el("p", None, text=typeset(self.meta[key])))
         for edition, isbn in self.meta.get("isbn", {}).items():
-            sec.append(el("p", {"class": f"isbn isbn-{edition}"}, text=f"ISBN {isbn} ({edition})"))
-        return self.page("imprint.xhtml", "Imprint", "frontmatter", sec, "imprint")
+            key = f"isbn_{edition}" if edition in ("print", "ebook") else "isbn_other"
+            sec.append(el("p", {"class": f"isbn isbn-{edition}"},
+                          text=self.words(key, isbn=isbn, edition=edition)))
+        return self.page("imprint.xhtml", self.words["imprint"], "frontmatter", sec, "imprint")
 
     def contents(self) -> Document:
         """The table of contents, which is also the EPUB navigation document."""
         ol, part_list = el("ol"), None
         has_list = self.meta.get("list_of_illustrations") and self.figure_ids
         if has_list:
-            ol.append(el("li", None, self.toc_link("illustrations.xhtml", "Illustrations")))
+            ol.append(el("li", None, self.toc_link("illustrations.xhtml", self.words["illustrations"])))
         for ch in [ch for ch in self.book.chapters if not ch.after_notes]:
             li = el("li", None, self.toc_link(self.chapter_file(ch), self.toc_title(ch)))
             subs = [b for b in ch.blocks if isinstance(b, m.Heading) and b.level == 2]
@@ -283,33 +287,35 @@ class Writer:
                 if not len(empty):
                     li.remove(empty)
         if self.has_endnotes:
-            ol.append(el("li", None, self.toc_link("notes.xhtml", "Notes")))
+            ol.append(el("li", None, self.toc_link("notes.xhtml", self.words["notes"])))
         for ch in [ch for ch in self.book.chapters if ch.after_notes]:
             ol.append(el("li", None, self.toc_link(self.chapter_file(ch), self.toc_title(ch))))
         if self.has_index:
-            ol.append(el("li", None, self.toc_link("index.xhtml", "Index")))
-        ol.append(el("li", None, self.toc_link("colophon.xhtml", "Colophon")))
+            ol.append(el("li", None, self.toc_link("index.xhtml", self.words["index"])))
+        ol.append(el("li", None, self.toc_link("colophon.xhtml", self.words["colophon"])))
         toc = el("nav", {"id": "toc", "epub:type": "toc", "role": "doc-toc", "class": "toc",
                          "aria-labelledby": "toc-title"},
-                 el("h1", {"id": "toc-title"}, text="Contents"), ol)
+                 el("h1", {"id": "toc-title"}, text=self.words["contents"]), ol)
         marks = el("ol")
         first = self.chapter_file(self.book.body[0])
-        for href, kind, label in (("titlepage.xhtml", "titlepage", "Title page"),
-                                  ("toc.xhtml", "toc", "Contents"),
+        for href, kind, label in (("titlepage.xhtml", "titlepage", self.words["title_page"]),
+                                  ("toc.xhtml", "toc", self.words["contents"]),
                                   ("illustrations.xhtml" if has_list else None, "loi",
-                                   "List of illustrations"),
-                                  (first, "bodymatter", "Start of content"),
-                                  ("notes.xhtml" if self.has_endnotes else None, "endnotes", "Notes"),
+                                   self.words["list_of_illustrations"]),
+                                  (first, "bodymatter", self.words["start_of_content"]),
+                                  ("notes.xhtml" if self.has_endnotes else None, "endnotes",
+                                   self.words["notes"]),
                                   *((self.chapter_file(ch), "bibliography", self.toc_title(ch))
                                     for ch in self.book.chapters if ch.kind == "bibliography"),
-                                  ("index.xhtml" if self.has_index else None, "index", "Index"),
-                                  ("colophon.xhtml", "colophon", "Colophon")):
+                                  ("index.xhtml" if self.has_index else None, "index",
+                                   self.words["index"]),
+                                  ("colophon.xhtml", "colophon", self.words["colophon"])):
             if href:
                 marks.append(el("li", None, el("a", {"href": href, "epub:type": kind}, text=label)))
         landmarks = el("nav", {"id": "landmarks", "epub:type": "landmarks", "hidden": "hidden",
-                               "class": "landmarks", "aria-label": "Landmarks"},
-                       el("h2", text="Landmarks"), marks)
-        doc = self.page("toc.xhtml", "Contents", "frontmatter", toc, "toc")
+                               "class": "landmarks", "aria-label": self.words["landmarks"]},
+                       el("h2", text=self.words["landmarks"]), marks)
+        doc = self.page("toc.xhtml", self.words["contents"], "frontmatter", toc, "toc")
         doc.root.find(f"{{{XHTML}}}body").append(landmarks)
         return doc
 
@@ -410,7 +416,7 @@ class Writer:
         sec = el("section", {"id": "notes", "epub:type": "endnotes", "role": "doc-endnotes",
                              "class": "endnotes",
                              "aria-labelledby": "notes-title"},
-                 el("h1", {"id": "notes-title"}, text="Notes"))
+                 el("h1", {"id": "notes-title"}, text=self.words["notes"]))
         several = len([ch for ch in self.book.chapters if ch.endnotes]) > 1
         for ch in self.book.chapters:
             if not ch.endnotes:
@@ -428,27 +434,26 @@ class Writer:
                                           m.without_notes(ch.title), ch), ol))
             else:
                 sec.append(ol)
-        return self.page("notes.xhtml", "Notes", "backmatter", sec, "endnotes")
+        return self.page("notes.xhtml", self.words["notes"], "backmatter", sec, "endnotes")
 
     def colophon(self) -> Document:
         sec = el("section", {"id": "colophon", "epub:type": "colophon", "role": "doc-colophon",
                              "class": "colophon",
                              "aria-labelledby": "colophon-title"},
-                 el("h1", {"id": "colophon-title"}, text="Colophon"))
+                 el("h1", {"id": "colophon-title"}, text=self.words["colophon"]))
         for block in self.book.colophon:
             sec.append(self.block(block, None))
         for role, people in self.credits():
-            sec.append(el("p", None, text=f"{role} {m.names(people)}."))
+            sec.append(el("p", None, text=f"{role} {self.words.names(people)}."))
         source = self.meta.get("source", {}).get("text")
         if source:
-            sec.append(el("p", None, text=typeset(f"Source: {source}")))
-        sec.append(el("p", None, text=f"Identifier: {self.meta['identifier']}."))
-        sec.append(el("p", None, text=f"The print edition is set in {TYPEFACE}, published under "
-                      "the SIL Open Font License; the ebook uses the reader’s own font."))
-        date = self.build_date.astimezone(UTC)
-        sec.append(el("p", None, text=f"Built on {date.day} {date:%B %Y} from the manuscript "
-                      "sources, which are kept in plain text."))
-        return self.page("colophon.xhtml", "Colophon", "backmatter", sec, "colophon")
+            sec.append(el("p", None, text=typeset(self.words("colophon_source", source=source))))
+        sec.append(el("p", None, text=self.words("colophon_identifier",
+                                                 identifier=self.meta["identifier"])))
+        sec.append(el("p", None, text=self.words("colophon_typeface", typeface=TYPEFACE)))
+        date = self.words.date(self.build_date.astimezone(UTC))
+        sec.append(el("p", None, text=self.words("colophon_built", date=date)))
+        return self.page("colophon.xhtml", self.words["colophon"], "backmatter", sec, "colophon")
 
     # --- blocks and inlines: one method per model class, as pandoc's writers have -------
     def block(self, block, ch):
@@ -556,7 +561,7 @@ class Writer:
             width = "wide landscape" if table.layout == "landscape" else table.layout
         # A wrapper that may scroll is a region a keyboard can reach (WCAG 2.1.1; Ace's
         # scrollable-region-focusable), named by the table's caption.
-        name = m.plain_text(m.without_notes(table.caption)).strip() or "Table"
+        name = m.plain_text(m.without_notes(table.caption)).strip() or self.words["table"]
         return el("div", {"class": f"table-wrap {width or ''}".strip(), "role": "region",
                           "tabindex": "0", "aria-label": name, "data-layout": table.layout,
                           "id": f"at-{table.name}" if table.name else None},

@@ -185,3 +185,119 @@ def test_a_wrong_isbn_or_price_is_an_error_naming_its_line(tmp_path):
                                extra=extra)
         with pytest.raises(BuildError, match=message):
             read_book(manuscript)
+
+
+FIGURES = """# One
+
+A line of the book, before its figures.
+
+![Shapes in colour, one half transparent](images/shapes.png "Shapes in colour.")
+
+![Lines drawn in red and blue](images/lines.svg "Lines drawn as vectors.")
+
+A line after them.
+"""
+
+
+def colour_figures(folder):
+    from PIL import Image, ImageDraw
+
+    folder.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGBA", (1500, 1000), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([80, 80, 700, 900], fill=(200, 20, 20, 255))
+    draw.ellipse([800, 150, 1400, 850], fill=(0, 0, 0, 255))  # rich black: over 240 % as CMYK
+    draw.rectangle([500, 400, 1100, 600], fill=(20, 60, 200, 128))
+    image.save(folder / "shapes.png")
+    (folder / "lines.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+        '<path d="M10 10L290 190" stroke="#c01010" stroke-width="6"/>'
+        '<rect x="150" y="20" width="100" height="60" fill="#1030c0"/></svg>')
+
+
+@pytest.fixture(scope="module")
+def ingram_book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ingram")
+    extra = (f'description = "A small book for the press."\nisbn = {{ print = "{ISBN}" }}\n\n'
+             '[print]\nprofile = "ingramspark-creme"\nprice = "51499"\n')
+    manuscript = make_book(root / "m", {"one.md": FIGURES}, extra=extra)
+    colour_figures(manuscript / "chapters" / "images")
+    out = root / "dist"
+    report = build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    return out, report
+
+
+def test_ingramspark_gets_pdf_x1a_every_property_measured(ingram_book):
+    """IngramSpark's check refuses anything but PDF/X-1a:2001: each property, read back from
+    both press files."""
+    from toolchain.check.preflight import x1a_facts
+
+    out, report = ingram_book
+    assert report["press"]["pdf_x"] == "PDF/X-1a:2001"
+    assert report["press"]["converted"]["images"] >= 1
+    for name in ("small-book-print.pdf", "small-book-cover.pdf"):
+        facts = x1a_facts(out / name)
+        assert {k: v for k, v in facts.items() if k not in ("ink", "condition")} == {
+            "identification": "", "structure": "", "colour": "", "transparency": ""}, name
+        assert facts["ink"] <= 240.5 and facts["condition"] == "FOGRA29"
+        with pikepdf.open(out / name) as pdf:
+            assert pdf.pdf_version == "1.3" and "/Metadata" not in pdf.Root
+            assert pdf.trailer.Info.GTS_PDFXConformance == "PDF/X-1a:2001"
+    with pikepdf.open(out / "small-book-print.pdf") as pdf:
+        images = [x for page in pdf.pages for x in page.obj.Resources.get("/XObject", {}).values()
+                  if x.get("/Subtype") == "/Image"]
+        assert images and all(x.ColorSpace in ("/DeviceCMYK", "/DeviceGray") for x in images)
+    problems, rows = preflight(out, report)
+    assert problems == [], [p.message for p in problems]
+    verdicts = {what: verdict for what, _, verdict in rows}
+    assert verdicts["total ink"] == verdicts["cover total ink"] == "ok"
+    assert verdicts["cover barcode"] == "ok"  # still scans once CMYK
+
+
+def test_the_x1a_pages_look_as_the_screen_pages_do(ingram_book):
+    """The conversion changes colours' encoding, not the page: rendered, each print page
+    within its trim is the screen page, grey for grey (CMYK through the profile shifts
+    colours a little; the text, redrawn from bare CFF fonts, does not move)."""
+    from PIL import ImageChops, ImageStat
+
+    out, report = ingram_book
+    screen = pypdfium2.PdfDocument(out / "small-book.pdf")
+    press = pypdfium2.PdfDocument(out / "small-book-print.pdf")
+    offset = (10 + PROFILES["ingramspark-creme"].bleed_mm) * 100 / 25.4  # slug and bleed
+    worst = 0.0
+    for k in range(len(screen)):
+        a = screen[k].render(scale=100 / 72).to_pil().convert("L")
+        b = press[k].render(scale=100 / 72).to_pil().convert("L")
+        b = b.crop((round(offset), round(offset), round(offset) + a.width,
+                    round(offset) + a.height))
+        worst = max(worst, ImageStat.Stat(ImageChops.difference(a, b)).mean[0])
+        assert screen[k].get_textpage().get_text_bounded() == \
+            press[k].get_textpage().get_text_bounded()
+    screen.close()
+    press.close()
+    assert worst < 6, worst
+
+
+def test_transparency_x1a_cannot_carry_is_an_error_naming_the_page(tmp_path):
+    manuscript = make_book(tmp_path / "m", {"one.md": "# One\n\n![A faint box](images/f.svg "
+                                            '"A faint box.")\n'},
+                           extra='[print]\nprofile = "ingramspark-creme"\n')
+    (manuscript / "chapters" / "images").mkdir()
+    (manuscript / "chapters" / "images" / "f.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+        '<rect width="300" height="200" fill="#1030c0" opacity="0.4"/></svg>')
+    with pytest.raises(BuildError) as caught:
+        build(manuscript, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    problem = caught.value.problems[0]
+    assert problem.code == "P053" and "page" in problem.message and "opaque" in problem.message
+    assert "PDF/X-4" in problem.hint and not (tmp_path / "dist").exists()
+
+
+def test_an_offset_book_may_ask_for_x1a(tmp_path):
+    manuscript = make_book(tmp_path / "m", {"one.md": CHAPTER},
+                           extra='[print]\nprofile = "offset"\nstandard = "PDF/X-1a:2001"\n')
+    report = build(manuscript, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    assert report["press"]["pdf_x"] == "PDF/X-1a:2001"
+    with pikepdf.open(tmp_path / "dist" / "small-book-print.pdf") as pdf:
+        assert pdf.pdf_version == "1.3" and pdf.Root.OutputIntents[0].OutputConditionIdentifier \
+            == "FOGRA39"

@@ -40,7 +40,10 @@ publication_date = 2026-11-20
 country = "GB"
 bisac = ["HIS014000"]
 thema = ["NHD", "3MPBGJ-DE-H"]
-price = { print = { amount = "14.99", currency = "GBP", territory = "GB IE" }, ebook = { amount = "7.99", currency = "USD" } }
+
+[trade.price]
+print = { amount = "14.99", currency = "GBP", territory = "GB IE" }
+ebook = { amount = "7.99", currency = "USD" }
 '''
 CHAPTER = """# One
 

@@ -497,7 +497,7 @@ class Pipeline:
             raise BuildError(Problem("--profile", 0, 0, "E033", f"no printer profile {name!r}",
                                      "use one of " + ", ".join(press.PROFILES)))
         self.press = {"profile": name, **press.press_edition(
-            self.tmp / f"{slug}.pdf", target, press.PROFILES[name], self.styles,
+            self.tmp / f"{slug}.pdf", target, press.profile_for(name, book.meta), self.styles,
             f"{book.meta['identifier']}#print")}
         # its pages are the screen edition's, checked for text beyond the edge already
         for problem in pdfcheck.low_resolution(target, figure_sizes(book)):
@@ -511,7 +511,7 @@ class Pipeline:
 
         from .write import barcode, cover, press
 
-        profile = press.PROFILES[self.press["profile"]]
+        profile = press.profile_for(self.press["profile"], book.meta)
         pages = self.press["pages"]
         spine = pages * profile.paper_mm
         isbn = book.meta.get("isbn", {}).get("print")

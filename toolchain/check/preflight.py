@@ -21,6 +21,10 @@ COLOUR_OPS = {"rg", "RG", "k", "K", "sc", "SC", "scn", "SCN"}
 def preflight(out: Path, report: dict) -> tuple[list[Problem], list]:
     slug, info = report["slug"], report.get("press", {})
     profile = press.PROFILES.get(info.get("profile", ""))
+    if profile is not None and info.get("pdf_x") in press.STANDARDS:
+        from dataclasses import replace
+
+        profile = replace(profile, standard=info["pdf_x"])
     interior, cover = out / f"{slug}-print.pdf", out / f"{slug}-cover.pdf"
     rows: list[tuple[str, str, str]] = []
     if profile is None:
@@ -60,9 +64,7 @@ def preflight(out: Path, report: dict) -> tuple[list[Problem], list]:
                  else "warning"))
     rows.append(("links and outline", f"{links} links, {'an' if outline else 'no'} outline",
                  "ok" if not links and not outline else "fail"))
-    found = pdf_x(interior, profile)
-    rows.append(("PDF/X-4 and output intent", found,
-                 "ok" if found.startswith("PDF/X-4") else "fail"))
+    rows += standard_rows(interior, profile, "")
     rows += cover_rows(cover, trim, pages, profile, info.get("cover", {}))
     problems = [Problem(interior if "cover" not in what else cover, 0, 0, "P051",
                         f"preflight: {what}: {found}") for what, found, verdict in rows
@@ -93,11 +95,102 @@ def cover_rows(cover: Path, trim, pages: int, profile, made: dict) -> list:
                      "ok" if read == want else "fail"))
     else:
         rows.append(("cover barcode", "none: no print ISBN in book.toml", "warning"))
-    rows.append(("cover colour", "RGB, tagged sRGB", "warning" if profile.cmyk else "ok"))
-    found = pdf_x(cover, profile)
-    rows.append(("cover PDF/X-4 and output intent", found,
-                 "ok" if found.startswith("PDF/X-4") else "fail"))
-    return rows
+    if profile.standard == "PDF/X-4":
+        rows.append(("cover colour", "RGB, tagged sRGB", "warning" if profile.cmyk else "ok"))
+    return rows + standard_rows(cover, profile, "cover ")
+
+
+def standard_rows(path: Path, profile, prefix: str) -> list:
+    """The rows of the profile's PDF/X standard: X-4's identification and output intent, or
+    each property X-1a:2001 asks, measured on the file."""
+    if profile.standard == "PDF/X-4":
+        found = pdf_x(path, profile)
+        return [(f"{prefix}PDF/X-4 and output intent", found,
+                 "ok" if found.startswith("PDF/X-4") else "fail")]
+    found = x1a_facts(path)
+    ink_ok = found["ink"] <= profile.ink_limit + 0.5
+    return [
+        (f"{prefix}PDF/X-1a:2001 identification", found["identification"] or
+         f"PDF/X-1a:2001, {found['condition']} (CMYK ICC embedded), Trapped set",
+         "fail" if found["identification"] else "ok"),
+        (f"{prefix}PDF 1.3 structure", found["structure"] or "PDF 1.3, no object streams, "
+         "fonts as bare CFF or TrueType", "fail" if found["structure"] else "ok"),
+        (f"{prefix}colour: CMYK and grey only", found["colour"] or "yes",
+         "fail" if found["colour"] else "ok"),
+        (f"{prefix}no transparency", found["transparency"] or "none",
+         "fail" if found["transparency"] else "ok"),
+        (f"{prefix}total ink", f"at most {found['ink']:.0f} % (limit {profile.ink_limit} %)",
+         "ok" if ink_ok else "fail"),
+    ]
+
+
+def x1a_facts(path: Path) -> dict:
+    """What a PDF/X-1a:2001 check looks at, each the first thing wrong found (or "")."""
+    from PIL import ImageMath
+
+    data = path.read_bytes()
+    facts = {"identification": "", "structure": "", "colour": "", "transparency": "",
+             "ink": 0.0, "condition": ""}
+    with pikepdf.open(path) as pdf:
+        info = pdf.trailer.get("/Info", {})
+        intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFX"]
+        icc = intents[0].get("/DestOutputProfile") if len(intents) == 1 else None
+        facts["condition"] = str(intents[0].get("/OutputConditionIdentifier")) if intents else ""
+        for wrong, what in (
+                (str(info.get("/GTS_PDFXVersion", "")) != "PDF/X-1:2001", "no GTS_PDFXVersion "
+                 "PDF/X-1:2001"),
+                (str(info.get("/GTS_PDFXConformance", "")) != "PDF/X-1a:2001",
+                 "no GTS_PDFXConformance PDF/X-1a:2001"),
+                (icc is None or icc.read_bytes()[12:20] != b"prtrCMYK", "no CMYK output intent"),
+                (str(info.get("/Trapped", "")) not in ("/True", "/False"), "Trapped not set"),
+                (not all(info.get(k) for k in ("/Title", "/CreationDate", "/ModDate")),
+                 "Title, CreationDate or ModDate missing")):
+            if wrong:
+                facts["identification"] = what
+                break
+        fonts = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary)
+                 and o.get("/Type") == "/FontDescriptor"]
+        for wrong, what in ((not data.startswith(b"%PDF-1.3"), f"header {data[:8].decode()}"),
+                            (b"/ObjStm" in data or b"/XRef" in data, "object or xref streams"),
+                            (any(f.get("/FontFile3", {}).get("/Subtype") == "/OpenType"
+                                 for f in fonts), "a font embedded as OpenType (PDF 1.6)"),
+                            ("/Metadata" in pdf.Root or "/StructTreeRoot" in pdf.Root,
+                             "XMP or a structure tree (PDF 1.4)")):
+            if wrong:
+                facts["structure"] = what
+                break
+        for number, page in enumerate(pdf.pages, 1):
+            if "/Group" in page.obj:
+                facts["transparency"] = facts["transparency"] or f"page {number}: a group"
+            for operands, op in pikepdf.parse_content_stream(page):
+                name = str(op)
+                if name in ("rg", "RG", "sc", "SC", "scn", "SCN", "cs", "CS", "sh"):
+                    facts["colour"] = facts["colour"] or f"page {number}: {name} operator"
+                elif name in ("k", "K"):
+                    facts["ink"] = max(facts["ink"], sum(float(v) for v in operands) * 100)
+            resources = page.obj.get("/Resources", {})
+            for state in resources.get("/ExtGState", {}).values():
+                if any(float(state.get(k, 1)) != 1 for k in ("/ca", "/CA")) or \
+                        state.get("/SMask", pikepdf.Name.None_) != pikepdf.Name.None_:
+                    facts["transparency"] = facts["transparency"] or f"page {number}: opacity"
+            for xobject in resources.get("/XObject", {}).values():
+                images = [xobject] if xobject.get("/Subtype") == "/Image" else [
+                    x for x in xobject.get("/Resources", {}).get("/XObject", {}).values()
+                    if x.get("/Subtype") == "/Image"]
+                for image in images:
+                    space = str(image.get("/ColorSpace", ""))
+                    if space not in ("/DeviceCMYK", "/DeviceGray"):
+                        facts["colour"] = facts["colour"] or f"page {number}: an image in {space}"
+                    if "/SMask" in image or "/Mask" in image:
+                        facts["transparency"] = (facts["transparency"] or
+                                                 f"page {number}: an image's mask")
+                    if space == "/DeviceCMYK":
+                        c, m, y, k = (ch.convert("F") for ch in
+                                      pikepdf.PdfImage(image).as_pil_image().split())
+                        total = ImageMath.lambda_eval(lambda a: a["c"] + a["m"] + a["y"] + a["k"],
+                                                      c=c, m=m, y=y, k=k)
+                        facts["ink"] = max(facts["ink"], total.getextrema()[1] * 100 / 255)
+    return facts
 
 
 def pdf_x(path: Path, profile) -> str:

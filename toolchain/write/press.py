@@ -27,6 +27,8 @@ class Profile:
     spine_text_pages: int  # fewer pages and the spine stays blank (too narrow to print on)
     cmyk: bool  # the printer converts colour itself, or asks for CMYK: RGB is then a warning
     condition: str = "FOGRA29"  # the printing condition (output intent): coated or uncoated
+    standard: str = "PDF/X-4"  # or "PDF/X-1a:2001": everything CMYK, nothing transparent
+    ink_limit: int = 300  # total area coverage, per cent, when colour is made CMYK (X-1a)
 
 
 PROFILES = {
@@ -35,10 +37,23 @@ PROFILES = {
     "kdp-cream": Profile("Amazon KDP paperback, black ink on cream paper",
                          0.0025 * INCH_MM, 0.125 * INCH_MM, 2, 79, False),
     "ingramspark-creme": Profile("IngramSpark paperback, black ink on 50 lb creme paper",
-                                 0.0025 * INCH_MM, 0.125 * INCH_MM, 2, 48, True),
+                                 0.0025 * INCH_MM, 0.125 * INCH_MM, 2, 48, True,
+                                 standard="PDF/X-1a:2001", ink_limit=240),
     "offset": Profile("a general offset printer: 80 g/m² bookwove, 16-page sections",
-                      0.055, 3.0, 16, 48, True, "FOGRA39"),
+                      0.055, 3.0, 16, 48, True, "FOGRA39", ink_limit=330),
 }
+STANDARDS = ("PDF/X-4", "PDF/X-1a:2001")
+
+
+def profile_for(name: str, meta: dict) -> Profile:
+    """The named profile, with the PDF/X standard and ink limit book.toml's [print] asks for
+    (an offset printer that wants X-1a), if it asks."""
+    from dataclasses import replace
+
+    asked = meta.get("print", {})
+    profile = PROFILES[name]
+    return replace(profile, standard=asked.get("standard", profile.standard),
+                   ink_limit=asked.get("ink_limit", profile.ink_limit))
 DEFAULT_PROFILE = "offset"
 
 
@@ -126,6 +141,42 @@ def pdf_date_iso(stamp: str) -> str:
     return f"{y}-{mo}-{d}T{h}:{mi}:{s}{zone}"
 
 
+def pdf_x1a(pdf, profile: Profile, styles: Path, where: Path, title: str = "",
+            date: str = "", on_white: bool = True) -> dict:
+    """Make a press file PDF/X-1a:2001 (write/pdfx1a converts it): the output intent with its
+    ICC profile, and the identification X-1a:2001 keeps in the Info dictionary (PDF 1.3 has
+    no XMP). Saved by the caller as PDF 1.3 without object streams."""
+    from . import pdfx1a
+
+    icc = styles / "icc" / CONDITIONS[profile.condition][1]
+    done = pdfx1a.make_x1a(pdf, pdfx1a.Converter(icc, profile.ink_limit), where, on_white)
+    name = profile.condition
+    pdf.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
+        OutputConditionIdentifier=name, RegistryName="http://www.color.org",
+        OutputCondition=CONDITIONS[name][0], Info=CONDITIONS[name][0],
+        DestOutputProfile=pdf.make_stream(icc.read_bytes(), N=4))])
+    info = pdf.trailer.get("/Info") or pdf.make_indirect(pikepdf.Dictionary())
+    pdf.trailer.Info = info
+    info.GTS_PDFXVersion = "PDF/X-1:2001"
+    info.GTS_PDFXConformance = "PDF/X-1a:2001"
+    info.Trapped = pikepdf.Name("/False")
+    stamp = str(info.get("/ModDate") or info.get("/CreationDate") or date or
+                "D:20000101000000Z")
+    for key in ("/CreationDate", "/ModDate"):
+        info[key] = info.get(key) or stamp
+    info.Title = str(info.get("/Title") or title or "Untitled")
+    return done
+
+
+def save_press(pdf, target: Path, profile: Profile) -> None:
+    if profile.standard == "PDF/X-1a:2001":  # PDF 1.3: no object or cross-reference streams
+        pdf.save(target, deterministic_id=True, force_version="1.3",
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=False)
+    else:
+        pdf.save(target, deterministic_id=True, force_version="1.6")  # PDF/X-4 is PDF 1.6
+
+
 def press_edition(screen: Path, target: Path, profile: Profile, styles: Path,
                   identity: str) -> dict:
     """The interior for the press from the screen PDF; returns what was done, for the report.
@@ -150,11 +201,16 @@ def press_edition(screen: Path, target: Path, profile: Profile, styles: Path,
         for key in ("/Outlines", "/PageMode", "/Metadata", "/OpenAction"):
             if key in pdf.Root:
                 del pdf.Root[key]
-        pdf_x4(pdf, profile, styles, identity)
-        pdf.save(target, deterministic_id=True, force_version="1.6")  # PDF/X-4 is PDF 1.6
+        converted = {}
+        if profile.standard == "PDF/X-1a:2001":
+            converted = pdf_x1a(pdf, profile, styles, target)
+            colours = set()  # made CMYK, within the ink limit
+        else:
+            pdf_x4(pdf, profile, styles, identity)
+        save_press(pdf, target, profile)
     return {"pages": pages + blanks, "blank_pages_added": blanks,
-            "colours_left": sorted(colours), "pdf_x": "PDF/X-4", "output_intent":
-            profile.condition}
+            "colours_left": sorted(colours), "pdf_x": profile.standard, "output_intent":
+            profile.condition, **({"converted": converted} if converted else {})}
 
 
 def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: float,
@@ -171,8 +227,16 @@ def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: floa
         side = (trim_width_mm + profile.bleed_mm) * MM
         frame(pdf, page, [bleed, bleed, width - bleed, height - bleed], profile.bleed_mm,
               folds=(side, side + spine_mm * MM))
-        pdf_x4(pdf, profile, styles, identity, title, date)
-        pdf.save(target, deterministic_id=True, force_version="1.6")  # PDF/X-4 is PDF 1.6
+        if profile.standard == "PDF/X-1a:2001":
+            black_as_k(pdf, page, set())
+            for key in ("/Annots", "/Metadata"):
+                for holder in (page.obj, pdf.Root):
+                    if key in holder:
+                        del holder[key]
+            pdf_x1a(pdf, profile, styles, target, title, date, on_white=False)
+        else:
+            pdf_x4(pdf, profile, styles, identity, title, date)
+        save_press(pdf, target, profile)
     return width / MM, height / MM
 
 

@@ -31,6 +31,10 @@ name = "Erika Muster"
 role = "trl"
 sort = "Muster, Erika"
 
+[accessibility]
+certified_by = "Example Press, accessibility desk"
+credential = "a test fixture's evaluator"
+
 [collection]
 title = "Revolutions"
 position = 2
@@ -112,7 +116,9 @@ def test_the_onix_accessibility_is_the_epubs(trade_book):
              for f in ebook.findall(".//o:ProductFormFeature", ONIX)]
     with zipfile.ZipFile(out / "small-book.epub") as epub:
         opf = epub.read("EPUB/content.opf").decode()
-    assert "EPUB Accessibility 1.1 - WCAG 2.1 Level AA" in opf
+    assert "EPUB Accessibility 1.1 - WCAG 2.1 Level AA" in opf  # the evaluator's claim
+    assert '<meta property="a11y:certifiedBy" id="certifier">Example Press, accessibility desk' \
+        in opf and 'refines="#certifier"' in opf
     assert {"04", "81", "85"} <= set(codes)  # the EPUB's conformance claim, as ONIX codes it
     assert {"11", "12", "13", "19", "41"} <= set(codes)  # contents, index, order, page list
     summary = ebook.findtext(".//o:ProductFormFeatureDescription", namespaces=ONIX)

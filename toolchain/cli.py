@@ -319,13 +319,15 @@ def print_summary(args, report: dict, seconds: float):
             continue
         verdict = ""
         if name.endswith(".epub"):
-            c = checks.get("epubcheck", {})
+            c = checks.get("epubcheck_kepub" if name.endswith(".kepub.epub") else "epubcheck", {})
             verdict = (f"EPUBCheck {c.get('nFatal', '?')} fatal, {c.get('nError', '?')} errors, "
                        f"{c.get('nWarning', '?')} warnings")
         elif name.endswith(".pdf"):
             verdict = "fonts embedded, no fallback" if name in checks else ""
         elif name.startswith("xhtml/"):
             verdict = "XHTML valid (own checks; EPUBCheck in the EPUB)"
+        elif name.endswith(".onix.xml"):
+            verdict = "ONIX 3.0 schema valid" if name in checks else ""
         rows.append((f"{display_path(out)}/{name}", human(item["size"]),
                      str(item.get("pages", "")), verdict))
     widths = [max(len(r[k]) for r in rows) for k in range(4)]

@@ -77,7 +77,12 @@ def write_epub(path: Path, meta: dict, docs: list[Document], stylesheet: bytes,
             book.add_metadata(None, "meta", str(collection["position"]),
                               {"refines": "#collection", "property": "group-position"})
     for prop, value in accessibility(meta, docs, bool(images)):
-        book.add_metadata(None, "meta", value, {"property": prop})
+        attrs = {"property": prop}
+        if prop == "a11y:certifiedBy":
+            attrs["id"] = "certifier"
+        elif prop == "a11y:certifierCredential":
+            attrs["refines"] = "#certifier"
+        book.add_metadata(None, "meta", value, attrs)
 
     cover_name, cover_bytes = cover
     book.set_cover(f"images/{cover_name}", cover_bytes, create_page=False)
@@ -132,6 +137,16 @@ def accessibility(meta: dict, docs: list[Document], figures: bool) -> list[tuple
         features += ["pageBreakMarkers", "pageNavigation"]
     if has("//*[@epub:type='index']"):
         features.append("index")
+    evaluated = meta.get("accessibility", {})
+    claim = []
+    if evaluated.get("certified_by"):  # a person or body evaluated it: the claim is theirs
+        claim = [("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level "
+                  + evaluated.get("level", "AA")),
+                 ("a11y:certifiedBy", evaluated["certified_by"]),
+                 *((("a11y:certifierCredential", evaluated["credential"]),)
+                   if evaluated.get("credential") else ())]
+    else:  # no claim a program cannot back: automated checks are not an evaluation
+        summary += " " + said["a11y_unevaluated"]
     return [
         ("schema:accessMode", "textual"),
         ("schema:accessMode", "visual"),
@@ -140,7 +155,7 @@ def accessibility(meta: dict, docs: list[Document], figures: bool) -> list[tuple
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary",
          meta.get("accessibility_summary", summary)),
-        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+        *claim,
         *((("pageBreakSource", page_break_source(meta)),) if pages else ()),
     ]
 

@@ -21,7 +21,7 @@ EPUB = "http://www.idpf.org/2007/ops"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{EPUB}}}type"
 STYLESHEET = "css/book.css"
-TYPEFACE = "Source Serif 4, designed by Frank Grießhammer for Adobe"
+TYPEFACE, DESIGNER = "Source Serif 4", "Frank Grießhammer"
 DEFAULT_FLAG = "The original reference is not preserved in the source text."
 IMPRINT_KEYS = ("rights", "edition", "publisher", "isbn")
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November"
@@ -450,7 +450,8 @@ class Writer:
             sec.append(el("p", None, text=typeset(self.words("colophon_source", source=source))))
         sec.append(el("p", None, text=self.words("colophon_identifier",
                                                  identifier=self.meta["identifier"])))
-        sec.append(el("p", None, text=self.words("colophon_typeface", typeface=TYPEFACE)))
+        sec.append(el("p", None, text=self.words("colophon_typeface", typeface=TYPEFACE,
+                                                 designer=DESIGNER)))
         date = self.words.date(self.build_date.astimezone(UTC))
         sec.append(el("p", None, text=self.words("colophon_built", date=date)))
         return self.page("colophon.xhtml", self.words["colophon"], "backmatter", sec, "colophon")

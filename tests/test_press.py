@@ -195,6 +195,10 @@ A line of the book, before its figures.
 
 ![Lines drawn in red and blue](images/lines.svg "Lines drawn as vectors.")
 
+![A photograph-like gradient of colour](images/photo.jpg "A JPEG in RGB.")
+
+![A grey wash, half transparent](images/grey.png "Grey with an alpha channel.")
+
 A line after them.
 """
 
@@ -209,6 +213,12 @@ def colour_figures(folder):
     draw.ellipse([800, 150, 1400, 850], fill=(0, 0, 0, 255))  # rich black: over 240 % as CMYK
     draw.rectangle([500, 400, 1100, 600], fill=(20, 60, 200, 128))
     image.save(folder / "shapes.png")
+    photo = Image.new("RGB", (900, 600))
+    photo.putdata([(x * 255 // 900, y * 255 // 600, 120) for y in range(600) for x in range(900)])
+    photo.save(folder / "photo.jpg", quality=90)
+    grey = Image.new("LA", (600, 400), (90, 0))
+    ImageDraw.Draw(grey).rectangle([100, 100, 500, 300], fill=(40, 160))
+    grey.save(folder / "grey.png")
     (folder / "lines.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
         '<path d="M10 10L290 190" stroke="#c01010" stroke-width="6"/>'
@@ -247,6 +257,8 @@ def test_ingramspark_gets_pdf_x1a_every_property_measured(ingram_book):
         images = [x for page in pdf.pages for x in page.obj.Resources.get("/XObject", {}).values()
                   if x.get("/Subtype") == "/Image"]
         assert images and all(x.ColorSpace in ("/DeviceCMYK", "/DeviceGray") for x in images)
+        assert {str(x.ColorSpace) for x in images} == {"/DeviceCMYK", "/DeviceGray"}  # grey
+        # stays grey: one ink
     problems, rows = preflight(out, report)
     assert problems == [], [p.message for p in problems]
     verdicts = {what: verdict for what, _, verdict in rows}

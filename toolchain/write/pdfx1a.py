@@ -197,12 +197,17 @@ def convert_image(image, converter: Converter, on_white: bool, where: Path,
                            "pixels over a coloured ground; PDF/X-1a has no transparency",
                            "save the image without an alpha channel (flattened on its "
                            "background)")
-    if picture.mode in ("1", "L", "LA") and alpha is None and source is None:
-        grey, mode = picture.convert("L"), "/DeviceGray"
+    if picture.mode in ("1", "L", "LA") and (source is None or len(source) == 0):
         if space == pikepdf.Name.DeviceGray and "/SMask" not in image and \
                 image.get("/BitsPerComponent") == 8:
             return None  # already as X-1a wants it
-        out = grey
+        out, mode = picture.convert("L"), "/DeviceGray"  # grey stays in black ink alone
+        mask = alpha if alpha is not None else (picture.getchannel("A")
+                                                if picture.mode == "LA" else None)
+        if mask is not None:
+            white = Image.new("L", out.size, 255)
+            white.paste(out, mask=mask.resize(out.size))
+            out = white
     elif picture.mode == "CMYK" and alpha is None and source is None:
         out, mode = picture, "/DeviceCMYK"
         if space == pikepdf.Name.DeviceCMYK:

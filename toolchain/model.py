@@ -7,7 +7,7 @@ here and in the reader, and only drawn by the writers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 # --- inline content ---------------------------------------------------------
@@ -425,24 +425,32 @@ def inlines_of(blocks: list) -> list:
             for piece in (node, Text(" "))]
 
 
+BLOCKS = (Para, Heading, Quote, ListBlock, Table, Verse, Letter, Figure, References,
+          SectionBreak)
+INLINES = (Text, Styled, Link, NoteRef, Cite, LineBreak, PageNumber, IndexMark, Anchor,
+           Unindexed)
+NODES = (*BLOCKS, *INLINES, VerseLine)  # what a walk goes through (a line of verse is a part
+# of its block); notes, divisions and the book hold them
+
+
 def children_of(node) -> list:
-    """The nodes directly inside a node, blocks or inlines, whatever its class."""
-    if isinstance(node, (Styled, Link, Para, Heading, VerseLine, IndexMark, Unindexed, Anchor)):
-        return node.children
-    if isinstance(node, (Quote, Letter)):
-        return node.blocks
-    if isinstance(node, Verse):
-        return [line for stanza in node.stanzas for line in stanza]
-    if isinstance(node, ListBlock):
-        return [b for item in node.items for b in item]
-    if isinstance(node, Figure):
-        return [*node.caption, *node.credit]
-    if isinstance(node, Table):
-        return [*node.caption, *(n for row in [node.header, *node.rows] for cell in row
-                                 for n in cell)]
-    if isinstance(node, References):
-        return [n for _, paragraphs in node.entries for para in paragraphs for n in para]
-    return []
+    """The nodes directly inside a node, blocks or inlines, in the order its fields hold
+    them (pandoc's Walk): one rule for every class, so a new construct is walked without
+    a new case here."""
+    if not isinstance(node, NODES):
+        return []
+    found: list = []
+
+    def collect(value):
+        if isinstance(value, NODES):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+
+    for spec in fields(node):
+        collect(getattr(node, spec.name))
+    return found
 
 
 def inline_lists(node, nested: bool = True) -> list[list]:

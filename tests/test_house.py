@@ -1,0 +1,53 @@
+"""The house's rules, as tests: every construct of the model has its method in the writer,
+and the model's one walk reaches every node a construct holds, in reading order."""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+from toolchain import model as m
+from toolchain.write.xhtml import Writer as XhtmlWriter
+
+RESOLVED_BEFORE_WRITING = {m.Cite}  # write/citations.py turns each into text and a note
+
+
+def test_every_model_class_is_a_node_or_a_holder_of_nodes():
+    classes = {c for c in vars(m).values() if isinstance(c, type) and is_dataclass(c)
+               and c.__module__ == m.__name__}
+    holders = {m.Note, m.Chapter, m.Book}
+    assert classes == set(m.NODES) | holders, classes ^ (set(m.NODES) | holders)
+
+
+def test_every_block_and_inline_has_its_xhtml_writer_method():
+    missing = [f"block_{c.__name__}" for c in m.BLOCKS
+               if not hasattr(XhtmlWriter, f"block_{c.__name__}")]
+    missing += [f"inline_{c.__name__}" for c in m.INLINES
+                if c not in RESOLVED_BEFORE_WRITING and not hasattr(XhtmlWriter,
+                                                                     f"inline_{c.__name__}")]
+    assert missing == []
+
+
+def texts(node) -> list[str]:
+    return [n.text for n in m.walk(node) if isinstance(n, m.Text)]
+
+
+def test_the_walk_reaches_every_field_that_holds_nodes_in_reading_order():
+    table = m.Table(caption=[m.Text("caption")], header=[[m.Text("head")]],
+                    rows=[[[m.Styled("em", [m.Text("cell")])], [m.Text("figure")]]],
+                    numeric=[False, True], line=1)
+    assert texts(table) == ["caption", "head", "cell", "figure"]
+    figure = m.Figure(path=Path("x.png"), alt="not a node", caption=[m.Text("caption")],
+                      credit=[m.Text("credit")], line=1)
+    assert texts(figure) == ["caption", "credit"]
+    verse = m.Verse(kind="poem", stanzas=[[m.VerseLine([m.Text("one")], 0, 1)],
+                                          [m.VerseLine([m.Text("two")], 1, 2)]], line=1)
+    assert texts(verse) == ["one", "two"]
+    works = m.References(entries=[("key", [[m.Text("Broué,"), m.Text(" 1971")]])])
+    assert texts(works) == ["Broué,", " 1971"]
+    listed = m.ListBlock(ordered=True, items=[[m.Para([m.Text("a")], 1)],
+                                              [m.Quote([m.Para([m.Text("b")], 2)], 2)]], line=1)
+    assert texts(listed) == ["a", "b"]
+    for cls in m.NODES:  # and no node holds a field the walk cannot see into
+        for spec in fields(cls):
+            assert spec.type not in ("dict", "set"), (cls.__name__, spec.name)

@@ -11,19 +11,26 @@ nox.options.reuse_venv = "yes"
 ACE_DIR = Path(".nox/ace-cli")
 EPUBJS_DIR = Path(".nox/epubjs")  # pinned in toolchain/check/epubjs/package-lock.json
 CHROMIUM = "/usr/bin/chromium"
+CONSTRAINTS = ("-c", "constraints.txt")  # the versions tested: `nox -s lock` refreshes them
+
+
+def install(session, *packages):
+    """The project (and extras) at the locked versions, so that a fresh machine and CI get
+    the libraries the tests passed with, not whatever is newest that day."""
+    session.install(*CONSTRAINTS, *packages)
 
 
 @nox.session
 def build(session):
     """Build dist/: XHTML, EPUB and both PDFs."""
-    session.install("-e", ".")
+    install(session, "-e", ".")
     session.run("python", "-m", "toolchain", "build", *session.posargs)
 
 
 @nox.session
 def tests(session):
     """Run the test suite (it builds the title and small books made in the tests)."""
-    session.install("-e", ".[test]")
+    install(session, "-e", ".[test]")
     session.run("pytest", *session.posargs)
 
 
@@ -53,7 +60,7 @@ def check(session):
             (EPUBJS_DIR / name).write_bytes((lock.parent / name).read_bytes())
         session.run("npm", "ci", "--prefix", str(EPUBJS_DIR), "--no-audit", "--no-fund",
                     external=True, env={"PUPPETEER_SKIP_DOWNLOAD": "1"})
-    session.install("-e", ".[test]")
+    install(session, "-e", ".[test]")
     env = {"ACE_CLI": str(ace.resolve()), "PUPPETEER_EXECUTABLE_PATH": CHROMIUM,
            "EPUBJS_MODULES": str((EPUBJS_DIR / "node_modules").resolve()),
            "TOOLCHAIN_CHECK_ALL": "1"}  # here every validator must run
@@ -70,7 +77,7 @@ def check(session):
 @nox.session
 def watch(session):
     """Rebuild on every save and show the book at http://127.0.0.1:8000/ (Ctrl-C stops)."""
-    session.install("-e", ".")
+    install(session, "-e", ".")
     session.run("python", "-m", "toolchain", "watch", *session.posargs)
 
 
@@ -79,7 +86,7 @@ def bench(session):
     """The speed table: the toolchain against pandoc 3.9 (the pypandoc_binary wheel) on the
     title and on 1, 5 and 20 chapters, written into docs/benchmarks.md. `nox -s bench -- 3`
     runs each measure three times."""
-    session.install("-e", ".[cluster]", "pypandoc_binary==1.17")
+    install(session, "-e", ".[cluster]")
     session.run("python", "benchmarks/bench.py", *(session.posargs or ["2"]),
                 "--write", "docs/benchmarks.md")
     session.run("python", "benchmarks/catalogue.py", "--write", "docs/benchmarks.md")
@@ -92,7 +99,7 @@ def typography(session):
     """Word spacing and hyphenation of each title's print edition, composed and with
     WeasyPrint's own lines, by the reviewer's measure (typometrics, on PyMuPDF), written into
     docs/typography.md. `nox -s typography -- 3` times each build three times."""
-    session.install("-e", ".", "pymupdf")
+    install(session, "-e", ".", "pymupdf")
     session.run("python", "benchmarks/typography.py", *(session.posargs or ["2"]),
                 "--write", "docs/typography.md")
 
@@ -102,15 +109,27 @@ def catalogue(session):
     """Build every title (manuscript/ and examples/*) into dist/catalogue/ with its OPDS feeds;
     `nox -s catalogue -- --serve --host 0.0.0.0` then serves it to reading apps on this
     network (without --host, to this machine only)."""
-    session.install("-e", ".[cluster]")
+    install(session, "-e", ".[cluster]")
     session.run("python", "-m", "toolchain", "catalogue", *session.posargs)
 
 
 @nox.session
 def proof(session):
     """Render every PDF page to PNG under dist/proofs/, with a contact sheet."""
-    session.install("-e", ".")
+    install(session, "-e", ".")
     session.run("python", "-m", "toolchain", "build")
     session.run("python", "-m", "toolchain", "proof")
 
 
+
+
+@nox.session(reuse_venv=False)
+def lock(session):
+    """Refresh constraints.txt: the project with every extra installed afresh at the newest
+    versions the registry has, frozen. Commit it after `nox -s tests` passes on it."""
+    session.install("-e", ".[test,cluster]", "pymupdf")
+    frozen = session.run("python", "-m", "pip", "freeze", "--exclude-editable", silent=True)
+    lines = sorted(line for line in frozen.splitlines() if "==" in line)
+    Path("constraints.txt").write_text("# The versions the tests passed with, for every nox "
+                                       "session (`nox -s lock` refreshes it).\n"
+                                       + "\n".join(lines) + "\n")

@@ -3,6 +3,7 @@ and the model's one walk reaches every node a construct holds, in reading order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
@@ -51,3 +52,29 @@ def test_the_walk_reaches_every_field_that_holds_nodes_in_reading_order():
     for cls in m.NODES:  # and no node holds a field the walk cannot see into
         for spec in fields(cls):
             assert spec.type not in ("dict", "set"), (cls.__name__, spec.name)
+
+
+def test_weasyprint_is_the_release_its_wall_was_written_against():
+    from toolchain.typeset import weasy
+
+    assert weasy.version_problem() is None, weasy.version_problem()
+
+
+INSIDES = re.compile(r"\._[a-z]\w*|from weasyprint\.(formatting_structure|layout|document|"
+                     r"text\.line_break|pdf)\b|(weasyprint|pydyf)(\.\w+)+\s*=[^=]")
+
+
+def test_only_the_wall_touches_weasyprints_insides():
+    """Every private name of WeasyPrint and pydyf (underscored attributes, the layout's
+    modules, patches) in typeset/weasy.py alone, listed in its docstring."""
+    package = Path(__file__).resolve().parents[1] / "toolchain"
+    found = [f"{path.relative_to(package)}:{n}: {line.strip()}"
+             for path in sorted(package.rglob("*.py")) if path.name != "weasy.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if INSIDES.search(line.split("#")[0]) and not re.search(r"self\._|\b_\w+\s*=",
+                                                                      line)]
+    assert found == []
+    wall = (package / "typeset" / "weasy.py").read_text()
+    for name in ("_page_box", "_update_footnote_area", "text_align", "page_references",
+                 "line_break", "formatting_structure"):
+        assert name in wall.split('"""')[1], name  # named in the docstring's list

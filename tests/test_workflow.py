@@ -53,7 +53,7 @@ def test_second_book_builds_from_its_own_manuscript(small):
     out = small / "dist"
     assert sorted(p.name for p in out.iterdir()) == [
         "report.json", "small-book-cover.pdf", "small-book-print.pdf", "small-book.epub",
-        "small-book.pdf", "xhtml"]
+        "small-book.kepub.epub", "small-book.pdf", "xhtml"]
     with zipfile.ZipFile(out / "small-book.epub") as epub:
         opf = xml(epub.read("EPUB/content.opf"))
         items = {i.get("id"): i.get("href") for i in opf.xpath("//opf:item", namespaces=NS)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from weasyprint.formatting_structure import boxes
+from .weasy import boxes, page_box
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 POS = "data-pos"  # an element's number in the EPUB's documents (write.pagelist.stamp)
@@ -79,7 +79,7 @@ def roman(n: int) -> str:
 def folios(pages) -> list[str]:
     """The page counter as print.css sets it: roman from the first page, arabic from 1 at the
     body's first page (the named page `body-start`)."""
-    names = [page._page_box.page_type.name for page in pages]
+    names = [page_box(page).page_type.name for page in pages]
     start = names.index("body-start") if "body-start" in names else 0
     return [roman(k + 1) if k < start else str(k - start + 1) for k in range(len(pages))]
 
@@ -88,7 +88,7 @@ def page_facts(pages) -> list[PageFacts]:
     """The facts of every page of a laid-out document (WeasyPrint's `Document.pages`)."""
     out = []
     for index, (page, folio) in enumerate(zip(pages, folios(pages), strict=True)):
-        box = page._page_box
+        box = page_box(page)
         facts = PageFacts(index, folio, box.page_type.side, box.page_type.name or "",
                           bool(box.page_type.blank), box.margin_width(), box.margin_height(),
                           box.content_box_y(), box.content_box_y() + box.height,

@@ -13,7 +13,7 @@ one block; generated text (counters, note calls) is not counted.
 
 from __future__ import annotations
 
-from weasyprint.formatting_structure import boxes
+from .weasy import boxes, page_box
 
 MARK = "index-mark"  # the class of a mark's span in the XHTML
 BLOCK = "data-marks"  # on a block of the print HTML that held marks: its number
@@ -133,7 +133,7 @@ def block_letters(pages) -> dict[str, list[tuple[int, int]]]:
             walk(child, page, block)
 
     for number, page in enumerate(pages):
-        walk(page._page_box, number, None)
+        walk(page_box(page), number, None)
     return found
 
 

@@ -16,12 +16,10 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 
-from weasyprint.document import Page
-from weasyprint.formatting_structure import boxes
-
 from . import facts, footnotes
 from .linebreak import break_lines
 from .paragraphs import KEY, SET_CSS, composed_break
+from .weasy import boxes, new_page, page_box
 
 
 def keep_hyphens_off_page_feet(composition, document) -> list[str]:
@@ -30,7 +28,7 @@ def keep_hyphens_off_page_feet(composition, document) -> list[str]:
     lines without it; on a verso only if that costs no loose line. Returns their keys."""
     changed = []
     for number, page in enumerate(document.pages):
-        line = last_main_flow_line(page._page_box)
+        line = last_main_flow_line(page_box(page))
         br = composed_break(line) if line is not None else None
         if br is None or br.get("data-hyphen") is None:
             continue
@@ -93,9 +91,9 @@ def pushing_options(composition, document, page: int, short: int):
     that can be set longer) and those paragraphs, on the window's pages but not wholly on
     the short page, set `short` lines longer within LEVELLING_TOLERANCE, the least loosened
     first: (first page, [(key, plan)])."""
-    name = division(document.pages[page]._page_box)
+    name = division(page_box(document.pages[page]))
     for first in range(page - 1, max(page - WINDOW, 0) - 1, -1):
-        if division(document.pages[first]._page_box) != name:
+        if division(page_box(document.pages[first])) != name:
             break
         if not begins_a_block(document, first):
             continue
@@ -115,7 +113,7 @@ def pushing_options(composition, document, page: int, short: int):
 def begins_a_block(document, number: int) -> bool:
     """Whether page `number`'s main flow begins with a block (a paragraph, a heading), not
     with the rest of one run over from the page before."""
-    first = first_main_flow_line(document.pages[number]._page_box)
+    first = first_main_flow_line(page_box(document.pages[number]))
     if first is None or number == 0:
         return first is not None  # the document's first page: nothing ran over onto it
     before = set()
@@ -126,14 +124,14 @@ def begins_a_block(document, number: int) -> bool:
         for child in getattr(box, "children", ()):
             walk(child)
 
-    walk(document.pages[number - 1]._page_box.children[0])
+    walk(page_box(document.pages[number - 1]).children[0])
     blocks = block_elements(document, number, first)
     return bool(blocks) and blocks[0] not in before
 
 
 def block_elements(document, number: int, line) -> list:
     """The elements of the blocks holding `line` on page `number`, innermost first."""
-    path = path_to(document.pages[number]._page_box.children[0], line)
+    path = path_to(page_box(document.pages[number]).children[0], line)
     return [box.element for box in reversed(path[:-1])
             if isinstance(box, boxes.BlockContainerBox) and box.element is not None
             and box.element.tag not in ("html", "body") and not
@@ -162,8 +160,8 @@ def short_pages(document) -> list[tuple[int, int]]:
     paragraph that could not be split there (widows, orphans) or a block kept whole."""
     found = []
     for number, page in enumerate(document.pages[:-1]):
-        box = page._page_box
-        following = document.pages[number + 1]._page_box
+        box = page_box(page)
+        following = page_box(document.pages[number + 1])
         if last_main_flow_line(following) is None or division(box) != division(following):
             continue
         lines = lines_short(box)
@@ -239,14 +237,14 @@ def lengthen(document, alone, chosen: dict[str, int]) -> bool:
     for page, block, _old, new, height in sorted(moves, key=lambda m: (m[0],
                                                                         -m[2][0].position_y)):
         block.children = new
-        path = path_to(document.pages[page]._page_box.children[0], block)
+        path = path_to(page_box(document.pages[page]).children[0], block)
         for parent, child in zip(path[-2::-1], path[:0:-1], strict=True):
             parent.height += height
             for sibling in parent.children[parent.children.index(child) + 1:]:
                 sibling.translate(0, height)
         block.height += height
     for number in {m[0] for m in moves}:
-        document.pages[number] = Page(document.pages[number]._page_box)
+        document.pages[number] = new_page(page_box(document.pages[number]))
     return True
 
 
@@ -312,22 +310,22 @@ def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
     unless they are as many, of the same size, side and name, begin at the same height,
     hold the same letters (the main flow's and the notes') and every anchor `counted`
     (whose page number the contents print) on its page, and leave fewer lines short."""
-    new = [page for page in alone.pages if not page._page_box.page_type.blank]
+    new = [page for page in alone.pages if not page_box(page).page_type.blank]
     old = document.pages[first:first + len(new)]
     if len(old) != len(new) or first + len(new) < len(document.pages) and division(
-            document.pages[first + len(new)]._page_box) == division(old[-1]._page_box) \
+            page_box(document.pages[first + len(new)])) == division(page_box(old[-1])) \
             and not begins_a_block(document, first + len(new)):
         return False
     if not all(same_place(a, b, counted) for a, b in zip(old, new, strict=True)):
         return False
-    top = [first_main_flow_line(page._page_box) for page in (old[0], new[0])]
+    top = [first_main_flow_line(page_box(page)) for page in (old[0], new[0])]
     if None in top or abs(top[0].position_y - top[1].position_y) > 0.01 or \
-            letters_of(p._page_box.children[0] for p in old) != \
-            letters_of(p._page_box.children[0] for p in new) or \
-            letters_of(notes_of(p._page_box) for p in old) != \
-            letters_of(notes_of(p._page_box) for p in new) or \
-            sum(lines_short(p._page_box) for p in new) >= \
-            sum(lines_short(p._page_box) for p in old):
+            letters_of(page_box(p).children[0] for p in old) != \
+            letters_of(page_box(p).children[0] for p in new) or \
+            letters_of(notes_of(page_box(p)) for p in old) != \
+            letters_of(notes_of(page_box(p)) for p in new) or \
+            sum(lines_short(page_box(p)) for p in new) >= \
+            sum(lines_short(page_box(p)) for p in old):
         return False
     for number, page in enumerate(new, first):
         put_in_place(document, number, page)
@@ -338,7 +336,7 @@ def same_place(old, new, counted=frozenset()) -> bool:
     """Whether page `new` can take the place of the book's page `old`: of the same size,
     side and name, with every anchor in `counted` (whose page numbers the contents print)
     that `old` holds, and no other."""
-    x, y = old._page_box, new._page_box
+    x, y = page_box(old), page_box(new)
     return (x.width, x.height, x.page_type.side, x.page_type.name) == \
         (y.width, y.height, y.page_type.side, y.page_type.name) and \
         counted & set(old.anchors) == counted & set(new.anchors)
@@ -347,11 +345,11 @@ def same_place(old, new, counted=frozenset()) -> bool:
 def put_in_place(document, number: int, page) -> None:
     """Page `page`'s content in place of the book's page `number`, keeping that page's
     margin boxes (its running heads and folio)."""
-    box = document.pages[number]._page_box
+    box = page_box(document.pages[number])
     margins = [c for c in box.children if isinstance(c, boxes.MarginBox)]
-    box.children = [c for c in page._page_box.children
+    box.children = [c for c in page_box(page).children
                     if not isinstance(c, boxes.MarginBox)] + margins
-    document.pages[number] = Page(box)
+    document.pages[number] = new_page(box)
 
 
 def notes_of(page_box):
@@ -417,7 +415,7 @@ def transplant(document, alone, keys: list[str]) -> bool:
                            line.position_y - new_line.position_y)
         block.children[block.children.index(line)] = new_line
     for number in {page for page, *_ in swaps}:
-        document.pages[number] = Page(document.pages[number]._page_box)  # links, anchors
+        document.pages[number] = new_page(page_box(document.pages[number]))  # links, anchors
     return True
 
 
@@ -437,7 +435,7 @@ def lines_of_paragraphs(document, keys, numbers=None) -> dict[str, list]:
             walk(child, page)
 
     for number in range(len(document.pages)) if numbers is None else numbers:
-        walk(document.pages[number]._page_box.children[0], number)
+        walk(page_box(document.pages[number]).children[0], number)
     return found
 
 

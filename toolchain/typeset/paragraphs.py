@@ -24,13 +24,11 @@ import copy
 from dataclasses import dataclass, field
 
 from lxml import etree
-from weasyprint.formatting_structure import boxes
-from weasyprint.layout import inline as wp_inline
-from weasyprint.text.line_break import Layout, line_size
 
-from . import footnotes, weasy  # noqa: F401 - weasy: WeasyPrint mended (its docstring)
+from . import footnotes, weasy
 from .hyphenate import Hyphenator
 from .linebreak import INF, Box, Glue, Penalty, Settings, break_lines
+from .weasy import boxes, page_box
 
 KEY = "data-kp"
 POS = "data-pos"  # the element's number in the EPUB's documents (write.pagelist.stamp)
@@ -104,7 +102,7 @@ def measure(document) -> dict[str, Measured]:
             walk(child)
 
     for page in document.pages:
-        walk(page._page_box)
+        walk(page_box(page))
     return found
 
 
@@ -215,7 +213,7 @@ class Measurer:
     """Widths of text in a computed style, by WeasyPrint's shaping; cached."""
 
     def __init__(self):
-        self.layouts: dict[tuple, Layout] = {}
+        self.layouts: dict[tuple, object] = {}  # WeasyPrint text layouts
         self.widths: dict[tuple, float] = {}
         self.keys: dict[int, tuple] = {}  # by style object: the styles outlive the measurer
 
@@ -236,10 +234,10 @@ class Measurer:
         if found is None:
             layout = self.layouts.get(key)
             if layout is None:
-                layout = self.layouts[key] = Layout(style)
+                layout = self.layouts[key] = weasy.text_layout(style)
             layout.set_text(text)
             line, _ = layout.get_first_line()
-            found = self.widths[(key, text)] = line_size(line, style)[0]
+            found = self.widths[(key, text)] = weasy.line_width(line, style)
         return found
 
     def space(self, style) -> float:
@@ -575,8 +573,8 @@ def track(context, box, em: float, x_advance: float = 0.0) -> float:
         box.position_x += x_advance
         style = tracked_style(context, box.style, em)
         width = tracked_width(style, box.text)
-        if not wp_inline.count_expandable_spaces(box):  # else justifying lays it out again
-            box.pango_layout = wp_inline.create_layout(box.text, style, context, None, 0)
+        if not weasy.count_expandable_spaces(box):  # else justifying lays it out again
+            box.pango_layout = weasy.create_layout(box.text, style, context, None, 0)
             box.pango_layout.deactivate()
         x_advance += width - box.width
         box.style, box.width = style, width
@@ -617,10 +615,10 @@ def tracked_width(style, text: str) -> float:
     key = Measurer.font_key(style, letter_spacing=False)
     layout = layouts.get(key)
     if layout is None:
-        layout = layouts[key] = Layout(style)
+        layout = layouts[key] = weasy.text_layout(style)
     layout.style = style  # set_text reads its letter spacing
     layout.set_text(text)
-    return line_size(layout.get_first_line()[0], style)[0]
+    return weasy.line_width(layout.get_first_line()[0], style)
 
 
 def justify_composed(context, line, available_width, last):
@@ -634,19 +632,17 @@ def justify_composed(context, line, available_width, last):
         em = float(br.get("data-track") or 0)
         if em:
             track(context, line, em)
-        spaces = wp_inline.count_expandable_spaces(line)
+        spaces = weasy.count_expandable_spaces(line)
         width = available_width + float(br.get("data-hang") or 0)
         if spaces:
-            wp_inline.add_word_spacing(context, line, (width - line.width) / spaces, 0)
+            weasy.add_word_spacing(context, line, (width - line.width) / spaces, 0)
         return 0
     if last and line.width > available_width and line.element is not None and \
             line.element.get(SET) is not None:  # a composed paragraph's last line, which
-        spaces = wp_inline.count_expandable_spaces(line)  # the breaker set shrunk to fit
+        spaces = weasy.count_expandable_spaces(line)  # the breaker set shrunk to fit
         if spaces:
-            wp_inline.add_word_spacing(context, line, (available_width - line.width) / spaces, 0)
+            weasy.add_word_spacing(context, line, (available_width - line.width) / spaces, 0)
             return 0
-    return ORIGINAL_TEXT_ALIGN(context, line, available_width, last)
+    return weasy.original_text_align(context, line, available_width, last)
 
 
-ORIGINAL_TEXT_ALIGN = wp_inline.text_align
-wp_inline.text_align = justify_composed

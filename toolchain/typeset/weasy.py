@@ -1,6 +1,21 @@
-"""WeasyPrint's private insides, mended: written against WeasyPrint 70.0 (pyproject.toml holds
-it below 71, so that a new release is read before it is let in).
+"""THE WALL: every private name of WeasyPrint (and of pydyf, its PDF writer) the toolchain
+uses, here and nowhere else. Written against WeasyPrint 70.0 and pydyf 0.13 (pyproject.toml
+holds WeasyPrint below 71; constraints.txt holds the exact versions; a test fails on any
+other WeasyPrint, naming this module). A new release is read against this list first:
 
+- `formatting_structure.boxes`: the box tree of a laid-out document, re-exported as `boxes`
+  (its classes for isinstance; `children`, `element`, `element_tag`, `style`, `position_y`,
+  `height`, `margin_height()`, `text`, `pango_layout`, `page_type` read, and moved between
+  pages by `typeset/pages.py` when it mends them).
+- `document.Page` and `Page._page_box`: a page made again from a mended box tree
+  (`new_page`), and a laid-out page's box tree (`page_box`).
+- `text.line_break.Layout`, `line_size`: a word's width as WeasyPrint will set it
+  (`text_layout`, `line_width`).
+- `layout.inline`: `text_align` replaced while the book is laid out (`composed_justification`,
+  entered by `write/pdf.layout` only, so that a cover or anything else WeasyPrint sets is
+  its own), `count_expandable_spaces`, `add_word_spacing`, `create_layout`.
+- pydyf's `PDF.page_references` made a cached property, and pydyf's `zlib` given a
+  faster compression level (`cached_page_references`, `StreamCompression` below).
 - `LayoutContext._update_footnote_area` (weasyprint/layout/__init__.py): WeasyPrint finds
   that a footnote overflows its area when the area's last line ends below the area's bottom
   by any amount, and then moves the note to the next page — while its call stays. The two
@@ -11,15 +26,70 @@ it below 71, so that a new release is read before it is let in).
 
 from __future__ import annotations
 
+import zlib
+from contextlib import contextmanager
 from math import inf
 
+import pydyf
 import weasyprint
-from weasyprint.formatting_structure import build
+from weasyprint.document import Page
+from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
+from weasyprint.layout import inline as _inline
 from weasyprint.layout.block import block_level_layout
+from weasyprint.text.line_break import Layout, line_size
+
+__all__ = ["boxes", "page_box", "new_page", "text_layout", "line_width",
+           "count_expandable_spaces", "add_word_spacing", "create_layout",
+           "composed_justification", "WRITTEN_FOR", "version_problem"]
 
 WRITTEN_FOR = "70.0"
 TOLERANCE = 0.01  # px
+
+
+def version_problem() -> str | None:
+    """What is wrong with the WeasyPrint installed, for a test to say plainly."""
+    if weasyprint.__version__ != WRITTEN_FOR:
+        return (f"WeasyPrint {weasyprint.__version__} is installed; toolchain/typeset/weasy.py "
+                f"was written against {WRITTEN_FOR}: read each private name its docstring "
+                "lists against the new release, then raise WRITTEN_FOR")
+    return None
+
+
+def page_box(page):
+    """A laid-out page's box tree."""
+    return page._page_box
+
+
+def new_page(box):
+    """A page made from a (mended) page box: its links, anchors and bookmarks found again."""
+    return Page(box)
+
+
+def text_layout(style):
+    return Layout(style)
+
+
+def line_width(line, style) -> float:
+    return line_size(line, style)[0]
+
+
+count_expandable_spaces = _inline.count_expandable_spaces
+add_word_spacing = _inline.add_word_spacing
+create_layout = _inline.create_layout
+original_text_align = _inline.text_align
+
+
+@contextmanager
+def composed_justification(text_align):
+    """WeasyPrint's `text_align` replaced by `text_align` (typeset/paragraphs' justification
+    of composed lines) while the book is laid out, and put back after."""
+    before = _inline.text_align
+    _inline.text_align = text_align
+    try:
+        yield
+    finally:
+        _inline.text_align = before
 
 
 def update_footnote_area(self):
@@ -48,3 +118,39 @@ def update_footnote_area(self):
 
 if weasyprint.__version__ == WRITTEN_FOR and hasattr(LayoutContext, "_update_footnote_area"):
     LayoutContext._update_footnote_area = update_footnote_area
+
+
+def cached_page_references(pdf) -> tuple:
+    """pydyf's `PDF.page_references`, built once per page count instead of on every call.
+
+    WeasyPrint's PDF/UA tagging asks for it once per structure element, and pydyf rebuilds the
+    whole tuple each time: the tags of a 400-page book cost 3.8 s, growing with pages squared.
+    The references of pages already added never change, so the tuple is kept until a page is
+    added; the PDF written is byte for byte the same."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
+if isinstance(getattr(pydyf.PDF, "page_references", None), property):
+    pydyf.PDF.page_references = property(cached_page_references)
+
+
+class StreamCompression:
+    """zlib for pydyf, which compresses every stream of the PDF (pages, fonts) at level 9:
+    at zlib's default level, 6, the 403-page book's PDF is written 1.7–2.5 s sooner (of
+    7.3–8.2 s) and is 3.7 % larger (2.69 → 2.79 MB)."""
+
+    LEVEL = 6
+    compress = staticmethod(zlib.compress)
+
+    @staticmethod
+    def compressobj(level: int = LEVEL):
+        return zlib.compressobj(level=StreamCompression.LEVEL)
+
+
+if getattr(pydyf, "zlib", None) is zlib:
+    pydyf.zlib = StreamCompression

@@ -16,6 +16,7 @@ from ..typeset.facts import folios
 from ..typeset.marks import mark_pages
 from ..typeset.pages import division, put_in_place
 from ..typeset.paragraphs import copy_divisions
+from ..typeset.weasy import page_box
 from . import index
 
 FOLIO = "data-folio"  # on a link of the contents or the list of illustrations: its page
@@ -66,10 +67,10 @@ def resolve(result, html, lay_out, relayout_fits, tail_first: set[str] = frozens
             return result
         for name in changed:
             old = [n for n, p in enumerate(document.pages)
-                   if not p._page_box.page_type.blank and division(p._page_box) == name]
+                   if not page_box(p).page_type.blank and division(page_box(p)) == name]
             if name not in tail_first:
                 alone = lay_out(copy_divisions(html, {name})[0], whole=False)
-                new = [p for p in alone.pages if not p._page_box.page_type.blank]
+                new = [p for p in alone.pages if not page_box(p).page_type.blank]
                 if relayout_fits(document, old, new):
                     for number, page in zip(old, new, strict=True):
                         put_in_place(document, number, page)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..typeset.facts import folios
+from ..typeset.weasy import boxes, page_box
 from .xhtml import XHTML, Document, el
 
 H = f"{{{XHTML}}}"
@@ -53,7 +54,6 @@ def main_flow_lines(page_box):
     """(block element, text) for each piece of text in the page's main flow, in order:
     the root box only (margin boxes and the footnote area are its siblings), generated
     content (list markers, note calls, leaders) left out."""
-    from weasyprint.formatting_structure import boxes
 
     root = page_box.children[0]
 
@@ -79,7 +79,7 @@ def page_starts(pages) -> list[PageStart]:
     starts = []
     for number, (page, folio) in enumerate(zip(pages, folios(pages), strict=True), 1):
         start = PageStart(number, folio)
-        for block, text in main_flow_lines(page._page_box):
+        for block, text in main_flow_lines(page_box(page)):
             letters = len(LETTER.findall(text))
             if not letters or block is None:
                 continue

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import gc
 import hashlib
-import zlib
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -25,49 +24,14 @@ from weasyprint.urls import FatalURLFetchingError
 from .. import model as m
 from .. import words
 from ..errors import BuildError, Problem
-from ..typeset import marks, pages, paragraphs
+from ..typeset import marks, pages, paragraphs, weasy
 from ..typeset.hyphenate import read_exceptions
+from ..typeset.weasy import page_box
 from . import folios, pagelist, relayout
 from .styles import font_files
 from .xhtml import EPUB_TYPE, XHTML, Document
 
 H = f"{{{XHTML}}}"
-
-
-def cached_page_references(pdf) -> tuple:
-    """pydyf's `PDF.page_references`, built once per page count instead of on every call.
-
-    WeasyPrint's PDF/UA tagging asks for it once per structure element, and pydyf rebuilds the
-    whole tuple each time: the tags of a 400-page book cost 3.8 s, growing with pages squared.
-    The references of pages already added never change, so the tuple is kept until a page is
-    added; the PDF written is byte for byte the same."""
-    kids = pdf.pages["Kids"]
-    cached = pdf.__dict__.get("_page_references")
-    if cached is None or cached[0] != len(kids):
-        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
-        pdf.__dict__["_page_references"] = cached
-    return cached[1]
-
-
-if isinstance(getattr(pydyf.PDF, "page_references", None), property):
-    pydyf.PDF.page_references = property(cached_page_references)
-
-
-class StreamCompression:
-    """zlib for pydyf, which compresses every stream of the PDF (pages, fonts) at level 9:
-    at zlib's default level, 6, the 403-page book's PDF is written 1.7–2.5 s sooner (of
-    7.3–8.2 s) and is 3.7 % larger (2.69 → 2.79 MB)."""
-
-    LEVEL = 6
-    compress = staticmethod(zlib.compress)
-
-    @staticmethod
-    def compressobj(level: int = LEVEL):
-        return zlib.compressobj(level=StreamCompression.LEVEL)
-
-
-if getattr(pydyf, "zlib", None) is zlib:
-    pydyf.zlib = StreamCompression
 
 
 class SandboxError(FatalURLFetchingError):
@@ -421,29 +385,38 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
         return composed_layout(tree, render, styles, fetcher, counted, collect=whole)
 
     try:
-        try:
-            result = relayout.relayout(kept, html, now, lay_out, counted) if reuse else None
-        except BaseException:
-            kept.layout = None  # perhaps changed in part: the next build lays out the whole
-            raise
-        if result is None:
-            if reuse and kept.layout is not None:
-                kept.layout = None  # let go of the last layout before making the next
-                gc.collect()
-            result = lay_out(html, compose)
-            if reuse:
-                kept.remember(now, render, result)
-        release_index(html, held)
-        result = folios.resolve(result, html,
-                                lambda tree, whole=True: lay_out(tree, compose, whole),
-                                lambda doc, old, new: relayout.fits(doc, old, new, counted),
-                                tail_first={INDEX_DIVISION} if held else set(), marks=placed)
-        result.marks = placed
-        if reuse:
-            kept.layout = result
+        with weasy.composed_justification(paragraphs.justify_composed):
+            result = laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render,
+                                   placed, held)
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(fetcher)
+    return result
+
+
+def laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render, placed, held):
+    """The layout proper (pdf.layout has set its scene): a watch's kept divisions laid out
+    again where they can be, else the whole; then the numbers the divisions print."""
+    try:
+        result = relayout.relayout(kept, html, now, lay_out, counted) if reuse else None
+    except BaseException:
+        kept.layout = None  # perhaps changed in part: the next build lays out the whole
+        raise
+    if result is None:
+        if reuse and kept.layout is not None:
+            kept.layout = None  # let go of the last layout before making the next
+            gc.collect()
+        result = lay_out(html, compose)
+        if reuse:
+            kept.remember(now, render, result)
+    release_index(html, held)
+    result = folios.resolve(result, html,
+                            lambda tree, whole=True: lay_out(tree, compose, whole),
+                            lambda doc, old, new: relayout.fits(doc, old, new, counted),
+                            tail_first={INDEX_DIVISION} if held else set(), marks=placed)
+    result.marks = placed
+    if reuse:
+        kept.layout = result
     return result
 
 
@@ -551,20 +524,20 @@ def push_onto_short_pages(composition, document, render, counted: set[str]) -> l
     kept: list[str] = []
     if not document.pages:
         return kept
-    book = document.pages[0]._page_box.children[0].element  # the whole book's tree
+    book = page_box(document.pages[0]).children[0].element  # the whole book's tree
     for page, short in pages.short_pages(document):
         first, options = pages.pushing_options(composition, document, page, short)
         ends = [pages.block_elements(document, n, line) for n, line in (
-            (first, pages.first_main_flow_line(document.pages[first]._page_box)),
-            (page, pages.last_main_flow_line(document.pages[page]._page_box)))]
+            (first, pages.first_main_flow_line(page_box(document.pages[first]))),
+            (page, pages.last_main_flow_line(page_box(document.pages[page]))))]
         if not options or not all(ends) or any(  # not pages laid out again already
-                document.pages[n]._page_box.children[0].element is not book
+                page_box(document.pages[n]).children[0].element is not book
                 for n in range(first, page + 1)):
             continue
         places = [pages.place_of(book, blocks[0]) for blocks in ends]
         if None in places:
             continue
-        side = document.pages[first]._page_box.page_type.side
+        side = page_box(document.pages[first]).page_type.side
         for key, plan in options[:PUSHING_TRIES]:
             before, composition.plans[key] = composition.plans[key], plan
             tree = pages.window(composition.html_tree({places[0][0]}), *places, side)

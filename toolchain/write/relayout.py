@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from weasyprint.formatting_structure import boxes
 
 from ..typeset.pages import division, put_in_place, same_place
 from ..typeset.paragraphs import copy_divisions
+from ..typeset.weasy import boxes, page_box
 
 
 @dataclass
@@ -77,9 +77,9 @@ def relayout(kept: Kept, html, now: tuple[str, dict], lay_out, counted: set[str]
     replacements = []
     for name in changed:
         new_layout = lay_out(copy_divisions(html, {name})[0], whole=False)
-        new = [p for p in new_layout.pages if not p._page_box.page_type.blank]
+        new = [p for p in new_layout.pages if not page_box(p).page_type.blank]
         old = [n for n, p in enumerate(document.pages)
-               if not p._page_box.page_type.blank and division(p._page_box) == name]
+               if not page_box(p).page_type.blank and division(page_box(p)) == name]
         if not fits(document, old, new, counted):
             return None
         replacements.append((name, old, new, new_layout))
@@ -106,7 +106,7 @@ def fits(document, old: list[int], new: list, counted: set[str]) -> bool:
     and every anchor in `counted` on the same page."""
     return len(old) == len(new) and all(
         same_place(document.pages[number], page, counted) and
-        heads(document.pages[number]._page_box) == heads(page._page_box)
+        heads(page_box(document.pages[number])) == heads(page_box(page))
         for number, page in zip(old, new, strict=True))
 
 

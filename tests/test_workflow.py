@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,20 @@ def test_no_op_rebuild_does_no_work(small):
     assert report["up_to_date"] is True
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
     print(f"no-op rebuild: {took:.3f} s")  # a figure for the log, not an assertion
+
+
+@pytest.mark.parametrize("library", ["pillow", "pikepdf", "pydyf", "fonttools", "python-stdnum"])
+def test_an_upgraded_library_is_never_up_to_date(small, monkeypatch, library):
+    """Pillow, pikepdf, pydyf or the ISBN ranges upgraded: the same sources may give other
+    bytes, so the build key changes (the build itself is not run again here)."""
+    from toolchain import build as building
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    key, _ = building.input_key(small / "manuscript", ROOT / "styles", when)
+    real = building.version
+    monkeypatch.setattr(building, "version",
+                        lambda name: real(name) + ".post1" if name == library else real(name))
+    assert building.input_key(small / "manuscript", ROOT / "styles", when)[0] != key
 
 
 def test_report_records_inputs_outputs_and_warnings(small):

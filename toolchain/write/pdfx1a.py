@@ -220,7 +220,7 @@ def convert_image(image, converter: Converter, on_white: bool, where: Path,
             white.paste(rgb.convert("RGB"), mask=mask.resize(rgb.size))
             rgb = white
         out, mode = converter.image(rgb.convert("RGB"), source), "/DeviceCMYK"
-    image.write(zlib.compress(out.tobytes(), 9), filter=pikepdf.Name.FlateDecode)
+    image.write(zlib.compress(out.tobytes(), 6), filter=pikepdf.Name.FlateDecode)
     image.ColorSpace = pikepdf.Name(mode)
     image.BitsPerComponent = 8
     image.Width, image.Height = out.size

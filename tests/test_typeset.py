@@ -25,7 +25,7 @@ from toolchain.typeset import paragraphs
 from toolchain.typeset.hyphenate import Hyphenator, read_exceptions
 from toolchain.typeset.linebreak import INF, Box, Glue, Penalty, Settings, break_lines
 from toolchain.typeset.paragraphs import Composer
-from toolchain.write import pdf as pdf_writer
+from toolchain.write.pdf import laying_out as pdf_writer
 
 END = [Penalty(0, INF), Glue(0, 1e6, 0), Penalty(0, -INF)]
 

@@ -1,0 +1,285 @@
+"""The HTML assembled for print: the validated XHTML documents joined into one, with what
+print needs and the screen does not (footnotes moved to their calls, capitals wrapped,
+tables fitted or turned, page-number placeholders)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+
+from lxml import etree
+
+from ... import model as m
+from ... import words
+from .. import folios, pagelist
+from ..xhtml import EPUB_TYPE, XHTML, Document
+
+H = f"{{{XHTML}}}"
+
+
+def combined_html(docs: list[Document], meta: dict, build_date: datetime,
+                  images: dict[str, Path] | None = None, styles: Path | None = None):
+    """One HTML document for WeasyPrint: every document's body in reading order.
+
+    Links between files become links inside the one document, and each starred note moves
+    to the place of its call, where `float: footnote` puts it at the foot of that page."""
+    lang = meta["language"]
+    html = etree.Element("html", lang=lang)
+    head = etree.SubElement(html, "head")
+    etree.SubElement(head, "title").text = meta["title"]
+    stamp = build_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for name, content in (("author", words.for_book(meta).names(m.authors(meta))),
+                          ("description", meta.get("description")),
+                          ("keywords", ", ".join(meta.get("subjects", []))),
+                          ("dcterms.created", stamp), ("dcterms.modified", stamp),
+                          ("generator", "toolchain")):
+        if content:
+            etree.SubElement(head, "meta", name=name, content=content)
+    body = etree.SubElement(html, "body")
+    half_title = etree.SubElement(body, "div", {"class": "doc doc-halftitle"})
+    etree.SubElement(half_title, "p").text = meta["title"]
+    first_body = next(d for d in docs if d.matter == "body")
+    for number, doc in enumerate(docs):
+        stem = doc.name.removesuffix(".xhtml")
+        div = etree.SubElement(body, "div", id=f"doc-{stem}")
+        matter = doc.matter or ("back" if stem in ("notes", "index", "colophon") else "front")
+        kind = f"doc-division doc-{doc.division}" if doc.division else f"doc-{stem}"
+        start = " body-start" if doc is first_body else ""
+        div.set("class", f"doc {kind} matter-{matter}{start}")
+        div.set("data-running-head", doc.title)  # its recto's running head
+        source = doc.root.find(f"{H}body")
+        copies = [copy.deepcopy(child) for child in source]
+        pagelist.stamp(number, source, copies)  # so that the EPUB can be marked where pages begin
+        div.extend(copies)
+    for node in html.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.get(EPUB_TYPE):
+            node.set("data-epub-type", node.attrib.pop(EPUB_TYPE))
+        node.tag = etree.QName(node).localname
+        href = node.get("href")
+        if node.tag == "a" and href and ".xhtml" in href:
+            file, _, frag = href.partition("#")
+            node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
+    etree.cleanup_namespaces(html)
+    for img in html.xpath("//img[starts-with(@src, 'images/')]"):  # figures, from the manuscript
+        img.set("src", Path(images[img.get("src")[len("images/"):]]).resolve().as_uri())
+    for link in html.xpath("//nav//a[@href] | //*[@data-epub-type='loi']//a[@href]"):
+        link.set(folios.FOLIO, "0")  # its target's page, once the book is laid out
+    for number in html.xpath("//a//span[@class='page-number'][@data-target]"):
+        number.set(folios.FOLIO, "0")  # a page reference's: printed by print.css
+        number.text = None
+    for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
+                           "contains(concat(' ', @class, ' '), ' author ')]"):
+        wrap_capitals(node)
+    for sup in html.xpath("//a[@data-epub-type='noteref']/sup"):  # print sets calls by CSS
+        sup.getparent().text = sup.text
+        sup.getparent().remove(sup)
+    move_footnotes(html)
+    if styles is not None:
+        fit_tables(html, styles)
+    split_turned_tables(html, styles)
+    for mark in html.xpath("//li/p/a[@class='note-mark']"):
+        mark.tail = (mark.tail or "").lstrip()  # the number hangs in its own box
+    return html
+
+
+def serialize(html) -> str:
+    return etree.tostring(html, method="html", encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def wrap_capitals(node):
+    """Capitals inside small caps go in a span set in a second font name ("Book Serif Caps").
+
+    In one font, the small-cap glyph of `A` (c2sc) and of `a` (smcp) is the same glyph, and a
+    PDF maps each glyph to one text: search and copy would read "BArMeN". Two font names make
+    two embedded fonts, each with its own map, so the text layer keeps the case as written."""
+    for element in [node, *node.iterdescendants()]:
+        if not isinstance(element.tag, str):
+            continue
+        for attr in ("text", "tail") if element is not node else ("text",):
+            text = getattr(element, attr)
+            if not text or not any(c.isupper() for c in text):
+                continue
+            runs = ["".join(chars) for _, chars in groupby(text, str.isupper)]
+            if attr == "text":
+                parent, index = element, 0
+            else:
+                parent, index = element.getparent(), element.getparent().index(element) + 1
+            setattr(element, attr, "")
+            last = None
+            for run in runs:
+                if run[0].isupper():
+                    last = etree.Element("span", {"class": "sc-upper"})
+                    last.text = run
+                    parent.insert(index, last)
+                    index += 1
+                elif last is None:
+                    setattr(element, attr, run)
+                else:
+                    last.tail = run
+
+
+# How a table may be set, each smaller than the last: (class, type size in points, cell
+# padding each side in ems, extra width in mm from the negative margins), as print.css has them.
+
+
+TABLE_SIZES = ((None, 9.25, 0.6, 0.0), ("medium", 8.25, 0.6, 0.0), ("wide", 7.0, 0.3, 4.0))
+
+
+def fit_tables(html, styles: Path) -> None:
+    """Each table the editor left to the toolchain set in the largest type its columns fit
+    the measure in, measured with the book's fonts: a column needs at least its widest word
+    (a figure's whole cell, which never breaks); a table that fits in no size is turned on
+    a page of its own (landscape). The column count's choice (medium for 5–6, wide for 7+)
+    is the largest tried."""
+    from ...typeset import measure
+
+    faces = measure.faces(styles)
+    roman, italic = faces.get((400, "normal")), faces.get((400, "italic"))
+    if roman is None:
+        return
+    available = measure.measure_mm(styles) * measure.MM
+    for wrap in html.xpath("//div[contains(concat(' ', @class, ' '), ' table-wrap ')]"):
+        table = wrap.find("table")
+        if wrap.get("data-layout") or table is None:
+            continue
+        classes = (table.get("class") or "").split()
+        start = 2 if "wide" in classes else 1 if "medium" in classes else 0
+        chosen = "landscape"
+        for name, size, padding, extra in TABLE_SIZES[start:]:
+            columns: dict[int, float] = {}
+            for row in table.iter("tr"):
+                for k, cell in enumerate(c for c in row if c.tag in ("td", "th")):
+                    head = cell.getparent().getparent().tag == "thead"
+                    if head and name == "wide":
+                        continue  # headers of the smallest size hyphenate (print.css)
+                    face = italic if head and italic is not None else roman
+                    text = " ".join("".join(cell.itertext()).split())
+                    whole = "num" in (cell.get("class") or "").split()
+                    columns[k] = max(columns.get(k, 0.0), measure.longest_word(
+                        text, face, size, whole) + 2 * padding * size)
+            if sum(columns.values()) <= available + extra * measure.MM:
+                chosen = name
+                break
+        if chosen != TABLE_SIZES[start][0]:
+            names = {"landscape": "wide landscape"}.get(chosen, chosen or "")
+            for node in (wrap, table):
+                kept = [c for c in (node.get("class") or "").split()
+                        if c not in ("medium", "wide", "landscape")]
+                node.set("class", " ".join(kept + names.split()))
+
+
+TURNED_ROWS = 16  # body rows a turned page holds, one line each, with room to spare
+
+
+TURNED = (178, 101, 8.25, 10.5)  # a turned table's box (mm, as print.css sets it: the text
+# block's height by its width) and its type size and leading (pt)
+
+
+ROW_EXTRA = 0.35  # a row's padding and rules, in lines
+
+
+def split_turned_tables(html, styles: Path | None = None):
+    """A turned (landscape) table longer than its page goes on as many turned pages as it
+    needs, each with the caption and the header row: WeasyPrint cannot carry rotated content
+    over a page break, and the rows past the first page would be cut off. How many rows a
+    page takes is reckoned from each row's lines, its cells measured with the book's fonts
+    in columns shared out as a browser's automatic table layout shares them."""
+    for wrap in html.xpath("//div[contains(concat(' ', @class, ' '), ' landscape ')]"):
+        body = wrap.find("table/tbody")
+        rows = list(body) if body is not None else []
+        last = wrap
+        for group in turned_pages(wrap, rows, styles)[1:]:
+            part = copy.deepcopy(wrap)
+            for node in part.iter():
+                node.attrib.pop("id", None)  # the first part keeps the anchors
+            part_body = part.find("table/tbody")
+            for row in list(part_body):
+                part_body.remove(row)
+            for row in group:
+                part_body.append(row)  # moved, with their numbering for the page list
+            last.addnext(part)
+            last = part
+
+
+def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
+    """The body rows of a turned table, grouped a turned page each."""
+    from ...typeset import measure
+
+    face = measure.faces(styles).get((400, "normal")) if styles else None
+    if face is None:
+        return [rows[k:k + TURNED_ROWS] for k in range(0, len(rows), TURNED_ROWS)] or [[]]
+    width_mm, height_mm, size, leading = TURNED
+    cells = [[" ".join("".join(c.itertext()).split()) for c in row if c.tag in ("td", "th")]
+             for row in wrap.iter("tr")]
+    pad = 2 * 0.6 * size
+    natural: dict[int, float] = {}
+    least: dict[int, float] = {}
+    for row in cells:
+        for k, text in enumerate(row):
+            natural[k] = max(natural.get(k, 0.0), face.width(text, size) + pad)
+            least[k] = max(least.get(k, 0.0), measure.longest_word(text, face, size) + pad)
+    available = width_mm * measure.MM
+    spare = max(0.0, available - sum(least.values()))
+    wanted = sum(natural[k] - least[k] for k in natural) or 1.0
+    widths = {k: least[k] + spare * (natural[k] - least[k]) / wanted for k in natural}
+
+    def lines(row: list[str]) -> float:
+        return max((-(-face.width(text, size) // max(widths[k] - pad, 1.0)) or 1
+                    for k, text in enumerate(row)), default=1) + ROW_EXTRA
+
+    caption = wrap.find("table/caption")
+    head = [c for row in wrap.iter("tr") if row.getparent().tag == "thead"
+            for c in [[" ".join("".join(x.itertext()).split()) for x in row]]]
+    room = height_mm * measure.MM / leading - sum(lines(h) for h in head) - 1.5 - (
+        2 if caption is not None else 0)
+    body_cells = cells[len(head):]
+    groups, current, used = [], [], 0.0
+    for row, text in zip(rows, body_cells, strict=False):
+        need = lines(text)
+        if current and used + need > room:
+            groups.append(current)
+            current, used = [], 0.0
+        current.append(row)
+        used += need
+    groups.append(current)
+    return groups
+
+
+def move_footnotes(html):
+    for call in html.xpath("//a[@data-epub-type='noteref'][contains(@class, 'footnote-ref')]"):
+        aside = html.xpath("//*[@id=$i]", i=call.get("href").lstrip("#"))[0]
+        note = etree.Element("span", id=aside.get("id"))
+        note.set("class", "footnote")
+        note.set("data-mark", call.text)
+        for k, para in enumerate(aside):
+            for mark in para.xpath(".//a[@role='doc-backlink']"):
+                drop_keeping_text(mark, (mark.tail or "").lstrip())
+            if k:
+                etree.SubElement(note, "br")
+            if len(note):
+                note[-1].tail = (note[-1].tail or "") + (para.text or "")
+            else:
+                note.text = para.text
+            for child in list(para):
+                note.append(child)
+        note.tail = call.tail
+        call.getparent().replace(call, note)
+        aside.getparent().remove(aside)
+
+
+def drop_keeping_text(node, text: str):
+    """Remove an element, keeping `text` where it stood."""
+    parent, prev = node.getparent(), node.getprevious()
+    if prev is None:
+        parent.text = (parent.text or "") + text
+    else:
+        prev.tail = (prev.tail or "") + text
+    parent.remove(node)
+
+
+def css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,256 @@
+"""The layout: the print HTML laid out once by WeasyPrint, its paragraphs composed, its pages
+mended, the numbers other divisions print filled in; a watch's kept divisions laid out
+again alone."""
+
+from __future__ import annotations
+
+import copy
+import gc
+from datetime import datetime
+from pathlib import Path
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from ...errors import BuildError, Problem
+from ...typeset import marks, pages, paragraphs, weasy
+from ...typeset.hyphenate import read_exceptions
+from ...typeset.weasy import page_box
+from .. import folios, relayout
+from ..styles import font_files
+from ..xhtml import Document
+from .assemble import combined_html, css_string, serialize
+from .sandbox import SandboxedFetcher, SandboxError, refused, sandbox_problem
+
+
+class Layout:
+    """The book laid out by WeasyPrint, not yet written: its pages say where each begins."""
+
+    COUNTS = ("composed", "left", "broken again at a page foot",
+              "set a line longer to fill a short page",
+              "set longer to push lines onto a short page")
+
+    def __init__(self, document, fetcher):
+        self.document, self.fetcher = document, fetcher
+        self.marks: dict = {}  # the index's marks: id -> (block, letters before, in all)
+        self.composition: dict = {}  # paragraphs composed whole, and left to WeasyPrint
+        self.by_division: dict[str, dict[str, int]] = {}  # the same counts, per division
+
+    def totals(self) -> dict[str, int]:
+        return {name: sum(counts.get(name, 0) for counts in self.by_division.values())
+                for name in self.COUNTS}
+
+    @property
+    def pages(self):
+        return self.document.pages
+
+
+def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
+           manuscript: Path, images: dict[str, Path] | None = None,
+           compose: bool = True, kept: relayout.Kept | None = None) -> Layout:
+    """Lay the book out for print: the pages that the screen and press editions share.
+    With `kept` (a watch's), only the divisions changed since its layout are laid out again,
+    where they can be (`relayout`), and the layout made is kept for the next build."""
+    fetcher = SandboxedFetcher([styles, manuscript])
+    sheet = styles / "print.css"
+    if not sheet.is_file():
+        raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",
+                                 "restore it from the repository"))
+    missing_fonts(styles)
+    title = meta.get("collection", {}).get("title") or meta["title"]
+    running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
+    html = combined_html(docs, meta, build_date, images, styles)
+    placed = take_marks(html)
+    held = hold_index(html)
+    reuse = kept is not None and compose
+    now = relayout.snapshot(html, styles, images, running) if reuse else None
+    if reuse and kept.layout is not None and now[0] == kept.context:
+        render, fetcher = kept.render, kept.layout.fetcher  # the stylesheets, loaded
+        fetcher.refused.clear()
+    else:
+        fonts = FontConfiguration()
+        base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
+
+        def render(tree, extra_css: str = ""):
+            extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
+            return weasyprint.HTML(string=serialize(tree),
+                                   base_url=styles.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher).render(stylesheets=[*base, extra],
+                                                               font_config=fonts)
+
+    counted = contents_anchors(html)
+
+    def lay_out(tree, compose=True, whole=True):
+        if not compose:
+            return Layout(render(tree), fetcher)
+        return composed_layout(tree, render, styles, fetcher, counted, collect=whole)
+
+    try:
+        with weasy.composed_justification(paragraphs.justify_composed):
+            result = laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render,
+                                   placed, held)
+    except SandboxError as exc:
+        raise sandbox_problem(str(exc)) from None
+    refused(fetcher)
+    return result
+
+
+def laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render, placed, held):
+    """The layout proper (pdf.layout has set its scene): a watch's kept divisions laid out
+    again where they can be, else the whole; then the numbers the divisions print."""
+    try:
+        result = relayout.relayout(kept, html, now, lay_out, counted) if reuse else None
+    except BaseException:
+        kept.layout = None  # perhaps changed in part: the next build lays out the whole
+        raise
+    if result is None:
+        if reuse and kept.layout is not None:
+            kept.layout = None  # let go of the last layout before making the next
+            gc.collect()
+        result = lay_out(html, compose)
+        if reuse:
+            kept.remember(now, render, result)
+    release_index(html, held)
+    result = folios.resolve(result, html,
+                            lambda tree, whole=True: lay_out(tree, compose, whole),
+                            lambda doc, old, new: relayout.fits(doc, old, new, counted),
+                            tail_first={INDEX_DIVISION} if held else set(), marks=placed)
+    result.marks = placed
+    if reuse:
+        kept.layout = result
+    return result
+
+
+INDEX_DIVISION = "doc-index"
+
+
+def take_marks(html) -> dict:
+    """The index's marks out of the print HTML (typeset.marks), the index's locators
+    linked to their blocks instead."""
+    placed = marks.take_marks(html)
+    targets = marks.block_targets(html, placed)
+    for link in html.xpath("//a[@data-at]"):
+        if link.get("data-at") in targets:
+            link.set("href", f"#{targets[link.get('data-at')]}")
+    return placed
+
+
+def hold_index(html) -> list | None:
+    """The index's entries taken out of the book, so that the book's layout and its mending
+    rounds (a dozen layouts of the whole) do not each set the index's columns again: the
+    index keeps its title, and so its first page, and is laid out whole once at the end, with
+    its page numbers (`folios.resolve`). The entries taken, to put back; None if none."""
+    found = html.xpath(f"//div[@id='{INDEX_DIVISION}']//section[@id='index']")
+    if not found:
+        return None
+    held = [child for child in found[0] if child.tag != "h1"]
+    for child in held:
+        found[0].remove(child)
+    return held
+
+
+def release_index(html, held: list | None) -> None:
+    if held:
+        html.xpath(f"//div[@id='{INDEX_DIVISION}']//section[@id='index']")[0].extend(held)
+
+
+def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | None = None,
+                    collect: bool = True) -> Layout:
+    """The book with its paragraphs composed whole (typeset.paragraphs): a first layout to
+    measure them, the layout with their lines; then the paragraphs set again for short
+    pages and for the page feet (typeset.pages) are laid out alone and their lines put in
+    place (or, where they will not fit their places, the book is laid out again), and the
+    pages over which lines are pushed onto a short page laid out again alone. `counted`:
+    the anchors whose page numbers the contents print (by default, read from its links);
+    `collect`: whether to collect the garbage of a layout let go (build.few_collections),
+    which takes a second when a whole book's layout is kept alive beside it, as in a watch."""
+    if counted is None:
+        counted = contents_anchors(html)
+    paragraphs.mark(html)
+    every = {node.get(paragraphs.KEY) for node in html.iter() if node.get(paragraphs.KEY)}
+    composition = paragraphs.Composition(  # the first layout is let go once measured
+        html, render(pages.only(copy.deepcopy(html), every), paragraphs.MEASURE_CSS)
+        if every else None, read_exceptions(styles))  # (nothing to measure: the contents)
+    if collect:
+        gc.collect()  # the first layout's boxes, which refer to each other
+    document = pages.mend_blocks(composition, render(composition.html_tree(), paragraphs.SET_CSS),
+                                 render)
+    filled = {}
+    for tolerance in (None, pages.LEVELLING_TOLERANCE):  # the paragraph's own, then looser
+        more = pages.fill_short_pages(composition, document, tolerance)
+        if more:
+            alone = render(pages.only(composition.html_tree(), set(more)), paragraphs.SET_CSS)
+            if not pages.lengthen(document, alone, more):
+                document = None  # the book laid out again: the old layout collected first
+                if collect:
+                    gc.collect()
+                document = render(composition.html_tree(), paragraphs.SET_CSS)
+            filled.update(more)
+    pushed = push_onto_short_pages(composition, document, render, counted)
+    moved = pages.keep_hyphens_off_page_feet(composition, document)
+    how = "none moved"
+    if moved:
+        alone = render(pages.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
+        how = "their lines put in place"
+        if not pages.transplant(document, alone, moved):
+            document = None  # the book laid out again: the old layout collected first
+            if collect:
+                gc.collect()
+            document = render(composition.html_tree(), paragraphs.SET_CSS)
+            how = "the book laid out again"
+    result = Layout(document, fetcher)
+    for name, keys in zip(Layout.COUNTS, (composition.plans, composition.left, moved, filled,
+                                          pushed), strict=True):
+        for key in keys:
+            counts = result.by_division.setdefault(composition.division_of(key), {})
+            counts[name] = counts.get(name, 0) + 1
+    result.composition = {**result.totals(), "page feet": how}
+    return result
+
+
+def contents_anchors(html) -> set[str]:
+    """The anchors whose page numbers the contents print."""
+    return {link.get("href")[1:] for link in html.xpath("//nav//a[starts-with(@href, '#')]")}
+
+
+PUSHING_TRIES = 3  # paragraphs tried, each a layout of a few pages, for a short page
+
+
+def push_onto_short_pages(composition, document, render, counted: set[str]) -> list[str]:
+    """Each page still short gets lines pushed onto it by a paragraph on the pages before
+    set looser (typeset.pages.pushing_options), the least loosened that works: those pages
+    are laid out again alone (`window`) and put in the book's if they then leave fewer
+    lines short, hold the same text and move no heading the contents list; else the
+    paragraph is set as it was. Returns the keys of the paragraphs kept longer."""
+    kept: list[str] = []
+    if not document.pages:
+        return kept
+    book = page_box(document.pages[0]).children[0].element  # the whole book's tree
+    for page, short in pages.short_pages(document):
+        first, options = pages.pushing_options(composition, document, page, short)
+        ends = [pages.block_elements(document, n, line) for n, line in (
+            (first, pages.first_main_flow_line(page_box(document.pages[first]))),
+            (page, pages.last_main_flow_line(page_box(document.pages[page]))))]
+        if not options or not all(ends) or any(  # not pages laid out again already
+                page_box(document.pages[n]).children[0].element is not book
+                for n in range(first, page + 1)):
+            continue
+        places = [pages.place_of(book, blocks[0]) for blocks in ends]
+        if None in places:
+            continue
+        side = page_box(document.pages[first]).page_type.side
+        for key, plan in options[:PUSHING_TRIES]:
+            before, composition.plans[key] = composition.plans[key], plan
+            tree = pages.window(composition.html_tree({places[0][0]}), *places, side)
+            if tree is not None and pages.splice_window(
+                    document, render(tree, paragraphs.SET_CSS), first, counted):
+                kept.append(key)
+                break
+            composition.plans[key] = before
+    return kept
+
+
+def missing_fonts(styles: Path) -> None:
+    """Every font the print stylesheet names must be in styles/fonts, or the build stops."""
+    font_files(styles)

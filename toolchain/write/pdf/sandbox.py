@@ -1,0 +1,47 @@
+"""The URL sandbox: WeasyPrint may load only the book's own manuscript and style files; the
+fetcher refuses everything else, and a refusal is the editor's error, naming what was asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import weasyprint
+from weasyprint.urls import FatalURLFetchingError
+
+from ...errors import BuildError, Problem
+
+
+class SandboxError(FatalURLFetchingError):
+    """Stops the rendering: a document named something outside the book."""
+
+
+class SandboxedFetcher(weasyprint.URLFetcher):
+    """Loads only files inside the given directories; never touches the network.
+
+    Paths are resolved first, so `..` and symlinks cannot lead outside."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file"})
+        self.roots = [Path(r).resolve() for r in roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                return weasyprint.urls.URLFetcherResponse(url, path.read_bytes())
+        self.refused.append(url)
+        raise SandboxError(f"refused to load {url}: only files inside "
+                           + ", ".join(str(r) for r in self.roots) + " may be used")
+
+
+def sandbox_problem(message: str) -> BuildError:
+    return BuildError(Problem("pdf", 0, 0, "P002", message,
+                              "keep images and styles inside manuscript/ or styles/"))
+
+
+def refused(fetcher: SandboxedFetcher) -> None:
+    if fetcher.refused:
+        raise sandbox_problem(f"refused to load {fetcher.refused[0]}")

@@ -1,0 +1,44 @@
+"""The writing: the laid-out pages as the tagged screen PDF, with its page labels."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+import pydyf
+
+from ..xhtml import Document
+from .laying_out import Layout, layout
+from .sandbox import SandboxError, refused, sandbox_problem
+
+
+def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
+               manuscript: Path, target: Path, images: dict[str, Path] | None = None) -> None:
+    """Typeset the book into `target`, the screen edition: the book's one layout."""
+    write_layout(layout(docs, meta, build_date, styles, manuscript, images), meta, target)
+
+
+def write_layout(laid_out: Layout, meta: dict, target: Path) -> None:
+    """Write the laid-out book as the screen edition, a tagged PDF/UA-1 file."""
+    identifier = hashlib.sha256(meta["identifier"].encode()).hexdigest()[:32]
+    try:
+        laid_out.document.write_pdf(target, pdf_identifier=identifier.encode(),
+                                    pdf_variant="pdf/ua-1", finisher=page_labels)
+    except SandboxError as exc:
+        raise sandbox_problem(str(exc)) from None
+    refused(laid_out.fetcher)
+
+
+def page_labels(document, pdf) -> None:
+    """The printed folios as the PDF's page labels (roman in the front matter, arabic from
+    the body's first page), so that a reader's "go to page 23" finds the page the index and
+    the contents print as 23."""
+    from ...typeset.facts import folios
+
+    labels = folios(document.pages)
+    start = labels.index("1") if "1" in labels else len(labels)
+    ranges = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})]) if start else pydyf.Array()
+    if start < len(labels):
+        ranges.extend([start, pydyf.Dictionary({"S": "/D"})])
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": ranges})

@@ -78,3 +78,14 @@ def test_only_the_wall_touches_weasyprints_insides():
     for name in ("_page_box", "_update_footnote_area", "text_align", "page_references",
                  "line_break", "formatting_structure"):
         assert name in wall.split('"""')[1], name  # named in the docstring's list
+
+
+def test_only_the_command_line_speaks():
+    """The stages report through a reporter (toolchain/reporting.py); only cli.py decides
+    that the terminal hears them. Checks return their problems."""
+    package = Path(__file__).resolve().parents[1] / "toolchain"
+    speaking = [f"{path.relative_to(package)}:{n}" for path in sorted(package.rglob("*.py"))
+                if path.name not in ("cli.py", "reporting.py")
+                for n, line in enumerate(path.read_text().splitlines(), 1)
+                if re.search(r"(?<![\w.])print\(", line.split("#")[0])]
+    assert speaking == []

@@ -11,10 +11,7 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -22,6 +19,7 @@ from pathlib import Path
 from . import model as m
 from . import words
 from .errors import BuildError, InternalError, Problem, display_path, os_problem
+from .reporting import Reporter, Steps, reporter_for
 
 PACKAGE = Path(__file__).resolve().parent
 TOOL_VERSIONS = ("weasyprint", "pydyf", "fonttools", "pillow", "pikepdf", "ebooklib",
@@ -50,37 +48,6 @@ def library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[name] = "absent"
     return found
-
-
-@dataclass
-class Progress:
-    """Prints one line per finished step; on a terminal, the step's line appears first."""
-
-    total: int
-    stream: object = sys.stderr
-    step: int = 0
-    times: dict = field(default_factory=dict)
-
-    def run(self, name: str, func, *args):
-        self.step += 1
-        label = f"[{self.step}/{self.total}] {name:<18}"
-        tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        if tty:
-            print(label + "…", end="", file=self.stream, flush=True)
-        start = time.perf_counter()
-        try:
-            result = func(*args)
-        except BaseException as exc:
-            if tty:
-                print("\r" + label + "failed", file=self.stream, flush=True)
-            shown = as_user_or_internal(exc, name)
-            if shown is exc:
-                raise
-            raise shown from exc
-        took = time.perf_counter() - start
-        self.times[name] = round(took, 3)
-        print(("\r" if tty else "") + f"{label}done {took:6.2f} s", file=self.stream, flush=True)
-        return result
 
 
 @contextmanager
@@ -163,6 +130,16 @@ def input_key(manuscript: Path, styles: Path, date: datetime,
     return key, inputs
 
 
+def record_preflight(out: Path, rows: list) -> None:
+    """The preflight `toolchain check` made, kept in the build's report.json (written here
+    and by the build alone)."""
+    path = Path(out) / "report.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["preflight"] = [{"check": what, "found": found, "verdict": verdict}
+                           for what, found, verdict in rows]
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def up_to_date(out: Path, key: str) -> bool:
     report = out / "report.json"
     if not report.is_file():
@@ -176,10 +153,12 @@ def up_to_date(out: Path, key: str) -> bool:
         return False
 
 
-def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=False,
+def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
           profile: str | None = None, date: datetime | None = None, epubcheck=None,
-          kept=None) -> dict:
+          kept=None, reporter: Reporter | None = None) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix.
+    What it says while it works goes to `reporter` (or a StreamReporter on `stream`); given
+    neither, it says nothing: the report holds it all.
     `date` is the build date decided elsewhere (the catalogue decides it where the manuscript
     is, and builds a copy of it); `epubcheck` an EPUBCheck already running and warm, kept
     between the builds of a catalogue's worker or a watch; `kept` a watch's last layout
@@ -193,6 +172,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
         raise BuildError(Problem(styles, 0, 0, "P001", "styles directory not found",
                                  "pass --styles DIR or run from the project root"))
     guard_output(out, manuscript, styles)
+    heard = reporter_for(stream, reporter)
     date, date_note = (date, "") if date else build_date(manuscript)
     try:
         key, inputs = input_key(manuscript, styles, date, profile)
@@ -201,7 +181,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
                                  f"cannot read: {exc.strerror}",
                                  "check the file's permissions")) from None
     if not force and up_to_date(out, key):
-        print(f"{display_path(out)}/ is up to date (inputs unchanged)", file=stream)
+        heard.note(f"{display_path(out)}/ is up to date (inputs unchanged)")
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
         report["up_to_date"] = True
         return report
@@ -214,11 +194,11 @@ def build(manuscript: Path, out: Path, styles: Path, stream=sys.stderr, force=Fa
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
             try:
-                pipeline = Pipeline(manuscript, styles, tmp, date, stream, profile, epubcheck,
+                pipeline = Pipeline(manuscript, styles, tmp, date, heard, profile, epubcheck,
                                     kept)
                 if date_note:
                     pipeline.warnings.append(date_note)
-                    print(f"warning: {date_note}", file=stream)
+                    heard.warning(f"warning: {date_note}")
                 report = pipeline.run()
                 report["input_key"] = key
                 report["inputs"] = inputs
@@ -303,12 +283,13 @@ class Pipeline:
     """The stages, in order. Their modules are imported here, not at the top, so that a
     no-op build does not pay for loading WeasyPrint."""
 
-    def __init__(self, manuscript, styles, tmp, date, stream, profile=None, epubcheck=None,
+    def __init__(self, manuscript, styles, tmp, date, reporter, profile=None, epubcheck=None,
                  kept=None):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.shared_epubcheck, self.kept = epubcheck, kept
         self.profile = profile  # the printer profile asked for on the command line, if any
-        self.progress = Progress(14, stream)
+        self.reporter = reporter
+        self.progress = Steps(14, reporter, errors=as_user_or_internal)
         self.warnings: list[str] = []
         self.validators: dict = {}
         self.images: dict[str, Path] = {}  # figures: name in the book -> manuscript file
@@ -476,7 +457,7 @@ class Pipeline:
         for problem in found:
             if problem.severity == "warning":
                 self.warnings.append(str(problem))
-                print(f"{problem}", file=self.progress.stream)
+                self.reporter.warning(str(problem))
         errors = [p for p in found if p.severity == "error"]
         if errors:
             raise BuildError(errors)
@@ -525,7 +506,7 @@ class Pipeline:
         # its pages are the screen edition's, checked for text beyond the edge already
         for problem in pdfcheck.low_resolution(target, figure_sizes(book)):
             self.warnings.append(str(problem))
-            print(f"{problem}", file=self.progress.stream)
+            self.reporter.warning(str(problem))
         self.validators[target.name] = {"fonts": "embedded, book fonts only"}
 
     def write_cover(self, book, slug):
@@ -560,7 +541,7 @@ class Pipeline:
             if missing:
                 warning = f"{slug}-cover.pdf: {why}"
                 self.warnings.append(warning)
-                print(f"warning: {warning}", file=self.progress.stream)
+                self.reporter.warning(f"warning: {warning}")
 
 
 def write_xhtml_folder(book, docs, styles: Path, folder: Path) -> dict[str, Path]:

@@ -40,6 +40,7 @@ from .build import (
     up_to_date,
 )
 from .errors import BuildError, InternalError, Problem, display_path
+from .reporting import Reporter, reporter_for
 
 CONFIG = "catalogue.toml"
 SAMPLES = "examples"  # the folder of sample titles beside manuscript/
@@ -235,8 +236,9 @@ class Executor:
 
 def run_catalogue(root: Path, out: Path, config: Path | None = None,
                   scheduler: str | None = None, workers: int | None = None,
-                  force: bool = False, stream=sys.stderr) -> dict:
-    """Build every title; write the feeds and the catalogue's report; return the report."""
+                  force: bool = False, stream=None, reporter: Reporter | None = None) -> dict:
+    """Build every title; write the feeds and the catalogue's report; return the report.
+    Its progress, a line a title, goes to `reporter` (or a stream's), else nowhere."""
     from .write import opds
 
     root, out = Path(root), Path(out)
@@ -264,7 +266,7 @@ def run_catalogue(root: Path, out: Path, config: Path | None = None,
         else:
             todo.append(title)
     start = time.perf_counter()
-    progress = Progress(len(titles), stream)
+    progress = Progress(len(titles), reporter_for(stream, reporter))
     for title in titles:
         if title.status in ("skipped", "failed"):
             progress.finished(title, [])
@@ -295,7 +297,7 @@ def guard_catalogue(out: Path) -> None:
 def run_jobs(todo: list[Title], out: Path, styles: Path, scheduler, workers, progress):
     executor = Executor(scheduler, workers)
     progress.where, progress.slots = executor.where, executor.slots
-    print(f"catalogue: {len(todo)} title(s) to build on {executor.where}", file=progress.stream)
+    progress.reporter.note(f"catalogue: {len(todo)} title(s) to build on {executor.where}")
     try:
         shared = executor.share(pack(styles))
         waiting, running = list(todo), {}
@@ -334,7 +336,7 @@ def finish(title: Title, result: dict, out: Path) -> None:
 @dataclass
 class Progress:
     total: int
-    stream: object
+    reporter: Reporter
     done: int = 0
     where: str = ""
     slots: int = 1  # titles built at once
@@ -353,7 +355,7 @@ class Progress:
         left = self.total - self.done
         if left and self.times:
             line += f" · about {sum(self.times) / len(self.times) * left / self.slots:.0f} s left"
-        print(line, file=self.stream, flush=True)
+        self.reporter.note(line)
 
 
 def write_catalogue(out: Path, settings: Config, titles: list[Title], opds) -> dict:
@@ -430,7 +432,7 @@ def catalogue_server(out: Path, host: str, port: int):
     return Server((host, port), functools.partial(Handler, directory=str(Path(out).resolve())))
 
 
-def serve(out: Path, host: str, port: int) -> None:
+def serve(out: Path, host: str, port: int, reporter: Reporter | None = None) -> None:
     """Serve the catalogue until interrupted, saying where reading apps find it."""
     import socket
 
@@ -444,8 +446,9 @@ def serve(out: Path, host: str, port: int) -> None:
             except OSError:
                 shown = "127.0.0.1"
     base = f"http://{shown}:{server.server_address[1]}"
-    print(f"serving {display_path(out)}/ — OPDS 1.2 (KOReader): {base}/catalog.xml · "
-          f"OPDS 2.0 (Thorium): {base}/opds.json · Ctrl-C stops", flush=True)
+    (reporter or Reporter()).note(f"serving {display_path(out)}/ — OPDS 1.2 (KOReader): "
+                                  f"{base}/catalog.xml · OPDS 2.0 (Thorium): {base}/opds.json"
+                                  " · Ctrl-C stops")
     try:
         server.serve_forever()
     finally:

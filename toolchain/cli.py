@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import places
 from .errors import BuildError, InternalError, Problem, display_path
+from .reporting import StreamReporter
 
 MANUSCRIPT_HELP = ("the book's folder, with its book.toml (default: the current folder if it "
                    "holds a book.toml, else manuscript/)")
@@ -232,7 +233,8 @@ def cmd_import(args) -> int:
 def cmd_watch(args) -> int:
     from .watch import Watcher
 
-    Watcher(args.manuscript, args.out, args.styles).run(args.port)
+    Watcher(args.manuscript, args.out, args.styles,
+            reporter=StreamReporter(sys.stderr)).run(args.port)
     return 0
 
 
@@ -305,7 +307,7 @@ def cmd_build(args) -> int:
 
     start = time.perf_counter()
     report = build(args.manuscript, args.out, args.styles, force=args.force,
-                   profile=args.profile)
+                   profile=args.profile, reporter=StreamReporter(sys.stderr))
     print_summary(args, report, time.perf_counter() - start)
     return 0
 
@@ -347,7 +349,7 @@ def cmd_catalogue(args) -> int:
     from .catalogue import run_catalogue, serve
 
     report = run_catalogue(Path("."), args.out, args.config, args.scheduler, args.workers,
-                           args.force)
+                           args.force, reporter=StreamReporter(sys.stderr))
     counts = report["counts"]
     print(f"catalogue: {counts['built']} built, {counts['skipped']} unchanged, "
           f"{counts['failed']} failed in {report['seconds']:.1f} s; {report['published']} "
@@ -358,7 +360,7 @@ def cmd_catalogue(args) -> int:
     for problem in report["feed_problems"]:  # the toolchain's fault, never the manuscript's
         print(problem, file=sys.stderr)
     if args.serve:
-        serve(args.out, args.host, args.port)
+        serve(args.out, args.host, args.port, StreamReporter(sys.stdout))
     return 1 if failed or report["feed_problems"] else 0
 
 
@@ -368,10 +370,13 @@ def human(size: int) -> str:
 
 def cmd_check(args) -> int:
     """Each check's verdict, a line each, its problems under it; the preflight's table."""
+    from .build import record_preflight
     from .check.outputs import check_outputs
 
     verdicts = check_outputs(args.out)
     for verdict in verdicts:
+        if verdict.rows:
+            record_preflight(args.out, verdict.rows)
         if verdict.table:
             print(verdict.table)
         print(f"{verdict.label:<10} {verdict.path}: {verdict.summary}")

@@ -15,12 +15,12 @@ import gc
 import http.server
 import json
 import shutil
-import sys
 import threading
 import time
 from pathlib import Path
 
 from .errors import BuildError, InternalError, Problem
+from .reporting import Reporter, reporter_for
 from .write import relayout
 
 LIVE_SCRIPT = b"""(function () {
@@ -52,10 +52,11 @@ LIVE_SCRIPT = b"""(function () {
 class Watcher:
     """Watches `manuscript` and `styles`; remakes the preview, then the build, on each change."""
 
-    def __init__(self, manuscript: Path, out: Path, styles: Path, stream=sys.stderr):
+    def __init__(self, manuscript: Path, out: Path, styles: Path, stream=None,
+                 reporter: Reporter | None = None):
         self.manuscript, self.out, self.styles = Path(manuscript), Path(out), Path(styles)
         self.preview = self.out.parent / f".{self.out.name}.preview"
-        self.stream = stream
+        self.reporter = reporter_for(stream, reporter)
         self.state = {"preview": 0, "build": 0, "error": ""}
         self.stopped = threading.Event()
         self.kept = relayout.Kept()  # the last layout, for the next build
@@ -111,21 +112,20 @@ class Watcher:
 
         for stage, work in (("preview", self.make_preview),
                             ("build", lambda: build(self.manuscript, self.out, self.styles,
-                                                    stream=self.stream, kept=self.kept,
+                                                    reporter=self.reporter, kept=self.kept,
                                                     epubcheck=self.warm_epubcheck()))):
             try:
                 work()
             except (BuildError, InternalError, OSError) as exc:
                 self.state["error"] = describe(exc)
                 self.state[stage] += 1
-                print(self.state["error"], file=self.stream)
-                print(f"watch: {stage} failed; {self.out}/ keeps the last good build",
-                      file=self.stream, flush=True)
+                self.reporter.warning(self.state["error"])
+                self.reporter.note(f"watch: {stage} failed; {self.out}/ keeps the last good "
+                                   "build")
                 return
             self.state["error"] = ""
             self.state[stage] += 1
-        print(f"watch: {self.out}/ is up to date; waiting for changes", file=self.stream,
-              flush=True)
+        self.reporter.note(f"watch: {self.out}/ is up to date; waiting for changes")
 
     def run(self, port: int = 8000, interval: float = 0.3) -> None:
         """Serve the preview and rebuild on every change, until stopped (Ctrl-C or stop())."""
@@ -135,8 +135,7 @@ class Watcher:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler(self))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.port = server.server_address[1]
-        print(f"watch: the book is at http://127.0.0.1:{self.port}/ (Ctrl-C stops)",
-              file=self.stream, flush=True)
+        self.reporter.note(f"watch: the book is at http://127.0.0.1:{self.port}/ (Ctrl-C stops)")
         try:
             seen = self.files()
             self.cycle()

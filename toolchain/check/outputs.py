@@ -10,7 +10,7 @@ import re
 import subprocess
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
@@ -48,6 +48,7 @@ class Verdict:
     summary: str
     status: str  # "ok", "failed" or "not run" (a validator not installed)
     table: str = ""  # the preflight's, for the print buyer
+    rows: list = field(default_factory=list)  # the preflight's, for report.json
 
 
 NOT_INSTALLED = {"E003", "E005", "E006"}  # Ace, epub.js, calibre
@@ -100,8 +101,9 @@ def check_outputs(out: Path) -> list[Verdict]:
                     problems = []
         if problems:
             status = "failed"
+        table, rows = tables.pop(label, ("", []))
         verdicts.append(Verdict(label, path, problems, summary or f"{len(problems)} problems",
-                                status, tables.pop(label, "")))
+                                status, table, rows))
     return verdicts
 
 
@@ -129,15 +131,12 @@ def run_parity(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
 
 
 def run_preflight(out: Path, report: dict, tables: dict) -> tuple[list[Problem], str]:
-    """The print files against their printer profile: a table for the print buyer, kept in
-    report.json too. Warnings (an RGB cover for a CMYK printer, no barcode) do not fail."""
+    """The print files against their printer profile: a table for the print buyer (and its
+    rows, which `toolchain check` keeps in report.json). Warnings (an RGB cover for a CMYK
+    printer, no barcode) do not fail."""
     problems, rows = preflight.preflight(out, report)
     if rows:
-        tables["Preflight"] = preflight.table(rows)
-        report["preflight"] = [{"check": what, "found": found, "verdict": verdict}
-                               for what, found, verdict in rows]
-        path = out / "report.json"
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tables["Preflight"] = (preflight.table(rows), rows)
     verdicts = [r[2] for r in rows]
     return problems, (f"{verdicts.count('ok')} ok, {verdicts.count('warning')} warnings, "
                       f"{verdicts.count('fail')} failed")

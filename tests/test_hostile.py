@@ -240,7 +240,8 @@ def first_error(capsys, manuscript: Path, tmp_path: Path) -> str:
     assert code == 1, err
     assert "Traceback" not in err
     assert not (tmp_path / "dist").exists()
-    return err.splitlines()[0]
+    return next(line for line in err.splitlines()  # after the steps that went well
+                if not re.match(r"\[\d+/\d+\] .* done ", line))
 
 
 @pytest.mark.parametrize("text, where, message", [

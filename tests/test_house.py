@@ -3,9 +3,12 @@ and the model's one walk reaches every node a construct holds, in reading order.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import fields, is_dataclass
 from pathlib import Path
+
+import pytest
 
 from toolchain import model as m
 from toolchain.write.xhtml import Writer as XhtmlWriter
@@ -89,3 +92,26 @@ def test_only_the_command_line_speaks():
                 for n, line in enumerate(path.read_text().splitlines(), 1)
                 if re.search(r"(?<![\w.])print\(", line.split("#")[0])]
     assert speaking == []
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_a_bar_and_the_time_left_on_a_terminal_and_plain_lines_elsewhere():
+    from toolchain.reporting import Steps, StreamReporter, progress_line
+
+    line = progress_line("[5/14] layout            ", 2.0, 3.0, 3.0)
+    assert line.startswith("[5/14] layout") and "about 3 s left" in line
+    assert line.count("█") == 10 and line.count("░") == 10  # half the build's time gone
+    assert progress_line("[1/3] lint  ", 0.4, 0.4, None).endswith("0.4 s")  # no last build
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        reporter = StreamReporter(stream)
+        reporter.plan({"lint": 0.2, "layout": 5.0})
+        assert reporter.time_left("lint", 0.1) == pytest.approx(5.1)
+        Steps(2, reporter).run("lint", lambda: None)
+        assert reporter.time_left("layout", 1.0) == pytest.approx(4.0)
+    assert "about 5 s left" in terminal.getvalue() and "░" * 20 in terminal.getvalue()
+    assert log.getvalue() == "[1/2] lint              done   0.00 s\n"  # a log: plain lines

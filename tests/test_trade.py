@@ -204,3 +204,59 @@ def test_calibre_reads_the_kobo_edition(built):
     shown = subprocess.run(["ebook-meta", str(built / f"{SLUG}.kepub.epub")],
                            capture_output=True, text=True, timeout=120, check=True).stdout
     assert "German revolution of 1923" in shown and "Tony Cliff" in shown
+
+
+@pytest.fixture(scope="module")
+def title_for_the_trade(tmp_path_factory):
+    """The first title as a press sends it out: an ebook and a print ISBN typed bare (the
+    standards' examples, not real editions), a publisher, a [trade] table, printed by
+    IngramSpark (PDF/X-1a:2001)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("trade-title")
+    manuscript = root / "manuscript"
+    shutil.copytree(ROOT / "manuscript", manuscript)
+    toml = manuscript / "book.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "[print]" not in text and "isbn" not in text
+    toml.write_text(text.replace("\n[", '\nisbn = { ebook = "9783161484100", print = '
+                                 '"9780306406157" }\npublisher = "Example Press"  # a test\'s'
+                                 '\n\n[', 1)
+                    + '\n[trade]\npublication_date = "2026-12-01"\n\n[print]\n'
+                    'profile = "ingramspark-creme"\n', encoding="utf-8")
+    out = root / "dist"
+    report = build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
+    return out, report
+
+
+def test_the_first_title_for_ingramspark_is_pdf_x1a_in_every_property(title_for_the_trade):
+    from toolchain.check.preflight import preflight, x1a_facts
+
+    out, report = title_for_the_trade
+    for name in (f"{SLUG}-print.pdf", f"{SLUG}-cover.pdf"):
+        facts = x1a_facts(out / name)
+        assert [facts[k] for k in ("identification", "structure", "colour", "transparency")] \
+            == ["", "", "", ""], (name, facts)
+        assert facts["ink"] <= 240.5, name
+    problems, rows = preflight(out, report)
+    assert problems == [] and all(verdict != "fail" for _, _, verdict in rows)
+
+
+def test_the_first_title_with_isbns_gives_a_kepub_an_onix_and_hyphenated_isbns(
+        title_for_the_trade):
+    out, report = title_for_the_trade
+    assert kepub_problems(out / f"{SLUG}.epub", out / f"{SLUG}.kepub.epub")[0] == []
+    assert report["validators"]["epubcheck_kepub"]["nError"] == 0
+    assert onix_problems(out / f"{SLUG}.onix.xml") == []
+    root = safexml.parse((out / f"{SLUG}.onix.xml").read_bytes())
+    assert [p.findtext("o:ProductIdentifier/o:IDValue", namespaces=ONIX)
+            for p in root.findall("o:Product", ONIX)] == ["9783161484100", "9780306406157"]
+    with zipfile.ZipFile(out / f"{SLUG}.epub") as epub:
+        imprint = epub.read("EPUB/imprint.xhtml").decode()
+    assert "978-3-16-148410-0" in imprint and "978-0-306-40615-7" in imprint
+    import pypdfium2
+
+    with pypdfium2.PdfDocument(out / f"{SLUG}.pdf") as pdf:  # the print edition's imprint
+        printed = " ".join(pdf[k].get_textpage().get_text_bounded() for k in range(4))
+    assert "ISBN 978-3-16-148410-0 (ebook)" in printed
+    assert "ISBN 978-0-306-40615-7 (print)" in printed

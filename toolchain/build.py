@@ -130,6 +130,15 @@ def input_key(manuscript: Path, styles: Path, date: datetime,
     return key, inputs
 
 
+def last_step_times(out: Path) -> dict[str, float]:
+    """How long each step took in the last build into `out`: the time-left estimate."""
+    try:
+        times = json.loads((Path(out) / "report.json").read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in times.get("stage_seconds", {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
 def record_preflight(out: Path, rows: list) -> None:
     """The preflight `toolchain check` made, kept in the build's report.json (written here
     and by the build alone)."""
@@ -173,6 +182,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
                                  "pass --styles DIR or run from the project root"))
     guard_output(out, manuscript, styles)
     heard = reporter_for(stream, reporter)
+    heard.plan(last_step_times(out))
     date, date_note = (date, "") if date else build_date(manuscript)
     try:
         key, inputs = input_key(manuscript, styles, date, profile)

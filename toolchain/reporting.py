@@ -60,7 +60,8 @@ class StreamReporter(Reporter):
         return hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def plan(self, expected: dict[str, float]) -> None:
-        self.expected = dict(expected)
+        """A new run of steps (a watch builds again and again with one reporter)."""
+        self.expected, self.finished, self.started = dict(expected), set(), time.perf_counter()
 
     def time_left(self, name: str, elapsed: float) -> float | None:
         if not self.expected:

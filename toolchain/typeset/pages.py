@@ -527,7 +527,9 @@ def fit_figures(pages, composition) -> bool:
             apart = [b for p, b in parts if p is not page]
             below = max([block.bottom] + [b.bottom for p, b in parts if p is page])
             below += sum(b.bottom - b.top + CAPTION_GAP for b in apart)
-            over = below - page.bottom
+            floor = page.bottom if page.notes_top is None else \
+                min(page.bottom, page.notes_top - page.notes_above)  # footnotes take the foot
+            over = below - floor
             if over <= facts.EDGE:
                 continue
             height = block.bottom - block.top - over - 1

@@ -498,6 +498,7 @@ def mend_blocks(composition, document, render):
         changed = keep_headings(pages, composition) or changed
         changed = keep_attributions(pages, composition) or changed
         changed = keep_table_captions(pages, composition) or changed
+        changed = keep_continuations(pages, composition) or changed
         if not changed:  # the notes, once the blocks stand where they will
             changed = footnotes.mend(pages, composition, composition.lines_of,
                                      every=number >= ONE_BY_ONE)
@@ -553,11 +554,16 @@ def keep_headings(pages, composition) -> bool:
     changed = False
     for page, block, _ in facts.headings_at_foot(pages):
         following = pages[page.index + 1]
-        image = next((b for b in following.blocks[:1] if b.kind == "image" and b.pos), None)
+        lead = 0  # the section headings above the image that would come back with it
+        while lead < len(following.blocks) and following.blocks[lead].kind == "heading":
+            lead += 1
+        image = next((b for b in following.blocks[lead:lead + 1] if b.kind == "image"
+                      and b.pos), None)
         if image is not None and image.pos not in composition.styles:
             captions = sum(b.bottom - b.top + CAPTION_GAP for b in following.blocks
                            if b.kind == "caption" and b.figure == image.figure)
-            room = page.bottom - block.bottom - FIGURE_SPACE - captions
+            above = image.top - following.blocks[0].top if lead else 0.0
+            room = page.bottom - block.bottom - above - FIGURE_SPACE - captions
             if room >= SMALLEST_FIGURE * (page.bottom - page.top):
                 composition.styles[image.pos] = f"max-height: {room:.1f}px"
                 changed = True
@@ -588,6 +594,28 @@ def keep_table_captions(pages, composition) -> bool:
         if table.kind == "table" and table.figure and table.figure not in composition.styles:
             composition.styles[table.figure] = "break-inside: auto"
             changed = True
+    return changed
+
+
+def keep_continuations(pages, composition) -> bool:
+    """A footnote's continuation is set on the page after its call's. WeasyPrint, rather
+    than break a paragraph there after its orphans, reports the page's footnotes on — the
+    continuation too, which then stands two pages from its beginning. That paragraph starts
+    on the next page instead (the page before may be left short: a warning, not a split
+    note)."""
+    changed = False
+    set_on = {note: page.index for page in pages for note in page.notes}
+    for page in pages:
+        for call in page.calls:
+            if not call.endswith(footnotes.CONTINUED) or page.index + 1 >= len(pages) or \
+                    set_on.get(call, page.index + 1) <= page.index + 1:
+                continue
+            following = pages[page.index + 1]
+            split = following.blocks[-1] if following.blocks else None
+            if split is not None and split is not following.blocks[0] and split.first and \
+                    not split.last and split.pos and split.pos not in composition.styles:
+                composition.styles[split.pos] = "break-before: page"
+                changed = True
     return changed
 
 

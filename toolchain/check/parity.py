@@ -152,6 +152,8 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
         folio, folio_box = "", None
         for box in candidates:
             is_folio = len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0])
+            if is_folio and folio_box is not None:
+                break  # a page has one folio: a number above it is text (a note's "(1963).")
             above, below = box[1] >= top - 0.5, box[3] <= bottom + 0.5
             if not (above or below) or len(lines) < 2 and not is_folio and not (
                     above and folio_box):

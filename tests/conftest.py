@@ -85,6 +85,17 @@ def make_book(root: Path, chapters: dict[str, str], title: str = "A Small Book",
     return root
 
 
+def built_book(root: Path, chapters: dict[str, str], extra: str = "",
+               prepare=None) -> tuple[Path, dict]:
+    """A small book made under `root` (`prepare(manuscript)` adds its images), built whole:
+    the output folder and the build's report."""
+    manuscript = make_book(root / "m", chapters, extra=extra)
+    if prepare is not None:
+        prepare(manuscript)
+    out = root / "dist"
+    return out, build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
+
+
 CHAPTER = """# One
 
 Some text with a note.[^1]

@@ -8,7 +8,7 @@ import io
 import pikepdf
 import pypdfium2
 import pytest
-from conftest import ROOT, make_book
+from conftest import ROOT, built_book, make_book
 
 from toolchain.build import build
 from toolchain.check.preflight import preflight, read_barcode
@@ -41,13 +41,14 @@ def test_ean13_and_its_price_add_on_follow_the_gs1_tables():
 
 @pytest.fixture(scope="module")
 def kdp_book(tmp_path_factory):
-    root = tmp_path_factory.mktemp("kdp")
-    extra = (f'description = "A small book for the press."\nisbn = {{ print = "{ISBN}" }}\n\n'
-             '[print]\nprofile = "kdp-cream"\nprice = "51499"\n')
-    manuscript = make_book(root / "m", {"one.md": CHAPTER}, extra=extra)
-    out = root / "dist"
-    report = build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
-    return out, report
+    return built_book(tmp_path_factory.mktemp("kdp"), {"one.md": CHAPTER},
+                      press_extra("kdp-cream"))
+
+
+def press_extra(profile: str) -> str:
+    """book.toml's lines for a book sent to `profile`'s printer, with a barcode."""
+    return (f'description = "A small book for the press."\nisbn = {{ print = "{ISBN}" }}\n\n'
+            f'[print]\nprofile = "{profile}"\nprice = "51499"\n')
 
 
 def test_the_cover_barcode_reads_back_as_the_isbn_and_price(kdp_book):
@@ -227,14 +228,9 @@ def colour_figures(folder):
 
 @pytest.fixture(scope="module")
 def ingram_book(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ingram")
-    extra = (f'description = "A small book for the press."\nisbn = {{ print = "{ISBN}" }}\n\n'
-             '[print]\nprofile = "ingramspark-creme"\nprice = "51499"\n')
-    manuscript = make_book(root / "m", {"one.md": FIGURES}, extra=extra)
-    colour_figures(manuscript / "chapters" / "images")
-    out = root / "dist"
-    report = build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
-    return out, report
+    return built_book(tmp_path_factory.mktemp("ingram"), {"one.md": FIGURES},
+                      press_extra("ingramspark-creme"),
+                      lambda manuscript: colour_figures(manuscript / "chapters" / "images"))
 
 
 def test_ingramspark_gets_pdf_x1a_every_property_measured(ingram_book):

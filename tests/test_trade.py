@@ -9,7 +9,7 @@ import subprocess
 import zipfile
 
 import pytest
-from conftest import ROOT, SLUG, make_book
+from conftest import ROOT, SLUG, built_book, make_book
 
 from toolchain import safexml
 from toolchain.build import build
@@ -65,11 +65,7 @@ The mark fell. Then it fell again! Did it stop? No.[^1]
 
 @pytest.fixture(scope="module")
 def trade_book(tmp_path_factory):
-    root = tmp_path_factory.mktemp("trade")
-    manuscript = make_book(root / "m", {"one.md": CHAPTER}, extra=TRADE)
-    out = root / "dist"
-    report = build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
-    return out, report
+    return built_book(tmp_path_factory.mktemp("trade"), {"one.md": CHAPTER}, TRADE)
 
 
 def test_the_onix_record_has_one_product_per_edition_from_the_book_and_its_layout(trade_book):

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from .. import safexml
 from ..errors import Problem
+from ..write.kepub import SKIPPED as UNSPANNED  # the elements whose text Kobo leaves alone
+from ..write.xhtml import XHTML
 
-XHTML = "http://www.w3.org/1999/xhtml"
-UNSPANNED = {f"{{{XHTML}}}{n}" for n in ("script", "style", "pre", "audio", "video")} | {
-    "{http://www.w3.org/2000/svg}svg", "{http://www.w3.org/1998/Math/MathML}math"}
 KOBO_ID = re.compile(r"kobo\.\d+\.\d+")
 
 

@@ -31,15 +31,13 @@ class Converter:
     """sRGB (and any ICC-tagged RGB) into the output intent's CMYK, ink limited."""
 
     def __init__(self, icc: Path, ink_limit: int):
-        self.cmyk = ImageCms.ImageCmsProfile(io.BytesIO(icc.read_bytes()))
+        self.icc = icc.read_bytes()
         self.limit = ink_limit * 255 / 100
         self.colours: dict[tuple, tuple] = {}
 
-    def transform(self, source: bytes | None = None):
-        return rgb_to_cmyk(self.cmyk, source)
-
     def image(self, rgb: Image.Image, source: bytes | None = None) -> Image.Image:
-        converted = ImageCms.applyTransform(rgb, self.transform(source))
+        """`source`: the image's own ICC profile, if it has one (else sRGB)."""
+        converted = ImageCms.applyTransform(rgb, rgb_to_cmyk(self.icc, source))
         return limit_ink(converted, self.limit)
 
     def colour(self, r: float, g: float, b: float) -> tuple[float, ...]:
@@ -51,17 +49,14 @@ class Converter:
 
 
 @cache
-def _transform(cmyk_bytes: bytes, source: bytes | None):
+def rgb_to_cmyk(cmyk_bytes: bytes, source: bytes | None):
+    """The colour transform, built once per pair of profiles."""
     srgb = ImageCms.ImageCmsProfile(io.BytesIO(source)) if source else \
         ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
     return ImageCms.buildTransform(srgb, ImageCms.ImageCmsProfile(io.BytesIO(cmyk_bytes)),
                                    "RGB", "CMYK",
                                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
                                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
-
-
-def rgb_to_cmyk(cmyk: ImageCms.ImageCmsProfile, source: bytes | None):
-    return _transform(cmyk.tobytes(), source)
 
 
 def limit_ink(image: Image.Image, limit: float) -> Image.Image:

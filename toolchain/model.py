@@ -77,6 +77,7 @@ class IndexMark:
     see: str | None = None
     also: str | None = None
     range: str | None = None  # "start" or "end" of a range of pages, or None
+    from_terms: bool = False  # marked by book.toml's index terms, not written in the text
 
 
 @dataclass
@@ -306,6 +307,8 @@ class Book:
     # IndexMarks with no place in the text
     bibliography: object | None = None  # read.bibliography.Bibliography: the works cited
     citation_style: Path | None = None  # the CSL file citations follow
+    attachments: dict = field(default_factory=dict)  # relative path -> bytes: files a reader
+    # made in memory (a Word document's images, its works cited), written with the manuscript
 
     @property
     def body(self) -> list[Chapter]:

@@ -63,7 +63,8 @@ def mark_terms(book: m.Book) -> int:
                 for found in pattern.finditer(node.text):
                     headings, sort = by_word[found[0]]
                     pieces += [m.Text(node.text[last:found.start()]),
-                               m.IndexMark([m.Text(found[0])], list(headings), line, sort)]
+                               m.IndexMark([m.Text(found[0])], list(headings), line, sort,
+                                           from_terms=True)]
                     last = found.end()
                     count += 1
                 if pieces:

@@ -759,8 +759,12 @@ class Converter:
                         target[-1] = m.Text(target[-1].text + text)
                     else:
                         target.append(m.Text(text))
-            elif kind in ("softbreak",):
-                target.append(m.Text(" "))
+            elif kind == "softbreak":  # one Text with its neighbours: `{.title` and
+                # `lang=de}` on two lines are seen whole, as attributes left in the text
+                if target and isinstance(target[-1], m.Text):
+                    target[-1] = m.Text(target[-1].text + " ")
+                else:
+                    target.append(m.Text(" "))
             elif kind == "hardbreak":
                 target.append(m.LineBreak())
             elif kind in ("em_open", "strong_open", "span_open", "link_open"):

@@ -197,7 +197,7 @@ def test_an_imported_word_file_with_straight_quotes_builds_as_it_is(tmp_path):
     import zipfile
 
     from toolchain.build import build
-    from toolchain.read.docx import write_manuscript
+    from toolchain.importing import import_docx
 
     source = tmp_path / "straight.docx"
     with zipfile.ZipFile(ROOT / "tests/data/word/constructs.docx") as old, \
@@ -208,7 +208,7 @@ def test_an_imported_word_file_with_straight_quotes_builds_as_it_is(tmp_path):
                 data = data.replace("She wrote: “Dear Sir, the streets were empty.”".encode(),
                                     b"She wrote: \"Dear Sir, the streets weren't empty.\"")
             new.writestr(name, data)
-    report = write_manuscript(source, tmp_path / "m")
+    report = import_docx(source, tmp_path / "m")
     text = next((tmp_path / "m" / "chapters").glob("01-*.md")).read_text(encoding="utf-8")
     assert "She wrote: “Dear Sir, the streets weren’t empty.”" in text
     assert any("typographer's fixes" in line for line in report)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from toolchain import model as m
+from toolchain.write.markdown import MarkdownWriter
 from toolchain.write.xhtml import Writer as XhtmlWriter
 
 RESOLVED_BEFORE_WRITING = {m.Cite}  # write/citations.py turns each into text and a note
@@ -30,6 +31,25 @@ def test_every_block_and_inline_has_its_xhtml_writer_method():
                 if c not in RESOLVED_BEFORE_WRITING and not hasattr(XhtmlWriter,
                                                                      f"inline_{c.__name__}")]
     assert missing == []
+
+
+def test_every_block_and_inline_has_its_markdown_writer_method():
+    """The Markdown writer writes every construct, a citation as its source among them."""
+    missing = [c.__name__ for c in m.BLOCKS if not hasattr(MarkdownWriter, f"block_{c.__name__}")]
+    missing += [c.__name__ for c in m.INLINES
+                if not hasattr(MarkdownWriter, f"inline_{c.__name__}")]
+    assert missing == []
+
+
+def test_no_reader_writes_a_file():
+    """A reader gives the model; the files are written by write/ (import: write/markdown)."""
+    package = Path(__file__).resolve().parents[1] / "toolchain" / "read"
+    writing = [f"{path.name}:{n}: {line.strip()}" for path in sorted(package.glob("*.py"))
+               for n, line in enumerate(path.read_text().splitlines(), 1)
+               if re.search(r"\.(write_text|write_bytes|mkdir|touch|unlink|rmdir)\(|"
+                            r"open\([^)]*['\"][wax]b?['\"]|shutil\.|os\.(remove|makedirs)",
+                            line.split("#")[0])]
+    assert writing == []
 
 
 def texts(node) -> list[str]:

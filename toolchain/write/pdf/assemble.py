@@ -15,6 +15,7 @@ from ... import model as m
 from ... import words
 from .. import folios, pagelist
 from ..xhtml import EPUB_TYPE, XHTML, Document
+from .sandbox import image_url
 
 H = f"{{{XHTML}}}"
 
@@ -65,7 +66,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
             node.set("href", f"#{frag}" if frag else f"#doc-{file.removesuffix('.xhtml')}")
     etree.cleanup_namespaces(html)
     for img in html.xpath("//img[starts-with(@src, 'images/')]"):  # figures, from the manuscript
-        img.set("src", Path(images[img.get("src")[len("images/"):]]).resolve().as_uri())
+        img.set("src", image_url(img.get("src")[len("images/"):]))
     for link in html.xpath("//nav//a[@href] | //*[@data-epub-type='loi']//a[@href]"):
         link.set(folios.FOLIO, "0")  # its target's page, once the book is laid out
     for number in html.xpath("//a//span[@class='page-number'][@data-target]"):

@@ -51,7 +51,7 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
     """Lay the book out for print: the pages that the screen and press editions share.
     With `kept` (a watch's), only the divisions changed since its layout are laid out again,
     where they can be (`relayout`), and the layout made is kept for the next build."""
-    fetcher = SandboxedFetcher([styles, manuscript])
+    fetcher = SandboxedFetcher([styles, manuscript], images)
     sheet = styles / "print.css"
     if not sheet.is_file():
         raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",

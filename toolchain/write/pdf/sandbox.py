@@ -4,7 +4,7 @@ fetcher refuses everything else, and a refusal is the editor's error, naming wha
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError
@@ -16,17 +16,32 @@ class SandboxError(FatalURLFetchingError):
     """Stops the rendering: a document named something outside the book."""
 
 
+IMAGE_URL = "book-image:"  # an image of the book by its name: `book-image:ferry.jpg`
+
+
+def image_url(name: str) -> str:
+    """The URL the print HTML names a manuscript image by: its name in the book, not where
+    the manuscript lies (WeasyPrint names an image in the PDF by the URL it was loaded from,
+    so a file: URL would make the same book's PDF differ from folder to folder)."""
+    return IMAGE_URL + quote(name)
+
+
 class SandboxedFetcher(weasyprint.URLFetcher):
-    """Loads only files inside the given directories; never touches the network.
+    """Loads only files inside the given directories, and the book's images by name
+    (`images`: name -> file); never touches the network.
 
     Paths are resolved first, so `..` and symlinks cannot lead outside."""
 
-    def __init__(self, roots: list[Path]):
+    def __init__(self, roots: list[Path], images: dict[str, Path] | None = None):
         super().__init__(allowed_protocols={"file"})
         self.roots = [Path(r).resolve() for r in roots]
+        self.images = dict(images or {})
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
+        name = unquote(url[len(IMAGE_URL):]) if url.startswith(IMAGE_URL) else None
+        if name in self.images:
+            return weasyprint.urls.URLFetcherResponse(url, Path(self.images[name]).read_bytes())
         parsed = urlparse(url)
         if parsed.scheme == "file":
             path = Path(unquote(parsed.path)).resolve()

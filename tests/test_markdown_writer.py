@@ -237,3 +237,77 @@ def test_word_book_written_reads_back_the_same(docx, tmp_path):
     assert not book.root.exists()  # the Word book's folder is only named, never made
     write_book(book, tmp_path / "m")
     assert book_shape(read_book(tmp_path / "m")) == book_shape(book)
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (300, 200), "white").save(data, "PNG")
+    return data.getvalue()
+
+
+MAMMOTH = {  # what mammoth makes of Word documents that break a naive writer
+    "bold italic": "<p>A <strong><em>very</em></strong> word.</p>",
+    "italic poem": "<p><em>Line one<br />line two</em></p>",
+    "heading broken": "<h2>Part<br />Two</h2><p>x</p>",
+    "trailing break": "<ul><li>item<br /></li></ul><blockquote><p>a<br />b<br /></p></blockquote>",
+    "cell broken": "<table><tr><td><p>H</p></td><td><p>K</p></td></tr>"
+                   "<tr><td><p>a<br />b</p></td><td><p>c</p></td></tr></table>",
+    "image in a link": '<p><a href="https://e.org"><img src="x/image1.png" alt="logo" /></a></p>',
+    "image in italics": '<p><em>see <img src="x/image1.png" alt="logo" /></em></p>',
+    "image in a cell": '<table><tr><td><p>H</p></td></tr><tr><td><p>'
+                       '<img src="x/image1.png" alt="logo" /></p></td></tr></table>',
+    "image, break, caption": '<p><img src="x/image1.png" alt="logo" /><br />Figure 1.</p>',
+    "alt text": '<p><img src="x/image1.png" alt="IMG_2034 *x* [1]" /></p>',
+    "addresses": '<p><a href="https://de.wikipedia.org/wiki/Köln">Köln</a> '
+                 '<a href="https://e.org/a b">x</a> Wow!<a href="https://e.org">site</a></p>',
+    "dashes": "<p>a</p><p>---</p><p>- b</p><p>1923. c</p><p># d</p>",
+    "punctuation at emphasis": "<p>The <em>Guernica’</em>s colours, a<em>“x”</em>.</p>",
+    "runs apart": "<p><strong>a</strong><strong>b</strong> <em>c</em><em>d</em>"
+                  "<em>\u00a0e\u00a0</em>f</p>",
+    "empty table": "<table><tr><td><p></p></td></tr></table><p>x</p>",
+}
+
+
+@pytest.mark.parametrize("html", MAMMOTH.values(), ids=MAMMOTH.keys())
+def test_word_constructs_written_read_back_the_same(html, tmp_path):
+    """Word's text as mammoth gives it: the model the Word reader makes is written so that
+    it reads back the same, every word kept."""
+    from lxml import etree
+
+    from toolchain.read.docx import Imported, ModelBuilder
+
+    body = etree.fromstring(f"<body><h1>T</h1>{html}</body>", etree.HTMLParser()).find("body")
+    words = "".join(body.itertext()).split()  # every word mammoth gave, in order
+    chapter = ModelBuilder(Imported(), "Doc", tmp_path / "src").chapters(body)[0]
+    book = m.Book(root=tmp_path / "src", chapters=[chapter], colophon=[],
+                  meta={"title": "T", "author": "A", "language": "en", "slug": "t",
+                        "identifier": "urn:uuid:12345678-1234-5678-1234-567812345678",
+                        "chapters": ["chapters/01-t.md"]},
+                  attachments={"images/image1.png": png()})
+    write_book(book, tmp_path / "out")
+    again = read_book(tmp_path / "out")
+    assert book_shape(again)["chapters"] == book_shape(book)["chapters"]
+    written = [n.text for b in again.chapters[0].blocks for n in m.walk(b)
+               if isinstance(n, m.Text)]
+    assert "".join("".join(written).split()) == "".join(words)[1:]  # (the title, T, aside)
+
+
+MARKDOWN = {  # constructs the reader reads that a writer must write back as they were
+    "caption with marks": '![x](../images/q.png "Wages \\> 100 (5 \\* 3) [a]"){credit="5 \\* 3"}',
+    "verse in a note": "Text.[^1]\n\n[^1]: ::: poem\n    a line\n      indented\n    :::",
+    "verse in a list": "- item\n\n  ::: poem\n  a line\n    indented\n  :::",
+    "heading with a hash": "## Number \\#",
+    "alt with marks": "![IMG\\_2034 a *b*](../images/q.png)",
+}
+
+
+@pytest.mark.parametrize("text", MARKDOWN.values(), ids=MARKDOWN.keys())
+def test_markdown_constructs_written_read_back_the_same(text, tmp_path):
+    root = make_book(tmp_path / "src", {"01-a.md": f"# A\n\n{text}\n"})
+    (root / "images").mkdir()
+    (root / "images" / "q.png").write_bytes(png())
+    book = read_book(root)
+    write_book(book, tmp_path / "m")
+    assert book_shape(read_book(tmp_path / "m")) == book_shape(book)

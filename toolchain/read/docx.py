@@ -9,6 +9,7 @@ as a manuscript folder with write/markdown.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import posixpath
@@ -26,7 +27,7 @@ from .. import model as m
 from .. import safexml
 from ..errors import BuildError, Problem
 from .bibliography import Bibliography, csl_json_ids
-from .markdown import citation_style
+from .markdown import citation_style, markdown_parser
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLE_MAP = """
@@ -827,7 +828,8 @@ class ModelBuilder:
                 node.tag = "h1"
             if node.tag == "ol" and not len(node):
                 continue
-            if node.tag == "p" and node.find(".//br") is not None:  # lines broken by hand: verse
+            if node.tag == "p" and node.find(".//br") is not None and \
+                    node.find(".//img") is None:  # lines broken by hand: verse
                 stanzas.append(self.inlines(node))
                 continue
             if stanzas:
@@ -838,7 +840,9 @@ class ModelBuilder:
                     out.append(self.chapter(title, blocks, len(out) + 1))
                 blocks = []
                 self.calls, self.counts = [], {"": 0, "*": 0}  # a note called in the heading
-                title = stripped(self.inlines(node))  # is the new chapter's
+                title, figures = lifted(unbroken(self.inlines(node)))  # is the new chapter's
+                title = stripped(title)
+                blocks += figures
                 continue
             if node.tag == "p" and "caption" in (node.get("class") or "").split():
                 self.caption(node, blocks)
@@ -896,7 +900,8 @@ class ModelBuilder:
         it several (the image is a figure of its own)."""
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in ("h2", "h3", "h4", "h5", "h6"):
-            return [m.Heading(min(int(tag[1]), 3), stripped(self.inlines(node)), 0)]
+            text, figures = lifted(unbroken(self.inlines(node)))
+            return [m.Heading(min(int(tag[1]), 3), stripped(text), 0), *figures]
         if tag == "blockquote":
             return [m.Quote([b for child in node for b in self.block(child)], 0)]
         if tag in ("ul", "ol"):
@@ -904,14 +909,15 @@ class ModelBuilder:
         if tag == "hr":
             return [m.SectionBreak(0)]
         if tag == "table":
-            return [self.table(node)]
+            return self.table(node)
         return self.paragraphs(self.inlines(node))
 
     def paragraphs(self, inlines: list) -> list:
         """A paragraph's inlines as blocks: split where an image stands, a scene break as the
         author typed it (`* * *`, `#`) a break; nothing for a paragraph of white space."""
         out, run = [], []
-        for node in inlines + [None]:
+        inlines, figures = lifted(inlines, top=True)
+        for node in inlines + figures + [None]:
             if node is None or isinstance(node, m.Figure):
                 run = stripped(run)
                 text = m.plain_text(run).strip()
@@ -937,8 +943,9 @@ class ModelBuilder:
                          [self.list_block(child) for child in nested])
         return m.ListBlock(node.tag == "ol", items, 0)
 
-    def table(self, node) -> m.Table:
-        rows = []
+    def table(self, node) -> list:
+        """A table (and the images its cells held, after it); none for a table of no text."""
+        rows, figures = [], []
         for tr in node.iter("tr"):
             cells = []
             for cell in tr:
@@ -946,20 +953,19 @@ class ModelBuilder:
                     self.imported.report.append("a table cell spanning several: its text is "
                                                 "kept in its first cell")
                 inlines = [n for p in cell for n in [m.Text(" ")] + stripped(self.inlines(p))]
-                cells.append(stripped(inlines[1:] if inlines else self.inlines(cell)))
+                inlines, found = lifted(unbroken(inlines[1:] if inlines else self.inlines(cell)))
+                cells.append(stripped(inlines))
+                figures += found
             rows.append(cells)
+        if not any(m.plain_text(c).strip() or c for row in rows for c in row):
+            self.imported.report.append("a table with no text in any cell: left out")
+            return figures
         width = max(len(r) for r in rows)
         rows = [r + [[] for _ in range(width - len(r))] for r in rows]
         header = rows[0] if any(m.plain_text(c).strip() for c in rows[0]) else []
         caption, self.pending_caption = self.pending_caption, []
-        return m.Table(caption, header, rows[1:], [False] * width, 0, [None] * width)
-
-    def inlines(self, node) -> list:
-        out = self.text(node.text or "")
-        for child in node:
-            out += self.element(child)
-            out += self.text(child.tail or "")
-        return joined(out)
+        return [m.Table(caption, header, rows[1:], [False] * width, 0, [None] * width),
+                *figures]
 
     def text(self, text: str) -> list:
         """Text, with the places index entries and citations stood made marks and citations."""
@@ -970,7 +976,8 @@ class ModelBuilder:
             elif k % 3 == 1:
                 kind = piece
             elif kind == "IX":
-                entry = self.imported.index_marks[int(piece)]
+                entry = {key: value.replace('"', "\u201d") for key, value in  # (the format's
+                         self.imported.index_marks[int(piece)].items()}  # attributes have none)
                 out.append(m.IndexMark([], entry["term"].split(" > "), 0, entry.get("sort"),
                                        entry.get("see"), entry.get("also")))
             else:
@@ -1001,7 +1008,8 @@ class ModelBuilder:
             path = self.root / "images" / node.get("src").rsplit("/", 1)[-1]
             return [m.Figure(path, node.get("alt") or "", [], [], 0)]
         if tag == "a" and node.get("href", "").startswith(("http://", "https://", "mailto:")):
-            return [m.Link(node.get("href"), inner, 0)]
+            return [m.Link(markdown_parser().normalizeLink(node.get("href")), inner, 0)]  # (as
+            # the Markdown reader gives it: Köln as K%C3%B6ln)
         return inner
 
     def call(self, note_id: str) -> m.NoteRef:
@@ -1025,6 +1033,13 @@ class ModelBuilder:
         return ([m.Text(lead)] if lead else []) + [m.Styled(kind, core)] + \
             ([m.Text(trail)] if trail else [])
 
+    def inlines(self, node) -> list:
+        out = self.text(node.text or "")
+        for child in node:
+            out += self.element(child)
+            out += self.text(child.tail or "")
+        return flanked(joined(out))
+
 
 PLACE = re.compile("\u2063(IX|CI)(\\d+)\u2063")  # an index entry's or a citation's place
 DROPPED_FORMATTING = {"s": "struck-through text", "sub": "subscript",
@@ -1032,14 +1047,88 @@ DROPPED_FORMATTING = {"s": "struck-through text", "sub": "subscript",
 
 
 def joined(inlines: list) -> list:
-    """Adjacent Text nodes as one, as the Markdown reader gives them."""
+    """Adjacent Text nodes as one, as the Markdown reader gives them; and adjacent italic
+    (bold…) runs as one italic."""
     out = []
     for node in inlines:
         if isinstance(node, m.Text) and out and isinstance(out[-1], m.Text):
             out[-1] = m.Text(out[-1].text + node.text)
+        elif isinstance(node, m.Styled) and out and isinstance(out[-1], m.Styled) and \
+                (out[-1].kind, out[-1].lang) == (node.kind, node.lang):  # Word's runs apart
+            out[-1] = m.Styled(node.kind, joined(out[-1].children + node.children), node.lang)
         elif not (isinstance(node, m.Text) and not node.text):
             out.append(node)
     return out
+
+
+def unbroken(inlines: list) -> list:
+    """A heading's or a table cell's inlines, a line broken by hand there a space (Markdown
+    ends a heading, or a table row, at the end of its line)."""
+    out = []
+    for node in inlines:
+        if isinstance(node, m.LineBreak):
+            out.append(m.Text(" "))
+        elif getattr(node, "children", None):
+            out.append(dataclasses.replace(node, children=unbroken(node.children)))
+        else:
+            out.append(node)
+    return joined(out)
+
+
+def lifted(inlines: list, top: bool = False) -> tuple[list, list]:
+    """The inlines without the images inside them (in a link, emphasis, a heading or a cell),
+    and those images, as figures to set after them; with `top`, an image standing in the
+    paragraph itself stays where it is (it divides the paragraph)."""
+    out, figures = [], []
+    for node in inlines:
+        if isinstance(node, m.Figure):
+            (out if top else figures).append(node)
+        elif getattr(node, "children", None):
+            children, found = lifted(node.children)
+            out += ModelBuilder.styled(node.kind, children) if isinstance(node, m.Styled) \
+                else [dataclasses.replace(node, children=children)]  # (its edges tidied again)
+            out += found if top else []
+            figures += [] if top else found
+        else:
+            out.append(node)
+    return out, figures
+
+
+PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def flanked(inlines: list) -> list:
+    """Emphasis that Markdown can open and close where it stands: punctuation at its inner
+    edge against a letter outside it (italic *Guernica’* then roman s) set outside it, in
+    the Text beside it; the words are unchanged."""
+    out = list(inlines)
+    for k, node in enumerate(out):
+        if not (isinstance(node, m.Styled) and node.kind in ("em", "strong") and node.children
+                and isinstance(node.children[-1], m.Text)):
+            continue
+        after = out[k + 1] if k + 1 < len(out) else None
+        text = node.children[-1].text
+        if isinstance(after, m.Text) and after.text[:1].isalnum() and \
+                PUNCTUATION.match(text[-1:] or " "):
+            cut = len(text) - len(text.rstrip("".join(set(re.findall(PUNCTUATION, text)))))
+            node.children[-1] = m.Text(text[:len(text) - cut])
+            out[k + 1] = m.Text(text[len(text) - cut:] + after.text)
+            if not node.children[-1].text:
+                node.children.pop()
+    for k, node in enumerate(out):
+        if not (isinstance(node, m.Styled) and node.kind in ("em", "strong") and node.children
+                and isinstance(node.children[0], m.Text)):
+            continue
+        before = out[k - 1] if k else None
+        text = node.children[0].text
+        if isinstance(before, m.Text) and before.text[-1:].isalnum() and \
+                PUNCTUATION.match(text[:1] or " "):
+            cut = len(text) - len(text.lstrip("".join(set(re.findall(PUNCTUATION, text)))))
+            node.children[0] = m.Text(text[cut:])
+            out[k - 1] = m.Text(before.text + text[:cut])
+            if not node.children[0].text:
+                node.children.pop(0)
+    return [n for n in out if not (isinstance(n, m.Styled) and not n.children)]
 
 
 def stripped(inlines: list) -> list:
@@ -1047,9 +1136,11 @@ def stripped(inlines: list) -> list:
     runs of white space inside a Text as one space (as Word's spacing is not the text's)."""
     out = joined([m.Text(re.sub(r"[ \t\n\r]+", " ", n.text)) if isinstance(n, m.Text) else n
                   for n in inlines])
-    while out and isinstance(out[0], m.Text) and not out[0].text.strip():
+    while out and (isinstance(out[0], m.LineBreak) or
+                   isinstance(out[0], m.Text) and not out[0].text.strip()):
         out.pop(0)
-    while out and isinstance(out[-1], m.Text) and not out[-1].text.strip():
+    while out and (isinstance(out[-1], m.LineBreak) or
+                   isinstance(out[-1], m.Text) and not out[-1].text.strip()):
         out.pop()
     if out and isinstance(out[0], m.Text):
         out[0] = m.Text(out[0].text.lstrip())
@@ -1063,7 +1154,7 @@ def poem(stanzas: list[list]) -> m.Verse:
     out = []
     for stanza in stanzas:
         lines, line = [], []
-        for node in stanza + [m.LineBreak()]:
+        for node in split_at_breaks(stanza) + [m.LineBreak()]:
             if isinstance(node, m.LineBreak):
                 line = stripped(line)
                 if line:
@@ -1074,6 +1165,28 @@ def poem(stanzas: list[list]) -> m.Verse:
         if lines:
             out.append(lines)
     return m.Verse("poem", out, 0)
+
+
+def split_at_breaks(inlines: list) -> list:
+    """Inlines with every line break at the top: emphasis or a link that runs over a break
+    (an italic stanza) made one for each line."""
+    out = []
+    for node in inlines:
+        children = getattr(node, "children", None)
+        if children and any(isinstance(n, m.LineBreak) for n in split_at_breaks(children)):
+            piece: list = []
+            for inner in split_at_breaks(children) + [None]:
+                if inner is None or isinstance(inner, m.LineBreak):
+                    if piece:
+                        out.append(dataclasses.replace(node, children=piece))
+                    if inner is not None:
+                        out.append(inner)
+                    piece = []
+                else:
+                    piece.append(inner)
+        else:
+            out.append(node)
+    return out
 
 
 def slug_of(text: str) -> str:

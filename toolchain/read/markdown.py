@@ -344,6 +344,19 @@ def flush_verse(text: str) -> str:
     return "\n".join(lines)
 
 
+def plain_label(tokens) -> str:
+    """An image's description as the reader sees it: its label's text, escapes undone and
+    emphasis marks gone (as HTML's alt takes it), not the label's source."""
+    out = []
+    for tok in tokens or []:
+        if tok.type in ("text", "text_special", "code_inline"):
+            out.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        out.append(plain_label(tok.children) if tok.children else "")
+    return "".join(out)
+
+
 def lone_image(inline):
     """The image token of a paragraph that is one image and nothing else (a figure)."""
     children = [t for t in inline.children or []
@@ -583,7 +596,7 @@ class Converter:
         def refuse(message, hint, code="M119"):
             raise BuildError(Problem(self.path, line, 1, code, message, hint))
 
-        src, alt = str(tok.attrs.get("src", "")), tok.content.strip()
+        src, alt = str(tok.attrs.get("src", "")), plain_label(tok.children).strip()
         if self.in_note:
             refuse(f"a figure ({src}) inside a note", "place the figure in the text, near the "
                    "note's call")
@@ -619,6 +632,13 @@ class Converter:
         depth = source[start].split(":::")[0].count(">")  # `> ::: poem` inside a quotation
         stanzas, stanza = [], []
         md = markdown_parser()
+        closing = next((line for line in source[end - 1:end + 1] if line.strip(" >") == ":::"),
+                       "")
+        for _ in range(depth):
+            closing = QUOTE_MARKERS.sub("", closing, count=1)
+        base = len(closing) - len(closing.lstrip(" "))
+        # (a poem inside a note or a list item is indented as its container is: that is not
+        # the poem's own indent, which counts from its closing `:::`)
         for number in range(start + 1, end - 1 if source[end - 1].strip(" >").startswith(":::")
                             else end):
             text = source[number]
@@ -633,7 +653,7 @@ class Converter:
                 raise BuildError(Problem(self.path, number + 1, 1, "M118", "a poem holds lines of "
                                          "verse only", "put titles, notes and quotations outside "
                                          "the ::: poem … ::: block"))
-            spaces = len(text) - len(text.lstrip(" "))
+            spaces = max(0, len(text) - len(text.lstrip(" ")) - base)
             inline = md.parseInline(text.strip(), self.env)[0]
             stanza.append(m.VerseLine(self.inlines(inline, number + 1), spaces // 2, number + 1))
         if stanza:
@@ -746,8 +766,8 @@ class Converter:
         children = list(inline_tok.children or [])
         for k, tok in enumerate(children):
             kind, target = tok.type, stack[-1][1]
-            if kind == "text":
-                text = tok.content
+            if kind in ("text", "text_special"):  # (an escaped character, where markdown-it
+                text = tok.content  # has not joined it to its text: a caption's, a credit's)
                 prev = children[k - 1] if k else None
                 if prev is not None and prev.type == "em_close" and text.startswith("{"):
                     found = ATTR_BLOCK.match(text)

@@ -18,7 +18,7 @@ import tomli_w
 from .. import model as m
 from ..errors import BuildError, Problem
 
-LINE_START = re.compile(r"^(?:(\d+)(?=[.)])|(?=#|[+-](?:\s|$)|:|=|~~~))", re.M)  # opens a block
+LINE_START = re.compile(r"^(?:(\d+)(?=[.)])|(?=#|[+-]|:|=|~~~))", re.M)  # opens a block there
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|{}@])|&(?=#?\w+;)")
 CLASS_OF = {"cite": "title", "smallcaps": "smallcaps", "sup": "sup", **{r: r for r in m.PARA_ROLES}}
 
@@ -32,10 +32,9 @@ def escape(text: str) -> str:
 
 
 def attribute(key: str, value: str) -> str:
-    quote = '"' if '"' not in value else "'"
-    if quote in value:
-        raise Unwritable(f"an attribute value with both kinds of quotes: {value!r}")
-    return f"{key}={quote}{value}{quote}"
+    if '"' in value:  # (the attributes' syntax has no way to write one; no reader makes one)
+        raise Unwritable(f"an attribute value with a straight double quote: {value!r}")
+    return f'{key}="{value}"'
 
 
 def indented(text: str, prefix: str, first: str | None = None) -> str:
@@ -51,20 +50,43 @@ class MarkdownWriter:
 
     def __init__(self, book: m.Book, path: Path):
         self.book, self.path = book, path  # the file written: figures are named relative to it
+        self.marks: list[str] = []  # the emphasis marks open around what is being written
+        self.used: dict[int, str] = {}  # an emphasis written -> its mark
 
     # --- inlines ---------------------------------------------------------------------
 
     def inlines(self, nodes: list) -> str:
-        return "".join(getattr(self, "inline_" + type(node).__name__)(node) for node in nodes)
+        out, before = [], None
+        for node in nodes:
+            method = getattr(self, "inline_" + type(node).__name__, None)
+            if method is None:
+                raise Unwritable(f"{type(node).__name__} where inline content is")
+            piece = method(node, before) if isinstance(node, m.Styled) else method(node)
+            if out and out[-1].endswith("!") and piece[:1] == "[" and piece[:2] != "[^":
+                out[-1] = out[-1][:-1] + "\\!"  # else `![…]` would be an image
+            out.append(piece)
+            before = node
+        return "".join(out)
 
     def inline_Text(self, node: m.Text) -> str:
         return escape(node.text)
 
-    def inline_Styled(self, node: m.Styled) -> str:
-        inner = self.inlines(node.children)
+    def emphasis_mark(self, node: m.Styled, before) -> str:
+        """`*` or `_` (doubled for strong): the other of the emphasis it is in, or of the one
+        just before it, so that `**_x_**` and `*a*_b_` read back as they were."""
+        mark = "_" if self.marks and self.marks[-1][0] == "*" else "*"
+        if isinstance(before, m.Styled) and self.used.get(id(before), "")[:1] == mark:
+            mark = "_" if mark == "*" else "*"
+        return mark * (1 if node.kind == "em" else 2)
+
+    def inline_Styled(self, node: m.Styled, before=None) -> str:
         if node.kind in ("em", "strong") and not node.lang:
-            mark = "*" if node.kind == "em" else "**"
+            mark = self.used[id(node)] = self.emphasis_mark(node, before)
+            self.marks.append(mark)
+            inner = self.inlines(node.children)
+            self.marks.pop()
             return f"{mark}{inner}{mark}"
+        inner = self.inlines(node.children)
         if node.kind not in CLASS_OF and not (node.kind == "foreign" and node.lang):
             raise Unwritable(f"{node.kind} text without a language")
         attrs = ([] if node.kind == "foreign" else ["." + CLASS_OF[node.kind]]) + \
@@ -115,15 +137,26 @@ class MarkdownWriter:
     # --- blocks ----------------------------------------------------------------------
 
     def blocks(self, blocks: list) -> str:
-        return "\n\n".join(getattr(self, "block_" + type(b).__name__)(b) for b in blocks)
+        return "\n\n".join(self.block(b) for b in blocks)
+
+    def block(self, node) -> str:
+        method = getattr(self, "block_" + type(node).__name__, None)
+        if method is None:
+            raise Unwritable(f"{type(node).__name__} where a block is")
+        return method(node)
 
     def block_Para(self, node: m.Para) -> str:
         if node.role:
             return f"[{self.inlines(node.children)}]{{.{node.role}}}"
         return self.line(node.children)
 
+    def title(self, nodes: list) -> str:
+        """A heading's text, a `#` at its end kept (it would close the heading's marks)."""
+        text = self.inlines(nodes).strip()
+        return text[:-1] + "\\#" if text.endswith("#") else text
+
     def block_Heading(self, node: m.Heading) -> str:
-        return "#" * node.level + " " + self.inlines(node.children).strip()
+        return "#" * node.level + " " + self.title(node.children)
 
     def block_Quote(self, node: m.Quote) -> str:
         return indented(self.blocks(node.blocks), "> ")
@@ -133,14 +166,15 @@ class MarkdownWriter:
         items = []
         for k, item in enumerate(node.items, 1):
             mark = f"{k}. " if node.ordered else "- "
-            text = ("\n" if tight else "\n\n").join(
-                getattr(self, "block_" + type(b).__name__)(b) for b in item)
+            text = ("\n" if tight else "\n\n").join(self.block(b) for b in item)
             items.append(indented(text, " " * len(mark), mark) if text else mark.rstrip())
         return ("\n" if tight else "\n\n").join(items)  # a tight list where it can be
 
     def block_Table(self, node: m.Table) -> str:
         width = max(len(row) for row in [node.header, *node.rows] if row) if \
             any([node.header, *node.rows]) else 0
+        if not width:
+            raise Unwritable("a table of no cells")
         align = (node.align + [None] * width)[:width]
         rule = {"left": ":---", "center": ":---:", "right": "---:", None: "---"}
         header = node.header or [[] for _ in range(width)]
@@ -199,7 +233,7 @@ class MarkdownWriter:
             else []
         if chapter.notes_at != default_notes:
             attrs.append(f"notes={chapter.notes_at}")
-        title = "# " + self.inlines(chapter.title).strip() + \
+        title = "# " + self.title(chapter.title) + \
             (" {" + " ".join(attrs) + "}" if attrs else "")
         parts = [title, self.blocks(chapter.blocks)] if chapter.blocks else [title]
         called = [node.label for root in [*chapter.title, *chapter.blocks]

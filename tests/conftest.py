@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from toolchain import safexml
 from toolchain.build import build
+from toolchain.check import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = "1764000000"  # 2025-11-24T16:00:00Z
@@ -40,6 +42,53 @@ def user_cache(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+class SessionEpubCheck:
+    """One EPUBCheck JVM for all the builds of the test session, in place of one started
+    (3 s of Java's start and EPUBCheck's loading) for each of some 150 builds. Each build
+    still sends its EPUB and its KEPUB, and waits for and reads their own reports; only
+    `cancel` does nothing. Java is looked for at each build, as a build does (E001)."""
+
+    def __init__(self, make):
+        self.make, self.checker, self.lock = make, None, threading.RLock()
+
+    def __call__(self, warm: bool = True) -> SessionEpubCheck.Handle:
+        validate.java()
+        with self.lock:
+            if self.checker is None or not self.checker.alive():
+                self.checker = self.make(warm=True)
+        return self.Handle(self)
+
+    class Handle:
+        def __init__(self, session):
+            self.session, self.last = session, None
+
+        def check(self, path, options):
+            with self.session.lock:
+                self.session.checker.check(path, options)
+            self.last = Path(path)
+
+        def result(self, path=None):
+            with self.session.lock:
+                return self.session.checker.result(path or self.last)
+
+        def alive(self) -> bool:
+            return self.session.checker.alive()
+
+        def cancel(self) -> None:
+            pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_epubcheck_for_the_session():
+    make = validate.EpubCheck
+    session = SessionEpubCheck(make)
+    validate.EpubCheck = session
+    yield
+    validate.EpubCheck = make
+    if session.checker is not None:
+        session.checker.cancel()
 
 
 @pytest.fixture(scope="session")

@@ -135,7 +135,8 @@ class Steps:
 
     def run(self, name: str, func, *args):
         self.step += 1
-        label = f"[{self.step}/{self.total}] {name:<18}"
+        counter = f"[{self.step}/{self.total}]"  # padded to the widest, [14/14], so that
+        label = f"{counter:<{2 * len(str(self.total)) + 3}} {name:<18}"  # the columns align
         self.reporter.step_started(label, name)
         start = time.perf_counter()
         try:

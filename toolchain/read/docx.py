@@ -391,13 +391,13 @@ def index_entries(root, marks: list) -> None:
     token after its field, which `Writer.chapter` makes a mark of the format."""
     for code, end in list(complex_fields(root)):
         entry = xe_entry(code)
-        if entry is not None:
-            marks.append(entry)
+        if entry is not None:  # (one with no words is None: reported where it stood)
+            marks.append(entry if entry["term"] else None)
             end.addnext(text_run(XE_MARK.format(len(marks) - 1)))
     for simple in list(root.iter(f"{{{W}}}fldSimple")):
         entry = xe_entry(simple.get(f"{{{W}}}instr", ""))
         if entry is not None:
-            marks.append(entry)
+            marks.append(entry if entry["term"] else None)
             simple.getparent().replace(simple, text_run(XE_MARK.format(len(marks) - 1)))
 
 
@@ -413,7 +413,8 @@ def xe_entry(code: str) -> dict | None:
     if not found:
         return None
     term = " > ".join(part.replace("\\:", ":").strip()  # Word writes a colon of a term as \:
-                      for part in re.split(r"(?<!\\):", found[1].replace('\\"', '"')))
+                      for part in re.split(r"(?<!\\):", found[1].replace('\\"', '"'))
+                      if part.strip())  # (`Trotsky:` files under Trotsky)
     entry = {"term": term}
     for switch, quoted, bare in XE_SWITCH.findall(found[2]):
         value = quoted or bare
@@ -828,8 +829,7 @@ class ModelBuilder:
                 node.tag = "h1"
             if node.tag == "ol" and not len(node):
                 continue
-            if node.tag == "p" and node.find(".//br") is not None and \
-                    node.find(".//img") is None:  # lines broken by hand: verse
+            if node.tag == "p" and verse_lines(node):  # lines broken by hand: verse
                 stanzas.append(self.inlines(node))
                 continue
             if stanzas:
@@ -839,6 +839,7 @@ class ModelBuilder:
                 if title is not None or blocks:
                     out.append(self.chapter(title, blocks, len(out) + 1))
                 blocks = []
+                self.flush_caption(blocks)
                 self.calls, self.counts = [], {"": 0, "*": 0}  # a note called in the heading
                 title, figures = lifted(unbroken(self.inlines(node)))  # is the new chapter's
                 title = stripped(title)
@@ -847,6 +848,8 @@ class ModelBuilder:
             if node.tag == "p" and "caption" in (node.get("class") or "").split():
                 self.caption(node, blocks)
                 continue
+            if node.tag != "table":
+                self.flush_caption(blocks)
             blocks += self.block(node)
         if stanzas:
             blocks.append(poem(stanzas))
@@ -875,6 +878,12 @@ class ModelBuilder:
         self.imported.report.append("captions in Word's Caption style: kept as the captions of "
                                     "the images and tables they stand by")
 
+    def flush_caption(self, blocks: list) -> None:
+        """A table's caption whose table did not come (it held no text): a paragraph."""
+        if self.pending_caption:
+            blocks.append(m.Para(self.pending_caption, 0))
+            self.pending_caption = []
+
     def chapter(self, title, blocks, number: int) -> m.Chapter:
         if title is None:  # text before the first Heading 1: titled by the document itself
             title = [m.Text(self.document_title)]
@@ -884,12 +893,34 @@ class ModelBuilder:
         name = slug_of(m.plain_text(m.without_notes(title)))
         path = self.root / "chapters" / f"{number:02d}-{name}.md"
         notes_at = "footnotes" if self.imported.footnotes else "endnotes"
-        notes = {}
+        kept = []
         for note_id, ref in self.calls:
-            body = self.notes.get(note_id) or [m.Para([m.Text("")], 0)]
+            body = self.notes.get(note_id) or []
+            figures = [b for b in body if isinstance(b, m.Figure)]
+            body = [b for b in body if not isinstance(b, m.Figure)]
+            if figures:  # a note holds no figure: set after the paragraph that calls it
+                self.imported.report.append("images in notes: each set after the paragraph "
+                                            "that calls its note")
+                at = next((k + 1 for k, b in enumerate(blocks)
+                           if any(n is ref for n in m.walk(b))), 0)
+                blocks[at:at] = figures
+            if not any(not isinstance(b, m.Para) or any(not isinstance(n, m.Text) or
+                                                          n.text.strip() for n in b.children)
+                       for b in body):
+                self.imported.report.append("a note with no text (Word's empty note): its "
+                                            "call left out")
+                for inlines in (found for root in [m.Para(title, 0), *blocks]
+                                for found in m.inline_lists(root)):
+                    inlines[:] = joined([n for n in inlines if n is not ref])
+                continue
+            kept.append((ref, body))
+        notes, counts = {}, {"": 0, "*": 0}
+        for ref, body in kept:  # numbered again, without the notes left out
+            star = "*" if ref.label.endswith("*") else ""
+            counts[star] += 1
+            ref.label = f"{counts[star]}{star}"
             notes[ref.label] = m.Note(ref.label, body, 0,
-                                      at_foot=notes_at == "footnotes" and not
-                                      ref.label.endswith("*"))
+                                      at_foot=notes_at == "footnotes" and not star)
         chapter = m.Chapter(slug=f"ch-{path.stem}", path=path, title=title, blocks=blocks,
                             notes=notes, notes_at=notes_at)
         m.number_notes(chapter)
@@ -952,17 +983,18 @@ class ModelBuilder:
                 if cell.get("colspan") or cell.get("rowspan"):
                     self.imported.report.append("a table cell spanning several: its text is "
                                                 "kept in its first cell")
-                inlines = [n for p in cell for n in [m.Text(" ")] + stripped(self.inlines(p))]
+                inlines = [n for p in cell for n in [m.Text(" ")] + stripped(self.cell_part(p))]
                 inlines, found = lifted(unbroken(inlines[1:] if inlines else self.inlines(cell)))
                 cells.append(stripped(inlines))
                 figures += found
             rows.append(cells)
         if not any(m.plain_text(c).strip() or c for row in rows for c in row):
             self.imported.report.append("a table with no text in any cell: left out")
-            return figures
+            caption, self.pending_caption = self.pending_caption, []
+            return ([m.Para(caption, 0)] if caption else []) + figures
         width = max(len(r) for r in rows)
         rows = [r + [[] for _ in range(width - len(r))] for r in rows]
-        header = rows[0] if any(m.plain_text(c).strip() for c in rows[0]) else []
+        header = rows[0] if any(rows[0]) else []  # (a header of empty cells: none)
         caption, self.pending_caption = self.pending_caption, []
         return [m.Table(caption, header, rows[1:], [False] * width, 0, [None] * width),
                 *figures]
@@ -975,6 +1007,8 @@ class ModelBuilder:
                 out += [m.Text(piece)] if piece else []
             elif k % 3 == 1:
                 kind = piece
+            elif kind == "IX" and not (self.imported.index_marks[int(piece)] or {}).get("term"):
+                self.imported.report.append("an index entry (XE field) with no words: left out")
             elif kind == "IX":
                 entry = {key: value.replace('"', "\u201d") for key, value in  # (the format's
                          self.imported.index_marks[int(piece)].items()}  # attributes have none)
@@ -1005,6 +1039,10 @@ class ModelBuilder:
         if tag == "br":
             return [m.LineBreak()]
         if tag == "img":
+            if not (node.get("alt") or "").strip():
+                self.imported.report.append("images with no description (alt text): write what "
+                                            "each shows between its ![ and ] (the build stops "
+                                            "at each, M119, until then)")
             path = self.root / "images" / node.get("src").rsplit("/", 1)[-1]
             return [m.Figure(path, node.get("alt") or "", [], [], 0)]
         if tag == "a" and node.get("href", "").startswith(("http://", "https://", "mailto:")):
@@ -1027,18 +1065,46 @@ class ModelBuilder:
         cannot begin or end with a space); nothing styled if it is only white space."""
         if not m.plain_text(inner).strip() and all(isinstance(n, m.Text) for n in inner):
             return inner
+        first, last = inner[0], inner[-1]
+        lead = first.text[:len(first.text) - len(first.text.lstrip())] \
+            if isinstance(first, m.Text) else ""
+        trail = last.text[len(last.text.rstrip()):] if isinstance(last, m.Text) else ""
         core = stripped(list(inner))
-        lead = m.plain_text(inner)[:len(m.plain_text(inner)) - len(m.plain_text(inner).lstrip())]
-        trail = m.plain_text(inner)[len(m.plain_text(inner).rstrip()):]
         return ([m.Text(lead)] if lead else []) + [m.Styled(kind, core)] + \
             ([m.Text(trail)] if trail else [])
+
+    def cell_part(self, node) -> list:
+        """A paragraph of a table cell, or a list there as its items one after the other (a
+        table's cell holds one line of text in the format: the items' words kept apart)."""
+        if node.tag in ("ul", "ol"):
+            items = [stripped(self.inlines(li)) for li in node.iter("li")]
+            return [n for k, item in enumerate(items) for n in
+                    ([m.Text(" ")] if k else []) + item]
+        return self.inlines(node)
 
     def inlines(self, node) -> list:
         out = self.text(node.text or "")
         for child in node:
             out += self.element(child)
             out += self.text(child.tail or "")
-        return flanked(joined(out))
+        return flanked(joined(edges_out(joined(out))))
+
+
+def verse_lines(p) -> bool:
+    """Whether a paragraph is lines broken by hand (Shift+Enter): two lines of text or more,
+    no image; a break at its start or end alone (a stray Shift+Enter) makes no verse."""
+    if p.find(".//img") is not None or p.find(".//br") is None:
+        return False
+    parts: list = []
+
+    def walk(node):
+        parts.append("\x00" if node.tag == "br" else node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(p)
+    return sum(1 for line in "".join(parts).split("\x00") if line.strip()) >= 2
 
 
 PLACE = re.compile("\u2063(IX|CI)(\\d+)\u2063")  # an index entry's or a citation's place
@@ -1094,41 +1160,89 @@ def lifted(inlines: list, top: bool = False) -> tuple[list, list]:
     return out, figures
 
 
+def edges_out(inlines: list) -> list:
+    """Italic (bold) runs with a note call, a citation or an index entry at their edge set
+    that outside them, and one that is a link alone set inside its link (`[*site*](…)`):
+    Markdown's emphasis cannot end on a call's bracket against a letter."""
+    out = []
+    for node in inlines:
+        if isinstance(node, m.Styled) and node.kind in ("em", "strong"):
+            kids, lead, trail = list(node.children), [], []
+            while kids and is_place(kids[0]):
+                lead.append(kids.pop(0))
+            while kids and is_place(kids[-1]):
+                trail.insert(0, kids.pop())
+            if len(kids) == 1 and isinstance(kids[0], m.Link):
+                link = kids[0]
+                kids = [dataclasses.replace(link, children=[m.Styled(node.kind, link.children)])]
+                out += lead + kids + trail
+                continue
+            out += lead + ([dataclasses.replace(node, children=kids)] if kids else []) + trail
+        elif isinstance(node, m.Link) and any(is_place(n) for n in node.children):
+            out += [dataclasses.replace(node, children=[n for n in node.children
+                                                        if not is_place(n)])]
+            out += [n for n in node.children if is_place(n)]  # a call is no link's text
+        else:
+            out.append(node)
+    return out
+
+
+def is_place(node) -> bool:
+    return isinstance(node, (m.NoteRef, m.Cite)) or \
+        isinstance(node, m.IndexMark) and not node.children
+
+
 PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def flanked(inlines: list) -> list:
     """Emphasis that Markdown can open and close where it stands: punctuation at its inner
-    edge against a letter outside it (italic *Guernica’* then roman s) set outside it, in
-    the Text beside it; the words are unchanged."""
+    edge (however deep, bold round italic) against a letter outside it (italic *Guernica’*
+    then roman s) set outside it, in the Text beside it; the words are unchanged."""
     out = list(inlines)
     for k, node in enumerate(out):
-        if not (isinstance(node, m.Styled) and node.kind in ("em", "strong") and node.children
-                and isinstance(node.children[-1], m.Text)):
-            continue
         after = out[k + 1] if k + 1 < len(out) else None
-        text = node.children[-1].text
-        if isinstance(after, m.Text) and after.text[:1].isalnum() and \
-                PUNCTUATION.match(text[-1:] or " "):
-            cut = len(text) - len(text.rstrip("".join(set(re.findall(PUNCTUATION, text)))))
-            node.children[-1] = m.Text(text[:len(text) - cut])
-            out[k + 1] = m.Text(text[len(text) - cut:] + after.text)
-            if not node.children[-1].text:
-                node.children.pop()
+        edge = edge_text(node, -1)
+        if edge and isinstance(after, m.Text) and after.text[:1].isalnum():
+            holder, at = edge
+            text = holder[at].text
+            kept = text.rstrip("".join(set(PUNCTUATION.findall(text))))
+            holder[at] = m.Text(kept)
+            out[k + 1] = m.Text(text[len(kept):] + after.text)
     for k, node in enumerate(out):
-        if not (isinstance(node, m.Styled) and node.kind in ("em", "strong") and node.children
-                and isinstance(node.children[0], m.Text)):
-            continue
         before = out[k - 1] if k else None
-        text = node.children[0].text
-        if isinstance(before, m.Text) and before.text[-1:].isalnum() and \
-                PUNCTUATION.match(text[:1] or " "):
-            cut = len(text) - len(text.lstrip("".join(set(re.findall(PUNCTUATION, text)))))
-            node.children[0] = m.Text(text[cut:])
-            out[k - 1] = m.Text(before.text + text[:cut])
-            if not node.children[0].text:
-                node.children.pop(0)
-    return [n for n in out if not (isinstance(n, m.Styled) and not n.children)]
+        edge = edge_text(node, 0)
+        if edge and isinstance(before, m.Text) and before.text[-1:].isalnum():
+            holder, at = edge
+            text = holder[at].text
+            kept = text.lstrip("".join(set(PUNCTUATION.findall(text))))
+            holder[at] = m.Text(kept)
+            out[k - 1] = m.Text(before.text + text[:len(text) - len(kept)])
+    return [n for n in out if not empty_emphasis(n)]
+
+
+def edge_text(node, end: int):
+    """(the list, its index) of the Text at an emphasis's first (0) or last (-1) edge, through
+    emphasis inside it, if that Text begins or ends with punctuation; else None."""
+    if not (isinstance(node, m.Styled) and node.kind in ("em", "strong") and node.children):
+        return None
+    inner = node.children[end]
+    if isinstance(inner, m.Styled):
+        return edge_text(inner, end)
+    if not isinstance(inner, m.Text):
+        return None
+    if PUNCTUATION.match((inner.text[-1:] if end == -1 else inner.text[:1]) or " "):
+        return node.children, len(node.children) - 1 if end == -1 else 0
+    return None
+
+
+def empty_emphasis(node) -> bool:
+    """Emphasis with no text left in it (its punctuation set outside)."""
+    if not (isinstance(node, m.Styled) and node.kind in ("em", "strong")):
+        return False
+    node.children[:] = [c for c in node.children if not (isinstance(c, m.Text) and not c.text)
+                        and not empty_emphasis(c)]
+    return not node.children
 
 
 def stripped(inlines: list) -> list:
@@ -1177,7 +1291,9 @@ def split_at_breaks(inlines: list) -> list:
             piece: list = []
             for inner in split_at_breaks(children) + [None]:
                 if inner is None or isinstance(inner, m.LineBreak):
-                    if piece:
+                    if piece and isinstance(node, m.Styled):  # (its edges tidied again)
+                        out += ModelBuilder.styled(node.kind, piece)
+                    elif piece:
                         out.append(dataclasses.replace(node, children=piece))
                     if inner is not None:
                         out.append(inner)

@@ -57,11 +57,12 @@ class MarkdownWriter:
 
     def inlines(self, nodes: list) -> str:
         out, before = [], None
-        for node in nodes:
+        for k, node in enumerate(nodes):
             method = getattr(self, "inline_" + type(node).__name__, None)
             if method is None:
                 raise Unwritable(f"{type(node).__name__} where inline content is")
-            piece = method(node, before) if isinstance(node, m.Styled) else method(node)
+            after = nodes[k + 1] if k + 1 < len(nodes) else None
+            piece = method(node, before, after) if isinstance(node, m.Styled) else method(node)
             if out and out[-1].endswith("!") and piece[:1] == "[" and piece[:2] != "[^":
                 out[-1] = out[-1][:-1] + "\\!"  # else `![…]` would be an image
             out.append(piece)
@@ -71,17 +72,30 @@ class MarkdownWriter:
     def inline_Text(self, node: m.Text) -> str:
         return escape(node.text)
 
-    def emphasis_mark(self, node: m.Styled, before) -> str:
-        """`*` or `_` (doubled for strong): the other of the emphasis it is in, or of the one
-        just before it, so that `**_x_**` and `*a*_b_` read back as they were."""
-        mark = "_" if self.marks and self.marks[-1][0] == "*" else "*"
-        if isinstance(before, m.Styled) and self.used.get(id(before), "")[:1] == mark:
-            mark = "_" if mark == "*" else "*"
+    def emphasis_mark(self, node: m.Styled, before, after) -> str:
+        """`*` (`**` for strong), or `_` where a `*` would run into the emphasis it is at the
+        edge of, or the one just before it (`**_x_**`, `*a*_b_`) — and `_` can open and close
+        there, with no letter or digit against it."""
+        outer = self.marks[-1][:1] if self.marks else ""
+        clash = (before is None or after is None) and outer == "*" or \
+            isinstance(before, m.Styled) and self.used.get(id(before), "")[:1] == "*"
+        edges = [self.edge_char(before, -1, outer), self.edge_char(after, 0, outer)]
+        mark = "_" if clash and not any(c.isalnum() for c in edges) else "*"
         return mark * (1 if node.kind == "em" else 2)
 
-    def inline_Styled(self, node: m.Styled, before=None) -> str:
+    @staticmethod
+    def edge_char(node, end: int, outer: str) -> str:
+        """The character written against an emphasis: of the Text beside it, the mark around
+        it, or punctuation (a call's bracket, another emphasis's mark)."""
+        if node is None:
+            return outer or " "
+        if isinstance(node, m.Text):
+            return (node.text[-1:] if end == -1 else node.text[:1]) or " "
+        return "]"
+
+    def inline_Styled(self, node: m.Styled, before=None, after=None) -> str:
         if node.kind in ("em", "strong") and not node.lang:
-            mark = self.used[id(node)] = self.emphasis_mark(node, before)
+            mark = self.used[id(node)] = self.emphasis_mark(node, before, after)
             self.marks.append(mark)
             inner = self.inlines(node.children)
             self.marks.pop()

@@ -499,6 +499,7 @@ def mend_blocks(composition, document, render):
         changed = keep_attributions(pages, composition) or changed
         changed = keep_table_captions(pages, composition) or changed
         changed = keep_continuations(pages, composition) or changed
+        changed = keep_notes_in_division(pages, composition) or changed
         if not changed:  # the notes, once the blocks stand where they will
             changed = footnotes.mend(pages, composition, composition.lines_of,
                                      every=number >= ONE_BY_ONE)
@@ -615,6 +616,30 @@ def keep_continuations(pages, composition) -> bool:
             if split is not None and split is not following.blocks[0] and split.first and \
                     not split.last and split.pos and split.pos not in composition.styles:
                 composition.styles[split.pos] = "break-before: page"
+                changed = True
+    return changed
+
+
+def keep_notes_in_division(pages, composition) -> bool:
+    """A footnote split at the foot of its division's last page has its continuation set on
+    the next division's opening page, whose own footnotes it pushes off every page. The
+    paragraph that calls it starts a page of its own division instead, where the note has
+    the room its continuation needed."""
+    changed = False
+    set_on = {note: page for page in pages for note in page.notes}
+    for page in pages:
+        for call, line in page.calls.items():
+            where = set_on.get(call)
+            if not call.endswith(footnotes.CONTINUED) or where is None or \
+                    where.division == page.division:
+                continue
+            block = next((b for b in page.blocks if b.pos and
+                          b.top - facts.EDGE <= line <= b.bottom + facts.EDGE), None)
+            before = page.blocks[:page.blocks.index(block)] if block is not None else []
+            movable = any(b.kind != "heading" for b in before) or block is not None and \
+                not block.first  # (not away from the title it follows: P043)
+            if block is not None and movable and block.pos not in composition.styles:
+                composition.styles[block.pos] = "break-before: page"
                 changed = True
     return changed
 

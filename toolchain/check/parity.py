@@ -320,32 +320,38 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
                 break
         return end if got else k
 
+    def rest_of(left: str, at: int):
+        """The parts of a note's rest after `at`, at the foot of the next page(s), or None."""
+        parts = []
+        while left and at < len(flat):
+            starts = [j for j in range(at, len(flat)) if not taken[j] and letters[j]
+                      and left.startswith(letters[j])]
+            nxt = next((j for j in starts if "".join(letters[j:run_at(j, left)]) == left),
+                       None)  # all the rest in one run, else a part of a line or more
+            nxt = nxt if nxt is not None else next(
+                (j for j in starts
+                 if len("".join(letters[j:run_at(j, left)])) >= min(PART, len(left))), None)
+            if nxt is None:
+                break
+            stop = run_at(nxt, left)
+            parts.append((nxt, stop))
+            left, at = left[len("".join(letters[nxt:stop])):], stop
+        return None if left else parts
+
     def find(target: str, whole: bool):
         for k in range(start, len(flat)):
             if taken[k] or not letters[k] or not target.startswith(letters[k]):
                 continue
             end = run_at(k, target)
-            got = "".join(letters[k:end])
-            if got == target:
+            if "".join(letters[k:end]) == target:
                 return [(k, end)]
-            if whole or len(got) < min(PART, len(target)):
-                continue
-            parts, left, at = [(k, end)], target[len(got):], end
-            while left and at < len(flat):  # the rest, at the foot of the next page
-                starts = [j for j in range(at, len(flat)) if not taken[j] and letters[j]
-                          and left.startswith(letters[j])]
-                nxt = next((j for j in starts if "".join(letters[j:run_at(j, left)]) == left),
-                           None)  # all the rest in one run, else a part of a line or more
-                nxt = nxt if nxt is not None else next(
-                    (j for j in starts
-                     if len("".join(letters[j:run_at(j, left)])) >= min(PART, len(left))), None)
-                if nxt is None:
-                    break
-                stop = run_at(nxt, left)
-                parts.append((nxt, stop))
-                left, at = left[len("".join(letters[nxt:stop])):], stop
-            if not left:
-                return parts
+            for cut in range(end, k, -1) if not whole else ():  # the longest first part whose
+                got = "".join(letters[k:cut])  # rest is found: the run may have taken the
+                if len(got) < min(PART, len(target)):  # next page's first word when the note's
+                    break  # next word begins with it (bri, brinethalma)
+                rest = rest_of(target[len(got):], cut)
+                if rest is not None:
+                    return [(k, cut)] + rest
         return None
 
     def mark(spans, value: bool):

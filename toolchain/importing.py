@@ -19,7 +19,12 @@ def import_docx(path: Path, target: Path, changes: str | None = None) -> list[st
         raise BuildError(Problem(target, 0, 0, "W102", "the target folder is not empty",
                                  "import into a new folder"))
     book, report = read_docx(path, changes)
-    header = f"# Imported from {path.name} by `toolchain import`.\n\n"
+    header = f"# Imported from {path.name} by `toolchain import`.\n"
+    if book.meta.get("notes") == "footnotes":
+        header += "# notes = \"footnotes\": Word's footnotes, set at the foot of the page.\n"
+    if book.meta.get("bibliography"):
+        header += "# bibliography: the works Zotero or Mendeley cited, in references.json.\n"
+    header += "\n"
     written = write_book(book, target, header)
     fixed = 0
     for file in written:

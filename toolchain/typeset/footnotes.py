@@ -78,9 +78,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             composition.splits[note] = fit  # what fits stays; the rest goes on
             composition.pushed.discard(note)
             changed = True
-        elif note not in composition.pushed:  # its call's line goes over with it
-            composition.pushed.add(note)
-            composition.splits.pop(note, None)
+        elif note not in composition.pushed:  # its call's line goes over with it, and
+            for other in [note, *on_its_line(page, note)]:  # so do the notes called there
+                composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
+                composition.splits.pop(other, None)
             changed = True
     return changed
 
@@ -93,6 +94,12 @@ def after_heading(page: PageFacts, note: str) -> bool:
     blocks = [b for b in page.blocks if b.kind != "rule"]
     at = next((k for k, b in enumerate(blocks) if b.top - 0.5 <= y <= b.bottom + 0.5), None)
     return bool(at) and blocks[at - 1].kind == "heading"
+
+
+def on_its_line(page: PageFacts, note: str) -> list[str]:
+    """The other notes called on the line that calls `note`."""
+    return [other for other in page.calls if other != note and not other.endswith(CONTINUED)
+            and abs(page.calls[other] - page.calls[note]) < 0.5]
 
 
 def same_line(page: PageFacts, note: str, lines_of) -> int:

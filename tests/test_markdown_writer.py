@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_book
 from hypothesis import HealthCheck, given, settings
-from test_whole_books import books
+from test_whole_books import books, write_files
 
 from toolchain import model as m
 from toolchain.build import build
@@ -148,14 +148,7 @@ def test_generated_books_read_back_the_same(tmp_path_factory, book):
     """The fuzzer's whole books (every division kind, notes, citations, verse, tables,
     figures) read, written and read again."""
     tmp = tmp_path_factory.mktemp("book")
-    root = tmp / "manuscript"
-    for name, text in book.files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    for name, data in book.images.items():
-        (root / "images").mkdir(parents=True, exist_ok=True)
-        (root / "images" / name).write_bytes(data)
-    first = read_book(root)
+    first = read_book(write_files(book, tmp / "manuscript"))
     write_book(first, tmp / "written")
     assert book_shape(read_book(tmp / "written")) == book_shape(first)
 

@@ -312,14 +312,19 @@ def in_order(needle: list[str], haystack: list[str]) -> bool:
     return all(any(w == h for h in it) for w in needle)
 
 
-def build_book(book: Book, tmp: Path) -> Path:
-    root = tmp / "manuscript"
+def write_files(book: Book, root: Path) -> Path:
+    """The book's files as a manuscript folder at `root`."""
     for name, text in book.files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     for name, data in book.images.items():
         (root / "images").mkdir(parents=True, exist_ok=True)
         (root / "images" / name).write_bytes(data)
+    return root
+
+
+def build_book(book: Book, tmp: Path) -> Path:
+    root = write_files(book, tmp / "manuscript")
     out = tmp / "dist"
     report = build(root, out, ROOT / "styles", stream=io.StringIO(), force=True)
     assert report["validators"]["epubcheck"]["nError"] == 0

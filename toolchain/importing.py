@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import BuildError, Problem
 from .read.docx import read_docx
 from .typogrify import fix_text
-from .write.markdown import write_book
+from .write.markdown import refuse_a_full_folder, write_book
 
 
 def import_docx(path: Path, target: Path, changes: str | None = None) -> list[str]:
     """Import `path` into the new folder `target`; returns the report's lines."""
     path, target = Path(path), Path(target)
-    if target.exists() and any(target.iterdir()):
-        raise BuildError(Problem(target, 0, 0, "W102", "the target folder is not empty",
-                                 "import into a new folder"))
+    refuse_a_full_folder(target)  # before the document is read, which may take a while
     book, report = read_docx(path, changes)
     header = f"# Imported from {path.name} by `toolchain import`.\n"
     if book.meta.get("notes") == "footnotes":

@@ -278,9 +278,7 @@ def write_book(book: m.Book, target: Path, header: str = "") -> list[Path]:
     """The book as a manuscript folder at `target` (new, or empty); returns the files written.
     `header` is comment lines put above book.toml's keys."""
     target = Path(target)
-    if target.exists() and any(target.iterdir()):
-        raise BuildError(Problem(target, 0, 0, "W102", "the target folder is not empty",
-                                 "write the manuscript into a new folder"))
+    refuse_a_full_folder(target)
     texts: dict[str, str] = {}
     default_notes = book.meta.get("notes", "endnotes")
     root = Path(book.root).resolve()
@@ -299,6 +297,13 @@ def write_book(book: m.Book, target: Path, header: str = "") -> list[Path]:
     toml = header + tomli_w.dumps(book.meta)
     written.append(write_file(target / "book.toml", toml.encode("utf-8")))
     return written
+
+
+def refuse_a_full_folder(target: Path) -> None:
+    """A manuscript is written into a new folder, or an empty one, never over another."""
+    if target.exists() and any(target.iterdir()):
+        raise BuildError(Problem(target, 0, 0, "W102", "the target folder is not empty",
+                                 "write the manuscript into a new folder"))
 
 
 def write_file(path: Path, data: bytes) -> Path:

@@ -117,6 +117,9 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
         elif isinstance(item, Box):
             sum_w, sum_st, sum_sh = sum_w + item.width, sum_st + item.stretch, sum_sh + item.shrink
     totals[len(items)] = (sum_w, sum_st, sum_sh)
+    # Nodes that differ only in their line number have the same futures unless a constraint
+    # names lines: then the best of them alone is kept, as TeX keeps one per line class.
+    counted = s.lines is not None or bool(s.no_hyphen_at)
     active = {(0, 0, 1, 0): Node(0, 0, 1, 0, 0.0, 0.0, 0.0, 0.0)}
     last = len(items) - 1
     for b, item in enumerate(items):
@@ -154,7 +157,7 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
                 continue
             candidate = _candidate(a, b, ratio, item, flagged, forced, b == last, w, s)
             if candidate is not None:
-                _keep(new, candidate)
+                _keep(new, candidate, counted)
         if not new and not active and emergency and dropped:
             # nothing fits: set the least bad line overfull rather than give up
             a = min(dropped, key=lambda n: n.demerits)
@@ -162,11 +165,12 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
             candidate = _candidate(a, b, -1.0, item, flagged, forced, b == last, w, s)
             if candidate is not None:
                 candidate.demerits += 1e9
-                _keep(new, candidate)
-        for node in new.values():
+                _keep(new, candidate, counted)
+        if new:
             after = _after_break(items, b, totals)
+        for key, node in new.items():
             node.width, node.stretch, node.shrink = after
-            active[(node.position, node.line, node.fitness, node.hyphen_run)] = node
+            active[key] = node
         if not active:
             return None
     ends = [n for n in active.values() if n.position == last
@@ -208,8 +212,8 @@ def _candidate(a: Node, b: int, ratio: float, item, flagged: bool, forced: bool,
                 flagged, a)
 
 
-def _keep(new: dict, node: Node) -> None:
-    key = (node.position, node.line, node.fitness, node.hyphen_run)
+def _keep(new: dict, node: Node, counted: bool) -> None:
+    key = (node.position, node.line if counted else 1, node.fitness, node.hyphen_run)
     if key not in new or node.demerits < new[key].demerits:
         new[key] = node
 

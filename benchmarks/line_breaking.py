@@ -1,0 +1,54 @@
+"""What the total-fit line breaker costs as a paragraph grows: paragraphs of 100 to 3,200
+words (random word widths, a hyphenation point in one word of five) broken to a 320-pt
+measure; the best of three runs each.
+
+Run: python benchmarks/line_breaking.py [--write docs/benchmarks.md]   (nox -s bench)
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import replace_section  # noqa: E402
+
+from toolchain.typeset.linebreak import INF, Box, Glue, Penalty, break_lines  # noqa: E402
+
+WORDS = (100, 400, 1600, 3200)
+
+
+def paragraph(words: int, seed: int = 1) -> list:
+    rng = random.Random(seed)
+    items: list = []
+    for _ in range(words):
+        items.append(Box(rng.uniform(15, 60)))
+        if rng.random() < 0.2:
+            items += [Penalty(4, 50, True), Box(rng.uniform(10, 30))]
+        items.append(Glue(4, 2, 1.3))
+    items[-1:] = [Glue(0, 10_000, 0), Penalty(0, -INF)]
+    return items
+
+
+def main(write: Path | None) -> None:
+    rows = ["| words | lines | seconds |", "|--:|--:|--:|"]
+    for words in WORDS:
+        items = paragraph(words)
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            lines = break_lines(items, 300, 320)
+            times.append(time.process_time() - start)
+        rows.append(f"| {words:,} | {len(lines)} | {min(times):.3f} |")
+    table = "\n".join(rows)
+    print(table)
+    if write:
+        replace_section(write, "line-breaking", table)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    main(Path(args[args.index("--write") + 1]) if "--write" in args else None)

@@ -31,7 +31,8 @@ def build(session):
 def tests(session):
     """Run the test suite (it builds the title and small books made in the tests)."""
     install(session, "-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    # on every core, each worker taking the next test as it is free (pytest-xdist)
+    session.run("pytest", "-n", "auto", "--dist", "worksteal", *session.posargs)
 
 
 @nox.session

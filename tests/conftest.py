@@ -100,6 +100,23 @@ def built(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_built(tmp_path_factory):
+    """Each sample title (examples/NAME) built once for the session, when first asked for:
+    `sample_built(name)` is its dist folder, which the tests only read."""
+    done: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in done:
+            out = tmp_path_factory.mktemp(name) / "dist"
+            build(ROOT / "examples" / name, out, ROOT / "styles", stream=io.StringIO(),
+                  force=True)
+            done[name] = out
+        return done[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
 def epub_zip(built) -> zipfile.ZipFile:
     return zipfile.ZipFile(built / f"{SLUG}.epub")
 

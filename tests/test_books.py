@@ -29,11 +29,8 @@ SAMPLES = {
 
 
 @pytest.fixture(scope="module", params=sorted(SAMPLES))
-def sample(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(request.param) / "dist"
-    build(ROOT / "examples" / request.param, out, ROOT / "styles", stream=io.StringIO(),
-          force=True)
-    return request.param, out
+def sample(request, sample_built):
+    return request.param, sample_built(request.param)
 
 
 def words(text: str) -> list[str]:

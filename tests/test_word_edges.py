@@ -164,3 +164,26 @@ def test_word_index_entries_import_as_marks_and_build_an_index(tmp_path):
     for name in ("the-index.pdf", "the-index-print.pdf"):
         problems, info = check_index(out / "the-index.epub", out / name)
         assert problems == [] and info["locators"] == 6  # a see also alone is none
+
+
+def test_a_note_on_the_title_pages_author_is_named_in_the_report_never_dropped(tmp_path):
+    """book.toml's author holds no note: the name goes in without its call (no "[1]" in it),
+    and the note's words, whole, into the import report for the editor to place."""
+    call = ('<w:r><w:rPr><w:rStyle w:val="FootnoteAnchor"/></w:rPr>'
+            '<w:footnoteReference w:id="19"/></w:r>')
+    name = '<w:t xml:space="preserve">Ann Writer</w:t></w:r>'
+    note = ('<w:footnote w:id="19"><w:p><w:r><w:t>Professor of history at Leeds, who '
+            'thanks the archivists.</w:t></w:r></w:p></w:footnote>')
+    source = edited(WORD / "formatting.docx", tmp_path / "author.docx",
+                    {"word/document.xml": lambda s: s.replace(name, name + call, 1),
+                     "word/footnotes.xml": lambda s: s.replace("</w:footnotes>",
+                                                               note + "</w:footnotes>")})
+    import_docx(source, tmp_path / "m")
+    toml = (tmp_path / "m" / "book.toml").read_text(encoding="utf-8")
+    assert 'author = "Ann Writer"\n' in toml
+    report = (tmp_path / "m" / "import-report.txt").read_text(encoding="utf-8")
+    assert "title page's author" in report and \
+        "“Professor of history at Leeds, who thanks the archivists.”" in report
+    chapters = "".join(p.read_text(encoding="utf-8")
+                       for p in (tmp_path / "m" / "chapters").glob("*.md"))
+    assert "Leeds" not in chapters and "[^2]" not in chapters  # not made a chapter's note

@@ -820,6 +820,7 @@ class ModelBuilder:
         self.in_note = False
         while len(body) and body[0].get("class") in ("doc-title", "doc-author"):
             node = body[0]  # the title page: book.toml's title and author, not a chapter
+            self.title_page_notes(node)
             self.imported.front.setdefault(node.get("class")[4:], " ".join(
                 "".join(node.itertext()).split()))
             body.remove(node)
@@ -860,6 +861,25 @@ class ModelBuilder:
                 f"“{first[:40]}”" + (": check whether they were meant as deleted"
                                      if tag == "s" else ""))
         return out
+
+    def title_page_notes(self, node) -> None:
+        """A note called from the title page's title or author: book.toml's title and author
+        hold no note, so the call is taken out of the name and the note's words go, whole,
+        into the import report, for the editor to place (a preface, the acknowledgments)."""
+        for sup in node.xpath(".//sup[a[starts-with(@href, '#footnote-') or "
+                              "starts-with(@href, '#endnote-')]]"):
+            note_id = sup.find("a").get("href")[1:]
+            words = " ".join(m.plain_text(m.inlines_of(self.notes.pop(note_id, []))).split())
+            self.imported.report.append(
+                f"a note called from the title page's {node.get('class')[4:]} has no place "
+                f"in book.toml, which takes the name without it: place its words yourself "
+                f"(a preface, the acknowledgments): “{words}”")
+            previous, parent = sup.getprevious(), sup.getparent()
+            if previous is None:
+                parent.text = (parent.text or "") + (sup.tail or "")
+            else:
+                previous.tail = (previous.tail or "") + (sup.tail or "")
+            parent.remove(sup)
 
     def caption(self, node, blocks: list) -> None:
         """A paragraph in Word's Caption style: the caption of the image before it, or of the

@@ -258,6 +258,9 @@ def first_error(capsys, manuscript: Path, tmp_path: Path) -> str:
     ("# One\n\n" + "> " * 30 + "deep\n\nAfter.\n", "3:1", "error M112"),
     ("# One\n\n" + "- " * 30 + "deep\n", "3:1", "error M112"),
     ("# One\n\nThe sign \u6f22 here.\n", "3:10", "error M011: no font of the book has U+6F22"),
+    ("# [^1]\n\nText.\n\n[^1]: A note.\n", "1:1", "error M132: a heading with no words"),
+    ("# {.preface}\n\nText.\n", "1:1", "error M132: a heading with no words"),
+    ("# One\n\n## *[^1]*\n\nText.\n\n[^1]: A note.\n", "3:1", "error M132"),
 ])
 def test_manuscript_text_refused_with_file_and_line(tmp_path, capsys, text, where, message):
     book = make_book(tmp_path / "manuscript", {"one.md": text})

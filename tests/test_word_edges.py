@@ -187,3 +187,23 @@ def test_a_note_on_the_title_pages_author_is_named_in_the_report_never_dropped(t
     chapters = "".join(p.read_text(encoding="utf-8")
                        for p in (tmp_path / "m" / "chapters").glob("*.md"))
     assert "Leeds" not in chapters and "[^2]" not in chapters  # not made a chapter's note
+
+
+def test_a_heading_holding_only_a_note_call_is_reported_and_stops_the_build_at_its_line(
+        tmp_path, capsys):
+    """A Heading 1 with no words but its note's call: the import keeps it and says so; the
+    build then stops at the heading's line (M132), never an invalid EPUB."""
+    source = edited(WORD / "constructs.docx", tmp_path / "bare.docx",
+                    {"word/document.xml": lambda s: note_in_heading(s).replace(
+                        "<w:t>The First Chapter</w:t>", "<w:t></w:t>", 1),
+                     "word/footnotes.xml": ninth_note})
+    import_docx(source, tmp_path / "m")
+    report = (tmp_path / "m" / "import-report.txt").read_text(encoding="utf-8")
+    assert "chapter 1's Heading 1 has no words (only a note call)" in report
+    assert "The chapter’s own note, called in its title." in "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "m" / "chapters").glob("*.md"))
+    code = main(["build", "--manuscript", str(tmp_path / "m"), "--out", str(tmp_path / "d"),
+                 "--styles", str(ROOT / "styles")])
+    err = capsys.readouterr().err
+    assert code == 1 and "chapters/01-" in err and ".md:1:1: error M132" in err, err
+    assert not (tmp_path / "d").exists()

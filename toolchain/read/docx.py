@@ -844,6 +844,11 @@ class ModelBuilder:
                 self.calls, self.counts = [], {"": 0, "*": 0}  # a note called in the heading
                 title, figures = lifted(unbroken(self.inlines(node)))  # is the new chapter's
                 title = stripped(title)
+                if not m.plain_text(m.without_notes(title)).strip():
+                    self.imported.report.append(
+                        f"chapter {len(out) + 1}'s Heading 1 has no words (only "
+                        f"{'an image' if figures else 'a note call' if title else 'space'}): "
+                        "the build stops at it (M132) until you write its title")
                 blocks += figures
                 continue
             if node.tag == "p" and "caption" in (node.get("class") or "").split():

@@ -581,6 +581,11 @@ class Converter:
             if level > 1 and (heading.classes or keys):
                 raise BuildError(Problem(self.path, line, 1, "M009", "only a chapter title "
                                          "(`# …`) takes attributes", "remove the {…}"))
+        if not m.plain_text(m.without_notes(children)).strip():
+            raise BuildError(Problem(self.path, line, 1, "M132", "a heading with no words (the "
+                                     "contents and the running heads print its words)",
+                                     "write its title after the #, or make the line a "
+                                     "paragraph"))
         return heading
 
     def paragraph(self, children: list, line: int) -> m.Para:

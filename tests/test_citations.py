@@ -287,3 +287,41 @@ def test_mendeley_citation_field_is_read_as_zotero_s():
     assert imported.citations == [("[-@angress1963, chap. 3; @angress1963a]",) * 2
                                   + (["angress1963", "angress1963a"],)]
     assert [key for key, _ in imported.works.values()] == ["angress1963", "angress1963a"]
+
+
+def test_a_word_citations_prefix_suffix_and_locator_keep_their_brackets_and_semicolons(
+        tmp_path):
+    """Zotero's prefix, suffix and locator are the author's words: a `;` in them does not
+    start another work, a `[` or `]` does not end the citation, `*` is not emphasis. The
+    import escapes them; the Markdown reader reads one citation of one work; pandoc gives
+    back the words as typed."""
+    from conftest import make_book
+
+    from toolchain import model as m
+    from toolchain.read.docx import Imported
+
+    item = {"id": 1, "prefix": "cf.; also [ed.]", "locator": "12[a]", "label": "page",
+            "suffix": "on the *Räte*; n. 3",
+            "itemData": {"type": "book", "title": "Stillborn Revolution", "id": 1,
+                         "author": [{"family": "Angress", "given": "Werner T."}],
+                         "issued": {"date-parts": [["1963"]]}}}
+    bracketed, in_note, keys = Imported().citation({"citationItems": [item]})
+    assert keys == ["angress1963"] and in_note == bracketed
+    root = make_book(tmp_path / "m", {"one.md": f"# One\n\nAs argued.{bracketed} Then.\n"},
+                     extra='bibliography = "references.json"\n')
+    (root / "references.json").write_text(json.dumps([{**item["itemData"], "id": keys[0]}]),
+                                          encoding="utf-8")
+    book = read_book(root)
+    cites = [n for b in book.chapters[0].blocks for n in m.walk(b) if isinstance(n, m.Cite)]
+    assert [(c.source, c.keys) for c in cites] == [(bracketed, ["angress1963"])]
+    native = subprocess.run([str(pandoc()), "-f", "markdown", "-t", "json"], input=bracketed,
+                            capture_output=True, text=True, check=True).stdout
+    citation = json.loads(native)["blocks"][0]["c"][0]["c"][0][0]
+
+    def words(inlines):
+        return "".join(i.get("c", " ") if i["t"] == "Str" else " " if i["t"] in (
+            "Space", "SoftBreak") else "" for i in inlines)
+
+    assert words(citation["citationPrefix"]) == "cf.; also [ed.]"
+    assert words(citation["citationSuffix"]).replace("\xa0", " ") == \
+        ", 12[a], on the *Räte*; n. 3"

@@ -73,15 +73,15 @@ class Imported:
         pieces, items = [], data.get("citationItems") or []
         for item in items:
             piece = "-@" if item.get("suppress-author") else "@"
-            piece = (str(item["prefix"]).strip() + " " if item.get("prefix") else "") + \
+            piece = (cite_text(item["prefix"]) + " " if item.get("prefix") else "") + \
                 piece + self.work_key(item)
             if item.get("locator"):
                 label = str(item.get("label") or "page")
                 term = LOCATOR_TERMS.get(label, label)
-                piece += ", " + (term + " " if term else "") + str(item["locator"]).strip()
+                piece += ", " + (term + " " if term else "") + cite_text(item["locator"])
             suffix = str(item.get("suffix") or "").strip()
             if suffix:
-                piece += suffix if suffix[:1] in ",;:" else ", " + suffix
+                piece += cite_text(suffix) if suffix[:1] in ",;:" else ", " + cite_text(suffix)
             pieces.append(piece)
         bracketed = "[" + "; ".join(pieces) + "]"
         keys = [self.work_key(item) for item in items]
@@ -306,6 +306,13 @@ def field_runs(root):
 
 CITE_MARK = "\u2063CI{}\u2063"  # where a Zotero citation stood, through mammoth, to its text
 CSL_FIELD = re.compile(r"\s*ADDIN\s+(?:ZOTERO_ITEM\s+)?CSL_CITATION\s+(\{.*\})\s*$", re.S)
+def cite_text(text) -> str:
+    """A citation's prefix, suffix or locator as pandoc's citation syntax reads it back: the
+    characters that would end an item or the citation (`;`, `]`), open one (`[`, `@`) or
+    make emphasis escaped."""
+    return re.sub(r"([\\;\[\]@*_`])", r"\\\1", str(text).strip())
+
+
 LOCATOR_TERMS = {"page": "", "chapter": "chap.", "section": "sec.", "volume": "vol.",
                  "paragraph": "para.", "line": "l.", "note": "n.", "figure": "fig.",
                  "book": "bk.", "part": "pt.", "column": "col.", "folio": "fol.",

@@ -108,8 +108,10 @@ def markdown_parser() -> MarkdownIt:
 
 KEY_CHARS = r"[\w:.#$%&+?<>~/-]"
 CITE_KEY = re.compile(rf"-?@(\w{KEY_CHARS}*)")
-BRACKETED = re.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
-LOCATOR = re.compile(r" \[([^\[\]@\n]*)\]")  # `@key [45]`: its locator, after a space
+CITE_TEXT = r"(?:\\[^\n]|[^\[\]\n\\])"  # a character of a citation: `\[`, `\]`, `\;` escaped
+BRACKETED = re.compile(rf"\[({CITE_TEXT}*@{CITE_TEXT}*)\]")
+LOCATOR = re.compile(r" \[((?:\\[^\n]|[^\[\]@\n\\])*)\]")  # `@key [45]`: its locator, after a space
+ITEM_END = re.compile(r"(?<!\\)((?:\\\\)*);")  # a `;` not escaped: the next work's item
 
 
 def cite_key(found: re.Match) -> str:
@@ -120,16 +122,18 @@ def cite_key(found: re.Match) -> str:
 def citation_rule(state, silent: bool) -> bool:
     """pandoc's citations: `[see @key, 12; @other]` (each `;`-separated item names one work),
     `@key` or `@key [12]` (the author named in the sentence). An `@` inside a word (an e-mail
-    address) is not one; `\\@` is a literal @."""
+    address) is not one; `\\@` is a literal @; `\\;`, `\\[` and `\\]` are a prefix's or a
+    suffix's own (pandoc reads them so)."""
     src, pos = state.src, state.pos
     if src[pos] == "[" and not src.startswith("[^", pos):
         found = BRACKETED.match(src, pos)
         if not found or src[found.end():found.end() + 1] in ("(", "{"):
             return False
         keys = []
-        for item in found[1].split(";"):
+        for item in ITEM_END.sub(lambda k: k[1] + "\0", found[1]).split("\0"):
             key = next((k for k in CITE_KEY.finditer(item)
-                        if k.start() == 0 or not item[k.start() - 1].isalnum()), None)
+                        if k.start() == 0 or not (item[k.start() - 1].isalnum() or
+                                                  item[k.start() - 1] == "\\")), None)
             if key is None:
                 return False
             keys.append(cite_key(key))

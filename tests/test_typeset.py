@@ -67,10 +67,10 @@ def demerits(items, breaks, first, width, tolerance):
     return total
 
 
-def brute_force(items, first, width, tolerance):
+def brute_force(items, first, width, tolerance, lines=None):
     glue = [k for k, i in enumerate(items[:-3]) if isinstance(i, Glue)]
     best = None
-    for n in range(len(glue) + 1):
+    for n in range(len(glue) + 1) if lines is None else [lines - 1]:
         for chosen in itertools.combinations(glue, n):
             d = demerits(items, [*chosen, len(items) - 1], first, width, tolerance)
             if d is not None and (best is None or d < best):
@@ -94,6 +94,29 @@ def test_the_breaks_chosen_are_the_optimum(widths, measure):
         return  # only an emergency pass sets it; nothing to compare
     got = demerits(items, [line.end for line in lines], measure, measure, tolerance)
     assert got == pytest.approx(best)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(2, 9), min_size=3, max_size=11), st.integers(12, 24),
+       st.integers(0, 6), st.integers(1, 6))
+def test_the_breaks_chosen_for_a_line_count_and_an_indent_are_the_optimum(widths, measure,
+                                                                          indent, lines):
+    """With the paragraph's lines counted (it must set in exactly `lines`, as the page
+    makeup asks) and a first line indented: the least total demerits of every choice of
+    breaks that has that many lines, or None where no choice has."""
+    items = words(widths)
+    wanted = Settings(adj_demerits=0, lines=lines, emergency=False)
+    got = break_lines(items, measure - indent, measure, wanted)
+    for tolerance in (wanted.tolerance, wanted.retry_tolerance):
+        best = brute_force(items, measure - indent, measure, tolerance, lines)
+        if best is not None:
+            break
+    if best is None:
+        assert got is None
+        return
+    assert got is not None and len(got) == lines
+    assert demerits(items, [line.end for line in got], measure - indent, measure,
+                    tolerance) == pytest.approx(best)
 
 
 def test_a_known_paragraph_is_set_evenly_where_first_fit_is_not():

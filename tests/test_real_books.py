@@ -270,7 +270,7 @@ def test_a_table_is_turned_only_when_its_words_do_not_fit_the_measure(tmp_path):
 
     book = read_book(root)
     date = datetime(2025, 1, 1, tzinfo=UTC)
-    html = combined_html(xhtml.write_documents(book, date), book.meta, date, {}, ROOT / "styles")
+    html = combined_html(book, xhtml.write_documents(book, date), date, {}, ROOT / "styles")
     classes = {w.get("aria-label"): (w.find("table").get("class") or "")
                for w in html.xpath("//div[contains(@class, 'table-wrap')]")}
     assert classes == {"Short": "", "Figures": "wide", "Words": "wide landscape"}

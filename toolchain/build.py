@@ -450,7 +450,7 @@ class Pipeline:
         """The one layout of the book, for the screen and press editions and the page list."""
         from .write import pdf
 
-        return pdf.layout(docs, book.meta, self.date, self.styles, self.manuscript, self.images,
+        return pdf.layout(book, docs, self.date, self.styles, self.manuscript, self.images,
                           kept=self.kept)
 
     def check_page_invariants(self, book, docs, laid_out):

@@ -14,18 +14,20 @@ from lxml import etree
 from ... import model as m
 from ... import words
 from .. import folios, pagelist
-from ..xhtml import EPUB_TYPE, XHTML, Document
+from ..xhtml import EPUB_TYPE, XHTML, Document, Writer
 from .sandbox import image_url
 
 H = f"{{{XHTML}}}"
 
 
-def combined_html(docs: list[Document], meta: dict, build_date: datetime,
+def combined_html(book: m.Book, docs: list[Document], build_date: datetime,
                   images: dict[str, Path] | None = None, styles: Path | None = None):
     """One HTML document for WeasyPrint: every document's body in reading order.
 
-    Links between files become links inside the one document, and each starred note moves
-    to the place of its call, where `float: footnote` puts it at the foot of that page."""
+    Links between files become links inside the one document, and each note the model sets
+    at the foot of the page moves to the place of its call, where `float: footnote` puts it
+    at the foot of that page."""
+    meta = book.meta
     lang = meta["language"]
     html = etree.Element("html", lang=lang)
     head = etree.SubElement(html, "head")
@@ -78,7 +80,7 @@ def combined_html(docs: list[Document], meta: dict, build_date: datetime,
     for sup in html.xpath("//a[@data-epub-type='noteref']/sup"):  # print sets calls by CSS
         sup.getparent().text = sup.text
         sup.getparent().remove(sup)
-    move_footnotes(html)
+    move_footnotes(html, footnotes(book))
     if styles is not None:
         fit_tables(html, styles)
     split_turned_tables(html, styles)
@@ -250,9 +252,18 @@ def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
     return groups
 
 
-def move_footnotes(html):
-    for call in html.xpath("//a[@data-epub-type='noteref'][contains(@class, 'footnote-ref')]"):
-        aside = html.xpath("//*[@id=$i]", i=call.get("href").lstrip("#"))[0]
+def footnotes(book: m.Book) -> list[tuple[str, str]]:
+    """(its call's id, its own id) of each note set at the foot of the page, as the XHTML
+    writer names them."""
+    return [(Writer.ref_id(ch, note), Writer.note_id(ch, note))
+            for ch in book.chapters for note in ch.notes.values() if note.is_footnote]
+
+
+def move_footnotes(html, notes: list[tuple[str, str]]):
+    """Each note of `notes` (call id, note id) in place of its call, as one span."""
+    by_id = {node.get("id"): node for node in html.iter() if node.get("id")}
+    for call_id, note_id in notes:
+        call, aside = by_id[call_id], by_id[note_id]
         note = etree.Element("span", id=aside.get("id"))
         note.set("class", "footnote")
         note.set("data-mark", call.text)

@@ -12,6 +12,7 @@ from pathlib import Path
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from ... import model as m
 from ...errors import BuildError, Problem
 from ...typeset import marks, pages, paragraphs, weasy
 from ...typeset.hyphenate import read_exceptions
@@ -45,7 +46,7 @@ class Layout:
         return self.document.pages
 
 
-def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
+def layout(book: m.Book, docs: list[Document], build_date: datetime, styles: Path,
            manuscript: Path, images: dict[str, Path] | None = None,
            compose: bool = True, kept: relayout.Kept | None = None) -> Layout:
     """Lay the book out for print: the pages that the screen and press editions share.
@@ -57,9 +58,10 @@ def layout(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
         raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",
                                  "restore it from the repository"))
     missing_fonts(styles)
+    meta = book.meta
     title = meta.get("collection", {}).get("title") or meta["title"]
     running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
-    html = combined_html(docs, meta, build_date, images, styles)
+    html = combined_html(book, docs, build_date, images, styles)
     placed = take_marks(html)
     held = hold_index(html)
     reuse = kept is not None and compose

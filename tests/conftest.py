@@ -21,6 +21,12 @@ NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
 SLUG = "cliff-german-revolution-1923"
 
 
+def pytest_collection_modifyitems(items):
+    """The slow tests first, so that on several cores (nox -s tests, pytest-xdist) none of
+    them is started last and run alone while the other cores wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def source_date_epoch():
     old = os.environ.get("SOURCE_DATE_EPOCH")

@@ -76,6 +76,7 @@ def check_feeds(out: Path, slugs: list[str]) -> None:
                     "http://opds-spec.org/image/thumbnail"}
 
 
+@pytest.mark.slow
 def test_a_failing_title_leaves_the_others_built_and_its_last_good_files(tmp_path):
     root = press(tmp_path, ["anchor", "bridge", "canal"])
     out = tmp_path / "dist" / "catalogue"
@@ -158,6 +159,7 @@ def test_a_catalogue_toml_that_names_no_manuscript_is_an_error(tmp_path):
         catalogue_config(tmp_path, None)
 
 
+@pytest.mark.slow
 def test_titles_on_a_dask_cluster_of_two_workers(tmp_path):
     """The same run through a real Dask scheduler: the titles land, the failing one is
     reported, and the report is the same as a local run's."""

@@ -32,6 +32,7 @@ def readme_section(title: str) -> list[str]:
     return commands
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("TOOLCHAIN_OFFLINE") == "1", reason="needs the registry")
 def test_the_editor_section_of_the_readme_works_as_written(tmp_path):
     """In a new virtual environment: the install line from the project folder, then every

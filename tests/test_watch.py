@@ -109,6 +109,7 @@ def same_as_a_clean_build(manuscript: Path, out: Path, tmp_path: Path) -> None:
             assert ours[name] == data, name
 
 
+@pytest.mark.slow
 def test_an_edited_chapter_is_laid_out_alone_and_the_book_is_a_clean_builds(tmp_path):
     """The watch keeps its last layout: a word changed in the title's chapter lays out that
     chapter alone (the book's date, to the second in the PDF's metadata, changes with it),

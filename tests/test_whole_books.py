@@ -334,6 +334,7 @@ def build_book(book: Book, tmp: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, print_blob=True,
           phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if LONG else []),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -288,14 +288,16 @@ def foot_hyphens(pdf: Path) -> list[int]:
 
 def print_editions(out: Path) -> dict:
     """The title's two PDFs alone, written into `out` as its build writes them (read, XHTML,
-    layout, the screen PDF and the press PDF: no EPUB, EPUBCheck or cover), for the tests
-    that look only at the pages; returns the report's `paragraphs`."""
+    layout, the page checks, the screen PDF and the press PDF: no EPUB, EPUBCheck or cover),
+    for the tests that look only at the pages; returns the report's `paragraphs`."""
     manuscript = ROOT / "manuscript"
     out.mkdir(parents=True)
     pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
                         StreamReporter(io.StringIO()))
     book = pipeline.read()
-    laid_out = pipeline.layout(book, pipeline.write_xhtml(book))
+    docs = pipeline.write_xhtml(book)
+    laid_out = pipeline.layout(book, docs)
+    pipeline.check_page_invariants(book, docs, laid_out)  # as a build stops on a page error
     pipeline.write_pdf(laid_out, book, SLUG)
     pipeline.write_press(book, SLUG)
     return laid_out.composition

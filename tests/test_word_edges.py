@@ -172,7 +172,8 @@ def test_a_note_on_the_title_pages_author_is_named_in_the_report_never_dropped(t
     call = ('<w:r><w:rPr><w:rStyle w:val="FootnoteAnchor"/></w:rPr>'
             '<w:footnoteReference w:id="19"/></w:r>')
     name = '<w:t xml:space="preserve">Ann Writer</w:t></w:r>'
-    note = ('<w:footnote w:id="19"><w:p><w:r><w:t>Professor of history at Leeds, who '
+    note = ('<w:footnote w:id="19"><w:p><w:r><w:t xml:space="preserve">Professor of history '
+            'at </w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>Leeds</w:t></w:r><w:r><w:t>, who '
             'thanks the archivists.</w:t></w:r></w:p></w:footnote>')
     source = edited(WORD / "formatting.docx", tmp_path / "author.docx",
                     {"word/document.xml": lambda s: s.replace(name, name + call, 1),
@@ -199,7 +200,7 @@ def test_a_heading_holding_only_a_note_call_is_reported_and_stops_the_build_at_i
                      "word/footnotes.xml": ninth_note})
     import_docx(source, tmp_path / "m")
     report = (tmp_path / "m" / "import-report.txt").read_text(encoding="utf-8")
-    assert "chapter 1's Heading 1 has no words (only a note call)" in report
+    assert "chapter 1's Heading 1 has no words (only a note call or a citation)" in report
     assert "The chapter’s own note, called in its title." in "".join(
         p.read_text(encoding="utf-8") for p in (tmp_path / "m" / "chapters").glob("*.md"))
     code = main(["build", "--manuscript", str(tmp_path / "m"), "--out", str(tmp_path / "d"),

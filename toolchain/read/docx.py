@@ -306,6 +306,14 @@ def field_runs(root):
 
 CITE_MARK = "\u2063CI{}\u2063"  # where a Zotero citation stood, through mammoth, to its text
 CSL_FIELD = re.compile(r"\s*ADDIN\s+(?:ZOTERO_ITEM\s+)?CSL_CITATION\s+(\{.*\})\s*$", re.S)
+def note_words(blocks: list) -> str:
+    """A note's words as one line of plain text, its citations as written (`[@key, 45]`)."""
+    pieces = [node.text if isinstance(node, m.Text) else node.source if isinstance(node, m.Cite)
+              else " " if isinstance(node, (m.LineBreak, m.VerseLine, *m.BLOCKS)) else ""
+              for block in blocks for node in m.walk(block)]
+    return " ".join("".join(pieces).split())
+
+
 def cite_text(text) -> str:
     """A citation's prefix, suffix or locator as pandoc's citation syntax reads it back: the
     characters that would end an item or the citation (`;`, `]`), open one (`[`, `@`) or
@@ -852,10 +860,11 @@ class ModelBuilder:
                 title, figures = lifted(unbroken(self.inlines(node)))  # is the new chapter's
                 title = stripped(title)
                 if not m.plain_text(m.without_notes(title)).strip():
+                    only = "an image" if figures else \
+                        "a note call or a citation" if title else "space"
                     self.imported.report.append(
-                        f"chapter {len(out) + 1}'s Heading 1 has no words (only "
-                        f"{'an image' if figures else 'a note call' if title else 'space'}): "
-                        "the build stops at it (M132) until you write its title")
+                        f"chapter {len(out) + 1}'s Heading 1 has no words (only {only}): the "
+                        "build stops at it (M132) until you write its title")
                 blocks += figures
                 continue
             if node.tag == "p" and "caption" in (node.get("class") or "").split():
@@ -881,7 +890,7 @@ class ModelBuilder:
         for sup in node.xpath(".//sup[a[starts-with(@href, '#footnote-') or "
                               "starts-with(@href, '#endnote-')]]"):
             note_id = sup.find("a").get("href")[1:]
-            words = " ".join(m.plain_text(m.inlines_of(self.notes.pop(note_id, []))).split())
+            words = note_words(self.notes.pop(note_id, []))
             self.imported.report.append(
                 f"a note called from the title page's {node.get('class')[4:]} has no place "
                 f"in book.toml, which takes the name without it: place its words yourself "

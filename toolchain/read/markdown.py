@@ -108,9 +108,9 @@ def markdown_parser() -> MarkdownIt:
 
 KEY_CHARS = r"[\w:.#$%&+?<>~/-]"
 CITE_KEY = re.compile(rf"-?@(\w{KEY_CHARS}*)")
-CITE_TEXT = r"(?:\\[^\n]|[^\[\]\n\\])"  # a character of a citation: `\[`, `\]`, `\;` escaped
-BRACKETED = re.compile(rf"\[({CITE_TEXT}*@{CITE_TEXT}*)\]")
-LOCATOR = re.compile(r" \[((?:\\[^\n]|[^\[\]@\n\\])*)\]")  # `@key [45]`: its locator, after a space
+# a bracketed citation's text, `\[`, `\]` and `\;` escaped in it (possessive: no backtracking)
+BRACKETED = re.compile(r"\[((?:\\[^\n]|[^\[\]\n\\])*+)\]")
+LOCATOR = re.compile(r" \[((?:\\[^\n]|[^\[\]@\n\\])*+)\]")  # `@key [45]`: its locator, after a space
 ITEM_END = re.compile(r"(?<!\\)((?:\\\\)*);")  # a `;` not escaped: the next work's item
 
 
@@ -127,7 +127,7 @@ def citation_rule(state, silent: bool) -> bool:
     src, pos = state.src, state.pos
     if src[pos] == "[" and not src.startswith("[^", pos):
         found = BRACKETED.match(src, pos)
-        if not found or src[found.end():found.end() + 1] in ("(", "{"):
+        if not found or "@" not in found[1] or src[found.end():found.end() + 1] in ("(", "{"):
             return False
         keys = []
         for item in ITEM_END.sub(lambda k: k[1] + "\0", found[1]).split("\0"):
@@ -586,8 +586,10 @@ class Converter:
                 raise BuildError(Problem(self.path, line, 1, "M009", "only a chapter title "
                                          "(`# …`) takes attributes", "remove the {…}"))
         if not m.plain_text(m.without_notes(children)).strip():
-            raise BuildError(Problem(self.path, line, 1, "M132", "a heading with no words (the "
-                                     "contents and the running heads print its words)",
+            raise BuildError(Problem(self.path, line, 1, "M132", "a heading with no words of its "
+                                     "own (only a note's call, a citation, an image, or "
+                                     "nothing): the contents and the running heads print "
+                                     "its words",
                                      "write its title after the #, or make the line a "
                                      "paragraph"))
         return heading

@@ -119,8 +119,9 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
     totals[len(items)] = (sum_w, sum_st, sum_sh)
     # Nodes that differ only in their line number have the same futures unless a constraint
     # names lines: then the best of them alone is kept, as TeX keeps one per line class.
-    # (a line named by no_hyphen_at: line numbers past the last named are merged too)
-    counted = None if s.lines is not None else \
+    # (past the lines asked for, or the last line named by no_hyphen_at, numbers are merged:
+    # such nodes never end the paragraph, or their futures no longer differ)
+    counted = s.lines + 1 if s.lines is not None else \
         max(s.no_hyphen_at) + 1 if s.no_hyphen_at else 1
     active = {(0, 0, 1, 0): Node(0, 0, 1, 0, 0.0, 0.0, 0.0, 0.0)}
     last = len(items) - 1
@@ -191,8 +192,7 @@ def _candidate(a: Node, b: int, ratio: float, item, flagged: bool, forced: bool,
                final: bool, natural: float, s: Settings) -> Node | None:
     line = a.line + 1
     run = a.hyphen_run + 1 if flagged else 0
-    if run > s.max_hyphen_run or (flagged and line in s.no_hyphen_at) or \
-            (s.lines is not None and line > s.lines):
+    if run > s.max_hyphen_run or (flagged and line in s.no_hyphen_at):
         return None
     badness = min(100 * abs(ratio) ** 3, 10_000)  # TeX's inf_bad
     cost = item.cost if isinstance(item, Penalty) else 0.0
@@ -215,9 +215,9 @@ def _candidate(a: Node, b: int, ratio: float, item, flagged: bool, forced: bool,
                 flagged, a)
 
 
-def _keep(new: dict, node: Node, counted: int | None) -> None:
-    """`counted`: the line numbers told apart, None for all."""
-    line = node.line if counted is None else min(node.line, counted)
+def _keep(new: dict, node: Node, counted: int) -> None:
+    """`counted`: line numbers from this one on are not told apart."""
+    line = min(node.line, counted)
     key = (node.position, line, node.fitness, node.hyphen_run)
     if key not in new or node.demerits < new[key].demerits:
         new[key] = node

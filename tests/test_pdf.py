@@ -188,7 +188,7 @@ def test_a_stylesheet_that_names_a_file_outside_stops_the_build(tmp_path):
     book = read_book(ROOT / "manuscript")
     docs = write_documents(book, datetime(2025, 1, 1, tzinfo=UTC))
     with pytest.raises(BuildError) as err:
-        render_pdf(docs, book.meta, datetime(2025, 1, 1, tzinfo=UTC), styles,
+        render_pdf(book, docs, datetime(2025, 1, 1, tzinfo=UTC), styles,
                    ROOT / "manuscript", tmp_path / "out.pdf")
     assert "refused to load file:///etc/passwd" in str(err.value)
     assert not (tmp_path / "out.pdf").exists()

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pydyf
 
+from ... import model as m
 from ..xhtml import Document
 from .laying_out import Layout, layout
 from .sandbox import SandboxError, refused, sandbox_problem
 
 
-def render_pdf(docs: list[Document], meta: dict, build_date: datetime, styles: Path,
+def render_pdf(book: m.Book, docs: list[Document], build_date: datetime, styles: Path,
                manuscript: Path, target: Path, images: dict[str, Path] | None = None) -> None:
     """Typeset the book into `target`, the screen edition: the book's one layout."""
-    write_layout(layout(docs, meta, build_date, styles, manuscript, images), meta, target)
+    write_layout(layout(book, docs, build_date, styles, manuscript, images), book.meta, target)
 
 
 def write_layout(laid_out: Layout, meta: dict, target: Path) -> None:

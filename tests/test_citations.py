@@ -325,3 +325,28 @@ def test_a_word_citations_prefix_suffix_and_locator_keep_their_brackets_and_semi
     assert words(citation["citationPrefix"]) == "cf.; also [ed.]"
     assert words(citation["citationSuffix"]).replace("\xa0", " ") == \
         ", 12[a], on the *Räte*; n. 3"
+
+
+@pytest.mark.parametrize("text, cited", [
+    ("As \\@darwin1859 said.", []),  # an escaped @: the text "@darwin1859"
+    ("As \\\\@darwin1859 said.", ["darwin1859"]),  # a backslash, then a citation (pandoc's)
+    ("In [see \\@darwin1859 and @darwin1859, 12].", ["darwin1859"]),
+    ("In [see \\\\@darwin1859, 12].", ["darwin1859"]),
+    ("Mail me@darwin1859.org now.", []),
+])
+def test_an_at_sign_is_a_citation_unless_escaped_by_an_odd_run_of_backslashes(tmp_path, text,
+                                                                              cited):
+    from conftest import make_book
+
+    from toolchain import model as m
+
+    root = make_book(tmp_path / "m", {"one.md": f"# One\n\n{text}\n"},
+                     extra='bibliography = "references.json"\n')
+    (root / "references.json").write_text(json.dumps([{
+        "id": "darwin1859", "type": "book", "title": "On the Origin of Species",
+        "author": [{"family": "Darwin", "given": "Charles"}],
+        "issued": {"date-parts": [[1859]]}}]), encoding="utf-8")
+    book = read_book(root)
+    found = [key for b in book.chapters[0].blocks for n in m.walk(b)
+             if isinstance(n, m.Cite) for key in n.keys]
+    assert found == cited

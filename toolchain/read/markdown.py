@@ -119,6 +119,13 @@ def cite_key(found: re.Match) -> str:
     return found[1].rstrip(":.#$%&+?<>~/-")
 
 
+def escaped(text: str, at: int) -> bool:
+    """Whether the character at `at` is escaped: an odd number of backslashes before it
+    (`\\@` is a literal @; `\\\\@` a backslash, then a citation)."""
+    run = len(text[:at]) - len(text[:at].rstrip("\\"))
+    return run % 2 == 1
+
+
 def citation_rule(state, silent: bool) -> bool:
     """pandoc's citations: `[see @key, 12; @other]` (each `;`-separated item names one work),
     `@key` or `@key [12]` (the author named in the sentence). An `@` inside a word (an e-mail
@@ -133,12 +140,13 @@ def citation_rule(state, silent: bool) -> bool:
         for item in ITEM_END.sub(lambda k: k[1] + "\0", found[1]).split("\0"):
             key = next((k for k in CITE_KEY.finditer(item)
                         if k.start() == 0 or not (item[k.start() - 1].isalnum() or
-                                                  item[k.start() - 1] == "\\")), None)
+                                                  escaped(item, k.start()))), None)
             if key is None:
                 return False
             keys.append(cite_key(key))
         end, in_text = found.end(), False
-    elif src[pos] == "@" and (pos == 0 or not (src[pos - 1].isalnum() or src[pos - 1] in "@\\")):
+    elif src[pos] == "@" and (pos == 0 or not (src[pos - 1].isalnum() or src[pos - 1] == "@"
+                                                or escaped(src, pos))):
         found = CITE_KEY.match(src, pos)
         if not found:
             return False

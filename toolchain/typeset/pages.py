@@ -624,7 +624,9 @@ def keep_notes_in_division(pages, composition) -> bool:
     """A footnote split at the foot of its division's last page has its continuation set on
     the next division's opening page, whose own footnotes it pushes off every page. The
     paragraph that calls it starts a page of its own division instead, where the note has
-    the room its continuation needed."""
+    the room its continuation needed; or, where that would leave a title alone at the foot
+    of the page the paragraph begins on (P043), or has been tried, the division ends with a
+    page of its own for the notes that run over, as a book gives them."""
     changed = False
     set_on = {note: page for page in pages for note in page.notes}
     for page in pages:
@@ -635,13 +637,24 @@ def keep_notes_in_division(pages, composition) -> bool:
                 continue
             block = next((b for b in page.blocks if b.pos and
                           b.top - facts.EDGE <= line <= b.bottom + facts.EDGE), None)
-            before = page.blocks[:page.blocks.index(block)] if block is not None else []
-            movable = any(b.kind != "heading" for b in before) or block is not None and \
-                not block.first  # (not away from the title it follows: P043)
-            if block is not None and movable and block.pos not in composition.styles:
+            if block is not None and block.pos not in composition.styles and \
+                    not after_a_title_only(pages, block.pos):
                 composition.styles[block.pos] = "break-before: page"
                 changed = True
+            elif page.division not in composition.notes_pages:
+                composition.notes_pages.add(page.division)
+                changed = True
     return changed
+
+
+def after_a_title_only(pages, pos: str) -> bool:
+    """Whether the element `pos` begins on a page below headings only: moved to the next
+    page, it would leave them alone at the foot (P043)."""
+    for page in pages:
+        for k, block in enumerate(page.blocks):
+            if block.pos == pos and block.first:
+                return all(b.kind == "heading" for b in page.blocks[:k])
+    return False
 
 
 def keep_attributions(pages, composition) -> bool:

@@ -454,6 +454,8 @@ class Composition:
         self.pushed: set[str] = set()
         self.attempts: dict[str, int] = {}  # by footnote: how often it was mended
         self.styles: dict[str, str] = {}
+        self.notes_pages: set[str] = set()  # divisions given a last page for the footnotes
+        # that run over from their last text page (typeset.pages.keep_notes_in_division)
         for key, para in (measure(first_layout) if first_layout is not None else {}).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:
@@ -488,6 +490,9 @@ class Composition:
                 if declarations:
                     element.set("style", "; ".join(filter(None, (element.get("style"),
                                                                  declarations))))
+        for division in out.iter("div"):
+            if division.get("id") in self.notes_pages:
+                division.append(division.makeelement("div", {"class": "notes-run-over"}))
         footnotes.split_notes(out, self.splits, self.pushed, KEY, SET)
         return out
 

@@ -574,7 +574,11 @@ def keep_headings(pages, composition) -> bool:
             composition.styles[block.pos] = "break-before: page"
             changed = True
             continue
-        table = next((b for b in following.blocks[:2] if b.kind == "table" and b.pos), None)
+        after = lead  # under the section headings, past the table's caption
+        while after < len(following.blocks) and following.blocks[after].kind == "caption":
+            after += 1
+        table = next((b for b in [*following.blocks[:2], *following.blocks[after:after + 1]]
+                      if b.kind == "table" and b.pos), None)
         if table is not None and table.pos not in composition.styles:  # a title that cannot
             composition.styles[table.pos] = "break-inside: auto"  # move: the table breaks
             changed = True

@@ -14,7 +14,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from ... import model as m
 from ...errors import BuildError, Problem
-from ...typeset import marks, pages, paragraphs, weasy
+from ...typeset import facts, footnotes, marks, pages, paragraphs, weasy
 from ...typeset.hyphenate import read_exceptions
 from ...typeset.weasy import page_box
 from .. import folios, relayout
@@ -190,9 +190,11 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
                 document = render(composition.html_tree(), paragraphs.SET_CSS)
             filled.update(more)
     pushed = push_onto_short_pages(composition, document, render, counted)
+    plans = dict(composition.plans)
     moved = pages.keep_hyphens_off_page_feet(composition, document)
     how = "none moved"
     if moved:
+        off_page = len(footnotes.misplaced(facts.page_facts(document.pages)))
         alone = render(pages.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
         how = "their lines put in place"
         if not pages.transplant(document, alone, moved):
@@ -201,6 +203,13 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
                 gc.collect()
             document = render(composition.html_tree(), paragraphs.SET_CSS)
             how = "the book laid out again"
+        if len(footnotes.misplaced(facts.page_facts(document.pages))) > off_page:
+            composition.plans = plans  # a note sent off its call's page: the breaks as they
+            document = None  # were, the book laid out with them again
+            if collect:
+                gc.collect()
+            document = render(composition.html_tree(), paragraphs.SET_CSS)
+            how, moved = "left hyphenated: a footnote would have left its page", []
     result = Layout(document, fetcher)
     for name, keys in zip(Layout.COUNTS, (composition.plans, composition.left, moved, filled,
                                           pushed), strict=True):

@@ -178,16 +178,22 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         gc.collect()  # the first layout's boxes, which refer to each other
     document = pages.mend_blocks(composition, render(composition.html_tree(), paragraphs.SET_CSS),
                                  render)
+
+    def again():
+        """The book laid out whole again, the old layout let go (and collected) first."""
+        nonlocal document
+        document = None
+        if collect:
+            gc.collect()
+        document = render(composition.html_tree(), paragraphs.SET_CSS)
+
     filled = {}
     for tolerance in (None, pages.LEVELLING_TOLERANCE):  # the paragraph's own, then looser
         more = pages.fill_short_pages(composition, document, tolerance)
         if more:
             alone = render(pages.only(composition.html_tree(), set(more)), paragraphs.SET_CSS)
             if not pages.lengthen(document, alone, more):
-                document = None  # the book laid out again: the old layout collected first
-                if collect:
-                    gc.collect()
-                document = render(composition.html_tree(), paragraphs.SET_CSS)
+                again()
             filled.update(more)
     pushed = push_onto_short_pages(composition, document, render, counted)
     plans = dict(composition.plans)
@@ -198,17 +204,11 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         alone = render(pages.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
         how = "their lines put in place"
         if not pages.transplant(document, alone, moved):
-            document = None  # the book laid out again: the old layout collected first
-            if collect:
-                gc.collect()
-            document = render(composition.html_tree(), paragraphs.SET_CSS)
+            again()
             how = "the book laid out again"
         if len(footnotes.misplaced(facts.page_facts(document.pages))) > off_page:
             composition.plans = plans  # a note sent off its call's page: the breaks as they
-            document = None  # were, the book laid out with them again
-            if collect:
-                gc.collect()
-            document = render(composition.html_tree(), paragraphs.SET_CSS)
+            again()  # were, the book laid out with them again
             how, moved = "left hyphenated: a footnote would have left its page", []
     result = Layout(document, fetcher)
     for name, keys in zip(Layout.COUNTS, (composition.plans, composition.left, moved, filled,

@@ -37,9 +37,13 @@ def page_labels(document, pdf) -> None:
     the contents print as 23."""
     from ...typeset.facts import folios
 
-    labels = folios(document.pages)
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(
+        x for start, style in label_starts(folios(document.pages))
+        for x in (start, pydyf.Dictionary({"S": f"/{style}"})))})
+
+
+def label_starts(labels: list[str]) -> list[tuple[int, str]]:
+    """Where each style of page label begins: roman (r) up to the page whose folio is 1,
+    arabic (D) from there."""
     start = labels.index("1") if "1" in labels else len(labels)
-    ranges = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})]) if start else pydyf.Array()
-    if start < len(labels):
-        ranges.extend([start, pydyf.Dictionary({"S": "/D"})])
-    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": ranges})
+    return ([(0, "r")] if start else []) + ([(start, "D")] if start < len(labels) else [])

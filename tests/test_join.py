@@ -1,0 +1,132 @@
+"""The book written in parts, one per division, and joined (write/pdf/join.py): the same
+book as the one PDF written whole, to a reader, a screen reader and a search."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+import pytest
+
+from toolchain.build import Pipeline, build_date
+from toolchain.reporting import StreamReporter
+from toolchain.typeset.facts import folios
+from toolchain.write.pdf import join, writing
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS = {"the title": ROOT / "manuscript",  # contents, notes, an index, a colophon
+         "fuzz book 05": ROOT / "tests" / "data" / "fuzz" / "book-05"}  # figures, tables
+
+
+def whole_and_joined(manuscript: Path, out: Path) -> tuple[Path, Path, int]:
+    """The book laid out once, written whole as the build writes it, and written a part per
+    division and joined: the two files, and the number of parts."""
+    out.mkdir()
+    pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
+                        StreamReporter(io.StringIO()))
+    book = pipeline.read()
+    laid_out = pipeline.layout(book, pipeline.write_xhtml(book))
+    whole, joined = out / "whole.pdf", out / "joined.pdf"
+    writing.write_layout(laid_out, book.meta, whole)
+    identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
+    document = laid_out.document
+    groups = join.division_parts(document.pages)
+    parts = [join.write_part(document, numbers, identifier) for numbers in groups]
+    join.join(parts, folios(document.pages), joined)
+    again = out / "again.pdf"
+    join.join(parts, folios(document.pages), again)
+    assert again.read_bytes() == joined.read_bytes()  # reproducible
+    return whole, joined, len(parts)
+
+
+def reading(path: Path) -> dict:
+    """What a reader gets from a PDF: each page's text, where each named destination, link
+    and outline entry leads (page and place), the page labels, the tags."""
+    pdf = pikepdf.open(path)
+    number = {page.objgen: k for k, page in enumerate(pdf.pages)}
+
+    def place(destination):
+        return number[destination[0].objgen], [round(float(x), 2) for x in destination[2:4]]
+
+    names = {str(k): place(v) for k, v in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+    links = [(k, [round(float(x), 2) for x in a.Rect], str(a.get("/Dest")),
+              names.get(str(a.get("/Dest"))), str(a.get("/A", {}).get("/URI")))
+             for k, page in enumerate(pdf.pages) for a in page.obj.get("/Annots", [])]
+    outline = []
+    with pdf.open_outline() as tree:
+        def walk(items, depth):
+            for item in items:
+                outline.append((depth, item.title, place(item.destination)))
+                walk(item.children, depth + 1)
+        walk(tree.root, 0)
+    pages = pypdfium2.PdfDocument(path)
+    return {"text": [pages[k].get_textpage().get_text_range() for k in range(len(pages))],
+            "names": names, "links": links, "outline": outline,
+            "labels": repr(list(pdf.Root.PageLabels.Nums)), "lang": str(pdf.Root.Lang),
+            "info": {str(k): str(v) for k, v in pdf.docinfo.items()},
+            "tags": tags(pdf, number)}
+
+
+def tags(pdf, number: dict) -> tuple[int, list[str]]:
+    """The number of structure elements under the one Document element, and what is wrong
+    with the parent tree: a page's or a link's key missing, or naming elements of another
+    page or another annotation, or an element whose parent is not the one above it."""
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    tree = {int(nums[k]): nums[k + 1] for k in range(0, len(nums), 2)}
+    wrong = [] if len(tree) * 2 == len(nums) else ["a key twice in the parent tree"]
+    for k, page in enumerate(pdf.pages):
+        elements = tree.get(int(page.obj.get("/StructParents", -1)))
+        for element in elements if isinstance(elements, pikepdf.Array) else [None]:
+            if not isinstance(element, pikepdf.Dictionary) or element.Pg.objgen != page.objgen:
+                wrong.append(f"page {k}: its marked content's element is not of this page")
+                break
+        for annotation in page.obj.get("/Annots", []):
+            element = tree.get(int(annotation.get("/StructParent", -1)))
+            kids = [] if element is None else element.K if isinstance(
+                element.K, pikepdf.Array) else [element.K]
+            if not any(isinstance(x, pikepdf.Dictionary) and x.get("/Type") == "/OBJR" and
+                       x.Obj.objgen == annotation.objgen for x in kids):
+                wrong.append(f"page {k}: a link not in the tags")
+
+    def count(element, parent) -> int:
+        if parent is not None and element.P.objgen != parent.objgen:
+            wrong.append(f"{element.S}: its parent is not the element above it")
+        kids = element.get("/K")
+        kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+        return 1 + sum(count(kid, element) for kid in kids
+                       if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+
+    root = pdf.Root.StructTreeRoot.K
+    assert len(root) == 1 and root[0].S == "/Document"
+    return count(root[0], None), wrong
+
+
+def faces(path: Path) -> dict[str, int]:
+    """How many font objects each face has in the file."""
+    found: dict[str, set] = {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in page.obj.Resources.get("/Font", {}).values():
+                found.setdefault(str(font.BaseFont), set()).add(font.objgen)
+    return {name: len(objects) for name, objects in found.items()}
+
+
+@pytest.mark.parametrize("name", sorted(BOOKS))
+def test_a_book_written_in_parts_and_joined_reads_as_the_book_written_whole(name, tmp_path):
+    whole, joined, parts = whole_and_joined(BOOKS[name], tmp_path / "out")
+    assert parts >= 4
+    expected, got = reading(whole), reading(joined)
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert got["tags"][0] > 100 and got["tags"][1] == []
+    assert any(link[3] is not None and link[3][0] != link[0] for link in got["links"])
+    # each face embedded once (the parts' subsets made one), the file hardly larger
+    assert set(faces(joined).values()) == {1} and faces(joined).keys() == faces(whole).keys()
+    assert joined.stat().st_size <= 1.05 * whole.stat().st_size
+    drawn = pypdfium2.PdfDocument(whole), pypdfium2.PdfDocument(joined)
+    for k in range(len(drawn[0])):  # every glyph of the merged fonts drawn as before
+        assert drawn[0][k].render(scale=0.5).to_pil().tobytes() == \
+            drawn[1][k].render(scale=0.5).to_pil().tobytes(), f"page {k + 1}"

@@ -1,0 +1,283 @@
+"""PDFs of parts of the book joined into the book's one PDF, with pikepdf.
+
+The first step to divisions laid out and written apart (issue 28): each part is a tagged
+PDF/UA-1 file that WeasyPrint wrote from some of the book's pages, in book order. The join
+keeps what a reader and a screen reader use, as one file made whole would have it:
+
+- the pages, in order, with their figures; each face's font once (`merge_fonts`), where
+  each part embeds its own subset of it;
+- the tags: every part's structure elements under one Document element, the parent tree's
+  keys moved past the parts before (and each page's and link's key with them);
+- the links: a part holds links to anchors in other parts, which WeasyPrint keeps only when
+  it finds the anchor, so a part's writer gives it stand-ins (`stand_ins`); the join keeps
+  each name's destination from the part that holds the anchor (`Part.anchors`);
+- the outline, one list in book order; the page labels, from the folios of every page;
+- the metadata, the language and the viewer's settings, from the first part.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from fontTools.ttLib import TTFont
+
+from ...typeset.pages import division
+from ...typeset.weasy import page_box
+from .writing import label_starts
+
+
+@dataclass
+class Part:
+    data: bytes  # the part's PDF
+    anchors: set[str]  # the anchors it holds (its other named destinations are stand-ins)
+
+
+def join(parts: list[Part], labels: list[str], target: Path) -> None:
+    """Write the parts, in order, as one PDF at `target`; `labels`: every page's folio."""
+    book = pikepdf.open(io.BytesIO(parts[0].data))
+    document = book.Root.StructTreeRoot.K[0]
+    nums = list(book.Root.StructTreeRoot.ParentTree.Nums)
+    outline = book.Root.get("/Outlines")
+    destinations = own_destinations(book, book, parts[0].anchors)
+    for part in parts[1:]:
+        other = pikepdf.open(io.BytesIO(part.data))
+        offset = max((int(nums[k]) for k in range(0, len(nums), 2)), default=-1) + 1
+        first = len(book.pages)
+        with warnings.catch_warnings():  # the named destinations are joined below
+            warnings.filterwarnings("ignore", "Copying pages from another Pdf")
+            book.pages.extend(other.pages)
+        for page in book.pages[first:]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        theirs = other.Root.StructTreeRoot
+        for kid in theirs.K[0].K:
+            copied = book.copy_foreign(kid)
+            copied.P = document
+            document.K.append(copied)
+        their_nums = theirs.ParentTree.Nums
+        for k in range(0, len(their_nums), 2):
+            nums += [int(their_nums[k]) + offset, copy_over(book, other, their_nums[k + 1])]
+        if "/Outlines" in other.Root:
+            outline = append_outline(book, outline, other)
+        destinations |= own_destinations(book, other, part.anchors)
+    book.Root.StructTreeRoot.ParentTree = book.make_indirect(
+        pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    book.Root.Names = pikepdf.Dictionary(Dests=book.make_indirect(pikepdf.Dictionary(
+        Names=pikepdf.Array([x for name in sorted(destinations)
+                             for x in (pikepdf.String(name), destinations[name])]))))
+    book.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(
+        x for start, style in label_starts(labels)
+        for x in (start, pikepdf.Dictionary(S=pikepdf.Name('/' + style)))))
+    merge_fonts(book)
+    book.save(target, deterministic_id=True,
+              object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def copy_over(book: pikepdf.Pdf, other: pikepdf.Pdf, value):
+    """`value` of `other` in `book`: an indirect object copied (pikepdf keeps one copy of
+    each, so the pages and elements copied before are the ones referred to); a direct array
+    made indirect in `other` first, as only indirect objects are copied."""
+    if not value.is_indirect:
+        value = other.make_indirect(value)
+    return book.copy_foreign(value)
+
+
+def own_destinations(book: pikepdf.Pdf, pdf: pikepdf.Pdf, anchors: set[str]) -> dict:
+    """The named destinations of `pdf` whose anchors it holds, copied into `book`."""
+    if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
+        return {}
+    found = {}
+    for name, destination in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+        if name in anchors:
+            found[name] = destination if pdf is book else copy_over(book, pdf, destination)
+    return found
+
+
+def append_outline(book: pikepdf.Pdf, outline, other: pikepdf.Pdf):
+    """The outline items of `other` after those of the book so far."""
+    theirs = other.Root.Outlines
+    if "/First" not in theirs:
+        return outline
+    if outline is None:
+        outline = book.Root.Outlines = book.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.Outlines, Count=0))
+    item = copy_over(book, other, theirs.First)
+    last = outline.get("/Last")
+    if last is None:
+        outline.First = item
+    else:
+        last.Next, item.Prev = item, last
+    while True:
+        item.Parent = outline
+        if "/Next" not in item:
+            break
+        item = item.Next
+    outline.Last = item
+    outline.Count = int(outline.get("/Count", 0)) + int(theirs.get("/Count", 0))
+    return outline
+
+
+def division_parts(pages) -> list[list[int]]:
+    """The numbers of the book's pages, grouped by division (`div.doc`), each blank page
+    with the division before it: the parts the book is written in."""
+    groups: list[list[int]] = []
+    last = object()
+    for number, page in enumerate(pages):
+        box = page_box(page)
+        name = last if box.page_type.blank else division(box)
+        if not groups or name != last:
+            groups.append([])
+        groups[-1].append(number)
+        last = name
+    return groups
+
+
+def write_part(document, numbers: list[int], identifier: bytes) -> Part:
+    """Pages `numbers` of a laid-out WeasyPrint document written as a part: tagged, as the
+    book is, with stand-ins for the anchors of other parts that its links point to."""
+    part = document.copy([document.pages[n] for n in numbers])
+    anchors = {name for page in part.pages for name in page.anchors}
+    standing = stand_ins(part.pages, anchors)
+    part.pages[0].anchors.update(standing)  # the page is the book's: taken off again below
+    try:
+        data = part.write_pdf(pdf_identifier=identifier, pdf_variant="pdf/ua-1")
+    finally:
+        for name in standing:
+            del part.pages[0].anchors[name]
+    return Part(data, anchors)
+
+
+def stand_ins(pages, anchors: set[str]) -> dict[str, tuple]:
+    """The anchors the links of `pages` point to outside them, each a stand-in on the first
+    page, so that WeasyPrint writes those links (it drops a link whose anchor it cannot
+    find); the join replaces them with the anchors themselves."""
+    wanted = {target for page in pages for kind, target, _, _ in page.links
+              if kind == "internal" and target not in anchors}
+    return {name: (0, 0, 0, 0) for name in sorted(wanted)}
+
+
+def merge_fonts(book: pikepdf.Pdf) -> None:
+    """Each face's subsets, one per part, made one: WeasyPrint names a face the same in
+    every part and keeps the glyphs' ids in its subsets (HarfBuzz's retain-gids), so the
+    glyphs each part uses are copied into the first part's subset, its widths and its
+    ToUnicode map joined likewise, and every part's pages refer to that font. A face whose
+    subsets are not of that kind (a Type 3 font, differing private dictionaries) is left
+    as the parts have it."""
+    faces: dict[str, list] = {}
+    resources = list(resource_dicts(book))
+    for fonts in (r.Font for r in resources if "/Font" in r):
+        for font in fonts.values():
+            same = faces.setdefault(str(font.get("/BaseFont")), [])
+            if font.get("/Subtype") == "/Type0" and all(f.objgen != font.objgen for f in same):
+                same.append(font)
+    merged = {}
+    for name, fonts in faces.items():
+        if len(fonts) > 1 and merge_face(fonts):
+            merged[name] = fonts[0]
+    for fonts in (r.Font for r in resources if "/Font" in r):
+        for key, font in list(fonts.items()):
+            if str(font.get("/BaseFont")) in merged:
+                fonts[key] = merged[str(font.BaseFont)]
+
+
+def resource_dicts(book: pikepdf.Pdf):
+    """Every resource dictionary of the pages and of the forms they draw, once."""
+    seen, todo = set(), [page.obj.get("/Resources") for page in book.pages]
+    while todo:
+        found = todo.pop()
+        if found is None or found.objgen in seen and found.objgen != (0, 0):
+            continue
+        seen.add(found.objgen)
+        yield found
+        for xobject in (found.get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == "/Form":
+                todo.append(xobject.get("/Resources"))
+
+
+def merge_face(fonts: list) -> bool:
+    """The glyphs, widths and text maps of `fonts` (one face's subsets) put in the first;
+    False, leaving all as they were, if they are not subsets of one OpenType CFF font."""
+    try:
+        cid = [font.DescendantFonts[0] for font in fonts]
+        files = [c.FontDescriptor.FontFile3 for c in cid]
+        if any(f.get("/Subtype") != "/OpenType" for f in files):
+            return False
+        otfs = [TTFont(io.BytesIO(f.read_bytes())) for f in files]
+    except (AttributeError, KeyError, pikepdf.PdfError, OSError, AssertionError):
+        return False
+    tops = [otf["CFF "].cff.topDictIndex[0] if "CFF " in otf else None for otf in otfs]
+    whole = max(range(len(otfs)), key=lambda k: len(otfs[k].getGlyphOrder()))
+    order = otfs[whole].getGlyphOrder()  # the subsets end at the last glyph each uses
+    if None in tops or any(otf.getGlyphOrder() != order[:len(otf.getGlyphOrder())]
+                           for otf in otfs) or \
+            any(top.Private.rawDict != tops[0].Private.rawDict for top in tops):
+        return False
+    widths, texts = {}, {}
+    for otf, top, c, font in zip(otfs, tops, cid, fonts, strict=True):
+        used = read_widths(c.W)
+        for gid in used:
+            if gid not in widths and gid < len(otf.getGlyphOrder()):
+                name = order[gid]
+                tops[whole].CharStrings[name] = top.CharStrings[name]
+                otfs[whole]["hmtx"][name] = otf["hmtx"][name]
+        widths |= {gid: w for gid, w in used.items() if gid not in widths}
+        texts |= {gid: t for gid, t in read_to_unicode(font.ToUnicode).items() if gid not in texts}
+    data = io.BytesIO()
+    otfs[whole].save(data)
+    files[0].write(zlib.compress(data.getvalue()), filter=pikepdf.Name.FlateDecode)
+    cid[0].W = pikepdf.Array([x for gid in sorted(widths)
+                              for x in (gid, pikepdf.Array([widths[gid]]))])
+    fonts[0].ToUnicode.write(zlib.compress(to_unicode(texts)), filter=pikepdf.Name.FlateDecode)
+    return True
+
+
+def read_widths(w) -> dict[int, float]:
+    """A CID font's /W array: `c [w1 w2 …]` and `c_first c_last w` entries."""
+    found, items, k = {}, list(w), 0
+    while k < len(items):
+        first = int(items[k])
+        if isinstance(items[k + 1], pikepdf.Array):
+            for n, width in enumerate(items[k + 1]):
+                found[first + n] = float(width)
+            k += 2
+        else:
+            for gid in range(first, int(items[k + 1]) + 1):
+                found[gid] = float(items[k + 2])
+            k += 3
+    return found
+
+
+BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
+
+
+def read_to_unicode(stream) -> dict[int, bytes]:
+    """A ToUnicode map's single-glyph entries (bfchar), as WeasyPrint writes them."""
+    found = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream.read_bytes(), re.S):
+        for gid, text in BFCHAR.findall(block):
+            found[int(gid, 16)] = text
+    return found
+
+
+def to_unicode(texts: dict[int, bytes]) -> bytes:
+    gids = sorted(texts)
+    blocks = []
+    for k in range(0, len(gids), 100):
+        chunk = gids[k:k + 100]
+        blocks.append(b"%d beginbfchar\n" % len(chunk) + b"".join(
+            b"<%04x> <%s>\n" % (gid, texts[gid]) for gid in chunk) + b"endbfchar")
+    return b"\n".join([
+        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+        b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0",
+        b">> def", b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+        b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange", *blocks,
+        b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"])

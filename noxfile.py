@@ -94,6 +94,8 @@ def bench(session):
     session.run("python", "benchmarks/index_cost.py", *(session.posargs or ["2"]),
                 "--write", "docs/benchmarks.md")
     session.run("python", "benchmarks/line_breaking.py", "--write", "docs/benchmarks.md")
+    session.run("python", "benchmarks/apart.py", "--write", "docs/benchmarks.md")
+    session.run("python", "benchmarks/epubcheck_ids.py", "--write", "docs/benchmarks.md")
 
 
 @nox.session

@@ -14,32 +14,54 @@ import pytest
 from toolchain.build import Pipeline, build_date
 from toolchain.reporting import StreamReporter
 from toolchain.typeset.facts import folios
+from toolchain.typeset.pages import division
+from toolchain.typeset.weasy import page_box
 from toolchain.write.pdf import join, writing
+from toolchain.write.pdf.laying_out import division_alone
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOKS = {"the title": ROOT / "manuscript",  # contents, notes, an index, a colophon
          "fuzz book 05": ROOT / "tests" / "data" / "fuzz" / "book-05"}  # figures, tables
 
 
-def whole_and_joined(manuscript: Path, out: Path) -> tuple[Path, Path, int]:
-    """The book laid out once, written whole as the build writes it, and written a part per
-    division and joined: the two files, and the number of parts."""
-    out.mkdir()
-    pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
-                        StreamReporter(io.StringIO()))
-    book = pipeline.read()
-    laid_out = pipeline.layout(book, pipeline.write_xhtml(book))
-    whole, joined = out / "whole.pdf", out / "joined.pdf"
-    writing.write_layout(laid_out, book.meta, whole)
+@pytest.fixture(scope="module")
+def laid_out(tmp_path_factory):
+    """`laid_out(name)`: the book laid out once for the module, as the build lays it out,
+    and written whole as the build writes it: (the Layout, the book, the PDF)."""
+    done: dict = {}
+
+    def get(name: str):
+        if name not in done:
+            out = tmp_path_factory.mktemp(name.replace(" ", "-"))
+            manuscript = BOOKS[name]
+            pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
+                                StreamReporter(io.StringIO()))
+            book = pipeline.read()
+            layout = pipeline.layout(book, pipeline.write_xhtml(book))
+            writing.write_layout(layout, book.meta, out / "whole.pdf")
+            done[name] = layout, book, out / "whole.pdf"
+        return done[name]
+
+    return get
+
+
+def joined(layout, book, target: Path) -> int:
+    """The laid-out book written a part per division and joined into `target` (twice, the
+    same bytes); the number of parts."""
     identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
-    document = laid_out.document
-    groups = join.division_parts(document.pages)
-    parts = [join.write_part(document, numbers, identifier) for numbers in groups]
-    join.join(parts, folios(document.pages), joined)
-    again = out / "again.pdf"
+    document = layout.document
+    parts = [join.write_part(document, numbers, identifier)
+             for numbers in join.division_parts(document.pages)]
+    join.join(parts, folios(document.pages), target)
+    again = target.with_suffix(".again.pdf")
     join.join(parts, folios(document.pages), again)
-    assert again.read_bytes() == joined.read_bytes()  # reproducible
-    return whole, joined, len(parts)
+    assert again.read_bytes() == target.read_bytes()  # reproducible
+    return len(parts)
+
+
+def texts(path: Path) -> list[str]:
+    pages = pypdfium2.PdfDocument(path)
+    return [pages[k].get_textpage().get_text_range() for k in range(len(pages))]
 
 
 def reading(path: Path) -> dict:
@@ -62,8 +84,7 @@ def reading(path: Path) -> dict:
                 outline.append((depth, item.title, place(item.destination)))
                 walk(item.children, depth + 1)
         walk(tree.root, 0)
-    pages = pypdfium2.PdfDocument(path)
-    return {"text": [pages[k].get_textpage().get_text_range() for k in range(len(pages))],
+    return {"text": texts(path),
             "names": names, "links": links, "outline": outline,
             "labels": repr(list(pdf.Root.PageLabels.Nums)), "lang": str(pdf.Root.Lang),
             "info": {str(k): str(v) for k, v in pdf.docinfo.items()},
@@ -115,18 +136,45 @@ def faces(path: Path) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("name", sorted(BOOKS))
-def test_a_book_written_in_parts_and_joined_reads_as_the_book_written_whole(name, tmp_path):
-    whole, joined, parts = whole_and_joined(BOOKS[name], tmp_path / "out")
-    assert parts >= 4
-    expected, got = reading(whole), reading(joined)
+def test_a_book_written_in_parts_and_joined_reads_as_the_book_written_whole(name, laid_out,
+                                                                           tmp_path):
+    layout, book, whole = laid_out(name)
+    assert joined(layout, book, tmp_path / "joined.pdf") >= 4
+    joined_pdf = tmp_path / "joined.pdf"
+    expected, got = reading(whole), reading(joined_pdf)
     for key in expected:
         assert got[key] == expected[key], key
     assert got["tags"][0] > 100 and got["tags"][1] == []
     assert any(link[3] is not None and link[3][0] != link[0] for link in got["links"])
     # each face embedded once (the parts' subsets made one), the file hardly larger
-    assert set(faces(joined).values()) == {1} and faces(joined).keys() == faces(whole).keys()
-    assert joined.stat().st_size <= 1.05 * whole.stat().st_size
-    drawn = pypdfium2.PdfDocument(whole), pypdfium2.PdfDocument(joined)
+    assert set(faces(joined_pdf).values()) == {1}
+    assert faces(joined_pdf).keys() == faces(whole).keys()
+    assert joined_pdf.stat().st_size <= 1.05 * whole.stat().st_size
+    drawn = pypdfium2.PdfDocument(whole), pypdfium2.PdfDocument(joined_pdf)
     for k in range(len(drawn[0])):  # every glyph of the merged fonts drawn as before
         assert drawn[0][k].render(scale=0.5).to_pil().tobytes() == \
             drawn[1][k].render(scale=0.5).to_pil().tobytes(), f"page {k + 1}"
+
+
+@pytest.mark.parametrize("name", sorted(BOOKS))
+def test_each_division_laid_out_alone_is_its_pages_in_the_book(name, laid_out, tmp_path):
+    """What laying the divisions out apart rests on: a division laid out alone, from the
+    folio it begins on in the book, has the book's pages — the same lines on each, under the
+    same running heads, over the same folios (roman in the front matter), on the same sides."""
+    layout, book, whole = laid_out(name)
+    in_book = texts(whole)
+    divisions: dict[str, list[int]] = {}
+    for k, page in enumerate(layout.pages):
+        box = page_box(page)
+        if not box.page_type.blank and division(box):
+            divisions.setdefault(division(box), []).append(k)
+    assert len(divisions) >= 4 and any(not folios(layout.pages)[pages[0]].isdigit()
+                                       for pages in divisions.values())
+    for name_, numbers in divisions.items():
+        alone = division_alone(layout, name_)
+        target = tmp_path / f"{name_}.pdf"
+        writing.write_layout(alone, book.meta, target)
+        kept = [k for k, page in enumerate(alone.pages) if not page_box(page).page_type.blank]
+        assert [page_box(alone.pages[k]).page_type.side for k in kept] == \
+            [page_box(layout.pages[k]).page_type.side for k in numbers], name_
+        assert [texts(target)[k] for k in kept] == [in_book[k] for k in numbers], name_

@@ -69,8 +69,8 @@ def resolve(result, html, lay_out, relayout_fits, tail_first: set[str] = frozens
             old = [n for n, p in enumerate(document.pages)
                    if not page_box(p).page_type.blank and division(page_box(p)) == name]
             if name not in tail_first:
-                alone = lay_out(copy_divisions(html, {name})[0], whole=False)
-                new = [p for p in alone.pages if not page_box(p).page_type.blank]
+                laid = lay_out(alone(html, {name}), whole=False)
+                new = [p for p in laid.pages if not page_box(p).page_type.blank]
                 if relayout_fits(document, old, new):
                     for number, page in zip(old, new, strict=True):
                         put_in_place(document, number, page)
@@ -95,10 +95,38 @@ def replace_tail(document, html, name: str, old: list[int], lay_out) -> bool:
             d.get("id") in tail[1:] and (d.xpath(".//*[@data-folio]") or
                                         d.xpath(".//*[@data-at]")) for d in body):
         return False
-    tree = copy_divisions(html, set(tail))[0]
-    style = tree.makeelement("style", {})
-    style.text = f"@page :first {{ counter-set: page {start_folio} }}"
-    tree.find("head").append(style)
-    laid = lay_out(tree, whole=False)
+    laid = lay_out(alone(html, set(tail), start_folio), whole=False)
     document.pages[old[0]:] = list(laid.pages)
     return True
+
+
+def alone(html, names: set[str], folio: str | None = None, side: str = "right"):
+    """A copy of the book's HTML with only the divisions `names`, to be laid out alone; given
+    `folio`, the folio (arabic or roman) the first of them begins on in the book, its pages
+    print the book's folios from there; `side`, the side of the book it begins on (a
+    document's first page is a recto unless its root breaks to the left)."""
+    tree = copy_divisions(html, names)[0]
+    number = folio_number(folio) if folio else None
+    rules = [f"@page :first {{ counter-set: page {number} }}"] if number is not None else []
+    if side == "left":
+        rules.append("html { break-before: left }")
+    if rules:
+        style = tree.makeelement("style", {})
+        style.text = " ".join(rules)
+        tree.find("head").append(style)
+    return tree
+
+
+ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+
+
+def folio_number(folio: str) -> int | None:
+    """The number a printed folio stands for: `23`, `xiv` (or `XIV`); None for anything
+    else."""
+    if folio.isdigit():
+        return int(folio)
+    letters = folio.lower()
+    if not letters or any(c not in ROMAN for c in letters):
+        return None
+    values = [ROMAN[c] for c in letters]
+    return sum(-v if v < after else v for v, after in zip(values, values[1:] + [0], strict=True))

@@ -27,6 +27,7 @@ from lxml import etree
 from ..typeset.pages import division, put_in_place, same_place
 from ..typeset.paragraphs import copy_divisions
 from ..typeset.weasy import boxes, page_box
+from . import folios
 
 
 @dataclass
@@ -76,7 +77,7 @@ def relayout(kept: Kept, html, now: tuple[str, dict], lay_out, counted: set[str]
     document = kept.layout.document
     replacements = []
     for name in changed:
-        new_layout = lay_out(copy_divisions(html, {name})[0], whole=False)
+        new_layout = lay_out(folios.alone(html, {name}), whole=False)
         new = [p for p in new_layout.pages if not page_box(p).page_type.blank]
         old = [n for n, p in enumerate(document.pages)
                if not page_box(p).page_type.blank and division(page_box(p)) == name]

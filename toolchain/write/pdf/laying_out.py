@@ -36,6 +36,8 @@ class Layout:
         self.marks: dict = {}  # the index's marks: id -> (block, letters before, in all)
         self.composition: dict = {}  # paragraphs composed whole, and left to WeasyPrint
         self.by_division: dict[str, dict[str, int]] = {}  # the same counts, per division
+        self.html = None  # the book's HTML as laid out, its page numbers filled in
+        self.alone = None  # lays out a tree cut from `html` as the book is (`division_alone`)
 
     def totals(self) -> dict[str, int]:
         return {name: sum(counts.get(name, 0) for counts in self.by_division.values())
@@ -88,6 +90,13 @@ def layout(book: m.Book, docs: list[Document], build_date: datetime, styles: Pat
             return Layout(render(tree), fetcher)
         return composed_layout(tree, render, styles, fetcher, counted, collect=whole)
 
+    def alone(tree):
+        try:
+            with weasy.composed_justification(paragraphs.justify_composed):
+                return lay_out(tree, compose, whole=False)
+        except SandboxError as exc:
+            raise sandbox_problem(str(exc)) from None
+
     try:
         with weasy.composed_justification(paragraphs.justify_composed):
             result = laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render,
@@ -95,7 +104,19 @@ def layout(book: m.Book, docs: list[Document], build_date: datetime, styles: Pat
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(fetcher)
+    result.html, result.alone = html, alone
     return result
+
+
+def division_alone(laid_out: Layout, name: str) -> Layout:
+    """Division `name` of a laid-out book laid out again alone, from the folio it begins on
+    in the book: its pages are the book's, each set, headed and numbered as there
+    (tests/test_join.py). Laying the divisions out apart, each in a process of its own, and
+    joining their PDFs (`join`) rests on this."""
+    first = next(k for k, page in enumerate(laid_out.pages)
+                 if not page_box(page).page_type.blank and pages.division(page_box(page)) == name)
+    return laid_out.alone(folios.alone(laid_out.html, {name}, facts.folios(laid_out.pages)[first],
+                                       page_box(laid_out.pages[first]).page_type.side))
 
 
 def laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render, placed, held):

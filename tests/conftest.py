@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import threading
@@ -54,10 +55,13 @@ class SessionEpubCheck:
     """One EPUBCheck JVM for all the builds of the test session, in place of one started
     (3 s of Java's start and EPUBCheck's loading) for each of some 150 builds. Each build
     still sends its EPUB and its KEPUB, and waits for and reads their own reports; only
-    `cancel` does nothing. Java is looked for at each build, as a build does (E001)."""
+    `cancel` does nothing. A file with the very bytes and options of one EPUBCheck found
+    silent earlier in the session (the title is built several times) gets that answer
+    without being sent again. Java is looked for at each build, as a build does (E001)."""
 
     def __init__(self, make):
         self.make, self.checker, self.lock = make, None, threading.RLock()
+        self.silent: dict[tuple, dict] = {}  # (sha256, options) -> counts, of silent checks
 
     def __call__(self, warm: bool = True) -> SessionEpubCheck.Handle:
         validate.java()
@@ -68,16 +72,26 @@ class SessionEpubCheck:
 
     class Handle:
         def __init__(self, session):
-            self.session, self.last = session, None
+            self.session, self.last, self.keys = session, None, {}
 
         def check(self, path, options):
-            with self.session.lock:
-                self.session.checker.check(path, options)
-            self.last = Path(path)
+            path = Path(path)
+            key = (hashlib.sha256(path.read_bytes()).hexdigest(), tuple(options))
+            self.keys[path], self.last = key, path
+            if key not in self.session.silent:
+                with self.session.lock:
+                    self.session.checker.check(path, options)
 
         def result(self, path=None):
+            path = Path(path) if path else self.last
+            key = self.keys.get(path)
+            if key in self.session.silent:
+                return [], dict(self.session.silent[key])
             with self.session.lock:
-                return self.session.checker.result(path or self.last)
+                problems, counts = self.session.checker.result(path)
+            if not problems and key is not None:
+                self.session.silent[key] = dict(counts)
+            return problems, counts
 
         def alive(self) -> bool:
             return self.session.checker.alive()

@@ -61,7 +61,7 @@ class SessionEpubCheck:
 
     def __init__(self, make):
         self.make, self.checker, self.lock = make, None, threading.RLock()
-        self.silent: dict[tuple, dict] = {}  # (sha256, options) -> counts, of silent checks
+        self.silent: dict[tuple, dict] = {}  # (sha256, name, options) -> counts, silent
 
     def __call__(self, warm: bool = True) -> SessionEpubCheck.Handle:
         validate.java()
@@ -75,15 +75,15 @@ class SessionEpubCheck:
             self.session, self.last, self.keys = session, None, {}
 
         def check(self, path, options):
-            path = Path(path)
-            key = (hashlib.sha256(path.read_bytes()).hexdigest(), tuple(options))
+            path = Path(path).resolve()
+            key = (hashlib.sha256(path.read_bytes()).hexdigest(), path.name, tuple(options))
             self.keys[path], self.last = key, path
             if key not in self.session.silent:
                 with self.session.lock:
                     self.session.checker.check(path, options)
 
         def result(self, path=None):
-            path = Path(path) if path else self.last
+            path = Path(path).resolve() if path else self.last
             key = self.keys.get(path)
             if key in self.session.silent:
                 return [], dict(self.session.silent[key])

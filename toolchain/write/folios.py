@@ -12,7 +12,7 @@ again whole (then the numbers before are known, and it comes to rest).
 
 from __future__ import annotations
 
-from ..typeset.facts import folios
+from ..typeset.facts import folios, roman
 from ..typeset.marks import mark_pages
 from ..typeset.pages import division, put_in_place
 from ..typeset.paragraphs import copy_divisions
@@ -107,6 +107,8 @@ def alone(html, names: set[str], folio: str | None = None, side: str = "right"):
     document's first page is a recto unless its root breaks to the left)."""
     tree = copy_divisions(html, names)[0]
     number = folio_number(folio) if folio else None
+    if folio and number is None:
+        raise ValueError(f"not a folio: {folio!r}")
     rules = [f"@page :first {{ counter-set: page {number} }}"] if number is not None else []
     if side == "left":
         rules.append("html { break-before: left }")
@@ -117,16 +119,15 @@ def alone(html, names: set[str], folio: str | None = None, side: str = "right"):
     return tree
 
 
-ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
-
-
 def folio_number(folio: str) -> int | None:
-    """The number a printed folio stands for: `23`, `xiv` (or `XIV`); None for anything
-    else."""
-    if folio.isdigit():
+    """The number a printed folio stands for: `23`, or `xiv` as the folios are printed
+    (`typeset.facts.roman`; `XIV` too); None for anything else."""
+    if folio.isascii() and folio.isdecimal():
         return int(folio)
     letters = folio.lower()
-    if not letters or any(c not in ROMAN for c in letters):
+    if not letters or set(letters) - set("ivxlcdm"):
         return None
-    values = [ROMAN[c] for c in letters]
-    return sum(-v if v < after else v for v, after in zip(values, values[1:] + [0], strict=True))
+    for number in range(1, 4000):  # the front matter's few pages: found at once
+        if roman(number) == letters:
+            return number
+    return None

@@ -17,10 +17,12 @@ keeps what a reader and a screen reader use, as one file made whole would have i
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import warnings
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,8 +74,8 @@ def join(parts: list[Part], labels: list[str], target: Path) -> None:
     book.Root.StructTreeRoot.ParentTree = book.make_indirect(
         pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
     book.Root.Names = pikepdf.Dictionary(Dests=book.make_indirect(pikepdf.Dictionary(
-        Names=pikepdf.Array([x for name in sorted(destinations)
-                             for x in (pikepdf.String(name), destinations[name])]))))
+        Names=pikepdf.Array([x for raw in sorted(destinations)  # in the bytes' order
+                             for x in (pikepdf.String(raw), destinations[raw])]))))
     book.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(
         x for start, style in label_starts(labels)
         for x in (start, pikepdf.Dictionary(S=pikepdf.Name('/' + style)))))
@@ -92,14 +94,27 @@ def copy_over(book: pikepdf.Pdf, other: pikepdf.Pdf, value):
 
 
 def own_destinations(book: pikepdf.Pdf, pdf: pikepdf.Pdf, anchors: set[str]) -> dict:
-    """The named destinations of `pdf` whose anchors it holds, copied into `book`."""
+    """The named destinations of `pdf` whose anchors it holds, copied into `book`, by their
+    keys' bytes as written (as the links' /Dest strings are: ASCII, or UTF-16 with its BOM)."""
     if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
         return {}
     found = {}
-    for name, destination in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+    for key, destination in name_tree_items(pdf.Root.Names.Dests):
+        raw = bytes(key)
+        name = raw[2:].decode("utf-16-be") if raw.startswith(b"\xfe\xff") else \
+            raw.decode("latin-1")
         if name in anchors:
-            found[name] = destination if pdf is book else copy_over(book, pdf, destination)
+            found[raw] = destination if pdf is book else copy_over(book, pdf, destination)
     return found
+
+
+def name_tree_items(node):
+    """A name tree's (key, value) pairs, its keys as the strings written."""
+    names = node.get("/Names", [])
+    for k in range(0, len(names), 2):
+        yield names[k], names[k + 1]
+    for kid in node.get("/Kids", []):
+        yield from name_tree_items(kid)
 
 
 def append_outline(book: pikepdf.Pdf, outline, other: pikepdf.Pdf):
@@ -146,7 +161,8 @@ def write_part(document, numbers: list[int], identifier: bytes) -> Part:
     book is, with stand-ins for the anchors of other parts that its links point to."""
     part = document.copy([document.pages[n] for n in numbers])
     anchors = {name for page in part.pages for name in page.anchors}
-    standing = stand_ins(part.pages, anchors)
+    everywhere = {name for page in document.pages for name in page.anchors}
+    standing = stand_ins(part.pages, anchors, everywhere)
     part.pages[0].anchors.update(standing)  # the page is the book's: taken off again below
     try:
         data = part.write_pdf(pdf_identifier=identifier, pdf_variant="pdf/ua-1")
@@ -156,12 +172,13 @@ def write_part(document, numbers: list[int], identifier: bytes) -> Part:
     return Part(data, anchors)
 
 
-def stand_ins(pages, anchors: set[str]) -> dict[str, tuple]:
-    """The anchors the links of `pages` point to outside them, each a stand-in on the first
-    page, so that WeasyPrint writes those links (it drops a link whose anchor it cannot
-    find); the join replaces them with the anchors themselves."""
+def stand_ins(pages, anchors: set[str], everywhere: set[str]) -> dict[str, tuple]:
+    """The anchors of the book (`everywhere`) the links of `pages` point to outside them
+    (`anchors`), each a stand-in on the first page, so that WeasyPrint writes those links
+    (it drops a link whose anchor it cannot find, as it does one to an anchor nowhere in
+    the book); the join replaces them with the anchors themselves."""
     wanted = {target for page in pages for kind, target, _, _ in page.links
-              if kind == "internal" and target not in anchors}
+              if kind == "internal" and target not in anchors and target in everywhere}
     return {name: (0, 0, 0, 0) for name in sorted(wanted)}
 
 
@@ -191,9 +208,9 @@ def merge_fonts(book: pikepdf.Pdf) -> None:
 
 def resource_dicts(book: pikepdf.Pdf):
     """Every resource dictionary of the pages and of the forms they draw, once."""
-    seen, todo = set(), [page.obj.get("/Resources") for page in book.pages]
-    while todo:
-        found = todo.pop()
+    seen, todo = set(), deque(page.obj.get("/Resources") for page in book.pages)
+    while todo:  # in the pages' order: the first part's glyphs and texts come first
+        found = todo.popleft()
         if found is None or found.objgen in seen and found.objgen != (0, 0):
             continue
         seen.add(found.objgen)
@@ -205,32 +222,37 @@ def resource_dicts(book: pikepdf.Pdf):
 
 def merge_face(fonts: list) -> bool:
     """The glyphs, widths and text maps of `fonts` (one face's subsets) put in the first;
-    False, leaving all as they were, if they are not subsets of one OpenType CFF font."""
+    False, leaving all as they were, unless they are subsets of one OpenType font (CFF, not
+    CID-keyed, or TrueType) addressed by glyph id (Identity-H), whose text maps agree."""
     try:
+        if any(font.get("/Encoding") != "/Identity-H" for font in fonts):
+            return False  # (a part with a glyph the face lacks gets a map of its own)
         cid = [font.DescendantFonts[0] for font in fonts]
-        files = [c.FontDescriptor.FontFile3 for c in cid]
-        if any(f.get("/Subtype") != "/OpenType" for f in files):
+        files = [c.FontDescriptor.get("/FontFile3") or c.FontDescriptor.get("/FontFile2")
+                 for c in cid]
+        if any(f is None or f.get("/Subtype", "/OpenType") != "/OpenType" for f in files):
             return False
         otfs = [TTFont(io.BytesIO(f.read_bytes())) for f in files]
-    except (AttributeError, KeyError, pikepdf.PdfError, OSError, AssertionError):
+        glyphs = [glyph_table(otf) for otf in otfs]
+        texts_each = [read_to_unicode(font.ToUnicode) for font in fonts]
+    except (AttributeError, KeyError, ValueError, pikepdf.PdfError, OSError, AssertionError):
         return False
-    tops = [otf["CFF "].cff.topDictIndex[0] if "CFF " in otf else None for otf in otfs]
     whole = max(range(len(otfs)), key=lambda k: len(otfs[k].getGlyphOrder()))
-    order = otfs[whole].getGlyphOrder()  # the subsets end at the last glyph each uses
-    if None in tops or any(otf.getGlyphOrder() != order[:len(otf.getGlyphOrder())]
-                           for otf in otfs) or \
-            any(top.Private.rawDict != tops[0].Private.rawDict for top in tops):
+    # (each subset ends at the last glyph it uses; names may differ: a TrueType subset
+    # names only the glyphs it maps, so glyphs go by their ids)
+    if None in glyphs or None in texts_each or any(
+            hasattr(g, "charStrings") and private(g) != private(glyphs[0]) for g in glyphs):
         return False
     widths, texts = {}, {}
-    for otf, top, c, font in zip(otfs, tops, cid, fonts, strict=True):
+    for otf, c, each in zip(otfs, cid, texts_each, strict=True):
+        if any(texts.get(gid, text) != text for gid, text in each.items()):
+            return False  # one glyph read as two texts: leave the parts' maps alone
         used = read_widths(c.W)
-        for gid in used:
+        for gid in sorted(used):
             if gid not in widths and gid < len(otf.getGlyphOrder()):
-                name = order[gid]
-                tops[whole].CharStrings[name] = top.CharStrings[name]
-                otfs[whole]["hmtx"][name] = otf["hmtx"][name]
+                copy_glyph(otf, otfs[whole], gid)
         widths |= {gid: w for gid, w in used.items() if gid not in widths}
-        texts |= {gid: t for gid, t in read_to_unicode(font.ToUnicode).items() if gid not in texts}
+        texts |= each
     data = io.BytesIO()
     otfs[whole].save(data)
     files[0].write(zlib.compress(data.getvalue()), filter=pikepdf.Name.FlateDecode)
@@ -238,6 +260,41 @@ def merge_face(fonts: list) -> bool:
                               for x in (gid, pikepdf.Array([widths[gid]]))])
     fonts[0].ToUnicode.write(zlib.compress(to_unicode(texts)), filter=pikepdf.Name.FlateDecode)
     return True
+
+
+def glyph_table(otf):
+    """The font's outlines: a CFF font's charstrings, or a TrueType font's glyf table; None
+    for a CID-keyed CFF font (its glyphs belong to several private dictionaries)."""
+    if "CFF " in otf:
+        top = otf["CFF "].cff.topDictIndex[0]
+        if hasattr(top, "FDArray") or "ROS" in top.rawDict:
+            return None
+        return top.CharStrings
+    return otf["glyf"] if "glyf" in otf else None
+
+
+def private(charstrings) -> dict:
+    """A CFF font's private dictionary, on which its charstrings' widths depend: the same
+    in every subset of one font."""
+    return next(iter(charstrings.values())).private.rawDict if len(charstrings) else {}
+
+
+def copy_glyph(source, target, gid: int) -> None:
+    """Glyph `gid` of one subset into another, with its advance: a charstring, or a
+    TrueType glyph and the glyphs it is composed of."""
+    name, into = source.getGlyphOrder()[gid], target.getGlyphOrder()[gid]
+    if "glyf" in source:
+        glyph = copy.deepcopy(source["glyf"][name])
+        if glyph.isComposite():
+            for component in glyph.components:
+                part = source.getGlyphID(component.glyphName)
+                component.glyphName = target.getGlyphOrder()[part]
+                copy_glyph(source, target, part)
+        target["glyf"][into] = glyph
+    else:
+        target["CFF "].cff.topDictIndex[0].CharStrings[into] = \
+            source["CFF "].cff.topDictIndex[0].CharStrings[name]
+    target["hmtx"][into] = source["hmtx"][name]
 
 
 def read_widths(w) -> dict[int, float]:
@@ -259,9 +316,12 @@ def read_widths(w) -> dict[int, float]:
 BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
-def read_to_unicode(stream) -> dict[int, bytes]:
-    """A ToUnicode map's single-glyph entries (bfchar), as WeasyPrint writes them."""
+def read_to_unicode(stream) -> dict[int, bytes] | None:
+    """A ToUnicode map's entries, if all are single-glyph ones (bfchar), as WeasyPrint 70
+    writes them; None for a map with ranges."""
     found = {}
+    if b"beginbfrange" in stream.read_bytes():
+        return None
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream.read_bytes(), re.S):
         for gid, text in BFCHAR.findall(block):
             found[int(gid, 16)] = text

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pikepdf
 import pypdfium2
 import pytest
 from conftest import make_book
+from hypothesis import HealthCheck, given, settings
+from test_whole_books import LONG, books, write_files
 
 from toolchain.build import Pipeline, build_date
 from toolchain.reporting import StreamReporter
@@ -191,3 +195,33 @@ def test_each_division_laid_out_alone_is_its_pages_in_the_book(name, laid_out, t
         assert [page_box(alone.pages[k]).page_type.side for k in kept] == \
             [page_box(layout.pages[k]).page_type.side for k in numbers], name_
         assert [texts(target)[k] for k in kept] == [in_book[k] for k in numbers], name_
+
+
+JOIN_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 60 if LONG else 1))
+
+
+@settings(max_examples=JOIN_EXAMPLES, deadline=None, derandomize=not LONG, print_blob=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.large_base_example])
+@given(books())
+def test_generated_books_written_in_parts_and_joined_read_as_written_whole(book):
+    """The fuzzer's whole books (every division kind and construct, figures and long notes;
+    `HYPOTHESIS_PROFILE=long` makes many), each laid out, written whole and in parts, and
+    joined: the same to a reader, page for page."""
+    with tempfile.TemporaryDirectory() as tmp:
+        manuscript = write_files(book, Path(tmp) / "m")
+        pipeline = Pipeline(manuscript, ROOT / "styles", Path(tmp), build_date(manuscript)[0],
+                            StreamReporter(io.StringIO()))
+        read = pipeline.read()
+        layout = pipeline.layout(read, pipeline.write_xhtml(read))
+        whole, target = Path(tmp) / "whole.pdf", Path(tmp) / "joined.pdf"
+        writing.write_layout(layout, read.meta, whole)
+        joined(layout, read, target)
+        expected, got = reading(whole), reading(target)
+        assert got.pop("sorted") and got["dangling"] == [] and got["tags"][1] == []
+        expected.pop("sorted")
+        assert got == expected
+        drawn = pypdfium2.PdfDocument(whole), pypdfium2.PdfDocument(target)
+        for k in range(len(drawn[0])):
+            assert drawn[0][k].render(scale=0.4).to_pil().tobytes() == \
+                drawn[1][k].render(scale=0.4).to_pil().tobytes(), f"page {k + 1}"

@@ -33,25 +33,16 @@ NAMED = {  # arrows in both chapters, from the styles' TrueType face (the others
     "02-two.md": "# Two\n\nThe Straße ∴ ⇒ is on [p. #](#straße); [a lane]{#gasse-ä} too.\n"}
 
 
-@pytest.fixture(scope="module")
-def laid_out(tmp_path_factory):
-    """`laid_out(name)`: the book laid out once for the module, as the build lays it out,
-    and written whole as the build writes it: (the Layout, the book, the PDF)."""
-    done: dict = {}
-
-    def get(name: str):
-        if name not in done:
-            out = tmp_path_factory.mktemp(name.replace(" ", "-"))
-            manuscript = BOOKS[name] or make_book(out / "m", NAMED)
-            pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
-                                StreamReporter(io.StringIO()))
-            book = pipeline.read()
-            layout = pipeline.layout(book, pipeline.write_xhtml(book))
-            writing.write_layout(layout, book.meta, out / "whole.pdf")
-            done[name] = layout, book, out / "whole.pdf"
-        return done[name]
-
-    return get
+def laid_out(name: str, out: Path):
+    """The book laid out as the build lays it out, and written whole into `out` as the
+    build writes it: (the Layout, the book, the PDF)."""
+    manuscript = BOOKS[name] or make_book(out / "m", NAMED)
+    pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
+                        StreamReporter(io.StringIO()))
+    book = pipeline.read()
+    layout = pipeline.layout(book, pipeline.write_xhtml(book))
+    writing.write_layout(layout, book.meta, out / "whole.pdf")
+    return layout, book, out / "whole.pdf"
 
 
 def joined(layout, book, target: Path) -> int:
@@ -147,10 +138,13 @@ def faces(path: Path) -> dict[str, int]:
     return {name: len(objects) for name, objects in found.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BOOKS))
-def test_a_book_written_in_parts_and_joined_reads_as_the_book_written_whole(name, laid_out,
-                                                                           tmp_path):
-    layout, book, whole = laid_out(name)
+def test_a_book_in_parts_and_joined_and_each_division_alone_are_the_book_whole(name, tmp_path):
+    """Laid out once (a layout is the costly part): the book written a part per division
+    and joined reads and draws as the book written whole; and each division laid out alone
+    has the book's pages (`check_divisions_alone`)."""
+    layout, book, whole = laid_out(name, tmp_path)
     assert joined(layout, book, tmp_path / "joined.pdf") >= 4
     joined_pdf = tmp_path / "joined.pdf"
     expected, got = reading(whole), reading(joined_pdf)
@@ -171,14 +165,13 @@ def test_a_book_written_in_parts_and_joined_reads_as_the_book_written_whole(name
     for k in range(len(drawn[0])):  # every glyph of the merged fonts drawn as before
         assert drawn[0][k].render(scale=0.5).to_pil().tobytes() == \
             drawn[1][k].render(scale=0.5).to_pil().tobytes(), f"page {k + 1}"
+    check_divisions_alone(layout, book, whole, tmp_path)
 
 
-@pytest.mark.parametrize("name", sorted(BOOKS))
-def test_each_division_laid_out_alone_is_its_pages_in_the_book(name, laid_out, tmp_path):
+def check_divisions_alone(layout, book, whole: Path, tmp_path: Path) -> None:
     """What laying the divisions out apart rests on: a division laid out alone, from the
     folio it begins on in the book, has the book's pages — the same lines on each, under the
     same running heads, over the same folios (roman in the front matter), on the same sides."""
-    layout, book, whole = laid_out(name)
     in_book = texts(whole)
     divisions: dict[str, list[int]] = {}
     for k, page in enumerate(layout.pages):
@@ -187,14 +180,14 @@ def test_each_division_laid_out_alone_is_its_pages_in_the_book(name, laid_out, t
             divisions.setdefault(division(box), []).append(k)
     assert len(divisions) >= 4 and any(not folios(layout.pages)[pages[0]].isdigit()
                                        for pages in divisions.values())
-    for name_, numbers in divisions.items():
-        alone = division_alone(layout, name_)
-        target = tmp_path / f"{name_}.pdf"
+    for name, numbers in divisions.items():
+        alone = division_alone(layout, name)
+        target = tmp_path / f"{name}.pdf"
         writing.write_layout(alone, book.meta, target)
         kept = [k for k, page in enumerate(alone.pages) if not page_box(page).page_type.blank]
         assert [page_box(alone.pages[k]).page_type.side for k in kept] == \
-            [page_box(layout.pages[k]).page_type.side for k in numbers], name_
-        assert [texts(target)[k] for k in kept] == [in_book[k] for k in numbers], name_
+            [page_box(layout.pages[k]).page_type.side for k in numbers], name
+        assert [texts(target)[k] for k in kept] == [in_book[k] for k in numbers], name
 
 
 JOIN_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 60 if LONG else 1))

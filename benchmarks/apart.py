@@ -23,7 +23,7 @@ import pypdfium2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import replace_section  # noqa: E402
+from bench import publish, write_target  # noqa: E402
 from memory import make_manuscript  # noqa: E402
 
 from toolchain.build import Pipeline, build_date, few_collections  # noqa: E402
@@ -115,13 +115,11 @@ def main(chapters: int, write: Path | None) -> None:
                     max(a + w for a, w in m["alone"].values())) + m["join"]
         rows.append(f"| {cores} | {m['whole layout'] + m['whole write']:.1f} | {apart:.1f} |")
     table = "\n".join(rows)
-    print(table)
-    if write:
-        replace_section(write, "apart", table)
+    publish(table, write, "apart")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     numbers = [a for a in args if a.isdigit()]
     main(int(numbers[0]) if numbers else 20,
-         Path(args[args.index("--write") + 1]) if "--write" in args else None)
+         write_target(args))

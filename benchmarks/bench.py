@@ -156,10 +156,19 @@ def main(runs: int, write: Path | None):
             rows.append(bench(name.replace(" ", "-"), manuscript, runs, work))
             rows[-1]["book"] = name
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-    result = table(rows)
-    print(result)
+    publish(table(rows), write, "bench")
+
+
+def publish(table: str, write: Path | None, section: str) -> None:
+    """A benchmark's table printed, and put in `section` of the file `write` if given."""
+    print(table)
     if write:
-        replace_section(write, "bench", result)
+        replace_section(write, section, table)
+
+
+def write_target(args: list[str]) -> Path | None:
+    """The file a benchmark's `--write FILE` names, if any."""
+    return Path(args[args.index("--write") + 1]) if "--write" in args else None
 
 
 def replace_section(path: Path, name: str, table: str) -> None:
@@ -172,6 +181,5 @@ def replace_section(path: Path, name: str, table: str) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    target = Path(args[args.index("--write") + 1]) if "--write" in args else None
     numbers = [a for a in args if a.isdigit()]
-    main(int(numbers[0]) if numbers else 2, target)
+    main(int(numbers[0]) if numbers else 2, write_target(args))

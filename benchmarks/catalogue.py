@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import replace_section  # noqa: E402
+from bench import publish, write_target  # noqa: E402
 
 from toolchain.catalogue import run_catalogue  # noqa: E402
 
@@ -73,11 +73,9 @@ def main(write: Path | None) -> None:
     table = "\n".join(["| how | titles | time | titles per minute |", "|---|--:|--:|--:|"] +
                       [f"| {r['how']} | {r['titles']} | {r['seconds']:.1f} s | "
                        f"{r['per_minute']:.1f} |" for r in rows])
-    print(table)
-    if write:
-        replace_section(write, "catalogue", table)
+    publish(table, write, "catalogue")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(Path(args[args.index("--write") + 1]) if "--write" in args else None)
+    main(write_target(args))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import replace_section  # noqa: E402
+from bench import publish, write_target  # noqa: E402
 
 from toolchain.build import build  # noqa: E402
 from toolchain.check import validate  # noqa: E402
@@ -74,11 +74,9 @@ def main(write: Path | None) -> None:
         finally:
             checker.cancel()
     table = "\n".join(rows)
-    print(table)
-    if write:
-        replace_section(write, "epubcheck-ids", table)
+    publish(table, write, "epubcheck-ids")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(Path(args[args.index("--write") + 1]) if "--write" in args else None)
+    main(write_target(args))

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import pages, replace_section, toolchain  # noqa: E402
+from bench import pages, publish, toolchain, write_target  # noqa: E402
 from memory import make_manuscript  # noqa: E402
 
 CHAPTERS = 20
@@ -56,13 +56,11 @@ def main(runs: int, write: Path | None) -> None:
             f"{rows['with the index']:.1f} s | {extra:+.1%} |",
             f"| {CHAPTERS} chapters, without | {pages(without_out)} | 0 | "
             f"{rows['without']:.1f} s | — |"])
-    print(table)
-    if write:
-        replace_section(write, "index", table)
+    publish(table, write, "index")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    target = Path(args[args.index("--write") + 1]) if "--write" in args else None
+    target = write_target(args)
     numbers = [a for a in args if a.isdigit()]
     main(int(numbers[0]) if numbers else 2, target)

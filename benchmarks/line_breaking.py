@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import replace_section  # noqa: E402
+from bench import publish, write_target  # noqa: E402
 
 from toolchain.typeset.linebreak import INF, Box, Glue, Penalty, Settings, break_lines  # noqa: E402
 
@@ -51,11 +51,9 @@ def main(write: Path | None) -> None:
         seconds = [best_of_three(items, None), best_of_three(items, len(lines) + 1)]
         rows.append(f"| {words:,} | {len(lines)} | {seconds[0]:.3f} | {seconds[1]:.3f} |")
     table = "\n".join(rows)
-    print(table)
-    if write:
-        replace_section(write, "line-breaking", table)
+    publish(table, write, "line-breaking")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(Path(args[args.index("--write") + 1]) if "--write" in args else None)
+    main(write_target(args))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import gc
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -91,21 +92,26 @@ def layout(book: m.Book, docs: list[Document], build_date: datetime, styles: Pat
         return composed_layout(tree, render, styles, fetcher, counted, collect=whole)
 
     def alone(tree):
-        try:
-            with weasy.composed_justification(paragraphs.justify_composed):
-                return lay_out(tree, compose, whole=False)
-        except SandboxError as exc:
-            raise sandbox_problem(str(exc)) from None
+        with setting_the_book():
+            return lay_out(tree, compose, whole=False)
 
-    try:
-        with weasy.composed_justification(paragraphs.justify_composed):
-            result = laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render,
-                                   placed, held)
-    except SandboxError as exc:
-        raise sandbox_problem(str(exc)) from None
+    with setting_the_book():
+        result = laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render,
+                               placed, held)
     refused(fetcher)
     result.html, result.alone = html, alone
     return result
+
+
+@contextmanager
+def setting_the_book():
+    """While the book (or a part of it) is laid out: the composed lines justified as
+    composed, and a file the sandbox refuses an error the user can act on."""
+    try:
+        with weasy.composed_justification(paragraphs.justify_composed):
+            yield
+    except SandboxError as exc:
+        raise sandbox_problem(str(exc)) from None
 
 
 def division_alone(laid_out: Layout, name: str) -> Layout:

@@ -31,6 +31,7 @@ from toolchain.reporting import StreamReporter  # noqa: E402
 from toolchain.typeset.facts import folios  # noqa: E402
 from toolchain.typeset.pages import division  # noqa: E402
 from toolchain.typeset.weasy import page_box  # noqa: E402
+from toolchain.write import pdf  # noqa: E402
 from toolchain.write.pdf import join, writing  # noqa: E402
 from toolchain.write.pdf.laying_out import division_alone  # noqa: E402
 
@@ -52,7 +53,8 @@ def measure(chapters: int, work: Path) -> dict:
     docs = pipeline.write_xhtml(book)
     with few_collections():
         start = time.perf_counter()
-        laid = pipeline.layout(book, docs)
+        laid = pdf.layout(book, docs, pipeline.date, pipeline.styles, manuscript,
+                          pipeline.images)
         whole_layout = time.perf_counter() - start
         start = time.perf_counter()
         writing.write_layout(laid, book.meta, work / "whole.pdf")
@@ -77,7 +79,7 @@ def measure(chapters: int, work: Path) -> dict:
             same += [texts(part)[k] for k in kept] == [in_book[k] for k in numbers]
         document = laid.document
         start = time.perf_counter()
-        parts = [join.write_part(document, numbers, identifier)
+        parts = [join.write_part(document, numbers, identifier)[0]
                  for numbers in join.division_parts(document.pages)]
         parts_write = time.perf_counter() - start
         start = time.perf_counter()

@@ -29,6 +29,20 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def layout_cache(tmp_path_factory):
+    """The divisions' pages kept between the session's builds (write/pdf/apart.py) in a
+    folder of its own, not the user's cache: books built more than once use it, as an
+    editor's builds do."""
+    old = os.environ.get("TOOLCHAIN_CACHE")
+    os.environ["TOOLCHAIN_CACHE"] = str(tmp_path_factory.mktemp("toolchain-cache"))
+    yield
+    if old is None:
+        os.environ.pop("TOOLCHAIN_CACHE", None)
+    else:
+        os.environ["TOOLCHAIN_CACHE"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
 def source_date_epoch():
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH

@@ -21,6 +21,7 @@ from toolchain.reporting import StreamReporter
 from toolchain.typeset.facts import folios
 from toolchain.typeset.pages import division
 from toolchain.typeset.weasy import page_box
+from toolchain.write import pdf
 from toolchain.write.pdf import join, writing
 from toolchain.write.pdf.laying_out import division_alone
 
@@ -40,9 +41,16 @@ def laid_out(name: str, out: Path):
     pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
                         StreamReporter(io.StringIO()))
     book = pipeline.read()
-    layout = pipeline.layout(book, pipeline.write_xhtml(book))
+    layout = whole_layout(pipeline, book)
     writing.write_layout(layout, book.meta, out / "whole.pdf")
     return layout, book, out / "whole.pdf"
+
+
+def whole_layout(pipeline: Pipeline, book):
+    """The book laid out whole, as a build without a cache lays it out (a pdf.Layout)."""
+    docs = pipeline.write_xhtml(book)
+    return pdf.layout(book, docs, pipeline.date, pipeline.styles, pipeline.manuscript,
+                      pipeline.images)
 
 
 def joined(layout, book, target: Path) -> int:
@@ -50,7 +58,7 @@ def joined(layout, book, target: Path) -> int:
     same bytes); the number of parts."""
     identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
     document = layout.document
-    parts = [join.write_part(document, numbers, identifier)
+    parts = [join.write_part(document, numbers, identifier)[0]
              for numbers in join.division_parts(document.pages)]
     join.join(parts, folios(document.pages), target)
     again = target.with_suffix(".again.pdf")
@@ -206,7 +214,7 @@ def test_generated_books_written_in_parts_and_joined_read_as_written_whole(book)
         pipeline = Pipeline(manuscript, ROOT / "styles", Path(tmp), build_date(manuscript)[0],
                             StreamReporter(io.StringIO()))
         read = pipeline.read()
-        layout = pipeline.layout(read, pipeline.write_xhtml(read))
+        layout = whole_layout(pipeline, read)
         whole, target = Path(tmp) / "whole.pdf", Path(tmp) / "joined.pdf"
         writing.write_layout(layout, read.meta, whole)
         joined(layout, read, target)

@@ -289,11 +289,12 @@ def foot_hyphens(pdf: Path) -> list[int]:
 def print_editions(out: Path) -> dict:
     """The title's two PDFs alone, written into `out` as its build writes them (read, XHTML,
     layout, the page checks, the screen PDF and the press PDF: no EPUB, EPUBCheck or cover),
-    for the tests that look only at the pages; returns the report's `paragraphs`."""
+    for the tests that look only at the pages; returns the report's `paragraphs`. The book
+    is laid out whole, and nothing is kept: the tests change how it is laid out."""
     manuscript = ROOT / "manuscript"
     out.mkdir(parents=True)
     pipeline = Pipeline(manuscript, ROOT / "styles", out, build_date(manuscript)[0],
-                        StreamReporter(io.StringIO()))
+                        StreamReporter(io.StringIO()), cache=False)
     book = pipeline.read()
     docs = pipeline.write_xhtml(book)
     laid_out = pipeline.layout(book, docs)

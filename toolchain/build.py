@@ -164,14 +164,16 @@ def up_to_date(out: Path, key: str) -> bool:
 
 def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
           profile: str | None = None, date: datetime | None = None, epubcheck=None,
-          kept=None, reporter: Reporter | None = None) -> dict:
+          kept=None, reporter: Reporter | None = None, cache: bool = True) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix.
     What it says while it works goes to `reporter` (or a StreamReporter on `stream`); given
     neither, it says nothing: the report holds it all.
     `date` is the build date decided elsewhere (the catalogue decides it where the manuscript
     is, and builds a copy of it); `epubcheck` an EPUBCheck already running and warm, kept
     between the builds of a catalogue's worker or a watch; `kept` a watch's last layout
-    (write.relayout), from which only the divisions edited are laid out again."""
+    (write.relayout), from which only the divisions edited are laid out again; `cache`
+    whether the divisions' pages are kept between builds (write/pdf/apart.py), so that the
+    next lays out only those edited."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
         raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
@@ -205,7 +207,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
             tmp.mkdir()
             try:
                 pipeline = Pipeline(manuscript, styles, tmp, date, heard, profile, epubcheck,
-                                    kept)
+                                    kept, cache)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     heard.warning(f"warning: {date_note}")
@@ -294,9 +296,11 @@ class Pipeline:
     no-op build does not pay for loading WeasyPrint."""
 
     def __init__(self, manuscript, styles, tmp, date, reporter, profile=None, epubcheck=None,
-                 kept=None):
+                 kept=None, cache: bool = True):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.shared_epubcheck, self.kept = epubcheck, kept
+        self.cache = cache  # whether the divisions' pages are kept between builds
+        self.alone: list[str] | None = None  # the divisions laid out alone, if not the book
         self.profile = profile  # the printer profile asked for on the command line, if any
         self.reporter = reporter
         self.progress = Steps(14, reporter, errors=as_user_or_internal)
@@ -355,7 +359,8 @@ class Pipeline:
                 "outputs": outputs, "validators": self.validators,
                 "stage_seconds": p.times, "warnings": self.warnings, "press": self.press,
                 "page_list": self.pages, "paragraphs": self.composition,
-                **({"laid out alone": self.kept.laid_out_alone} if self.kept else {})}
+                **({"laid out alone": self.alone} if self.kept or self.alone is not None
+                   else {})}
 
     def read(self):
         """The book, and what the lint finds only in it read whole (the index's marks)."""
@@ -447,22 +452,28 @@ class Pipeline:
             self.validators[key] = counts
 
     def layout(self, book, docs):
-        """The one layout of the book, for the screen and press editions and the page list."""
-        from .write import pdf
+        """The book's pages, for the screen and press editions and the page list: laid out
+        whole, or only the divisions edited since the last build (write/pdf/apart.py)."""
+        from .write.pdf import apart, laying_out, writing
 
-        return pdf.layout(book, docs, self.date, self.styles, self.manuscript, self.images,
-                          kept=self.kept)
+        setting = laying_out.Setting(book, docs, self.date, self.styles, self.manuscript,
+                                     self.images, kept=self.kept)
+        versions = json.dumps({"code": tree_hashes(PACKAGE), "tools": library_versions()},
+                              sort_keys=True)
+        book_pages = apart.lay_out_book(setting, writing.pdf_identifier(book.meta), versions,
+                                        apart.Cache.default() if self.cache else None)
+        self.alone = self.kept.laid_out_alone if self.kept else book_pages.laid_out_alone
+        return book_pages
 
     def check_page_invariants(self, book, docs, laid_out):
         """Every page as a book designer would pass it (check.pages): errors stop the build,
         warnings go to the report."""
         from .check import pages
-        from .typeset.facts import page_facts
 
         meta = book.meta
         heads = {f"doc-{doc.name.removesuffix('.xhtml')}": doc.title for doc in docs}
         verso = meta.get("collection", {}).get("title") or meta["title"]
-        found = pages.check_pages(page_facts(laid_out.pages), pages.origins(docs), heads, verso,
+        found = pages.check_pages(laid_out.facts(), pages.origins(docs), heads, verso,
                                   f"{meta['slug']}.pdf")
         for problem in found:
             if problem.severity == "warning":
@@ -475,12 +486,11 @@ class Pipeline:
     def page_list(self, book, docs, laid_out):
         """Markers where the print edition's pages begin, in the EPUB's documents; the XHTML
         documents written and checked again with them."""
-        from .write import folios, pagelist
+        from .write import pagelist
 
-        self.pages = pagelist.add_page_list(docs, pagelist.page_starts(laid_out.pages),
-                                              words.for_book(book.meta)["print_pages"])
-        pagelist.fill_page_numbers(docs, folios.anchor_places(laid_out.pages,
-                                                              laid_out.marks))
+        self.pages = pagelist.add_page_list(docs, laid_out.starts(),
+                                            words.for_book(book.meta)["print_pages"])
+        pagelist.fill_page_numbers(docs, laid_out.anchor_places())
         for doc in docs:
             (self.tmp / "xhtml" / doc.name).write_bytes(doc.to_bytes())
         self.validate_xhtml(docs)
@@ -488,10 +498,9 @@ class Pipeline:
     def write_pdf(self, laid_out, book, slug):
         """The screen edition: the layout written as a tagged PDF."""
         from .check import pdfcheck
-        from .write import pdf
 
         target = self.tmp / f"{slug}.pdf"
-        pdf.write_layout(laid_out, book.meta, target)
+        laid_out.write(target)
         problems = pdfcheck.check_fonts(target)
         if problems:  # the lint checked every character against the fonts first
             raise generated_invalid(f"pdf {target.name}", problems)

@@ -72,6 +72,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--profile", help="the printer's profile for the print files, over "
                        "book.toml's: kdp-white, kdp-cream, ingramspark-creme, offset "
                        "(default: book.toml's [print] profile, else offset)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="lay the whole book out, and keep nothing for the next build (by "
+                       "default each division's pages are kept in the user's cache folder, "
+                       "TOOLCHAIN_CACHE or ~/.cache/toolchain, so that a build after an edit "
+                       "lays out only the divisions edited)")
     lint = command("lint", "check the manuscript, and make the typographer's fixes", out=False)
     fixes = lint.add_mutually_exclusive_group()
     fixes.add_argument("--fix", action="store_true", help="make the typographer's fixes in the "
@@ -307,7 +312,8 @@ def cmd_build(args) -> int:
 
     start = time.perf_counter()
     report = build(args.manuscript, args.out, args.styles, force=args.force,
-                   profile=args.profile, reporter=StreamReporter(sys.stderr))
+                   profile=args.profile, reporter=StreamReporter(sys.stderr),
+                   cache=not args.no_cache)
     print_summary(args, report, time.perf_counter() - start)
     return 0
 

@@ -79,9 +79,13 @@ def roman(n: int) -> str:
 def folios(pages) -> list[str]:
     """The page counter as print.css sets it: roman from the first page, arabic from 1 at the
     body's first page (the named page `body-start`)."""
-    names = [page_box(page).page_type.name for page in pages]
+    return folio_labels([page_box(page).page_type.name for page in pages])
+
+
+def folio_labels(names: list[str]) -> list[str]:
+    """The folios of pages with these names (`folios`)."""
     start = names.index("body-start") if "body-start" in names else 0
-    return [roman(k + 1) if k < start else str(k - start + 1) for k in range(len(pages))]
+    return [roman(k + 1) if k < start else str(k - start + 1) for k in range(len(names))]
 
 
 def page_facts(pages) -> list[PageFacts]:

@@ -55,6 +55,7 @@ def collator():
     import pyuca
 
     return pyuca.Collator()
+LOCATORS = "index-locator-list"  # the epub:type of an entry's list of pages
 
 
 def collation_key(text: str, language: str, by_word: bool) -> tuple:
@@ -171,7 +172,7 @@ def entry_list(members: list[Entry], path: tuple, language: str, by_word: bool,
                 el("span", {"epub:type": "index-term"}, text=entry.heading))
         if entry.places:
             li[-1].tail = ", "
-            locators = el("span", {"epub:type": "index-locator-list"})
+            locators = el("span", {"epub:type": LOCATORS})
             for k, place in enumerate(entry.places):
                 locators.append(locator_placeholder(place))
                 if k + 1 < len(entry.places):
@@ -227,7 +228,7 @@ def fill_locators(root, found: dict[str, tuple[int, str]]) -> bool:
     text changed."""
     changed = False
     lists = [e for e in root.iter()  # (listed first: the loop rewrites them)
-             if e.get("data-epub-type", e.get(EPUB_TYPE)) == "index-locator-list"]
+             if e.get("data-epub-type", e.get(EPUB_TYPE)) == LOCATORS]
     for locators in lists:
         items = []
         for child in locators:

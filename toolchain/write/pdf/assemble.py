@@ -41,7 +41,8 @@ def combined_html(book: m.Book, docs: list[Document], build_date: datetime,
         if content:
             etree.SubElement(head, "meta", name=name, content=content)
     body = etree.SubElement(html, "body")
-    half_title = etree.SubElement(body, "div", {"class": "doc doc-halftitle"})
+    half_title = etree.SubElement(body, "div", {"class": "doc doc-halftitle",
+                                                "id": "doc-halftitle"})
     etree.SubElement(half_title, "p").text = meta["title"]
     first_body = next(d for d in docs if d.matter == "body")
     for number, doc in enumerate(docs):

@@ -40,20 +40,26 @@ class Part:
     anchors: set[str]  # the anchors it holds (its other named destinations are stand-ins)
 
 
-def join(parts: list[Part], labels: list[str], target: Path) -> None:
-    """Write the parts, in order, as one PDF at `target`; `labels`: every page's folio."""
+def join(parts: list[Part], labels: list[str], target: Path,
+         blanks: list[int] | None = None) -> None:
+    """Write the parts, in order, as one PDF at `target`; `labels`: every page's folio;
+    `blanks`: how many blank pages follow each part (a verso left blank, so that the next
+    division begins on a recto), the size of the page before them."""
+    blanks = blanks or [0] * len(parts)
     book = pikepdf.open(io.BytesIO(parts[0].data))
+    add_blank_pages(book, blanks[0])
     document = book.Root.StructTreeRoot.K[0]
     nums = list(book.Root.StructTreeRoot.ParentTree.Nums)
     outline = book.Root.get("/Outlines")
     destinations = own_destinations(book, book, parts[0].anchors)
-    for part in parts[1:]:
+    for number, part in enumerate(parts[1:], 1):
         other = pikepdf.open(io.BytesIO(part.data))
         offset = max((int(nums[k]) for k in range(0, len(nums), 2)), default=-1) + 1
         first = len(book.pages)
         with warnings.catch_warnings():  # the named destinations are joined below
             warnings.filterwarnings("ignore", "Copying pages from another Pdf")
             book.pages.extend(other.pages)
+        add_blank_pages(book, blanks[number])
         for page in book.pages[first:]:
             if "/StructParents" in page.obj:
                 page.obj.StructParents = int(page.obj.StructParents) + offset
@@ -82,6 +88,18 @@ def join(parts: list[Part], labels: list[str], target: Path) -> None:
     merge_fonts(book)
     book.save(target, deterministic_id=True,
               object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def add_blank_pages(book: pikepdf.Pdf, count: int) -> None:
+    """`count` blank pages after the last, each of its size: nothing drawn, nothing tagged."""
+    for _ in range(count):
+        last = book.pages[-1].obj
+        page = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary(),
+                                  Contents=book.make_stream(b""))
+        for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+            if box in last:
+                page[box] = pikepdf.Array(last[box])
+        book.pages.append(pikepdf.Page(page))
 
 
 def copy_over(book: pikepdf.Pdf, other: pikepdf.Pdf, value):
@@ -156,12 +174,16 @@ def division_parts(pages) -> list[list[int]]:
     return groups
 
 
-def write_part(document, numbers: list[int], identifier: bytes) -> Part:
+def write_part(document, numbers: list[int], identifier: bytes,
+               everywhere: set[str] | None = None) -> tuple[Part, list[str], list[str]]:
     """Pages `numbers` of a laid-out WeasyPrint document written as a part: tagged, as the
-    book is, with stand-ins for the anchors of other parts that its links point to."""
+    book is, with stand-ins for the anchors of other parts that its links point to (of
+    `everywhere`, the book's anchors: by default the document's). With the part: the
+    anchors outside it its links name, and those it holds stand-ins for."""
     part = document.copy([document.pages[n] for n in numbers])
     anchors = {name for page in part.pages for name in page.anchors}
-    everywhere = {name for page in document.pages for name in page.anchors}
+    if everywhere is None:
+        everywhere = {name for page in document.pages for name in page.anchors}
     standing = stand_ins(part.pages, anchors, everywhere)
     part.pages[0].anchors.update(standing)  # the page is the book's: taken off again below
     try:
@@ -169,7 +191,9 @@ def write_part(document, numbers: list[int], identifier: bytes) -> Part:
     finally:
         for name in standing:
             del part.pages[0].anchors[name]
-    return Part(data, anchors)
+    links = sorted({target for page in part.pages for kind, target, _, _ in page.links
+                    if kind == "internal" and target not in anchors})
+    return Part(data, anchors), links, sorted(standing)
 
 
 def stand_ins(pages, anchors: set[str], everywhere: set[str]) -> dict[str, tuple]:

@@ -55,51 +55,70 @@ def layout(book: m.Book, docs: list[Document], build_date: datetime, styles: Pat
     """Lay the book out for print: the pages that the screen and press editions share.
     With `kept` (a watch's), only the divisions changed since its layout are laid out again,
     where they can be (`relayout`), and the layout made is kept for the next build."""
-    fetcher = SandboxedFetcher([styles, manuscript], images)
-    sheet = styles / "print.css"
-    if not sheet.is_file():
-        raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",
-                                 "restore it from the repository"))
-    missing_fonts(styles)
-    meta = book.meta
-    title = meta.get("collection", {}).get("title") or meta["title"]
-    running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
-    html = combined_html(book, docs, build_date, images, styles)
-    placed = take_marks(html)
-    held = hold_index(html)
-    reuse = kept is not None and compose
-    now = relayout.snapshot(html, styles, images, running) if reuse else None
-    if reuse and kept.layout is not None and now[0] == kept.context:
-        render, fetcher = kept.render, kept.layout.fetcher  # the stylesheets, loaded
-        fetcher.refused.clear()
-    else:
-        fonts = FontConfiguration()
-        base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(string=running, url_fetcher=fetcher, font_config=fonts)]
+    return lay_out_whole(Setting(book, docs, build_date, styles, manuscript, images, compose,
+                                 kept))
 
-        def render(tree, extra_css: str = ""):
-            extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
-            return weasyprint.HTML(string=serialize(tree),
-                                   base_url=styles.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render(stylesheets=[*base, extra],
-                                                               font_config=fonts)
 
-    counted = contents_anchors(html)
+class Setting:
+    """The book's print HTML (its index marks taken out) and how a tree of it is laid out:
+    the stylesheets and fonts loaded once (or a watch's, kept), the paragraphs composed."""
 
-    def lay_out(tree, compose=True, whole=True):
+    def __init__(self, book: m.Book, docs: list[Document], build_date: datetime, styles: Path,
+                 manuscript: Path, images: dict[str, Path] | None = None, compose: bool = True,
+                 kept: relayout.Kept | None = None):
+        fetcher = SandboxedFetcher([styles, manuscript], images)
+        sheet = styles / "print.css"
+        if not sheet.is_file():
+            raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",
+                                     "restore it from the repository"))
+        missing_fonts(styles)
+        meta = book.meta
+        title = meta.get("collection", {}).get("title") or meta["title"]
+        self.running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
+        self.html = html = combined_html(book, docs, build_date, images, styles)
+        self.placed = take_marks(html)
+        self.compose, self.kept = compose, kept
+        self.reuse = kept is not None and compose
+        self.now = relayout.snapshot(html, styles, images, self.running)
+        if self.reuse and kept.layout is not None and self.now[0] == kept.context:
+            render, fetcher = kept.render, kept.layout.fetcher  # the stylesheets, loaded
+            fetcher.refused.clear()
+        else:
+            fonts = FontConfiguration()
+            base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
+                    weasyprint.CSS(string=self.running, url_fetcher=fetcher, font_config=fonts)]
+
+            def render(tree, extra_css: str = ""):
+                extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
+                return weasyprint.HTML(string=serialize(tree),
+                                       base_url=styles.resolve().as_uri() + "/",
+                                       url_fetcher=fetcher).render(stylesheets=[*base, extra],
+                                                                   font_config=fonts)
+        self.render, self.fetcher, self.styles = render, fetcher, styles
+        self.counted = contents_anchors(html)
+
+    def lay_out(self, tree, compose: bool = True, whole: bool = True) -> Layout:
         if not compose:
-            return Layout(render(tree), fetcher)
-        return composed_layout(tree, render, styles, fetcher, counted, collect=whole)
+            return Layout(self.render(tree), self.fetcher)
+        return composed_layout(tree, self.render, self.styles, self.fetcher, self.counted,
+                               collect=whole)
 
-    def alone(tree):
+    def alone(self, tree) -> Layout:
+        """A tree cut from the book's HTML (`folios.alone`) laid out as the book is."""
         with setting_the_book():
-            return lay_out(tree, compose, whole=False)
+            return self.lay_out(tree, self.compose, whole=False)
 
+
+def lay_out_whole(setting: Setting) -> Layout:
+    """The book laid out whole (or, in a watch, from its kept layout), numbers filled in."""
+    html = setting.html
+    held = hold_index(html)
     with setting_the_book():
-        result = laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render,
-                               placed, held)
-    refused(fetcher)
-    result.html, result.alone = html, alone
+        result = laid_out_book(setting.kept, html, setting.now if setting.reuse else None,
+                               setting.lay_out, setting.counted, setting.reuse,
+                               setting.compose, setting.render, setting.placed, held)
+    refused(setting.fetcher)
+    result.html, result.alone = html, setting.alone
     return result
 
 

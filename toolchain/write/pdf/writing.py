@@ -22,13 +22,17 @@ def render_pdf(book: m.Book, docs: list[Document], build_date: datetime, styles:
 
 def write_layout(laid_out: Layout, meta: dict, target: Path) -> None:
     """Write the laid-out book as the screen edition, a tagged PDF/UA-1 file."""
-    identifier = hashlib.sha256(meta["identifier"].encode()).hexdigest()[:32]
     try:
-        laid_out.document.write_pdf(target, pdf_identifier=identifier.encode(),
+        laid_out.document.write_pdf(target, pdf_identifier=pdf_identifier(meta),
                                     pdf_variant="pdf/ua-1", finisher=page_labels)
     except SandboxError as exc:
         raise sandbox_problem(str(exc)) from None
     refused(laid_out.fetcher)
+
+
+def pdf_identifier(meta: dict) -> bytes:
+    """The PDF's identifier: the book's, hashed (the same from build to build)."""
+    return hashlib.sha256(meta["identifier"].encode()).hexdigest()[:32].encode()
 
 
 def page_labels(document, pdf) -> None:

@@ -1,0 +1,101 @@
+"""The divisions' pages kept between builds (write/pdf/apart.py): a build after an edit lays
+out only what the edit changed, and its files are byte for byte a clean build's."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_book
+
+from toolchain.build import build
+
+WORDS = "the harbour keeper walked along the quay at dusk and counted the boats".split()
+
+
+def prose(words: int, seed: int) -> str:
+    return " ".join(WORDS[(seed + k * 5) % len(WORDS)] for k in range(words)).capitalize() + "."
+
+
+PREFACE = f"# Preface {{.preface}}\n\n{prose(80, 0)} The quay is on [p. #](#quay).\n"
+CHAPTERS = {  # chapters of a few pages, page references across them and from the preface
+    "01-one.md": f"# One\n\n{prose(500, 1)}\n\nThe [quay]{{#quay}} and its [lamps]{{.index}}."
+                 f"[^1]\n\n{prose(700, 2)}\n\n[^1]: A note on the lamps.\n",
+    "02-two.md": f"# Two\n\n{prose(900, 3)} Back to [p. #](#quay); the [lamps]{{.index}}.\n",
+    "03-three.md": f"# Three\n\n{prose(600, 4)}\n",
+}
+
+
+def book_with_preface(root: Path, chapters: dict[str, str], preface: str = PREFACE) -> Path:
+    """The chapters, after a preface (roman folios) and the contents."""
+    manuscript = make_book(root, chapters, extra='front = ["front/preface.md"]')
+    (manuscript / "front").mkdir()
+    (manuscript / "front" / "preface.md").write_text(preface, encoding="utf-8")
+    return manuscript
+
+
+def build_into(manuscript: Path, out: Path, cache: bool = True) -> dict:
+    return build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True,
+                 cache=cache)
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix in (".pdf", ".epub")}
+
+
+def edit(manuscript: Path, name: str, old: str, new: str) -> None:
+    path = manuscript / "chapters" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_build_after_an_edit_lays_out_only_what_changed_and_makes_a_clean_builds_files(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
+    manuscript = book_with_preface(tmp_path / "m", CHAPTERS)
+    first = build_into(manuscript, tmp_path / "first")
+    assert first.get("laid out alone") is None  # no record yet: the book laid out whole
+    assert len(list((tmp_path / "cache" / "layout").glob("*.pdf"))) >= 6
+
+    again = build_into(manuscript, tmp_path / "again")  # nothing changed: every part kept
+    assert again["laid out alone"] == ["doc-halftitle"]  # (the first holds the metadata)
+    assert outputs(tmp_path / "again") == outputs(tmp_path / "first")
+
+    edit(manuscript, "02-two.md", "Back to", "Turn back to")  # a word, in one chapter
+    edited = build_into(manuscript, tmp_path / "edited")
+    assert "doc-ch-02-two" in edited["laid out alone"]
+    assert not {"doc-ch-01-one", "doc-ch-03-three"} & set(edited["laid out alone"])
+    clean = build_into(manuscript, tmp_path / "clean", cache=False)
+    assert "laid out alone" not in clean
+    assert outputs(tmp_path / "edited") == outputs(tmp_path / "clean")
+    assert outputs(tmp_path / "edited") != outputs(tmp_path / "first")
+
+    # the anchor a page reference and the index print moves a page on: the numbers change,
+    # the divisions that print them are laid out again, and still the clean build's files
+    edit(manuscript, "01-one.md", "The [quay]", f"{prose(400, 7)} The [quay]")
+    moved = build_into(manuscript, tmp_path / "moved")
+    build_into(manuscript, tmp_path / "moved-clean", cache=False)
+    assert outputs(tmp_path / "moved") == outputs(tmp_path / "moved-clean")
+    assert moved.get("laid out alone") is None or "doc-ch-01-one" in moved["laid out alone"]
+
+
+@pytest.mark.slow
+def test_a_damaged_or_stale_cache_is_a_cache_that_misses(tmp_path, monkeypatch):
+    """Files of the cache cut short, emptied or from another book are not read as pages."""
+    monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
+    chapters = {k: v for k, v in CHAPTERS.items() if k != "02-two.md"}
+    manuscript = book_with_preface(tmp_path / "m", chapters)
+    build_into(manuscript, tmp_path / "first")
+    folder = tmp_path / "cache" / "layout"
+    for k, path in enumerate(sorted(folder.glob("*.json"))):
+        if not path.name.startswith("book-"):
+            path.write_bytes(path.read_bytes()[:k * 7])  # cut short, or emptied
+    for path in folder.glob("*.pdf"):
+        os.utime(path, (0, 0))
+    damaged = build_into(manuscript, tmp_path / "damaged")
+    assert damaged.get("laid out alone") is None  # the record names pages not kept
+    assert outputs(tmp_path / "damaged") == outputs(tmp_path / "first")

@@ -75,6 +75,7 @@ class BookPages:
     divisions: list[Division]
     composition: dict
     laid_out_alone: list[str] | None = None  # the divisions laid out this build, if not all
+    unwritten: object = None  # parts still to write (`write`), and then to keep (`kept`)
 
     def labels(self) -> list[str]:
         return folio_labels([f.name for d in self.divisions for f in d.facts])
@@ -107,7 +108,11 @@ class BookPages:
         return found
 
     def write(self, target: Path) -> None:
-        """The screen edition: the divisions' parts joined, a blank page where one was."""
+        """The screen edition: the divisions' parts joined, a blank page where one was; the
+        parts of a book laid out whole are written here, where the build writes its PDF
+        (EPUBCheck at work meanwhile), and then kept for the next build."""
+        if self.unwritten is not None:
+            self.unwritten()
         join.join([d.part for d in self.divisions], self.labels(), target,
                   [d.blanks for d in self.divisions])
 
@@ -125,10 +130,17 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
         book = from_cache(setting, identifier, context, record, cache)
         if book is None:
             body[:] = as_made  # laid out whole as a clean build lays it out
+    names = [d.get("id") for d in setting.html.find("body")]
+
+    def keep():
+        if cache is not None:
+            cache.remember(context, book, names)
+
     if book is None:
-        book = from_layout(lay_out_whole(setting), setting.placed, identifier, context, cache)
-    if cache is not None:
-        cache.remember(context, book, setting.html)
+        book = from_layout(lay_out_whole(setting), setting.placed, identifier, context, cache,
+                           keep)
+    else:
+        keep()
     return book
 
 
@@ -180,9 +192,10 @@ def after_classes(html) -> dict[str, str]:
 
 
 def from_layout(laid_out: Layout, placed: dict, identifier: bytes, context: str,
-                cache: Cache | None) -> BookPages:
-    """The book's pages from its layout as a whole: each division's pages, their facts, and
-    their part of the PDF (taken from the cache when it has the same)."""
+                cache: Cache | None, keep) -> BookPages:
+    """The book's pages from its layout as a whole: each division's pages and their facts;
+    their parts of the PDF taken from the cache when it has the same, the others written
+    with the book's PDF (`BookPages.write`), and then kept (`keep`)."""
     pages = laid_out.pages
     facts, starts = page_facts(pages), page_starts(pages)
     marks = mark_pages(pages, placed)
@@ -199,16 +212,25 @@ def from_layout(laid_out: Layout, placed: dict, identifier: bytes, context: str,
             {m: local[n] for m, n in marks.items() if n in local},
             dict(laid_out.by_division.get(name, {}))))
     folios_, sides, _ = places(divisions)
+    unwritten = []
     for d, numbers, folio, side in zip(divisions, groups, folios_, sides, strict=True):
         d.key = division_key(context, laid_out.html, d.name, folio, side, after[d.name], placed)
         kept = cache.division(d.key) if cache is not None and d is not divisions[0] else None
         if kept is not None and kept.facts == d.facts:
             d.part, d.links, d.standing = kept.part, kept.links, kept.standing
         else:
-            d.part, d.links, d.standing = join.write_part(
-                laid_out.document, written(pages, numbers), identifier, everywhere)
-    refused(laid_out.fetcher)
-    return BookPages(divisions, dict(laid_out.composition))
+            unwritten.append((d, written(pages, numbers)))
+
+    def write_parts():
+        for d, numbers in unwritten:
+            d.part, d.links, d.standing = join.write_part(laid_out.document, numbers,
+                                                          identifier, everywhere)
+        refused(laid_out.fetcher)
+        book.unwritten = None
+        keep()
+
+    book = BookPages(divisions, dict(laid_out.composition), unwritten=write_parts)
+    return book
 
 
 def from_cache(setting: Setting, identifier: bytes, context: str, record: dict,
@@ -351,7 +373,7 @@ class Cache:
         except (OSError, KeyError, TypeError):
             return None
 
-    def remember(self, book_key: str, book: BookPages, html) -> None:
+    def remember(self, book_key: str, book: BookPages, names: list[str]) -> None:
         """Keep each division not kept yet, then the book's record."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -366,7 +388,7 @@ class Cache:
                         "links": d.links, "standing": d.standing}).encode())
             found = book.anchor_places()
             self.write(f"book-{book_key[:32]}.json", json.dumps({
-                "names": [d.get("id") for d in html.find("body")],
+                "names": names,
                 "keys": [d.key for d in book.divisions], "found": found,
                 "composition": book.composition}).encode())
             self.prune()

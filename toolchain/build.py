@@ -164,7 +164,8 @@ def up_to_date(out: Path, key: str) -> bool:
 
 def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
           profile: str | None = None, date: datetime | None = None, epubcheck=None,
-          kept=None, reporter: Reporter | None = None, cache: bool = True) -> dict:
+          kept=None, reporter: Reporter | None = None, cache: bool = True,
+          jobs: int = 1) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix.
     What it says while it works goes to `reporter` (or a StreamReporter on `stream`); given
     neither, it says nothing: the report holds it all.
@@ -173,7 +174,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
     between the builds of a catalogue's worker or a watch; `kept` a watch's last layout
     (write.relayout), from which only the divisions edited are laid out again; `cache`
     whether the divisions' pages are kept between builds (write/pdf/apart.py), so that the
-    next lays out only those edited."""
+    next lays out only those edited; `jobs` how many processes lay divisions out at once."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
         raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
@@ -207,7 +208,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
             tmp.mkdir()
             try:
                 pipeline = Pipeline(manuscript, styles, tmp, date, heard, profile, epubcheck,
-                                    kept, cache)
+                                    kept, cache, jobs)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     heard.warning(f"warning: {date_note}")
@@ -296,10 +297,11 @@ class Pipeline:
     no-op build does not pay for loading WeasyPrint."""
 
     def __init__(self, manuscript, styles, tmp, date, reporter, profile=None, epubcheck=None,
-                 kept=None, cache: bool = True):
+                 kept=None, cache: bool = True, jobs: int = 1):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.shared_epubcheck, self.kept = epubcheck, kept
         self.cache = cache  # whether the divisions' pages are kept between builds
+        self.jobs = jobs  # processes that lay divisions out at once
         self.alone: list[str] | None = None  # the divisions laid out alone, if not the book
         self.profile = profile  # the printer profile asked for on the command line, if any
         self.reporter = reporter
@@ -461,7 +463,8 @@ class Pipeline:
         versions = json.dumps({"code": tree_hashes(PACKAGE), "tools": library_versions()},
                               sort_keys=True)
         book_pages = apart.lay_out_book(setting, writing.pdf_identifier(book.meta), versions,
-                                        apart.Cache.default() if self.cache else None)
+                                        apart.Cache.default() if self.cache else None,
+                                        self.jobs)
         self.alone = self.kept.laid_out_alone if self.kept else book_pages.laid_out_alone
         return book_pages
 

@@ -4,6 +4,7 @@ catalogue. The only module that speaks to the terminal."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -26,6 +27,13 @@ def directory(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path names no directory")
     return Path(text)
+
+
+def positive(text: str) -> int:
+    """A count of processes: a whole number, at least 1."""
+    if not text.strip().isdecimal() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
 
 
 def version() -> str:
@@ -77,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
                        "default each division's pages are kept in the user's cache folder, "
                        "TOOLCHAIN_CACHE or ~/.cache/toolchain, so that a build after an edit "
                        "lays out only the divisions edited)")
+    build.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
+                       help="processes that lay the book's divisions out at once (default: "
+                       "one per core, %(default)s here)")
     lint = command("lint", "check the manuscript, and make the typographer's fixes", out=False)
     fixes = lint.add_mutually_exclusive_group()
     fixes.add_argument("--fix", action="store_true", help="make the typographer's fixes in the "
@@ -313,7 +324,7 @@ def cmd_build(args) -> int:
     start = time.perf_counter()
     report = build(args.manuscript, args.out, args.styles, force=args.force,
                    profile=args.profile, reporter=StreamReporter(sys.stderr),
-                   cache=not args.no_cache)
+                   cache=not args.no_cache, jobs=args.jobs)
     print_summary(args, report, time.perf_counter() - start)
     return 0
 

@@ -1,22 +1,25 @@
-"""The book's pages as its divisions, each written as a PDF of its own, joined, and kept
-between builds so that a build after an edit lays out only the divisions edited.
+"""The book laid out a division at a time, each division written as a PDF of its own, the
+parts joined, and kept between builds: a build after an edit lays out only the divisions
+edited, and a build that must lay out many lays them out on every core.
 
 A division (`div.doc`) depends on the rest of the book only through the folio and the side
-it begins on, the page numbers it prints and the links it makes to other divisions
-(tests/test_join.py: a division laid out alone has the book's pages, and writes the same
-bytes). So what the build needs of a division's pages is kept as data (`Division`): its
-part of the PDF (`join.Part`), its page facts, where its pages begin in the EPUB, its
-anchors and index marks. The cache (`Cache`) keeps each under a key of exactly what it
-depends on (`division_key`), and a record of the book's last build: its divisions in
-order, their keys, and the page numbers the book printed.
+it begins on, the page numbers it prints, the links it makes to other divisions and the
+division after it (whether blank pages follow): a division laid out alone has the book's
+pages, and writes the same bytes (tests/test_join.py). So each is laid out alone, in book
+order, where the pages before it leave it (`in_order`), with an empty division of the next
+one's class after it, so that the blank pages between them are laid out too. What the build
+needs of its pages is kept as data (`Division`): its part of the PDF (`join.Part`), its page
+facts, where its pages begin in the EPUB, its anchors and index marks. The cache (`Cache`)
+keeps each under a key of exactly what it depends on (`division_key`), and a record of the
+book's last build: its divisions, their keys and pages, the numbers the book printed.
 
-A build with a record (`from_cache`) fills the book's numbers in as they were, takes each
-division whose key is known from the cache, and lays out alone only the others; each must
-come out with as many pages as before, or the book is laid out whole (so every division
-stays where it was, and with it every folio and side). Then the numbers are read from the
-pages and filled in again, and a division whose text that changed (the contents, the index)
-is laid out again, until none does. Either way the screen PDF is the parts joined
-(`join.join`), byte for byte the same with the cache or without (tests/test_apart.py).
+A build fills the book's numbers in as the record has them, takes each division whose key
+is known from the cache, and lays out the others — those whose places the record gives, at
+once, on `jobs` processes; then the numbers are read from the pages and filled in again, and
+a division whose text or place that changed is laid out again, until they rest. The screen
+PDF is the parts joined (`join.join`), byte for byte the same whatever the cache holds and
+however many processes lay it out (tests/test_apart.py). A watch's layout, kept whole in
+memory (`relayout`), is cut into divisions the same way (`from_layout`).
 """
 
 from __future__ import annotations
@@ -25,13 +28,16 @@ import copy
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
-from ...typeset.facts import Block, PageFacts, folio_labels, page_facts
+from ...errors import BuildError, Problem
+from ...typeset.facts import Block, PageFacts, folio_labels, page_facts, roman
 from ...typeset.marks import BLOCK, mark_pages
 from ...typeset.pages import division
 from ...typeset.paragraphs import KEY
@@ -61,6 +67,7 @@ class Division:
     links: list[str] = field(default_factory=list)  # the anchors outside it its links name
     standing: list[str] = field(default_factory=list)  # those of the book, when written (the
     # part holds a stand-in for each, which the join replaces; WeasyPrint drops the others)
+    feet: str = "none moved"  # how its lines were kept off the page feet (pdf.composed_layout)
 
     @property
     def blanks(self) -> int:
@@ -118,29 +125,24 @@ class BookPages:
 
 
 def lay_out_book(setting: Setting, identifier: bytes, versions: str,
-                 cache: Cache | None) -> BookPages:
-    """The book's pages: from the cache where the record of its last build allows, else laid
-    out whole (a watch's kept layout too); the cache then keeps them."""
+                 cache: Cache | None, jobs: int = 1) -> BookPages:
+    """The book's pages, each division laid out alone in book order (or taken from the
+    cache), the numbers the divisions print filled in until they rest; a watch's from the
+    whole layout it keeps. The cache then keeps them for the next build."""
     context = layout_context(setting, identifier, versions)
-    record = cache.record(context) if cache is not None and setting.kept is None else None
-    book = None
-    if record:
-        body = setting.html.find("body")
-        as_made = [copy.deepcopy(d) for d in body]  # the numbers not filled in yet
-        book = from_cache(setting, identifier, context, record, cache)
-        if book is None:
-            body[:] = as_made  # laid out whole as a clean build lays it out
     names = [d.get("id") for d in setting.html.find("body")]
 
     def keep():
         if cache is not None:
-            cache.remember(context, book, names)
+            cache.remember(identifier, book, names)
 
-    if book is None:
+    if setting.kept is not None:
         book = from_layout(lay_out_whole(setting), setting.placed, identifier, context, cache,
                            keep)
-    else:
-        keep()
+        return book
+    record = cache.record(identifier) if cache is not None else None
+    book = in_order(setting, identifier, context, cache, record, jobs)
+    keep()
     return book
 
 
@@ -233,49 +235,124 @@ def from_layout(laid_out: Layout, placed: dict, identifier: bytes, context: str,
     return book
 
 
-def from_cache(setting: Setting, identifier: bytes, context: str, record: dict,
-               cache: Cache) -> BookPages | None:
-    """The book's pages from the last build's record: each division from the cache when
-    its key is known, else laid out alone in the place it had; None when a division would
-    not keep its place (as many pages), or the book's divisions are not the record's."""
+def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | None,
+             record: dict | None, jobs: int = 1) -> BookPages:
+    """Each division laid out alone in its place in the book, from the folio and on the side
+    the pages before it leave it (`place`), or taken from the cache under its key; then the
+    page numbers read from the pages and filled in, and the divisions whose text or place
+    that changed laid out again, until the numbers rest. The last build's record (`record`)
+    gives the numbers and each division's pages to begin with: so after an edit most
+    divisions are found in the cache at once, and the others are laid out at once, on
+    `jobs` processes (`settle`)."""
     html = setting.html
-    names = [d.get("id") for d in html.find("body")]
-    old = [cache.division(key) for key in record["keys"]]
-    if names != record["names"] or None in old:
-        return None
-    folios_, sides, _ = places(old)
-    after = after_classes(html)
-    found = {name: tuple(place) for name, place in record["found"].items()}
-    first_form = {d.get("id"): copy.deepcopy(d) for d in html.find("body")
+    body = list(html.find("body"))
+    names = [d.get("id") for d in body]
+    first_form = {d.get("id"): copy.deepcopy(d) for d in body
                   if d.xpath(f".//*[@data-epub-type='{LOCATORS}']")}
-    fill(html, first_form, found)
-    divisions, alone = list(old), []
-    for _ in range(folios.ROUNDS + 1):
-        for k, name in enumerate(names):
-            key = division_key(context, html, name, folios_[k], sides[k], after[name],
-                               setting.placed)
-            if k and key == divisions[k].key:
-                continue
-            got = cache.division(key) if k else None  # the first part: the book's metadata
-            if got is None:
-                got = lay_out_alone(setting, name, key, folios_[k], sides[k], old[k],
-                                    identifier, anchors_of(divisions))
-                if got is None:
-                    return None
-                alone.append(name)
-            divisions[k] = got
-        book = BookPages(divisions, dict(record["composition"]), sorted(set(alone)))
-        everywhere = anchors_of(divisions)
-        if any(set(d.links) & everywhere != set(d.standing) for d in divisions):
-            return None  # a link whose anchor came or went: laid out whole (WeasyPrint
-            # writes a link only to an anchor of the book)
-        if not fill(html, first_form, book.anchor_places()):
+    guesses: dict[str, int] = {}
+    if record and record.get("names") == names:
+        fill(html, first_form, {name: tuple(at) for name, at in record["found"].items()})
+        guesses = dict(zip(names, record.get("pages", []), strict=False))
+    book = Book(setting, identifier, context, cache, body, jobs)
+    for _ in range(folios.ROUNDS + 2):
+        divisions = book.settle(guesses)
+        pages = BookPages(divisions, {}, sorted(set(book.alone)))
+        if not fill(html, first_form, pages.anchor_places()):
             break
     else:
-        return None
-    book.composition.update(totals(divisions))
+        raise BuildError(Problem("book.toml", 0, 0, "P047", "the page numbers the contents, "
+                                 "the index and the page references print do not come to "
+                                 "rest", "report it, with the manuscript"))
+    everywhere = anchors_of(divisions)
+    for k, d in enumerate(divisions):  # a link to an id that no page holds: written again
+        if set(d.links) & everywhere != set(d.standing):  # without its stand-in
+            divisions[k] = book.lay_out([(k, d.key) + book.places[k]], everywhere)[0]
+    pages.composition = {**totals(divisions), "page feet": next(
+        (d.feet for d in divisions if d.feet != "none moved"), "none moved")}
     refused(setting.fetcher)
-    return book
+    return pages
+
+
+class Book:
+    """The divisions of a book being laid out apart: each one's pages as laid out or found
+    so far (`current`), and where each begins (`places`)."""
+
+    def __init__(self, setting: Setting, identifier: bytes, context: str, cache: Cache | None,
+                 body: list, jobs: int):
+        self.setting, self.identifier, self.context, self.cache = setting, identifier, context, cache
+        self.body, self.names = body, [d.get("id") for d in body]
+        self.after = after_classes(setting.html)
+        self.ids = set(setting.html.xpath("//@id"))  # the anchors of the book, at most
+        self.jobs = jobs
+        self.current: dict[str, Division] = {}
+        self.alone: list[str] = []
+        self.places: list[tuple[str, str]] = []
+
+    def settle(self, guesses: dict[str, int]) -> list[Division]:
+        """Every division in its place: found, or laid out (those whose places are known
+        at once together); again while a division laid out has not the pages guessed, so
+        that those after it move."""
+        while True:
+            wanted, position, start, self.places = [], 0, None, []
+            for k, (div, name) in enumerate(zip(self.body, self.names, strict=True)):
+                if start is None and "body-start" in (div.get("class") or "").split():
+                    start = position
+                self.places.append(place(position, start))
+                key = division_key(self.context, self.setting.html, name, *self.places[-1],
+                                   self.after[name], self.setting.placed)
+                got = self.current.get(name)
+                if got is None or got.key != key:
+                    got = self.cache.division(key) if self.cache is not None and k else None
+                    if got is None:  # (the first part, always laid out: the metadata)
+                        wanted.append((k, key) + self.places[-1])
+                    else:
+                        self.current[name] = got
+                count = len(got.facts) if got is not None and got.key == key else \
+                    guesses.get(name)
+                if count is None:
+                    break  # the places after it are known once it is laid out
+                position += count
+            if not wanted:
+                return [self.current[name] for name in self.names]
+            for d in self.lay_out(wanted, self.ids):
+                self.current[d.name] = d
+                self.alone.append(d.name)
+                guesses[d.name] = len(d.facts)
+
+    def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
+        """The divisions `wanted` ((number, key, folio, side) each) laid out alone: on
+        `jobs` processes forked from this one, which has the book's HTML and fonts loaded."""
+        tasks = [(self.names[k], key, folio, side, self.after[self.names[k]])
+                 for k, key, folio, side in wanted]
+        if self.jobs <= 1 or len(tasks) == 1:
+            return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
+                    for task in tasks]
+        global FORKED
+        FORKED = (self.setting, self.identifier, everywhere)
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(min(self.jobs, len(tasks)), mp_context=context) as pool:
+                return list(pool.map(lay_out_forked, tasks))
+        finally:
+            FORKED = None
+
+
+FORKED = None  # what a forked worker lays out with: (Setting, identifier, anchors)
+
+
+def lay_out_forked(task: tuple) -> Division:
+    setting, identifier, everywhere = FORKED
+    return lay_out_alone(setting, *task, identifier, everywhere)
+
+
+def place(position: int, start: int | None) -> tuple[str, str]:
+    """The folio and side of the book's page at `position` (from 0), the body beginning at
+    page `start` (`typeset.facts.folios`)."""
+    if start is None or position < start:
+        folio = roman(position + 1)
+    else:
+        folio = str(position - start + 1)
+    return folio, "right" if position % 2 == 0 else "left"
 
 
 def as_kept(facts: list[PageFacts], starts: list[PageStart]):
@@ -315,33 +392,42 @@ def totals(divisions: list[Division]) -> dict[str, int]:
     return {name: sum(d.counts.get(name, 0) for d in divisions) for name in Layout.COUNTS}
 
 
-def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str,
-                  before: Division, identifier: bytes, everywhere: set[str]) -> Division | None:
-    """Division `name` laid out alone from `folio` on `side`; None unless it has as many
-    pages as it had (`before`), so that every division after it keeps its place."""
+def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str, after: str,
+                  identifier: bytes, everywhere: set[str]) -> Division:
+    """Division `name` laid out alone from `folio` on `side`, with an empty division of the
+    class of the one after it (`after`): the blank pages the book has between them are laid
+    out too, and the empty division's page is left out."""
+    tree = folios.alone(setting.html, {name}, folio, side)
+    if after:
+        etree.SubElement(tree.find("body"), "div", {"class": after})
     with setting_the_book():
-        laid = setting.lay_out(folios.alone(setting.html, {name}, folio, side), setting.compose,
-                               whole=False)
-    numbers = written(laid.pages, list(range(len(laid.pages))))
-    pages = [laid.pages[n] for n in numbers]
-    if len(pages) != len(before.anchors) or numbers[0] != 0 or \
-            page_box(pages[0]).page_type.side != side:
-        return None
-    facts, starts = as_kept(page_facts(pages), page_starts(pages))
-    anchors = [sorted(page.anchors) for page in pages]
+        laid = setting.lay_out(tree, setting.compose, whole=False)
+    pages = laid.pages
+    own = [k for k, page in enumerate(pages) if not page_box(page).page_type.blank
+           and division(page_box(page)) == name]
+    if not own or own[0] != 0:
+        raise BuildError(Problem(name, 0, 0, "P048", f"the division {name} did not begin "
+                                 "on its first page when laid out alone", "report it"))
+    numbers = list(range(own[-1] + 1))
+    blanks = [k for k in range(own[-1] + 1, len(pages)) if page_box(pages[k]).page_type.blank]
+    if not after:
+        blanks = []
+    shown = [pages[k] for k in numbers]
+    facts, starts = as_kept(page_facts(shown + [pages[k] for k in blanks]),
+                            page_starts(shown + [pages[k] for k in blanks]))
+    anchors = [sorted(page.anchors) for page in shown]
     part, links, standing = join.write_part(
         laid.document, numbers, identifier, everywhere | {a for names in anchors for a in names})
-    return Division(name, key, part, facts + before.facts[len(pages):],
-                    starts + before.starts[len(pages):],
-                    anchors, mark_pages(pages, setting.placed),
-                    dict(laid.by_division.get(name, {})), links, standing)
+    return Division(name, key, part, facts, starts, anchors, mark_pages(shown, setting.placed),
+                    dict(laid.by_division.get(name, {})), links, standing,
+                    laid.composition.get("page feet", "none moved"))
 
 
 class Cache:
     """Divisions' pages kept between builds, in a folder of the user's cache
     (`TOOLCHAIN_CACHE`, else `$XDG_CACHE_HOME/toolchain`, else ~/.cache/toolchain): one
     JSON file and one PDF a division, named by its key; one record a book (by its
-    layout's sources, the manuscript's divisions), written last. Files are written whole
+    identifier), written last. Files are written whole
     and moved in place, so two builds at once leave each a whole file or none."""
 
     LIMIT = 512 * 1024 * 1024  # bytes kept; the least used go first
@@ -355,8 +441,9 @@ class Cache:
             Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolchain")
         return cls(Path(root))
 
-    def record(self, book_key: str) -> dict | None:
-        return self.read_json(self.folder / f"book-{book_key[:32]}.json")
+    def record(self, identifier: bytes) -> dict | None:
+        """The last build's record of the book with this identifier (`writing.pdf_identifier`)."""
+        return self.read_json(self.folder / f"book-{identifier.decode()}.json")
 
     def division(self, key: str) -> Division | None:
         data = self.read_json(self.folder / f"{key}.json")
@@ -369,11 +456,11 @@ class Cache:
                 data["name"], key, join.Part(pdf.read_bytes(), set(data["part_anchors"])),
                 [page_facts_from(f) for f in data["facts"]],
                 [PageStart(**s) for s in data["starts"]], data["anchors"], data["marks"],
-                data["counts"], data["links"], data["standing"])
+                data["counts"], data["links"], data["standing"], data["feet"])
         except (OSError, KeyError, TypeError):
             return None
 
-    def remember(self, book_key: str, book: BookPages, names: list[str]) -> None:
+    def remember(self, identifier: bytes, book: BookPages, names: list[str]) -> None:
         """Keep each division not kept yet, then the book's record."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -385,12 +472,13 @@ class Cache:
                         "facts": [dataclasses.asdict(f) for f in d.facts],
                         "starts": [dataclasses.asdict(s) for s in d.starts],
                         "anchors": d.anchors, "marks": d.marks, "counts": d.counts,
-                        "links": d.links, "standing": d.standing}).encode())
+                        "links": d.links, "standing": d.standing,
+                        "feet": d.feet}).encode())
             found = book.anchor_places()
-            self.write(f"book-{book_key[:32]}.json", json.dumps({
+            self.write(f"book-{identifier.decode()}.json", json.dumps({
                 "names": names,
                 "keys": [d.key for d in book.divisions], "found": found,
-                "composition": book.composition}).encode())
+                "pages": [len(d.facts) for d in book.divisions]}).encode())
             self.prune()
         except OSError:
             pass  # a cache that cannot be written is a cache that misses: the build is whole

@@ -95,6 +95,7 @@ def bench(session):
                 "--write", "docs/benchmarks.md")
     session.run("python", "benchmarks/line_breaking.py", "--write", "docs/benchmarks.md")
     session.run("python", "benchmarks/apart.py", "--write", "docs/benchmarks.md")
+    session.run("python", "benchmarks/jobs.py", "--write", "docs/benchmarks.md")
     session.run("python", "benchmarks/epubcheck_ids.py", "--write", "docs/benchmarks.md")
 
 

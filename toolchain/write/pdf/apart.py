@@ -254,6 +254,9 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
         fill(html, first_form, {name: tuple(at) for name, at in record["found"].items()})
         guesses = dict(zip(names, record.get("pages", []), strict=False))
     book = Book(setting, identifier, context, cache, body, jobs)
+    if not guesses and first_form:  # the index waits for its numbers, from the pages before
+        index = names.index(next(iter(first_form)))  # it (with none, it would print each of
+        fill(html, first_form, BookPages(book.settle({}, index), {}).anchor_places())  # 0)
     for _ in range(folios.ROUNDS + 2):
         divisions = book.settle(guesses)
         pages = BookPages(divisions, {}, sorted(set(book.alone)))
@@ -288,18 +291,23 @@ class Book:
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
 
-    def settle(self, guesses: dict[str, int]) -> list[Division]:
-        """Every division in its place: found, or laid out (those whose places are known
-        at once together); again while a division laid out has not the pages guessed, so
-        that those after it move."""
+    def settle(self, guesses: dict[str, int], before: int | None = None) -> list[Division]:
+        """Every division (or those `before` the one numbered so) in its place: found, or
+        laid out (those whose places are known at once together); again while a division
+        laid out has not the pages guessed, so that those after it move."""
+        keys: dict[tuple, str] = {}  # the HTML does not change in here: each key made once
+        body = self.body[:before]
         while True:
             wanted, position, start, self.places = [], 0, None, []
-            for k, (div, name) in enumerate(zip(self.body, self.names, strict=True)):
+            for k, (div, name) in enumerate(zip(body, self.names, strict=False)):
                 if start is None and "body-start" in (div.get("class") or "").split():
                     start = position
                 self.places.append(place(position, start))
-                key = division_key(self.context, self.setting.html, name, *self.places[-1],
-                                   self.after[name], self.setting.placed)
+                if (name, *self.places[-1]) not in keys:
+                    keys[name, *self.places[-1]] = division_key(
+                        self.context, self.setting.html, name, *self.places[-1],
+                        self.after[name], self.setting.placed)
+                key = keys[name, *self.places[-1]]
                 got = self.current.get(name)
                 if got is None or got.key != key:
                     got = self.cache.division(key) if self.cache is not None and k else None
@@ -313,7 +321,7 @@ class Book:
                     break  # the places after it are known once it is laid out
                 position += count
             if not wanted:
-                return [self.current[name] for name in self.names]
+                return [self.current[name] for name in self.names[:len(body)]]
             for d in self.lay_out(wanted, self.ids):
                 self.current[d.name] = d
                 self.alone.append(d.name)

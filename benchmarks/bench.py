@@ -4,7 +4,7 @@ Books: the first title, and the title's chapter copied 1, 5 and 20 times. For ea
 and alternating (A B A B), the toolchain's full build (EPUBCheck included, the whole book
 laid out: `--no-cache`) and pandoc's EPUB plus PDF through the same WeasyPrint; then, for the
 toolchain, a no-op rebuild, a rebuild after one word changed in one chapter (by `build`, which
-lays out only what its cache does not keep, and in `watch`, which keeps its layout), and its
+lays out only what its cache does not keep, and in `watch`, which builds warm), and its
 peak memory. Medians; pandoc comes from the pypandoc_binary wheel (`nox -s bench` installs
 it).
 
@@ -121,7 +121,7 @@ def one_word_edited(text: str, k: int) -> str:
 
 def watch_edits(manuscript: Path, out: Path, runs: int) -> float:
     """The median seconds from a one-word edit to the outputs made, in `toolchain watch`,
-    which keeps its layout and lays out only the chapter edited (benchmarks/edit_loop.py)."""
+    which builds warm and lays out only the chapter edited (benchmarks/edit_loop.py)."""
     import json
 
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "edit_loop.py"),

@@ -31,12 +31,14 @@ TYPOMETRICS_PYTHON = os.environ.get("TYPOMETRICS_PYTHON", sys.executable)
 WAYS = {"composed": True, "WeasyPrint's lines": False}
 # One build, in a process of its own; `compose` off means WeasyPrint breaks the lines.
 BUILD = """
-import functools, io, sys
+import io, sys
 from pathlib import Path
 from toolchain.build import build
-from toolchain.write import pdf
-pdf.layout = functools.partial(pdf.layout, compose={compose})
-build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), stream=io.StringIO(), force=True)
+from toolchain.write.pdf import laying_out
+setting = laying_out.Setting.__init__
+laying_out.Setting.__init__ = lambda self, *a, **k: setting(self, *a, **{{**k, "compose": {compose}}})
+build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), stream=io.StringIO(), force=True,
+      cache=False)
 """
 FIGURES = re.compile(r"median ([\d.]+), p95 ([\d.]+), ([\d.]+) % over 2x.*?run (\d+); (\d+) "
                      r"hyphens at a recto's foot; (\d+) justified lines")

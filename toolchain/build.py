@@ -164,17 +164,16 @@ def up_to_date(out: Path, key: str) -> bool:
 
 def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
           profile: str | None = None, date: datetime | None = None, epubcheck=None,
-          kept=None, reporter: Reporter | None = None, cache: bool = True,
+          reporter: Reporter | None = None, cache: bool = True,
           jobs: int = 1) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix.
     What it says while it works goes to `reporter` (or a StreamReporter on `stream`); given
     neither, it says nothing: the report holds it all.
     `date` is the build date decided elsewhere (the catalogue decides it where the manuscript
     is, and builds a copy of it); `epubcheck` an EPUBCheck already running and warm, kept
-    between the builds of a catalogue's worker or a watch; `kept` a watch's last layout
-    (write.relayout), from which only the divisions edited are laid out again; `cache`
-    whether the divisions' pages are kept between builds (write/pdf/apart.py), so that the
-    next lays out only those edited; `jobs` how many processes lay divisions out at once."""
+    between the builds of a catalogue's worker or a watch; `cache` whether the divisions'
+    pages are kept between builds (write/pdf/apart.py), so that the next lays out only those
+    edited; `jobs` how many processes lay divisions out at once."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
         raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
@@ -208,7 +207,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
             tmp.mkdir()
             try:
                 pipeline = Pipeline(manuscript, styles, tmp, date, heard, profile, epubcheck,
-                                    kept, cache, jobs)
+                                    cache, jobs)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     heard.warning(f"warning: {date_note}")
@@ -297,9 +296,9 @@ class Pipeline:
     no-op build does not pay for loading WeasyPrint."""
 
     def __init__(self, manuscript, styles, tmp, date, reporter, profile=None, epubcheck=None,
-                 kept=None, cache: bool = True, jobs: int = 1):
+                 cache: bool = True, jobs: int = 1):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
-        self.shared_epubcheck, self.kept = epubcheck, kept
+        self.shared_epubcheck = epubcheck
         self.cache = cache  # whether the divisions' pages are kept between builds
         self.jobs = jobs  # processes that lay divisions out at once
         self.alone: list[str] | None = None  # the divisions laid out alone, if not the book
@@ -361,8 +360,7 @@ class Pipeline:
                 "outputs": outputs, "validators": self.validators,
                 "stage_seconds": p.times, "warnings": self.warnings, "press": self.press,
                 "page_list": self.pages, "paragraphs": self.composition,
-                **({"laid out alone": self.alone} if self.kept or self.alone is not None
-                   else {})}
+                "laid out alone": self.alone}
 
     def read(self):
         """The book, and what the lint finds only in it read whole (the index's marks)."""
@@ -459,13 +457,13 @@ class Pipeline:
         from .write.pdf import apart, laying_out, writing
 
         setting = laying_out.Setting(book, docs, self.date, self.styles, self.manuscript,
-                                     self.images, kept=self.kept)
+                                     self.images)
         versions = json.dumps({"code": tree_hashes(PACKAGE), "tools": library_versions()},
                               sort_keys=True)
         book_pages = apart.lay_out_book(setting, writing.pdf_identifier(book.meta), versions,
                                         apart.Cache.default() if self.cache else None,
                                         self.jobs)
-        self.alone = self.kept.laid_out_alone if self.kept else book_pages.laid_out_alone
+        self.alone = book_pages.laid_out_alone
         return book_pages
 
     def check_page_invariants(self, book, docs, laid_out):

@@ -5,8 +5,9 @@ read, XHTML: under a second for a whole book) and the browser page reloads itsel
 full build makes the EPUB and both PDFs, and swaps `dist/` only when all of it is valid, so
 the last good `dist/` stays. Errors show in the terminal and over the page. The process stays
 warm between builds: WeasyPrint, the fonts' glyph tables and the Markdown parser are loaded
-once, EPUBCheck keeps running, and the last layout is kept, so that only the chapters edited
-are laid out again (`write.relayout`). The preview is served on 127.0.0.1 only.
+once, and EPUBCheck keeps running; as every build, it keeps each division's pages in the
+cache, so that only the chapters edited are laid out again (`write/pdf/apart.py`). The preview
+is served on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pathlib import Path
 
 from .errors import BuildError, InternalError, Problem
 from .reporting import Reporter, reporter_for
-from .write import relayout
 
 LIVE_SCRIPT = b"""(function () {
   var seen = null;
@@ -59,7 +59,6 @@ class Watcher:
         self.reporter = reporter_for(stream, reporter)
         self.state = {"preview": 0, "build": 0, "error": ""}
         self.stopped = threading.Event()
-        self.kept = relayout.Kept()  # the last layout, for the next build
         self.epubcheck = None  # one EPUBCheck, warm, for every build
 
     def warm_epubcheck(self):
@@ -102,7 +101,7 @@ class Watcher:
         """One round for an edit, then the round's garbage collected."""
         from .build import few_collections
 
-        with few_collections():  # no full collection through the layout kept while a
+        with few_collections():  # no full collection through the round's layouts while a
             self.round()  # writer waits for the book
         gc.collect()  # then the garbage of the round, the outputs made (a second or so)
 
@@ -112,7 +111,7 @@ class Watcher:
 
         for stage, work in (("preview", self.make_preview),
                             ("build", lambda: build(self.manuscript, self.out, self.styles,
-                                                    reporter=self.reporter, kept=self.kept,
+                                                    reporter=self.reporter,
                                                     epubcheck=self.warm_epubcheck()))):
             try:
                 work()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from ..typeset.facts import folios, roman
 from ..typeset.marks import mark_pages
-from ..typeset.pages import division, put_in_place
+from ..typeset.pages import division, put_in_place, same_place
 from ..typeset.paragraphs import copy_divisions
-from ..typeset.weasy import page_box
+from ..typeset.weasy import boxes, page_box
 from . import index
 
 FOLIO = "data-folio"  # on a link of the contents or the list of illustrations: its page
@@ -131,3 +131,31 @@ def folio_number(folio: str) -> int | None:
         if roman(number) == letters:
             return number
     return None
+
+
+def fits(document, old: list[int], new: list, counted: set[str]) -> bool:
+    """Whether the pages `new` of a division laid out alone can take the places `old` of
+    the book's: as many, each of the same size, side and name, with the same running heads
+    and every anchor in `counted` on the same page."""
+    return len(old) == len(new) and all(
+        same_place(document.pages[number], page, counted) and
+        heads(page_box(document.pages[number])) == heads(page_box(page))
+        for number, page in zip(old, new, strict=True))
+
+
+def heads(page_box) -> list[str]:
+    """The text of the page's margin boxes at its head (the folios, at its foot, differ
+    when a division is laid out alone, and are kept from the book's)."""
+    found = []
+
+    def walk(box):
+        if isinstance(box, boxes.TextBox):
+            found.append(box.text)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for child in page_box.children:
+        if isinstance(child, boxes.MarginBox) and child.at_keyword.startswith("@top"):
+            found.append(child.at_keyword)
+            walk(child)
+    return found

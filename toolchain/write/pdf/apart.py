@@ -18,8 +18,7 @@ is known from the cache, and lays out the others — those whose places the reco
 once, on `jobs` processes; then the numbers are read from the pages and filled in again, and
 a division whose text or place that changed is laid out again, until they rest. The screen
 PDF is the parts joined (`join.join`), byte for byte the same whatever the cache holds and
-however many processes lay it out (tests/test_apart.py). A watch's layout, kept whole in
-memory (`relayout`), is cut into divisions the same way (`from_layout`).
+however many processes lay it out (tests/test_apart.py). A watch builds the same way.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ from .. import folios
 from ..index import LOCATORS
 from ..pagelist import PageStart, page_starts
 from . import join
-from .laying_out import Layout, Setting, lay_out_whole, setting_the_book
+from .laying_out import Layout, Setting, setting_the_book
 from .sandbox import refused
 
 FORMAT = 1  # of the cache's files: a change of what they hold makes every key new
@@ -127,8 +126,8 @@ class BookPages:
 def lay_out_book(setting: Setting, identifier: bytes, versions: str,
                  cache: Cache | None, jobs: int = 1) -> BookPages:
     """The book's pages, each division laid out alone in book order (or taken from the
-    cache), the numbers the divisions print filled in until they rest; a watch's from the
-    whole layout it keeps. The cache then keeps them for the next build."""
+    cache), the numbers the divisions print filled in until they rest. The cache then keeps
+    them for the next build."""
     context = layout_context(setting, identifier, versions)
     names = [d.get("id") for d in setting.html.find("body")]
 
@@ -136,10 +135,6 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
         if cache is not None:
             cache.remember(identifier, book, names)
 
-    if setting.kept is not None:
-        book = from_layout(lay_out_whole(setting), setting.placed, identifier, context, cache,
-                           keep)
-        return book
     record = cache.record(identifier) if cache is not None else None
     book = in_order(setting, identifier, context, cache, record, jobs)
     keep()
@@ -148,14 +143,14 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
 
 def layout_context(setting: Setting, identifier: bytes, versions: str) -> str:
     """What every division's pages depend on outside it: the layout's context (stylesheets,
-    fonts, figures, running title: `relayout.snapshot`), the book's head but for its dates
+    fonts, figures, running title: `laying_out.context`), the book's head but for its dates
     (carried only by the first part, which is always laid out), the libraries' versions."""
     head = etree.Element("head")
     for node in setting.html.find("head"):
         if not (node.get("name") or "").startswith("dcterms."):
             head.append(etree.fromstring(etree.tostring(node)))
     return hashlib.sha256(b"\0".join([
-        str(FORMAT).encode(), setting.now[0].encode(), etree.tostring(head), identifier,
+        str(FORMAT).encode(), setting.context.encode(), etree.tostring(head), identifier,
         versions.encode(), str(setting.compose).encode()])).hexdigest()
 
 
@@ -191,48 +186,6 @@ def after_classes(html) -> dict[str, str]:
     body = list(html.find("body"))
     return {d.get("id"): (body[k + 1].get("class") or "") if k + 1 < len(body) else ""
             for k, d in enumerate(body)}
-
-
-def from_layout(laid_out: Layout, placed: dict, identifier: bytes, context: str,
-                cache: Cache | None, keep) -> BookPages:
-    """The book's pages from its layout as a whole: each division's pages and their facts;
-    their parts of the PDF taken from the cache when it has the same, the others written
-    with the book's PDF (`BookPages.write`), and then kept (`keep`)."""
-    pages = laid_out.pages
-    facts, starts = page_facts(pages), page_starts(pages)
-    marks = mark_pages(pages, placed)
-    everywhere = {name for page in pages for name in page.anchors}
-    after = after_classes(laid_out.html)
-    divisions, groups = [], join.division_parts(pages)
-    for numbers in groups:
-        name = division(page_box(pages[numbers[0]]))
-        local = {n: k for k, n in enumerate(numbers)}
-        divisions.append(Division(
-            name, "", join.Part(b"", set()), *as_kept([facts[n] for n in numbers],
-                                                      [starts[n] for n in numbers]),
-            [sorted(pages[n].anchors) for n in written(pages, numbers)],
-            {m: local[n] for m, n in marks.items() if n in local},
-            dict(laid_out.by_division.get(name, {}))))
-    folios_, sides, _ = places(divisions)
-    unwritten = []
-    for d, numbers, folio, side in zip(divisions, groups, folios_, sides, strict=True):
-        d.key = division_key(context, laid_out.html, d.name, folio, side, after[d.name], placed)
-        kept = cache.division(d.key) if cache is not None and d is not divisions[0] else None
-        if kept is not None and kept.facts == d.facts:
-            d.part, d.links, d.standing = kept.part, kept.links, kept.standing
-        else:
-            unwritten.append((d, written(pages, numbers)))
-
-    def write_parts():
-        for d, numbers in unwritten:
-            d.part, d.links, d.standing = join.write_part(laid_out.document, numbers,
-                                                          identifier, everywhere)
-        refused(laid_out.fetcher)
-        book.unwritten = None
-        keep()
-
-    book = BookPages(divisions, dict(laid_out.composition), unwritten=write_parts)
-    return book
 
 
 def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | None,

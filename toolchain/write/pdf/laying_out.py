@@ -1,11 +1,12 @@
-"""The layout: the print HTML laid out once by WeasyPrint, its paragraphs composed, its pages
-mended, the numbers other divisions print filled in; a watch's kept divisions laid out
-again alone."""
+"""The layout: the print HTML, and a tree of it (a division, `folios.alone`) or the whole
+book laid out by WeasyPrint, its paragraphs composed, its pages mended; laid out whole, the
+numbers other divisions print filled in (`folios.resolve`)."""
 
 from __future__ import annotations
 
 import copy
 import gc
+import hashlib
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from ...errors import BuildError, Problem
 from ...typeset import facts, footnotes, marks, pages, paragraphs, weasy
 from ...typeset.hyphenate import read_exceptions
 from ...typeset.weasy import page_box
-from .. import folios, relayout
+from .. import folios
 from ..styles import font_files
 from ..xhtml import Document
 from .assemble import combined_html, css_string, serialize
@@ -51,21 +52,18 @@ class Layout:
 
 def layout(book: m.Book, docs: list[Document], build_date: datetime, styles: Path,
            manuscript: Path, images: dict[str, Path] | None = None,
-           compose: bool = True, kept: relayout.Kept | None = None) -> Layout:
-    """Lay the book out for print: the pages that the screen and press editions share.
-    With `kept` (a watch's), only the divisions changed since its layout are laid out again,
-    where they can be (`relayout`), and the layout made is kept for the next build."""
-    return lay_out_whole(Setting(book, docs, build_date, styles, manuscript, images, compose,
-                                 kept))
+           compose: bool = True) -> Layout:
+    """The book laid out whole for print, as one WeasyPrint document. (A build lays it out
+    a division at a time: `apart`; tests/test_join.py holds that the pages are the same.)"""
+    return lay_out_whole(Setting(book, docs, build_date, styles, manuscript, images, compose))
 
 
 class Setting:
     """The book's print HTML (its index marks taken out) and how a tree of it is laid out:
-    the stylesheets and fonts loaded once (or a watch's, kept), the paragraphs composed."""
+    the stylesheets and fonts loaded once, the paragraphs composed."""
 
     def __init__(self, book: m.Book, docs: list[Document], build_date: datetime, styles: Path,
-                 manuscript: Path, images: dict[str, Path] | None = None, compose: bool = True,
-                 kept: relayout.Kept | None = None):
+                 manuscript: Path, images: dict[str, Path] | None = None, compose: bool = True):
         fetcher = SandboxedFetcher([styles, manuscript], images)
         sheet = styles / "print.css"
         if not sheet.is_file():
@@ -77,23 +75,18 @@ class Setting:
         self.running = f"@page :left {{ @top-center {{ content: {css_string(title)} }} }}"
         self.html = html = combined_html(book, docs, build_date, images, styles)
         self.placed = take_marks(html)
-        self.compose, self.kept = compose, kept
-        self.reuse = kept is not None and compose
-        self.now = relayout.snapshot(html, styles, images, self.running)
-        if self.reuse and kept.layout is not None and self.now[0] == kept.context:
-            render, fetcher = kept.render, kept.layout.fetcher  # the stylesheets, loaded
-            fetcher.refused.clear()
-        else:
-            fonts = FontConfiguration()
-            base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
-                    weasyprint.CSS(string=self.running, url_fetcher=fetcher, font_config=fonts)]
+        self.compose = compose
+        self.context = context(html, styles, images, self.running)
+        fonts = FontConfiguration()
+        base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=self.running, url_fetcher=fetcher, font_config=fonts)]
 
-            def render(tree, extra_css: str = ""):
-                extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
-                return weasyprint.HTML(string=serialize(tree),
-                                       base_url=styles.resolve().as_uri() + "/",
-                                       url_fetcher=fetcher).render(stylesheets=[*base, extra],
-                                                                   font_config=fonts)
+        def render(tree, extra_css: str = ""):
+            extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
+            return weasyprint.HTML(string=serialize(tree),
+                                   base_url=styles.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher).render(stylesheets=[*base, extra],
+                                                               font_config=fonts)
         self.render, self.fetcher, self.styles = render, fetcher, styles
         self.counted = contents_anchors(html)
 
@@ -109,14 +102,34 @@ class Setting:
             return self.lay_out(tree, self.compose, whole=False)
 
 
+def context(html, styles: Path, images: dict[str, Path] | None, extra: str) -> str:
+    """A hash of what the layout of every division depends on outside the divisions: the
+    stylesheets' folder (fonts too), the figures' files, `extra` (the running title's CSS),
+    the attributes of the book's root and body, and the divisions' order."""
+    body = html.find("body")
+    digest = hashlib.sha256(extra.encode())
+    for path in sorted(p for p in Path(styles).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(styles)).encode() + b"\0" + path.read_bytes())
+    for name, path in sorted((images or {}).items()):
+        digest.update(name.encode() + b"\0" + Path(path).read_bytes())
+    digest.update(repr(sorted(html.attrib.items())).encode())
+    digest.update(repr(sorted(body.attrib.items())).encode())
+    digest.update(repr([d.get("id") for d in body]).encode())
+    return digest.hexdigest()
+
+
 def lay_out_whole(setting: Setting) -> Layout:
-    """The book laid out whole (or, in a watch, from its kept layout), numbers filled in."""
+    """The book laid out whole, the numbers its divisions print filled in."""
     html = setting.html
     held = hold_index(html)
     with setting_the_book():
-        result = laid_out_book(setting.kept, html, setting.now if setting.reuse else None,
-                               setting.lay_out, setting.counted, setting.reuse,
-                               setting.compose, setting.render, setting.placed, held)
+        result = setting.lay_out(html, setting.compose)
+        release_index(html, held)
+        result = folios.resolve(
+            result, html, lambda tree, whole=True: setting.lay_out(tree, setting.compose, whole),
+            lambda doc, old, new: folios.fits(doc, old, new, setting.counted),
+            tail_first={INDEX_DIVISION} if held else set(), marks=setting.placed)
+        result.marks = setting.placed
     refused(setting.fetcher)
     result.html, result.alone = html, setting.alone
     return result
@@ -142,32 +155,6 @@ def division_alone(laid_out: Layout, name: str) -> Layout:
                  if not page_box(page).page_type.blank and pages.division(page_box(page)) == name)
     return laid_out.alone(folios.alone(laid_out.html, {name}, facts.folios(laid_out.pages)[first],
                                        page_box(laid_out.pages[first]).page_type.side))
-
-
-def laid_out_book(kept, html, now, lay_out, counted, reuse, compose, render, placed, held):
-    """The layout proper (pdf.layout has set its scene): a watch's kept divisions laid out
-    again where they can be, else the whole; then the numbers the divisions print."""
-    try:
-        result = relayout.relayout(kept, html, now, lay_out, counted) if reuse else None
-    except BaseException:
-        kept.layout = None  # perhaps changed in part: the next build lays out the whole
-        raise
-    if result is None:
-        if reuse and kept.layout is not None:
-            kept.layout = None  # let go of the last layout before making the next
-            gc.collect()
-        result = lay_out(html, compose)
-        if reuse:
-            kept.remember(now, render, result)
-    release_index(html, held)
-    result = folios.resolve(result, html,
-                            lambda tree, whole=True: lay_out(tree, compose, whole),
-                            lambda doc, old, new: relayout.fits(doc, old, new, counted),
-                            tail_first={INDEX_DIVISION} if held else set(), marks=placed)
-    result.marks = placed
-    if reuse:
-        kept.layout = result
-    return result
 
 
 INDEX_DIVISION = "doc-index"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -379,9 +380,12 @@ def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str, 
     anchors = [sorted(page.anchors) for page in shown]
     part, links, standing = join.write_part(
         laid.document, numbers, identifier, everywhere | {a for names in anchors for a in names})
-    return Division(name, key, part, facts, starts, anchors, mark_pages(shown, setting.placed),
+    made = Division(name, key, part, facts, starts, anchors, mark_pages(shown, setting.placed),
                     dict(laid.by_division.get(name, {})), links, standing,
                     laid.composition.get("page feet", "none moved"))
+    del laid, pages, shown
+    gc.collect()  # the layout's boxes refer to each other: let go here, not as the book grows
+    return made
 
 
 class Cache:

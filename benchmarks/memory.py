@@ -88,7 +88,7 @@ def measure(chapters: int, jobs: int = 1) -> tuple[int, float, float, float, str
         took = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         # ru_maxrss of children is the largest child so far: measure the biggest book last
-        verdict = "built" if proc.returncode == 0 else err.strip().splitlines()[0][-120:]
+        verdict = "built" if proc.returncode == 0 else err.strip().splitlines()[-1][-160:]
         return size, took, max(peak, before) / 1024, together, verdict
 
 

@@ -4,6 +4,7 @@ out only what the edit changed, and its files are byte for byte a clean build's.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -122,3 +123,20 @@ def test_divisions_laid_out_on_two_processes_make_the_same_files(tmp_path, monke
         assert len(report["laid out alone"]) == 10
         made[jobs] = outputs(tmp_path / f"jobs-{jobs}")
     assert made[1] == made[2] == outputs(tmp_path / "first")
+
+
+@pytest.mark.slow
+def test_a_record_that_is_not_one_is_no_record(tmp_path, monkeypatch):
+    """The book's record damaged in every way a file can be: each build lays out what it
+    must and makes a clean build's files."""
+    monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
+    manuscript = book_with_preface(tmp_path / "m", {"01-one.md": CHAPTERS["01-one.md"]})
+    build_into(manuscript, tmp_path / "first")
+    record = next((tmp_path / "cache" / "layout").glob("book-*.json"))
+    good = json.loads(record.read_text())
+    for damaged in ([], {"names": good["names"]}, {**good, "found": []},
+                    {**good, "found": {"quay": ["x", 1]}}, {**good, "pages": [0] * 9},
+                    {**good, "pages": good["pages"][:2]}, {**good, "pages": ["a"] * 9}):
+        record.write_text(json.dumps(damaged))
+        build_into(manuscript, tmp_path / "again")
+        assert outputs(tmp_path / "again") == outputs(tmp_path / "first"), damaged

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ...errors import BuildError, Problem
+from ...errors import InternalError
 from ...typeset.facts import Block, PageFacts, folio_labels, page_facts, roman
 from ...typeset.marks import BLOCK, mark_pages
 from ...typeset.pages import division
@@ -82,7 +82,6 @@ class BookPages:
     divisions: list[Division]
     composition: dict
     laid_out_alone: list[str] | None = None  # the divisions laid out this build, if not all
-    unwritten: object = None  # parts still to write (`write`), and then to keep (`kept`)
 
     def labels(self) -> list[str]:
         return folio_labels([f.name for d in self.divisions for f in d.facts])
@@ -115,11 +114,7 @@ class BookPages:
         return found
 
     def write(self, target: Path) -> None:
-        """The screen edition: the divisions' parts joined, a blank page where one was; the
-        parts of a book laid out whole are written here, where the build writes its PDF
-        (EPUBCheck at work meanwhile), and then kept for the next build."""
-        if self.unwritten is not None:
-            self.unwritten()
+        """The screen edition: the divisions' parts joined, a blank page where one was."""
         join.join([d.part for d in self.divisions], self.labels(), target,
                   [d.blanks for d in self.divisions])
 
@@ -131,14 +126,10 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
     them for the next build."""
     context = layout_context(setting, identifier, versions)
     names = [d.get("id") for d in setting.html.find("body")]
-
-    def keep():
-        if cache is not None:
-            cache.remember(identifier, book, names)
-
     record = cache.record(identifier) if cache is not None else None
     book = in_order(setting, identifier, context, cache, record, jobs)
-    keep()
+    if cache is not None:
+        cache.remember(identifier, book, names)
     return book
 
 
@@ -171,18 +162,6 @@ def division_key(context: str, html, name: str, folio: str, side: str, after: st
                                       repr(marks).encode()])).hexdigest()
 
 
-def places(divisions: list[Division]) -> tuple[list[str], list[str], list[int]]:
-    """Each division's first folio and side, and its first page's place, from 0."""
-    labels = folio_labels([f.name for d in divisions for f in d.facts])
-    first, folios_, sides, starts = 0, [], [], []
-    for d in divisions:
-        folios_.append(labels[first])
-        sides.append(d.facts[0].side)
-        starts.append(first)
-        first += len(d.facts)
-    return folios_, sides, starts
-
-
 def after_classes(html) -> dict[str, str]:
     body = list(html.find("body"))
     return {d.get("id"): (body[k + 1].get("class") or "") if k + 1 < len(body) else ""
@@ -203,10 +182,9 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
     names = [d.get("id") for d in body]
     first_form = {d.get("id"): copy.deepcopy(d) for d in body
                   if d.xpath(f".//*[@data-epub-type='{LOCATORS}']")}
-    guesses: dict[str, int] = {}
-    if record and record.get("names") == names:
-        fill(html, first_form, {name: tuple(at) for name, at in record["found"].items()})
-        guesses = dict(zip(names, record.get("pages", []), strict=False))
+    found, guesses = last_build(record, names)
+    if found:
+        fill(html, first_form, found)
     book = Book(setting, identifier, context, cache, body, jobs)
     if not guesses and first_form:  # the index waits for its numbers, from the pages before
         index = names.index(next(iter(first_form)))  # it (with none, it would print each of
@@ -217,9 +195,9 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
         if not fill(html, first_form, pages.anchor_places()):
             break
     else:
-        raise BuildError(Problem("book.toml", 0, 0, "P047", "the page numbers the contents, "
-                                 "the index and the page references print do not come to "
-                                 "rest", "report it, with the manuscript"))
+        raise InternalError("layout", "the page numbers the contents, the index and the page "
+                            f"references print did not come to rest in {folios.ROUNDS + 2} "
+                            "rounds")
     everywhere = anchors_of(divisions)
     for k, d in enumerate(divisions):  # a link to an id that no page holds: written again
         if set(d.links) & everywhere != set(d.standing):  # without its stand-in
@@ -228,6 +206,22 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
         (d.feet for d in divisions if d.feet != "none moved"), "none moved")}
     refused(setting.fetcher)
     return pages
+
+
+def last_build(record: dict | None, names: list[str]) -> tuple[dict, dict[str, int]]:
+    """From the record of the book's last build, if it had these divisions: the numbers it
+    printed (anchor → (page, folio)) and each division's pages; nothing from a record that
+    is not one (any file in the cache may have been damaged)."""
+    try:
+        if record is None or record["names"] != names:
+            return {}, {}
+        found = {str(name): (int(at[0]), str(at[1])) for name, at in record["found"].items()}
+        pages = [int(count) for count in record["pages"]]
+        if len(pages) != len(names) or min(pages, default=1) < 1:
+            return {}, {}
+        return found, dict(zip(names, pages, strict=True))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return {}, {}
 
 
 class Book:
@@ -368,8 +362,8 @@ def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str, 
     own = [k for k, page in enumerate(pages) if not page_box(page).page_type.blank
            and division(page_box(page)) == name]
     if not own or own[0] != 0:
-        raise BuildError(Problem(name, 0, 0, "P048", f"the division {name} did not begin "
-                                 "on its first page when laid out alone", "report it"))
+        raise InternalError("layout", f"the division {name} did not begin on its first page "
+                            "when laid out alone")
     numbers = list(range(own[-1] + 1))
     blanks = [k for k in range(own[-1] + 1, len(pages)) if page_box(pages[k]).page_type.blank]
     if not after:

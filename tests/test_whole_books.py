@@ -32,6 +32,7 @@ from PIL import Image, ImageDraw
 from toolchain.build import build
 from toolchain.check.kobo import kepub_problems
 from toolchain.check.parity import compare
+from toolchain.errors import BuildError
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 400 if LONG else 6))  # books built
@@ -353,12 +354,20 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
+NOT_YET_FIXED = {  # found by the fuzzer, as the build laid books out whole and as it lays
+    # them out a division at a time: expected to fail until mended, and then to pass
+    "book-31": "P043: the appendix's heading alone at a page's foot, its paragraph's long "
+               "footnotes sent with it to the next page (found 2026-12-06)"}
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in KEPT.iterdir()))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=NOT_YET_FIXED[name], strict=True,
+                                               raises=BuildError))
+    if name in NOT_YET_FIXED else name for name in sorted(p.name for p in KEPT.iterdir())])
 def test_kept_books(name, tmp_path):
-    """The books the fuzzer found failing, each once fixed: a footnote off its page, a table
-    row split over a page turn, a caption left behind, a parity slip…"""
+    """The books the fuzzer found failing, each once fixed (but those NOT_YET_FIXED): a
+    footnote off its page, a table row split over a page turn, a caption left behind, a
+    parity slip…"""
     book = Book(tmp_path)
     for path in sorted((KEPT / name).rglob("*")):
         if path.is_file() and path.parent.name == "images":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import threading
 import zipfile
 from pathlib import Path
@@ -29,40 +28,16 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def layout_cache(tmp_path_factory):
-    """The divisions' pages kept between the session's builds (write/pdf/apart.py) in a
-    folder of its own, not the user's cache: books built more than once use it, as an
-    editor's builds do."""
-    old = os.environ.get("TOOLCHAIN_CACHE")
-    os.environ["TOOLCHAIN_CACHE"] = str(tmp_path_factory.mktemp("toolchain-cache"))
-    yield
-    if old is None:
-        os.environ.pop("TOOLCHAIN_CACHE", None)
-    else:
-        os.environ["TOOLCHAIN_CACHE"] = old
-
-
-@pytest.fixture(scope="session", autouse=True)
-def source_date_epoch():
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    yield
-    if old is None:
-        os.environ.pop("SOURCE_DATE_EPOCH", None)
-    else:
-        os.environ["SOURCE_DATE_EPOCH"] = old
-
-
-@pytest.fixture(scope="session", autouse=True)
-def user_cache(tmp_path_factory):
-    """The user's cache (where `lint --fix` keeps what it changed) in a folder of the tests."""
-    old = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
-    yield
-    if old is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = old
+def session_environment(tmp_path_factory):
+    """For the whole session: the build date fixed (SOURCE_DATE_EPOCH); the user's cache
+    (where `lint --fix` keeps what it changed) and the divisions' pages kept between builds
+    (write/pdf/apart.py: books built more than once use them, as an editor's builds do) in
+    folders of the tests, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("TOOLCHAIN_CACHE", str(tmp_path_factory.mktemp("toolchain-cache")))
+        yield
 
 
 class SessionEpubCheck:

@@ -46,7 +46,7 @@ from .. import folios
 from ..index import LOCATORS
 from ..pagelist import PageStart, page_starts
 from . import join
-from .laying_out import Layout, Setting, setting_the_book
+from .laying_out import Layout, Setting
 from .sandbox import refused
 
 FORMAT = 1  # of the cache's files: a change of what they hold makes every key new
@@ -356,8 +356,7 @@ def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str, 
     tree = folios.alone(setting.html, {name}, folio, side)
     if after:
         etree.SubElement(tree.find("body"), "div", {"class": after})
-    with setting_the_book():
-        laid = setting.lay_out(tree, setting.compose, whole=False)
+    laid = setting.alone(tree)
     pages = laid.pages
     own = [k for k, page in enumerate(pages) if not page_box(page).page_type.blank
            and division(page_box(page)) == name]

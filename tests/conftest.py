@@ -46,13 +46,15 @@ class SessionEpubCheck:
     still sends its EPUB and its KEPUB, and waits for and reads their own reports; only
     `cancel` does nothing. A file with the very bytes and options of one EPUBCheck found
     silent earlier in the session (the title is built several times) gets that answer
-    without being sent again. Java is looked for at each build, as a build does (E001)."""
+    without being sent again. Java is looked for at each build, as a build does (E001).
+    It checks ids as the build's EPUBCheck does, for `toolchain check`'s `stock` as well
+    (test_validate compares the two)."""
 
     def __init__(self, make):
         self.make, self.checker, self.lock = make, None, threading.RLock()
         self.silent: dict[tuple, dict] = {}  # (sha256, name, options) -> counts, silent
 
-    def __call__(self, warm: bool = True) -> SessionEpubCheck.Handle:
+    def __call__(self, warm: bool = True, stock: bool = False) -> SessionEpubCheck.Handle:
         validate.java()
         with self.lock:
             if self.checker is None or not self.checker.alive():

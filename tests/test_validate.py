@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
+from toolchain.check import validate
 from toolchain.check.validate import check_documents, epubcheck_documents
 
 HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
@@ -64,3 +67,46 @@ def test_epubcheck_content_document_mode(tmp_path):
     assert found and {p.path.name for p in found} == {"bad.xhtml"}
     assert found[0].code.startswith("RSC") and found[0].line == 4
     assert "blink" in found[0].message
+
+
+def with_chapter_body(source, target, body: str) -> None:
+    """The warm-up EPUB at `source` with its chapter's section holding `body`."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "EPUB/c.xhtml":
+                data = data.decode().replace("</section>", body + "</section>").encode()
+            new.writestr(info, data)
+
+
+def test_the_builds_epubcheck_finds_duplicate_ids_as_released_epubcheck_does(tmp_path):
+    """The build's EPUBCheck counts each id through a key (validate.linear_id_check): on
+    the installed EPUBCheck the rule it rewrites is found, and a duplicate id is reported
+    with the very messages, lines and columns of EPUBCheck as released; a document of many
+    ids is silent in both."""
+    assert validate.linear_id_check(tmp_path / "schemas"), (
+        "this EPUBCheck words its id rule otherwise: update ID_SET and ID_UNIQUE in "
+        "toolchain/check/validate.py from its epub-xhtml-30.sch")
+    written = (tmp_path / "schemas" / validate.SCHEMAS / "epub-xhtml-30.sch").read_text()
+    assert validate.ID_KEY in written and validate.ID_UNIQUE not in written
+    source = tmp_path / "small.epub"
+    validate.write_warm_up_epub(source)
+    twice = tmp_path / "twice.epub"
+    with_chapter_body(source, twice, '<p id="twice">A.</p>\n<p>B.</p><p id="twice">C.</p>')
+    many = tmp_path / "many.epub"
+    with_chapter_body(source, many, "".join(f'<p id="s{k}">S.</p>\n' for k in range(300)))
+    real = getattr(validate.EpubCheck, "make", validate.EpubCheck)  # not the session's
+    found = {}
+    for stock in (True, False):
+        checker = real(warm=False, stock=stock)
+        try:
+            for epub in (twice, many):
+                checker.check(epub, [])
+                found[stock, epub.name] = [(p.code, p.line, p.column, p.message)
+                                           for p in checker.result(epub)[0]]
+        finally:
+            checker.cancel()
+    assert found[True, "twice.epub"] == found[False, "twice.epub"]
+    assert [f[0] for f in found[True, "twice.epub"]] == ["RSC-005", "RSC-005"]
+    assert all('Duplicate ID "twice"' in f[3] for f in found[True, "twice.epub"])
+    assert found[True, "many.epub"] == found[False, "many.epub"] == []

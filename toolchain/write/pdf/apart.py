@@ -151,10 +151,16 @@ def division_key(context: str, html, name: str, folio: str, side: str, after: st
     """The key of division `name` laid out alone from `folio` on `side`, its page numbers
     filled in, followed by a division of class `after` (on which a blank page after it
     depends), with the index's marks of `placed` that fall in it (typeset.marks: the
-    HTML keeps none)."""
+    HTML keeps none). The book's dates are left out, as `layout_context` leaves them: an
+    editor's manuscript outside git takes its date from the newest file, so every edit
+    would otherwise lay every division out again."""
     tree = folios.alone(html, {name}, folio, side)
     for node in tree.iter():
         node.attrib.pop(KEY, None)  # the paragraphs' numbers in the whole book's layout
+    head = tree.find("head")
+    for node in head.findall("meta"):
+        if (node.get("name") or "").startswith("dcterms."):
+            head.remove(node)  # the dates: the first part carries them, and is laid out
     blocks = {node.get(BLOCK) for node in tree.iter() if node.get(BLOCK) is not None}
     marks = sorted((ident, place) for ident, place in placed.items() if place[0] in blocks)
     return hashlib.sha256(b"\0".join([context.encode(), folio.encode(), side.encode(),

@@ -1,11 +1,14 @@
-"""Pages laid out per second on 1 and 2 processes (`build --jobs`), on the 20-chapter book.
+"""Pages laid out per second on 1 and 2 processes (`build --jobs`) and on a Dask cluster of
+two workers (`build --scheduler`), on the 20-chapter book.
 
 A first build (a clean one, `--no-cache`, then one that fills a cache of its own) lays the
 divisions out one after another: each one's first folio waits on the pages before it. Then
 the stylesheet is changed by a comment, so that every division's key is new while the
 record of the last build still says where each begins: every division is laid out again, at
-once, on `--jobs` processes. Printed: the layout stage's seconds (report.json) and pages per
-second, the whole build's seconds, and whether the files are byte for byte the same.
+once, on `--jobs` processes, then on the cluster's two workers (a LocalCluster of two
+processes, as `dask scheduler` and two `dask worker`s would be). Printed: the layout stage's
+seconds (report.json) and pages per second, the whole build's seconds, and whether the files
+are byte for byte the same.
 
 Run: nox -s bench   (or: python benchmarks/jobs.py [CHAPTERS] [--write docs/benchmarks.md])
 """
@@ -53,18 +56,25 @@ def main(chapters: int, write: Path | None) -> None:
         rows = []
         clean = build(work / "m", work / "clean", styles, env, "--no-cache", "--jobs", "1")
         pages = clean["outputs"][f"{clean['slug']}.pdf"]["pages"]
-        rows.append(("a clean build, in book order", 1, clean))
+        rows.append(("a clean build, in book order", "1 process", clean))
         build(work / "m", work / "first", styles, env, "--jobs", "1")  # the record, the cache
-        for jobs in (1, 2):
-            with (styles / "print.css").open("a", encoding="utf-8") as sheet:
-                sheet.write(f"\n/* run {jobs} */\n")
-            rows.append(("stylesheet changed: every division, places known", jobs,
-                         build(work / "m", work / f"jobs-{jobs}", styles, env, "--jobs",
-                               str(jobs))))
-        same = all(files(work / f"jobs-{j}") == files(work / "clean") for j in (1, 2))
+        import distributed
+
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster:
+            for run, where, flags in (
+                    ("jobs-1", "1 process", ["--jobs", "1"]),
+                    ("jobs-2", "2 processes", ["--jobs", "2"]),
+                    ("dask", "Dask, 2 workers", ["--scheduler", cluster.scheduler_address])):
+                with (styles / "print.css").open("a", encoding="utf-8") as sheet:
+                    sheet.write(f"\n/* run {run} */\n")
+                rows.append(("stylesheet changed: every division, places known", where,
+                             build(work / "m", work / run, styles, env, *flags)))
+        same = all(files(work / run) == files(work / "clean")
+                   for run in ("jobs-1", "jobs-2", "dask"))
     lines = [f"{chapters} chapters, {pages} pages; the files of every run byte for byte the "
              f"same: {'yes' if same else 'NO'}", "",
-             "| build | processes | layout | pages per second | whole build |",
+             "| build | laid out on | layout | pages per second | whole build |",
              "|---|--:|--:|--:|--:|"]
     for what, jobs, report in rows:
         layout = report["stage_seconds"]["layout"]

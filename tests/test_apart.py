@@ -107,24 +107,34 @@ def test_a_damaged_or_stale_cache_is_a_cache_that_misses(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_divisions_laid_out_on_two_processes_make_the_same_files(tmp_path, monkeypatch):
+def test_divisions_laid_out_on_two_processes_or_a_dask_cluster_make_the_same_files(
+        tmp_path, monkeypatch):
     """With the stylesheets changed (a comment: every key new) the record of the last build
-    says where each division begins, so all are laid out at once, on two processes forked
-    from the build's: the files are those of one process, and of a clean build."""
+    says where each division begins, so all are laid out at once: on two processes forked
+    from the build's, or on the two workers of a real Dask cluster (`build --scheduler`,
+    each division's HTML sent as bytes and the setting rebuilt there). The files are those
+    of one process, and of a clean build."""
+    import distributed
+
     monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
     manuscript = book_with_preface(tmp_path / "m", CHAPTERS)
     styles = tmp_path / "styles"
     shutil.copytree(ROOT / "styles", styles)
     build(manuscript, tmp_path / "first", styles, stream=io.StringIO(), force=True)
     made = {}
-    for jobs in (1, 2):
-        with (styles / "print.css").open("a", encoding="utf-8") as sheet:
-            sheet.write(f"\n/* {jobs} */\n")
-        report = build(manuscript, tmp_path / f"jobs-{jobs}", styles, stream=io.StringIO(),
-                       force=True, jobs=jobs)
-        assert len(report["laid out alone"]) == 10
-        made[jobs] = outputs(tmp_path / f"jobs-{jobs}")
-    assert made[1] == made[2] == outputs(tmp_path / "first")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        for way, options in (("one", {"jobs": 1}), ("two", {"jobs": 2}),
+                             ("dask", {"scheduler": cluster.scheduler_address})):
+            with (styles / "print.css").open("a", encoding="utf-8") as sheet:
+                sheet.write(f"\n/* {way} */\n")
+            report = build(manuscript, tmp_path / way, styles, stream=io.StringIO(),
+                           force=True, **options)
+            assert len(report["laid out alone"]) == 10
+            made[way] = outputs(tmp_path / way)
+        sent = cluster.scheduler.task_prefixes.get("lay_out_sent")
+        assert sent is not None and sent.duration_average > 0  # the workers laid them out
+    assert made["one"] == made["two"] == made["dask"] == outputs(tmp_path / "first")
 
 
 @pytest.mark.slow

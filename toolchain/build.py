@@ -162,10 +162,28 @@ def up_to_date(out: Path, key: str) -> bool:
         return False
 
 
+def connect_cluster(scheduler: str):
+    """A client of the Dask cluster at `scheduler` (tcp://HOST:8786): a catalogue's titles,
+    or a long book's divisions, are built on its workers."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BuildError(Problem("--scheduler", 0, 0, "E042", "Dask distributed is not "
+                                 "installed", "pip install 'toolchain[cluster]' (or "
+                                 "`pip install distributed`)")) from None
+    try:
+        return Client(scheduler, timeout="15s")
+    except (OSError, TimeoutError) as exc:
+        raise BuildError(Problem("--scheduler", 0, 0, "E043", f"cannot reach the Dask "
+                                 f"scheduler at {scheduler}: {exc}",
+                                 "start it with `dask scheduler`, and workers with "
+                                 f"`dask worker {scheduler}`")) from None
+
+
 def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
           profile: str | None = None, date: datetime | None = None, epubcheck=None,
           reporter: Reporter | None = None, cache: bool = True,
-          jobs: int = 1) -> dict:
+          jobs: int = 1, scheduler: str | None = None) -> dict:
     """Build every output; return the report. Raises BuildError on anything the user must fix.
     What it says while it works goes to `reporter` (or a StreamReporter on `stream`); given
     neither, it says nothing: the report holds it all.
@@ -173,7 +191,8 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
     is, and builds a copy of it); `epubcheck` an EPUBCheck already running and warm, kept
     between the builds of a catalogue's worker or a watch; `cache` whether the divisions'
     pages are kept between builds (write/pdf/apart.py), so that the next lays out only those
-    edited; `jobs` how many processes lay divisions out at once."""
+    edited; `jobs` how many processes lay divisions out at once, or `scheduler` the address
+    of a running Dask cluster whose workers do (for a very long book)."""
     manuscript, out, styles = Path(manuscript), Path(out), Path(styles)
     if not (manuscript / "book.toml").is_file():
         raise BuildError(Problem(manuscript / "book.toml", 0, 0, "M100",
@@ -207,7 +226,7 @@ def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
             tmp.mkdir()
             try:
                 pipeline = Pipeline(manuscript, styles, tmp, date, heard, profile, epubcheck,
-                                    cache, jobs)
+                                    cache, jobs, scheduler)
                 if date_note:
                     pipeline.warnings.append(date_note)
                     heard.warning(f"warning: {date_note}")
@@ -296,11 +315,12 @@ class Pipeline:
     no-op build does not pay for loading WeasyPrint."""
 
     def __init__(self, manuscript, styles, tmp, date, reporter, profile=None, epubcheck=None,
-                 cache: bool = True, jobs: int = 1):
+                 cache: bool = True, jobs: int = 1, scheduler: str | None = None):
         self.manuscript, self.styles, self.tmp, self.date = manuscript, styles, tmp, date
         self.shared_epubcheck = epubcheck
         self.cache = cache  # whether the divisions' pages are kept between builds
         self.jobs = jobs  # processes that lay divisions out at once
+        self.scheduler = scheduler  # or a Dask cluster's, at this address
         self.alone: list[str] | None = None  # the divisions laid out alone, if not the book
         self.profile = profile  # the printer profile asked for on the command line, if any
         self.reporter = reporter
@@ -460,9 +480,15 @@ class Pipeline:
                                      self.images)
         versions = json.dumps({"code": tree_hashes(PACKAGE), "tools": library_versions()},
                               sort_keys=True)
-        book_pages = apart.lay_out_book(setting, writing.pdf_identifier(book.meta), versions,
-                                        apart.Cache.default() if self.cache else None,
-                                        self.jobs)
+        client = connect_cluster(self.scheduler) if self.scheduler else None
+        try:
+            book_pages = apart.lay_out_book(setting, writing.pdf_identifier(book.meta),
+                                            versions,
+                                            apart.Cache.default() if self.cache else None,
+                                            self.jobs, client)
+        finally:
+            if client is not None:
+                client.close()
         self.alone = book_pages.laid_out_alone
         return book_pages
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from .build import (
     build,
     build_date,
+    connect_cluster,
     guard_output,
     input_key,
     output_lock,
@@ -206,19 +207,7 @@ class Executor:
                                                mp_context=multiprocessing.get_context("spawn"))
             self.where = f"this machine, {self.slots} worker process(es)"
             return
-        try:
-            from distributed import Client
-        except ImportError:
-            raise BuildError(Problem("--scheduler", 0, 0, "E042", "Dask distributed is not "
-                                     "installed", "pip install 'toolchain[cluster]' (or "
-                                     "`pip install distributed`)")) from None
-        try:
-            self.client = Client(scheduler, timeout="15s")
-        except (OSError, TimeoutError) as exc:
-            raise BuildError(Problem("--scheduler", 0, 0, "E043", f"cannot reach the Dask "
-                                     f"scheduler at {scheduler}: {exc}",
-                                     "start it with `dask scheduler`, and workers with "
-                                     f"`dask worker {scheduler}`")) from None
+        self.client = connect_cluster(scheduler)
         self.slots = workers or sum(self.client.nthreads().values()) or 1
         self.pool = self.client.get_executor(pure=False)
         self.where = f"Dask at {scheduler}, {self.slots} worker thread(s)"

@@ -88,6 +88,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
                        help="processes that lay the book's divisions out at once (default: "
                        "one per core, %(default)s here)")
+    build.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                       help="lay the divisions out on a running Dask cluster's workers, not "
+                       "this machine's processes: for a very long book (the workers must see "
+                       "the manuscript's and styles' files, as on this machine)")
     lint = command("lint", "check the manuscript, and make the typographer's fixes", out=False)
     fixes = lint.add_mutually_exclusive_group()
     fixes.add_argument("--fix", action="store_true", help="make the typographer's fixes in the "
@@ -324,7 +328,7 @@ def cmd_build(args) -> int:
     start = time.perf_counter()
     report = build(args.manuscript, args.out, args.styles, force=args.force,
                    profile=args.profile, reporter=StreamReporter(sys.stderr),
-                   cache=not args.no_cache, jobs=args.jobs)
+                   cache=not args.no_cache, jobs=args.jobs, scheduler=args.scheduler)
     print_summary(args, report, time.perf_counter() - start)
     return 0
 

@@ -37,6 +37,9 @@ class BuildError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):  # raised in a worker process, it arrives whole
+        return BuildError, (self.problems,)
+
 
 class InternalError(Exception):
     """A fault of the toolchain, not of the manuscript: the CLI prints one line and exits 2."""
@@ -44,6 +47,9 @@ class InternalError(Exception):
     def __init__(self, stage: str, detail: str = ""):
         self.stage, self.detail = stage, detail
         super().__init__(f"internal error in {stage}" + (f": {detail}" if detail else ""))
+
+    def __reduce__(self):
+        return InternalError, (self.stage, self.detail)
 
 
 USER_ERRNOS = {errno.ENOSPC: "the disk is full; free some space and build again",

@@ -30,6 +30,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,14 +121,15 @@ class BookPages:
 
 
 def lay_out_book(setting: Setting, identifier: bytes, versions: str,
-                 cache: Cache | None, jobs: int = 1) -> BookPages:
+                 cache: Cache | None, jobs: int = 1, client=None) -> BookPages:
     """The book's pages, each division laid out alone in book order (or taken from the
     cache), the numbers the divisions print filled in until they rest. The cache then keeps
-    them for the next build."""
+    them for the next build. Divisions laid out at once go to `jobs` processes, or to the
+    workers of a Dask cluster (`client`)."""
     context = layout_context(setting, identifier, versions)
     names = [d.get("id") for d in setting.html.find("body")]
     record = cache.record(identifier) if cache is not None else None
-    book = in_order(setting, identifier, context, cache, record, jobs)
+    book = in_order(setting, identifier, context, cache, record, jobs, client)
     if cache is not None:
         cache.remember(identifier, book, names)
     return book
@@ -175,14 +177,14 @@ def after_classes(html) -> dict[str, str]:
 
 
 def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | None,
-             record: dict | None, jobs: int = 1) -> BookPages:
+             record: dict | None, jobs: int = 1, client=None) -> BookPages:
     """Each division laid out alone in its place in the book, from the folio and on the side
     the pages before it leave it (`place`), or taken from the cache under its key; then the
     page numbers read from the pages and filled in, and the divisions whose text or place
     that changed laid out again, until the numbers rest. The last build's record (`record`)
     gives the numbers and each division's pages to begin with: so after an edit most
     divisions are found in the cache at once, and the others are laid out at once, on
-    `jobs` processes (`settle`)."""
+    `jobs` processes or a cluster's workers (`settle`)."""
     html = setting.html
     body = list(html.find("body"))
     names = [d.get("id") for d in body]
@@ -191,7 +193,7 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
     found, guesses = last_build(record, names)
     if found:
         fill(html, first_form, found)
-    book = Book(setting, identifier, context, cache, body, jobs)
+    book = Book(setting, identifier, context, cache, body, jobs, client)
     if not guesses and first_form:  # the index waits for its numbers, from the pages before
         index = names.index(next(iter(first_form)))  # it (with none, it would print each of
         fill(html, first_form, BookPages(book.settle({}, index), {}).anchor_places())  # 0)
@@ -235,12 +237,12 @@ class Book:
     so far (`current`), and where each begins (`places`)."""
 
     def __init__(self, setting: Setting, identifier: bytes, context: str, cache: Cache | None,
-                 body: list, jobs: int):
+                 body: list, jobs: int, client=None):
         self.setting, self.identifier, self.context, self.cache = setting, identifier, context, cache
         self.body, self.names = body, [d.get("id") for d in body]
         self.after = after_classes(setting.html)
         self.ids = set(setting.html.xpath("//@id"))  # the anchors of the book, at most
-        self.jobs = jobs
+        self.jobs, self.client = jobs, client
         self.current: dict[str, Division] = {}
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
@@ -283,9 +285,12 @@ class Book:
 
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
         """The divisions `wanted` ((number, key, folio, side) each) laid out alone: on
-        `jobs` processes forked from this one, which has the book's HTML and fonts loaded."""
+        `jobs` processes forked from this one, which has the book's HTML and fonts loaded,
+        or on the cluster's workers."""
         tasks = [(self.names[k], key, folio, side, self.after[self.names[k]])
                  for k, key, folio, side in wanted]
+        if self.client is not None and len(tasks) > 1:
+            return on_cluster(self.client, self.setting, tasks, self.identifier, everywhere)
         if self.jobs <= 1 or len(tasks) == 1:
             return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
                     for task in tasks]
@@ -305,6 +310,33 @@ FORKED = None  # what a forked worker lays out with: (Setting, identifier, ancho
 def lay_out_forked(task: tuple) -> Division:
     setting, identifier, everywhere = FORKED
     return lay_out_alone(setting, *task, identifier, everywhere)
+
+
+def on_cluster(client, setting: Setting, tasks: list[tuple], identifier: bytes,
+               everywhere: set[str]) -> list[Division]:
+    """The divisions of `tasks` laid out on a Dask cluster's workers (`build --scheduler`),
+    for a book too long for one machine's cores. Each task carries its division's HTML, as
+    bytes; the setting (the stylesheets', fonts' and figures' paths, which the workers must
+    see, as a catalogue's workers do) and the book's anchors go to each worker once."""
+    shared = client.scatter([(setting, identifier, everywhere)], broadcast=True)[0]
+    futures = [client.submit(lay_out_sent, shared, name, key, folio, side, after,
+                             etree.tostring(folios.alone(setting.html, {name}, folio, side)),
+                             pure=False)
+               for name, key, folio, side, after in tasks]
+    return client.gather(futures)
+
+
+LAYING_OUT = threading.Lock()  # a worker's threads lay out one division at a time: the
+# layout patches WeasyPrint for its process (laying_out.setting_the_book)
+
+
+def lay_out_sent(shared: tuple, name: str, key: str, folio: str, side: str, after: str,
+                 tree: bytes) -> Division:
+    setting, identifier, everywhere = shared
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    with LAYING_OUT:
+        return lay_out_alone(setting, name, key, folio, side, after, identifier, everywhere,
+                             etree.fromstring(tree, parser))
 
 
 def place(position: int, start: int | None) -> tuple[str, str]:
@@ -355,14 +387,17 @@ def totals(divisions: list[Division]) -> dict[str, int]:
 
 
 def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str, after: str,
-                  identifier: bytes, everywhere: set[str]) -> Division:
-    """Division `name` laid out alone from `folio` on `side`, with an empty division of the
-    class of the one after it (`after`): the blank pages the book has between them are laid
-    out too, and the empty division's page is left out."""
-    tree = folios.alone(setting.html, {name}, folio, side)
+                  identifier: bytes, everywhere: set[str], tree=None) -> Division:
+    """Division `name` laid out alone from `folio` on `side` (`tree`, if given, is its HTML
+    so cut), with an empty division of the class of the one after it (`after`): the blank
+    pages the book has between them are laid out too, and the empty division's page is left
+    out. A file the sandbox refused is an error here, in whichever process laid it out."""
+    if tree is None:
+        tree = folios.alone(setting.html, {name}, folio, side)
     if after:
         etree.SubElement(tree.find("body"), "div", {"class": after})
     laid = setting.alone(tree)
+    refused(setting.fetcher)
     pages = laid.pages
     own = [k for k, page in enumerate(pages) if not page_box(page).page_type.blank
            and division(page_box(page)) == name]

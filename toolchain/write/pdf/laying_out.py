@@ -64,7 +64,6 @@ class Setting:
 
     def __init__(self, book: m.Book, docs: list[Document], build_date: datetime, styles: Path,
                  manuscript: Path, images: dict[str, Path] | None = None, compose: bool = True):
-        fetcher = SandboxedFetcher([styles, manuscript], images)
         sheet = styles / "print.css"
         if not sheet.is_file():
             raise BuildError(Problem(sheet, 0, 0, "P001", "stylesheet not found",
@@ -77,18 +76,34 @@ class Setting:
         self.placed = take_marks(html)
         self.compose = compose
         self.context = context(html, styles, images, self.running)
+        self.styles, self.manuscript, self.images = styles, manuscript, images
+        self.counted = contents_anchors(html)
+        self.load()
+
+    def load(self) -> None:
+        """The stylesheets and fonts loaded, behind the URL sandbox: `render`."""
+        fetcher = SandboxedFetcher([self.styles, self.manuscript], self.images)
         fonts = FontConfiguration()
-        base = [weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts),
+        base = [weasyprint.CSS(filename=str(self.styles / "print.css"), url_fetcher=fetcher,
+                               font_config=fonts),
                 weasyprint.CSS(string=self.running, url_fetcher=fetcher, font_config=fonts)]
+        base_url = self.styles.resolve().as_uri() + "/"
 
         def render(tree, extra_css: str = ""):
             extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
-            return weasyprint.HTML(string=serialize(tree),
-                                   base_url=styles.resolve().as_uri() + "/",
+            return weasyprint.HTML(string=serialize(tree), base_url=base_url,
                                    url_fetcher=fetcher).render(stylesheets=[*base, extra],
                                                                font_config=fonts)
-        self.render, self.fetcher, self.styles = render, fetcher, styles
-        self.counted = contents_anchors(html)
+        self.render, self.fetcher = render, fetcher
+
+    def __getstate__(self) -> dict:
+        """What a worker of a Dask cluster needs to lay out a division (`apart.on_cluster`):
+        all but the book's HTML (each task sends its division's) and what `load` makes."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("html", "render", "fetcher")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, html=None)
+        self.load()
 
     def lay_out(self, tree, compose: bool = True, whole: bool = True) -> Layout:
         if not compose:

@@ -11,7 +11,8 @@ page moves on to the next page, as in TeX: the call's page is full, not cut shor
 A note of which fewer than MIN_LINES lines would fit is not split: its call's line goes to
 the next page with it (`footnote-policy: line`), leaving the page a line short at most —
 unless that line would take with it the first block after a heading, leaving the heading
-alone: then one line of the note stays.
+alone: then one line of the note stays, or, when notes called after it on its line leave no
+room even for that, a longer note called before it on the line is split (`shorten_earlier`).
 Notes are split at the line breaks the composition chose (`typeset.paragraphs`), so the
 lines of both parts are the lines the whole note would have had.
 """
@@ -67,8 +68,8 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             room = page.notes_top - page.notes_above - page.calls[note]
         else:
             room = page.bottom - above - page.calls[note]
-        fit = int((room + 0.01) / note_line) if note_line else 0
-        fit -= same_line(page, note, lines_of)
+        free = int((room + 0.01) / note_line) if note_line else 0
+        fit = free - same_line(page, note, lines_of)
         if note in composition.splits:  # split, and still its beginning is moved on
             fit = min(fit, composition.splits[note] - 1)
         if total is not None and fit >= total and make_room(page, composition):
@@ -77,6 +78,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                                     0 < fit < total and after_heading(page, note)):
             composition.splits[note] = fit  # what fits stays; the rest goes on
             composition.pushed.discard(note)
+            changed = True
+        elif total is not None and after_heading(page, note) and shorten_earlier(
+                page, note, total + same_line(page, note, lines_of) - free, lines_of,
+                composition):
             changed = True
         elif note not in composition.pushed:  # its call's line goes over with it, and
             for other in [note, *on_its_line(page, note)]:  # so do the notes called there
@@ -94,6 +99,25 @@ def after_heading(page: PageFacts, note: str) -> bool:
     blocks = [b for b in page.blocks if b.kind != "rule"]
     at = next((k for k, b in enumerate(blocks) if b.top - 0.5 <= y <= b.bottom + 0.5), None)
     return bool(at) and blocks[at - 1].kind == "heading"
+
+
+def shorten_earlier(page: PageFacts, note: str, short: int, lines_of, composition) -> bool:
+    """When the notes called on one line after a heading cannot all be set on its page, and
+    the line going over would leave the heading alone: a note called earlier on that line,
+    set whole on the page, is split instead, `short` lines shorter, so that the later ones
+    fit whole below its first part and its rest goes on to the next page (as a note that
+    does not fit is split in `mend`). Whether one was long enough to split."""
+    y = page.calls[note]
+    earlier = [other for other in page.calls if other != note and other in page.notes
+               and other not in composition.splits and abs(page.calls[other] - y) < 0.5
+               and list(page.calls).index(other) < list(page.calls).index(note)]
+    sizes = {other: lines_of(other) or 0 for other in earlier}
+    longest = max(earlier, key=lambda other: sizes[other], default=None)
+    if longest is None or sizes[longest] - short < MIN_LINES:
+        return False
+    composition.splits[longest] = sizes[longest] - short
+    composition.pushed.discard(longest)
+    return True
 
 
 def on_its_line(page: PageFacts, note: str) -> list[str]:

@@ -343,3 +343,24 @@ def test_marks_leave_the_print_html_as_places_in_their_blocks():
     assert paragraph.get("id") and note.get("id")
     assert "".join(paragraph.itertext()) == "The KPD Zentrale met.Note on Radek. Then end."
     assert not html.xpath("//span[@class='index-mark']")
+
+
+def test_an_entry_longer_than_a_column_runs_on_under_the_index_heading(tmp_path):
+    """An entry of seventy sub-entries, taller than a column, is the index's first: it runs
+    on from under the index's heading and the letter's, over the columns (kept with each,
+    two lines at least at a break), where kept whole it left the heading alone on the
+    index's first page (P043: a 2,000-page book's index failed so)."""
+    from conftest import built_book
+
+    words = "the harbour keeper walked along the quay at dusk and counted the boats".split()
+    paragraphs = [" ".join(words[(k + j * 5) % len(words)] for j in range(60)).capitalize()
+                  + f" Quayword{k:02d} stood there." for k in range(70)]
+    terms = "\n".join(f'"Aardvark > Quayword{k:02d}" = ["Quayword{k:02d}"]' for k in range(70))
+    out, report = built_book(tmp_path, {"01.md": "# One\n\n" + "\n\n".join(paragraphs) + "\n"},
+                             extra="[index]\n\n[index.terms]\n" + terms)
+    pdf = out / f"{report['slug']}.pdf"
+    pages = pdf_page_words(pdf)
+    opening = next(words for words in pages if words[:1] == ["Index"])
+    assert opening[1:4] == ["A", "Aardvark", "Quayword00"]
+    problems, info = index_pages.check_index(out / f"{report['slug']}.epub", pdf)
+    assert problems == [] and info["locators"] == 70

@@ -25,6 +25,7 @@ public class EpubCheckServer {
       new EpubChecker().run(run.toArray(new String[0]));
       answer.println("done");
       answer.flush();
+      System.gc();  // then its heap shrunk (MaxHeapFreeRatio): idle while the book is laid out
     }
   }
 }

@@ -24,7 +24,10 @@ from ..write.xhtml import EPUB_TYPE, XHTML
 
 H = f"{{{XHTML}}}"
 MARKER = re.compile(r"\[\^?\d+\*?\]")
-JAVA_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m"]
+JAVA_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m",
+              # a small heap to begin with, shrunk after each check: not 1/64 of the machine's
+              # memory, touched by the warm-up and then held, idle, through the layout
+              "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20"]
 SERVER = Path(__file__).with_name("EpubCheckServer.java")
 
 

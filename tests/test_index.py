@@ -364,3 +364,40 @@ def test_an_entry_longer_than_a_column_runs_on_under_the_index_heading(tmp_path)
     assert opening[1:4] == ["A", "Aardvark", "Quayword00"]
     problems, info = index_pages.check_index(out / f"{report['slug']}.epub", pdf)
     assert problems == [] and info["locators"] == 70
+
+
+def test_a_page_that_begins_inside_an_entrys_locators_is_marked_there_in_the_epub(tmp_path):
+    """Fifty-seven one-line sub-entries, then an entry of forty note locators that runs over
+    the index's page turn: the EPUB's page marker stands before the first locator of the
+    new page, inside the locator list. (The list is written anew when the page numbers are
+    filled in, which once dropped a marker put there before: a broken page-list link, an
+    internal error; or, counted on the unfilled list, put it at the entry's end.)"""
+    from conftest import built_book
+
+    words = "the harbour keeper walked along the quay at dusk and counted the boats".split()
+    paragraphs = [" ".join(words[(k + j * 5) % len(words)] for j in range(50)).capitalize()
+                  + f" Quayword{k:02d} stood there." + (f"[^{k + 1}]" if k < 40 else "")
+                  for k in range(57)]
+    notes = "\n".join(f"[^{k + 1}]: The beacon shone." for k in range(40))
+    terms = "\n".join(f'"Aardvark > Quayword{k:02d}" = ["Quayword{k:02d}"]' for k in range(57))
+    out, report = built_book(tmp_path, {"01.md": "# One\n\n" + "\n\n".join(paragraphs) +
+                                        "\n\n" + notes + "\n"},
+                             extra='[index]\n\n[index.terms]\n' + terms + '\n"Beacon" = ["beacon"]')
+    with zipfile.ZipFile(out / f"{report['slug']}.epub") as archive:
+        index = xml(archive.read("EPUB/index.xhtml"))
+    H = "{http://www.w3.org/1999/xhtml}"
+    pages = pdf_page_words(out / f"{report['slug']}.pdf")
+    labels = page_labels(out / f"{report['slug']}.pdf")
+    inside = 0
+    for mark in index.iter(f"{H}span"):
+        if mark.get("role") != "doc-pagebreak" or mark.getnext() is None:
+            continue
+        first = re.findall(r"\w+", (mark.tail or "") + "".join(mark.getnext().itertext()))[0]
+        page = labels.index(mark.get("aria-label"))
+        assert first in pages[page] and first not in pages[page - 1], mark.get("aria-label")
+        inside += mark.getparent().get(
+            "{http://www.idpf.org/2007/ops}type") == "index-locator-list"
+    turn = next(k for k, words in enumerate(pages) if words[:1] == ["11n18"] or
+                re.fullmatch(r"\d+n\d+", (words or [""])[0]) and k and "Beacon" in pages[k - 1])
+    assert turn, "the page turn no longer falls in Beacon's locators: change the count"
+    assert inside == 1, f"no page marker inside Beacon's locators, where p. {labels[turn]} begins"

@@ -367,22 +367,26 @@ def test_an_entry_longer_than_a_column_runs_on_under_the_index_heading(tmp_path)
 
 
 def test_a_page_that_begins_inside_an_entrys_locators_is_marked_there_in_the_epub(tmp_path):
-    """Fifty-seven one-line sub-entries, then an entry of forty note locators that runs over
+    """One-line sub-entries and an entry whose mentions run together (a list made shorter
+    when its numbers are filled in), then an entry of forty note locators that runs over
     the index's page turn: the EPUB's page marker stands before the first locator of the
     new page, inside the locator list. (The list is written anew when the page numbers are
     filled in, which once dropped a marker put there before: a broken page-list link, an
-    internal error; or, counted on the unfilled list, put it at the entry's end.)"""
+    internal error; counted on the unfilled list, the marker went to the entry's end; and
+    filled first, the elements were no longer those print numbered.)"""
+    SUBS = 56
     from conftest import built_book
 
     words = "the harbour keeper walked along the quay at dusk and counted the boats".split()
     paragraphs = [" ".join(words[(k + j * 5) % len(words)] for j in range(50)).capitalize()
                   + f" Quayword{k:02d} stood there." + (f"[^{k + 1}]" if k < 40 else "")
-                  for k in range(57)]
+                  for k in range(SUBS)]
     notes = "\n".join(f"[^{k + 1}]: The beacon shone." for k in range(40))
-    terms = "\n".join(f'"Aardvark > Quayword{k:02d}" = ["Quayword{k:02d}"]' for k in range(57))
+    terms = "\n".join(f'"Aardvark > Quayword{k:02d}" = ["Quayword{k:02d}"]' for k in range(SUBS))
     out, report = built_book(tmp_path, {"01.md": "# One\n\n" + "\n\n".join(paragraphs) +
                                         "\n\n" + notes + "\n"},
-                             extra='[index]\n\n[index.terms]\n' + terms + '\n"Beacon" = ["beacon"]')
+                             extra='[index]\n\n[index.terms]\n' + terms + '\n"Beacon" = ["beacon"]'
+                             '\n"Anchor" = ["harbour"]')  # on every page: runs merged
     with zipfile.ZipFile(out / f"{report['slug']}.epub") as archive:
         index = xml(archive.read("EPUB/index.xhtml"))
     H = "{http://www.w3.org/1999/xhtml}"

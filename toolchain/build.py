@@ -511,15 +511,13 @@ class Pipeline:
             raise BuildError(errors)
 
     def page_list(self, book, docs, laid_out):
-        """Markers where the print edition's pages begin, in the EPUB's documents; the XHTML
-        documents written and checked again with them. The page numbers are filled in first:
-        a page may begin inside the index's locators, which the filling writes anew, and
-        the letters counted to its beginning are those of print, where they are filled."""
+        """The print edition's page numbers, and markers where its pages begin, in the
+        EPUB's documents; the XHTML documents written and checked again with them."""
         from .write import pagelist
 
-        pagelist.fill_page_numbers(docs, laid_out.anchor_places())
         self.pages = pagelist.add_page_list(docs, laid_out.starts(),
-                                            words.for_book(book.meta)["print_pages"])
+                                            words.for_book(book.meta)["print_pages"],
+                                            laid_out.anchor_places())
         for doc in docs:
             (self.tmp / "xhtml" / doc.name).write_bytes(doc.to_bytes())
         self.validate_xhtml(docs)

@@ -122,11 +122,12 @@ def marker(folio: str) -> etree._Element:
                        "id": f"page-{folio}", "aria-label": folio})
 
 
-def add_page_markers(docs: list[Document], starts: list[PageStart]) -> list[tuple[str, str]]:
+def add_page_markers(docs: list[Document], starts: list[PageStart],
+                     nodes: list[list]) -> list[tuple[str, str]]:
     """Put a marker in the documents where each page begins; return (folio, href) in page
     order. A page with no text of the EPUB (blank, half title) is marked where the next
-    page that has one begins, so that every printed page can be found."""
-    nodes = [list(d.root.find(f"{H}body").iter()) for d in docs]
+    page that has one begins, so that every printed page can be found. `nodes` are each
+    document's elements as `stamp` numbered them."""
     pending: list[str] = []
     placed = []
     for start in starts:
@@ -212,10 +213,17 @@ def fill_page_numbers(docs: list[Document], found: dict[str, tuple[int, str]]) -
         index.fill_locators(doc.root, found)
 
 
-def add_page_list(docs: list[Document], starts: list[PageStart], label: str) -> int:
-    """Markers in the documents and the page-list in the navigation document (`label` its
-    name, in the book's language); the number of pages listed."""
-    placed = add_page_markers(docs, starts)
+def add_page_list(docs: list[Document], starts: list[PageStart], label: str,
+                  found: dict[str, tuple[int, str]]) -> int:
+    """The page numbers filled in (`fill_page_numbers`), markers in the documents and the
+    page-list in the navigation document (`label` its name, in the book's language); the
+    number of pages listed. The elements are listed first, as print numbered them; then the
+    numbers filled in, which writes the index's locator lists anew, as in print (a page may
+    begin inside one, and its marker must not be put in the list before it is rewritten);
+    then the markers, at print's letters."""
+    nodes = [list(d.root.find(f"{H}body").iter()) for d in docs]
+    fill_page_numbers(docs, found)
+    placed = add_page_markers(docs, starts, nodes)
     nav_doc = next(d for d in docs if d.root.find(f".//{H}nav[@id='toc']") is not None)
     nav_doc.root.find(f"{H}body").append(page_list_nav(placed, label))
     return len(placed)

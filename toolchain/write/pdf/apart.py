@@ -130,7 +130,11 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
     context = layout_context(setting, identifier, versions)
     names = [d.get("id") for d in setting.html.find("body")]
     record = cache.record(identifier) if cache is not None else None
-    book = in_order(setting, identifier, context, cache, record, jobs, client)
+    gc.freeze()  # what the build holds so far (the model, the documents, the print HTML,
+    try:  # the fonts) left out of the collections after each division, which then go
+        book = in_order(setting, identifier, context, cache, record, jobs, client)
+    finally:  # through that division's boxes alone
+        gc.unfreeze()
     if cache is not None:
         cache.remember(identifier, book, names)
     return book

@@ -177,3 +177,22 @@ chapters = ["chapters/01-quay.md"]
     with pytest.raises(BuildError) as caught:
         read_book(root)
     assert error in str(caught.value.problems[0])
+
+
+def test_a_page_that_begins_after_a_page_reference_is_marked_where_it_begins(tmp_path):
+    """A long paragraph that opens with a page reference runs over several pages: each
+    page's marker in the EPUB stands before the words the print page begins with. (Print
+    draws the reference's number from the stylesheet and does not count its letters; the
+    EPUB's number, filled in before the markers were placed, put each a word early.)"""
+    from conftest import built_book
+
+    from toolchain.check.parity import check_pages
+
+    words = "the harbour keeper walked along the quay at dusk and counted the boats".split()
+    long = " ".join(words[(k * 5) % len(words)] for k in range(1400))
+    out, report = built_book(tmp_path, {
+        "01-one.md": "# One\n\nThe [quay]{#quay} at dusk.\n",
+        "02-two.md": f"# Two\n\nAs on [p. #](#quay) and [p. #](#quay), {long}.\n"})
+    slug = report["slug"]
+    problems, info = check_pages(out / f"{slug}.epub", out / f"{slug}.pdf")
+    assert info["pages"] >= 5 and problems == [], [str(p) for p in problems]

@@ -200,30 +200,37 @@ def page_list_nav(placed: list[tuple[str, str]], label: str) -> etree._Element:
                       "hidden": "hidden", "aria-label": label}, ol)
 
 
-def fill_page_numbers(docs: list[Document], found: dict[str, tuple[int, str]]) -> None:
-    """The print edition's page numbers in the EPUB's documents, so that it reads as print
-    does: each `span.page-number[data-target]` (the list of illustrations') and the index's
-    locators; `found` gives each anchor's (page, folio) (folios.anchor_places)."""
+def fill_locators(docs: list[Document], found: dict[str, tuple[int, str]]) -> None:
+    """The index's locators, as print has them; `found` gives each anchor's (page, folio)
+    (folios.anchor_places)."""
     from . import index
 
+    for doc in docs:
+        index.fill_locators(doc.root, found)
+
+
+def fill_page_number_spans(docs: list[Document], found: dict[str, tuple[int, str]]) -> None:
+    """Each `span.page-number[data-target]` (a page reference, the list of
+    illustrations') given its page's folio, so that the EPUB reads as print does."""
     for doc in docs:
         for span in doc.root.iter(f"{H}span"):
             if span.get("class") == "page-number" and span.get("data-target") in found:
                 span.text = found[span.get("data-target")][1]
-        index.fill_locators(doc.root, found)
 
 
 def add_page_list(docs: list[Document], starts: list[PageStart], label: str,
                   found: dict[str, tuple[int, str]]) -> int:
-    """The page numbers filled in (`fill_page_numbers`), markers in the documents and the
+    """The page numbers filled in, markers in the documents and the
     page-list in the navigation document (`label` its name, in the book's language); the
-    number of pages listed. The elements are listed first, as print numbered them; then the
-    numbers filled in, which writes the index's locator lists anew, as in print (a page may
-    begin inside one, and its marker must not be put in the list before it is rewritten);
-    then the markers, at print's letters."""
+    number of pages listed. In the order that keeps the EPUB's letters print's: the elements
+    listed as print numbered them; the index's locators filled in, as print sets them (a
+    page may begin inside a list, and its marker must not be put in the list before it is
+    written anew); the markers placed; then the page references' numbers, which print
+    draws from the stylesheet and does not count."""
     nodes = [list(d.root.find(f"{H}body").iter()) for d in docs]
-    fill_page_numbers(docs, found)
+    fill_locators(docs, found)
     placed = add_page_markers(docs, starts, nodes)
+    fill_page_number_spans(docs, found)
     nav_doc = next(d for d in docs if d.root.find(f".//{H}nav[@id='toc']") is not None)
     nav_doc.root.find(f"{H}body").append(page_list_nav(placed, label))
     return len(placed)

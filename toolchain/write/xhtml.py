@@ -211,7 +211,7 @@ class Writer:
     def illustrations(self) -> Document:
         """The list of illustrations: each figure's caption (or, without one, its description),
         a link to it, and the print edition's page, filled in from the layout
-        (`pagelist.fill_page_numbers`) and in print by the stylesheet."""
+        (`pagelist.fill_page_number_spans`) and in print by the stylesheet."""
         ol = el("ol")
         for file, ident, figure in self.figure_ids.values():
             label = m.plain_text(m.without_notes(figure.caption)).strip() or figure.alt
@@ -662,7 +662,7 @@ class Writer:
 
     def inline_PageNumber(self, parent, node: m.PageNumber, ch):
         """The print page of the link's target, filled in after the layout (in the EPUB by
-        pagelist.fill_page_numbers, in print by folios.fill)."""
+        pagelist.fill_page_number_spans, in print by folios.fill)."""
         parent.append(el("span", {"class": "page-number", "data-target": self.link_target},
                          text="#"))
 

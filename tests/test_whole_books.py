@@ -354,14 +354,17 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
-NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail until mended, as
-# book-31 was (an appendix's heading alone at a page's foot, the line that called four long
-# footnotes sent with them to the next page; mended by footnotes.shorten_earlier)
+NOT_YET_FIXED = {  # found by the fuzzer: expected to fail until mended, and then to pass,
+    # as book-31 did (an appendix's heading alone at a page's foot; footnotes.shorten_earlier)
+    "book-32": "P060/P061: a preface whose paragraphs call eleven long notes, up to four "
+               "on a line; the parity check finds notes 2 and 3 missing from the PDF, though "
+               "note 2's words are on p. viii: the check or the layout, not looked into "
+               "(found 2026-12-06; fails the same on the code of 8a82d76)"}
 
 
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=pytest.mark.xfail(reason=NOT_YET_FIXED[name], strict=True,
-                                               raises=BuildError))
+                                               raises=(BuildError, AssertionError)))
     if name in NOT_YET_FIXED else name for name in sorted(p.name for p in KEPT.iterdir())])
 def test_kept_books(name, tmp_path):
     """The books the fuzzer found failing, each once fixed (but those NOT_YET_FIXED): a

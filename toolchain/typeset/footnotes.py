@@ -113,7 +113,7 @@ def shorten_earlier(page: PageFacts, note: str, short: int, lines_of, compositio
                and list(page.calls).index(other) < list(page.calls).index(note)]
     sizes = {other: lines_of(other) or 0 for other in earlier}
     longest = max(earlier, key=lambda other: sizes[other], default=None)
-    if longest is None or sizes[longest] - short < MIN_LINES:
+    if short <= 0 or longest is None or sizes[longest] - short < MIN_LINES:
         return False
     composition.splits[longest] = sizes[longest] - short
     composition.pushed.discard(longest)

@@ -152,3 +152,37 @@ def test_a_record_that_is_not_one_is_no_record(tmp_path, monkeypatch):
         record.write_text(json.dumps(damaged))
         build_into(manuscript, tmp_path / "again")
         assert outputs(tmp_path / "again") == outputs(tmp_path / "first"), damaged
+
+
+def test_a_worker_that_sees_other_files_is_refused(tmp_path):
+    """`build --scheduler` asks each worker what it would lay out with (the toolchain's
+    code, the libraries, the styles' and manuscript's files): a worker that sees other
+    files, or none, is an error naming it (E044), before its pages could be kept under
+    this build's keys. (The Dask test above shows workers that see the same pass.)"""
+    from toolchain.build import same_on_workers, what_a_worker_sees
+    from toolchain.errors import BuildError
+
+    manuscript = book_with_preface(tmp_path / "m", {"03-three.md": CHAPTERS["03-three.md"]})
+    styles = tmp_path / "styles"
+    shutil.copytree(ROOT / "styles", styles)
+
+    class Cluster:  # runs the function here, as a worker would, after `change`
+        def __init__(self, change=None):
+            self.change = change
+
+        def run(self, function, *args):
+            if self.change:
+                self.change()
+            return {"tcp://10.0.0.7:40000": function(*args)}
+
+    same_on_workers(Cluster(), styles, manuscript)  # the same files: no error
+    assert what_a_worker_sees(str(styles), str(manuscript))
+    with pytest.raises(BuildError) as raised:
+        same_on_workers(Cluster(lambda: (styles / "print.css").write_text("p {}\n")),
+                        styles, manuscript)
+    assert raised.value.problems[0].code == "E044"
+    assert "tcp://10.0.0.7:40000" in raised.value.problems[0].message
+    with pytest.raises(BuildError) as raised:
+        same_on_workers(Cluster(lambda: shutil.rmtree(manuscript / "front")), styles,
+                        manuscript)
+    assert raised.value.problems[0].code == "E044"

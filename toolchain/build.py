@@ -180,6 +180,33 @@ def connect_cluster(scheduler: str):
                                  f"`dask worker {scheduler}`")) from None
 
 
+def what_a_worker_sees(styles: str, manuscript: str) -> str:
+    """The toolchain's code, its libraries' versions, and the styles' and manuscript's files
+    at these paths, as the process that runs this sees them."""
+    return json.dumps({"code": tree_hashes(PACKAGE), "tools": library_versions(),
+                       "styles": tree_hashes(Path(styles)),
+                       "manuscript": tree_hashes(Path(manuscript))}, sort_keys=True)
+
+
+def same_on_workers(client, styles: Path, manuscript: Path) -> None:
+    """Every worker of the cluster lays out with what this build does: its pages are kept
+    under this build's keys, so a worker with other code, libraries or files would put
+    other pages in the book without a word."""
+    ours = what_a_worker_sees(str(styles.resolve()), str(manuscript.resolve()))
+    try:
+        theirs = client.run(what_a_worker_sees, str(styles.resolve()),
+                            str(manuscript.resolve()))
+    except OSError as exc:
+        theirs = {"a worker": f"cannot read {exc.filename or exc}"}
+    for address, seen in sorted(theirs.items()):
+        if seen != ours:
+            raise BuildError(Problem("--scheduler", 0, 0, "E044", f"the Dask worker at "
+                                     f"{address} does not see this build's toolchain, "
+                                     "libraries, styles or manuscript",
+                                     "start the workers from this project's environment, "
+                                     "where the manuscript and styles are at the same paths"))
+
+
 def build(manuscript: Path, out: Path, styles: Path, stream=None, force=False,
           profile: str | None = None, date: datetime | None = None, epubcheck=None,
           reporter: Reporter | None = None, cache: bool = True,
@@ -482,10 +509,18 @@ class Pipeline:
                               sort_keys=True)
         client = connect_cluster(self.scheduler) if self.scheduler else None
         try:
+            if client is not None:
+                same_on_workers(client, self.styles, self.manuscript)
             book_pages = apart.lay_out_book(setting, writing.pdf_identifier(book.meta),
                                             versions,
                                             apart.Cache.default() if self.cache else None,
                                             self.jobs, client)
+        except Exception as exc:
+            if type(exc).__name__ != "KilledWorker":
+                raise
+            raise BuildError(Problem("--scheduler", 0, 0, "E045", f"a Dask worker died laying "
+                                     f"out the book: {exc}", "give the workers more memory, "
+                                     "or build on this machine (leave out --scheduler)")) from None
         finally:
             if client is not None:
                 client.close()

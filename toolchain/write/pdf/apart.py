@@ -217,7 +217,6 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
             divisions[k] = book.lay_out([(k, d.key) + book.places[k]], everywhere)[0]
     pages.composition = {**totals(divisions), "page feet": next(
         (d.feet for d in divisions if d.feet != "none moved"), "none moved")}
-    refused(setting.fetcher)
     return pages
 
 

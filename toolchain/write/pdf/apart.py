@@ -30,9 +30,10 @@ import gc
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from lxml import etree
 
 from ...errors import InternalError
 from ...typeset.facts import Block, PageFacts, folio_labels, page_facts, roman
+from ...typeset.hyphenate import dictionaries
 from ...typeset.marks import BLOCK, mark_pages
 from ...typeset.pages import division
 from ...typeset.paragraphs import KEY
@@ -119,6 +121,7 @@ class BookPages:
         """The screen edition: the divisions' parts joined, a blank page where one was."""
         join.join([d.part for d in self.divisions], self.labels(), target,
                   [d.blanks for d in self.divisions])
+        give_back_memory()  # the join's objects, before the press edition reads the PDF
 
 
 def lay_out_book(setting: Setting, identifier: bytes, versions: str,
@@ -130,6 +133,8 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
     context = layout_context(setting, identifier, versions)
     names = [d.get("id") for d in setting.html.find("body")]
     record = cache.record(identifier) if cache is not None else None
+    gc.collect()  # what the stages before left, given back before the processes that lay
+    give_back_memory()  # the divisions out are forked, which would each share it
     gc.freeze()  # what the build holds so far (the model, the documents, the print HTML,
     try:  # the fonts) left out of the collections after each division, which then go
         book = in_order(setting, identifier, context, cache, record, jobs, client)
@@ -250,6 +255,8 @@ class Book:
         self.current: dict[str, Division] = {}
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
+        for lang in languages(setting.html):  # loaded here once, not in each process
+            dictionaries(lang)  # forked to lay a division out (pyphen's German: 0.7 s)
 
     def settle(self, guesses: dict[str, int], before: int | None = None) -> list[Division]:
         """Every division (or those `before` the one numbered so) in its place: found, or
@@ -288,27 +295,79 @@ class Book:
                 guesses[d.name] = len(d.facts)
 
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
-        """The divisions `wanted` ((number, key, folio, side) each) laid out alone: on
-        `jobs` processes forked from this one, which has the book's HTML and fonts loaded,
-        or on the cluster's workers."""
+        """The divisions `wanted` ((number, key, folio, side) each) laid out alone: each in a
+        process forked for it from this one, which has the book's HTML and fonts loaded, up
+        to `jobs` at once; or on the cluster's workers. A process a division: what its
+        layout held goes with it, so that the build holds the largest division's layout at
+        most, not what a thousand pages of layouts leave behind (`give_back_memory`)."""
         tasks = [(self.names[k], key, folio, side, self.after[self.names[k]])
                  for k, key, folio, side in wanted]
         if self.client is not None and len(tasks) > 1:
             return on_cluster(self.client, self.setting, tasks, self.identifier, everywhere)
-        if self.jobs <= 1 or len(tasks) == 1:
+        if "fork" not in multiprocessing.get_all_start_methods():
             return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
                     for task in tasks]
         global FORKED
         FORKED = (self.setting, self.identifier, everywhere)
         try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(min(self.jobs, len(tasks)), mp_context=context) as pool:
-                return list(pool.map(lay_out_forked, tasks))
+            return each_forked(tasks, self.jobs)
         finally:
             FORKED = None
 
 
-FORKED = None  # what a forked worker lays out with: (Setting, identifier, anchors)
+FORKED = None  # what a forked process lays out with: (Setting, identifier, anchors)
+
+
+def each_forked(tasks: list[tuple], jobs: int) -> list[Division]:
+    """`lay_out_alone` of each task in a process forked for it, `jobs` at once, in order.
+    (A pool's worker would keep what each layout leaves behind; Python's pools do not
+    retire a forked worker after each task.)"""
+    context = multiprocessing.get_context("fork")
+    results: list = [None] * len(tasks)
+    waiting, running = list(enumerate(tasks)), {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                k, task = waiting.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=lay_out_and_send, args=(task, send))
+                process.start()
+                send.close()
+                running[receive] = (k, process)
+            for receive in multiprocessing.connection.wait(list(running)):
+                k, process = running.pop(receive)
+                try:
+                    done, value, trace = receive.recv()
+                except EOFError:
+                    process.join()
+                    raise InternalError("layout", f"the process laying out {tasks[k][0]} "
+                                        f"ended with {process.exitcode}") from None
+                finally:
+                    receive.close()
+                process.join()
+                if not done:
+                    raise value from RemoteError(trace)
+                results[k] = value
+    finally:
+        for process in (p for _, p in running.values()):
+            process.kill()
+            process.join()
+    return results
+
+
+class RemoteError(Exception):
+    """The traceback of an error in a forked process, shown with --debug."""
+
+
+def lay_out_and_send(task: tuple, send) -> None:
+    try:
+        send.send((True, lay_out_forked(task), ""))
+    except BaseException as exc:  # noqa: BLE001 (sent to the build, which reports it)
+        trace = traceback.format_exc()
+        try:
+            send.send((False, exc, trace))
+        except Exception:  # noqa: BLE001 (an error that does not pickle)
+            send.send((False, InternalError("layout", repr(exc)), trace))
 
 
 def lay_out_forked(task: tuple) -> Division:
@@ -341,6 +400,11 @@ def lay_out_sent(shared: tuple, name: str, key: str, folio: str, side: str, afte
     with LAYING_OUT:
         return lay_out_alone(setting, name, key, folio, side, after, identifier, everywhere,
                              etree.fromstring(tree, parser))
+
+
+def languages(html) -> set[str]:
+    """Every language the book's HTML names."""
+    return {str(value) for value in html.xpath("//@lang | //@xml:lang")}
 
 
 def place(position: int, start: int | None) -> tuple[str, str]:

@@ -103,7 +103,8 @@ def reading(path: Path) -> dict:
 
 
 def tags(pdf, number: dict) -> tuple[int, list[str]]:
-    """The number of structure elements under the one Document element, and what is wrong
+    """The number of structure elements under the one Document element (the joined book's
+    divisions, each a /Part of it, not counted), and what is wrong
     with the parent tree: a page's or a link's key missing, or naming elements of another
     page or another annotation, or an element whose parent is not the one above it."""
     nums = pdf.Root.StructTreeRoot.ParentTree.Nums
@@ -128,12 +129,32 @@ def tags(pdf, number: dict) -> tuple[int, list[str]]:
             wrong.append(f"{element.S}: its parent is not the element above it")
         kids = element.get("/K")
         kids = kids if isinstance(kids, pikepdf.Array) else [kids]
-        return 1 + sum(count(kid, element) for kid in kids
-                       if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+        return (element.S != "/Part") + sum(count(kid, element) for kid in kids
+                                            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
 
     root = pdf.Root.StructTreeRoot.K
     assert len(root) == 1 and root[0].S == "/Document"
     return count(root[0], None), wrong
+
+
+def divisions_tagged(path: Path) -> list[str]:
+    """The kinds of the elements under the joined book's Document; and that every element
+    of the file (those of the page margins too, which are in no element's kids) has a
+    parent that is the book's Document or under it: no part's own root or parent tree
+    copied with it."""
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root.StructTreeRoot
+        document = root.K[0]
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructTreeRoot":
+                assert obj.objgen == root.objgen, "a part's root copied"
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructElem":
+                up = obj
+                while up.objgen != document.objgen:
+                    assert up.P.objgen != root.objgen, f"{obj.S} outside the book's Document"
+                    up = up.P
+                assert obj.S != "/NonStruct" or len(obj.get("/K", [])) > 0, "an empty element"
+        return [str(kid.S) for kid in document.K]
 
 
 def faces(path: Path) -> dict[str, int]:
@@ -153,8 +174,10 @@ def test_a_book_in_parts_and_joined_and_each_division_alone_are_the_book_whole(n
     and joined reads and draws as the book written whole; and each division laid out alone
     has the book's pages (`check_divisions_alone`)."""
     layout, book, whole = laid_out(name, tmp_path)
-    assert joined(layout, book, tmp_path / "joined.pdf") >= 4
+    count = joined(layout, book, tmp_path / "joined.pdf")
+    assert count >= 4
     joined_pdf = tmp_path / "joined.pdf"
+    assert divisions_tagged(joined_pdf) == ["/Part"] * count
     expected, got = reading(whole), reading(joined_pdf)
     assert got.pop("sorted")  # the names in their bytes' order, as PDF's name trees need
     expected.pop("sorted")  # (WeasyPrint sorts them as Python strings: not so past ASCII)

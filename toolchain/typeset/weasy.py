@@ -22,6 +22,11 @@ other WeasyPrint, naming this module). A new release is read against this list f
   are sums of the same line heights in another order, and differ by a rounding (1e-13 px)
   as often as not: a note of two lines under one of sixteen was moved so, with half a page
   free. The same method, but the comparison within a hundredth of a pixel.
+- `pdf.tags._build_box_tree`: the PDF/UA structure elements of a box and its children.
+  WeasyPrint makes one for every inline box, an empty one (/NonStruct) for each `<br>`
+  that ends a composed line: a third of the elements of a book's tags, for nothing. The
+  same function, the empty /NonStruct elements it gives left out of their parent's kids
+  (`without_empty_elements`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
 from weasyprint.layout import inline as _inline
 from weasyprint.layout.block import block_level_layout
+from weasyprint.pdf import tags as _tags
 from weasyprint.text.line_break import Layout, line_size
 
 __all__ = ["boxes", "page_box", "new_page", "text_layout", "line_width",
@@ -118,6 +124,23 @@ def update_footnote_area(self):
 
 if weasyprint.__version__ == WRITTEN_FOR and hasattr(LayoutContext, "_update_footnote_area"):
     LayoutContext._update_footnote_area = update_footnote_area
+
+
+def without_empty_elements(build_box_tree):
+    """WeasyPrint's `_build_box_tree`, whose elements a parent makes its kids, without the
+    /NonStruct elements that hold nothing: no text, no figure, no link, no element. (Each
+    is still written, as an object nothing refers to; a joined book leaves them out.)"""
+    def build(box, parent, pdf, page_number, nums, annotations, tags):
+        for element in build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
+            if element["S"] != "/NonStruct" or element["K"]:
+                yield element
+    build.__wrapped__ = build_box_tree
+    return build
+
+
+if weasyprint.__version__ == WRITTEN_FOR and hasattr(_tags, "_build_box_tree") and \
+        not hasattr(_tags._build_box_tree, "__wrapped__"):
+    _tags._build_box_tree = without_empty_elements(_tags._build_box_tree)
 
 
 def cached_page_references(pdf) -> tuple:

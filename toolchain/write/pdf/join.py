@@ -6,8 +6,8 @@ keeps what a reader and a screen reader use, as one file made whole would have i
 
 - the pages, in order, with their figures; each face's font once (`merge_fonts`), where
   each part embeds its own subset of it;
-- the tags: every part's structure elements under one Document element, the parent tree's
-  keys moved past the parts before (and each page's and link's key with them);
+- the tags: each part's structure elements a Part of one Document element, the parent
+  tree's keys moved past the parts before (and each page's and link's key with them);
 - the links: a part holds links to anchors in other parts, which WeasyPrint keeps only when
   it finds the anchor, so a part's writer gives it stand-ins (`stand_ins`); the join keeps
   each name's destination from the part that holds the anchor (`Part.anchors`);
@@ -48,7 +48,11 @@ def join(parts: list[Part], labels: list[str], target: Path,
     blanks = blanks or [0] * len(parts)
     book = pikepdf.open(io.BytesIO(parts[0].data))
     add_blank_pages(book, blanks[0])
-    document = book.Root.StructTreeRoot.K[0]
+    root = book.Root.StructTreeRoot
+    document = book.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=root, K=pikepdf.Array()))
+    document.K.append(as_part(root.K[0], document))
+    root.K = pikepdf.Array([document])
     nums = list(book.Root.StructTreeRoot.ParentTree.Nums)
     outline = book.Root.get("/Outlines")
     destinations = own_destinations(book, book, parts[0].anchors)
@@ -67,11 +71,8 @@ def join(parts: list[Part], labels: list[str], target: Path,
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
         theirs = other.Root.StructTreeRoot
-        for kid in theirs.K[0].K:
-            copied = book.copy_foreign(kid)
-            copied.P = document
-            document.K.append(copied)
         their_nums = theirs.ParentTree.Nums
+        document.K.append(as_part(book.copy_foreign(without_parent(theirs.K[0])), document))
         for k in range(0, len(their_nums), 2):
             nums += [int(their_nums[k]) + offset, copy_over(book, other, their_nums[k + 1])]
         if "/Outlines" in other.Root:
@@ -88,6 +89,21 @@ def join(parts: list[Part], labels: list[str], target: Path,
     merge_fonts(book)
     book.save(target, deterministic_id=True,
               object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def without_parent(element):
+    """A part's Document element, its parent (the part's root, which leads to the part's
+    parent tree) taken off, so that copying it copies its elements and no more."""
+    del element["/P"]
+    return element
+
+
+def as_part(element, document):
+    """A part's Document element made a Part of the book's: each division a /Part (PDF's
+    "large-scale division of a document"), which keeps the elements WeasyPrint tags in the
+    page margins (running heads, folios) and leaves out of the tree, as their parent."""
+    element.S, element.P = pikepdf.Name.Part, document
+    return element
 
 
 def add_blank_pages(book: pikepdf.Pdf, count: int) -> None:

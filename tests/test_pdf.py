@@ -113,7 +113,8 @@ def test_print_pdf_has_trim_and_bleed(built):
 
 def test_press_edition_is_the_screen_pages_with_marks_outside_the_bleed(built):
     """One layout: the press PDF has the screen PDF's pages, trimmed where the screen page
-    ends; crop marks are drawn beyond the bleed, never inside it; no links, no outline."""
+    ends; crop marks are drawn beyond the bleed, never inside it; no links, no outline, no
+    structure tree (the screen PDF's tags, which a RIP does not read)."""
     with pikepdf.open(built / f"{SLUG}.pdf") as screen, \
             pikepdf.open(built / f"{SLUG}-print.pdf") as press:
         assert len(press.pages) == len(screen.pages) + (-len(screen.pages) % 16)
@@ -121,6 +122,10 @@ def test_press_edition_is_the_screen_pages_with_marks_outside_the_bleed(built):
             assert [float(x) for x in b.obj.TrimBox] == [float(x) for x in a.obj.MediaBox]
             assert "/Annots" not in b.obj
         assert "/Outlines" not in press.Root and "/Outlines" in screen.Root
+        assert "/StructTreeRoot" not in press.Root and "/StructTreeRoot" in screen.Root
+        assert not any("/StructParents" in page.obj for page in press.pages)
+        assert not any(isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructElem"
+                       for o in press.objects)
     doc = pypdfium2.PdfDocument(built / f"{SLUG}-print.pdf")
     image = doc[0].render(scale=150 / 72).to_pil().convert("L")  # the half title: little ink
     doc.close()
@@ -262,3 +267,4 @@ def test_text_layer_carries_every_word_exactly(built, pdf_path):
     text = " ".join(words)
     assert "BarMen" not in text and "THE 1923 Opposition" in text
     assert "\u2010" not in text, text[text.index("\u2010") - 60:text.index("\u2010") + 20]
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from datetime import UTC, datetime
@@ -268,3 +269,18 @@ def test_text_layer_carries_every_word_exactly(built, pdf_path):
     assert "BarMen" not in text and "THE 1923 Opposition" in text
     assert "\u2010" not in text, text[text.index("\u2010") - 60:text.index("\u2010") + 20]
 
+
+def test_embedded_fonts_keep_their_own_dates_not_the_builds(built):
+    """Each font embedded (a subset of one of the styles' fonts, merged across divisions)
+    carries its font's date (`head.modified`), not the build's: so the same sources give the
+    same bytes whichever subsetter WeasyPrint has, and a division kept from an earlier build
+    matches one laid out today (tests/test_apart.py)."""
+    from fontTools.ttLib import TTFont
+    own = {TTFont(path)["head"].modified for path in (ROOT / "styles" / "fonts").iterdir()
+           if path.suffix in (".otf", ".ttf")}
+    for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
+        with pikepdf.open(built / name) as pdf:
+            files = [d.get("/FontFile3") or d.get("/FontFile2") for d in pdf.objects
+                     if isinstance(d, pikepdf.Dictionary) and d.get("/Type") == "/FontDescriptor"]
+            dates = {TTFont(io.BytesIO(f.read_bytes()))["head"].modified for f in files if f}
+        assert files and dates <= own, (name, dates - own)

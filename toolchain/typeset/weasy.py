@@ -27,6 +27,12 @@ other WeasyPrint, naming this module). A new release is read against this list f
   that ends a composed line: a third of the elements of a book's tags, for nothing. The
   same function, the empty /NonStruct elements it gives left out of their parent's kids
   (`without_empty_elements`).
+- `pdf.fonts.TTFont`: the fontTools class WeasyPrint subsets a font with when HarfBuzz's
+  subsetter is not installed (Debian's libharfbuzz-subset0), and saves: fontTools then
+  stamps each subset with the time of the build (SOURCE_DATE_EPOCH, else now), so that the
+  same sources gave other bytes each time, and a division kept from an earlier build
+  another date than one laid out today. A TTFont that keeps the font's own date, as
+  HarfBuzz does (`TTFontOfItsOwnDate`).
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ from math import inf
 
 import pydyf
 import weasyprint
+from fontTools.ttLib import TTFont
 from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
 from weasyprint.layout import inline as _inline
 from weasyprint.layout.block import block_level_layout
+from weasyprint.pdf import fonts as _fonts
 from weasyprint.pdf import tags as _tags
 from weasyprint.text.line_break import Layout, line_size
 
@@ -141,6 +149,17 @@ def without_empty_elements(build_box_tree):
 if weasyprint.__version__ == WRITTEN_FOR and hasattr(_tags, "_build_box_tree") and \
         not hasattr(_tags._build_box_tree, "__wrapped__"):
     _tags._build_box_tree = without_empty_elements(_tags._build_box_tree)
+
+
+class TTFontOfItsOwnDate(TTFont):
+    """fontTools' TTFont, saved with the date its font has (`head.modified`), not today's."""
+
+    def __init__(self, *args, recalcTimestamp: bool = False, **kwargs):
+        super().__init__(*args, recalcTimestamp=recalcTimestamp, **kwargs)
+
+
+if weasyprint.__version__ == WRITTEN_FOR and getattr(_fonts, "TTFont", None) is TTFont:
+    _fonts.TTFont = TTFontOfItsOwnDate
 
 
 def cached_page_references(pdf) -> tuple:

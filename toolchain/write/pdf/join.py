@@ -272,7 +272,8 @@ def merge_face(fonts: list) -> bool:
                  for c in cid]
         if any(f is None or f.get("/Subtype", "/OpenType") != "/OpenType" for f in files):
             return False
-        otfs = [TTFont(io.BytesIO(f.read_bytes())) for f in files]
+        otfs = [TTFont(io.BytesIO(f.read_bytes()), recalcTimestamp=False)  # (saved with
+                for f in files]  # the font's date, not the build's: the same bytes)
         glyphs = [glyph_table(otf) for otf in otfs]
         texts_each = [read_to_unicode(font.ToUnicode) for font in fonts]
     except (AttributeError, KeyError, ValueError, pikepdf.PdfError, OSError, AssertionError):

@@ -304,7 +304,7 @@ class Book:
                  for k, key, folio, side in wanted]
         if self.client is not None and len(tasks) > 1:
             return on_cluster(self.client, self.setting, tasks, self.identifier, everywhere)
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if not may_fork():
             return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
                     for task in tasks]
         global FORKED
@@ -316,6 +316,16 @@ class Book:
 
 
 FORKED = None  # what a forked process lays out with: (Setting, identifier, anchors)
+
+
+def may_fork() -> bool:
+    """Whether a process may be forked for each division: on a system that forks, from the
+    main thread of a process that may have children. Not from a thread of a Dask worker,
+    where other threads may be laying out other titles (a fork copies the locks they hold),
+    nor from a daemonic process; there the divisions are laid out in the process itself."""
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and threading.current_thread() is threading.main_thread()
+            and not multiprocessing.current_process().daemon)
 
 
 def each_forked(tasks: list[tuple], jobs: int) -> list[Division]:

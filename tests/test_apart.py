@@ -186,3 +186,19 @@ def test_a_worker_that_sees_other_files_is_refused(tmp_path):
         same_on_workers(Cluster(lambda: shutil.rmtree(manuscript / "front")), styles,
                         manuscript)
     assert raised.value.problems[0].code == "E044"
+
+
+@pytest.mark.skipif(os.environ.get("TOOLCHAIN_SCALE_TEST") != "1",
+                    reason="ten minutes on two cores: set TOOLCHAIN_SCALE_TEST=1")
+def test_a_hundred_chapters_build_in_under_a_gibibyte():
+    """A book of 2,000 pages (the title's chapter a hundred times, 3.57 MiB of Markdown,
+    under the manuscript limit, M107) is built, clean, in under 1 GiB: the peak of every
+    process of the build together (the build, the processes that lay its divisions out,
+    EPUBCheck's JVM), sampled five times a second as the sum of their proportional set
+    sizes (benchmarks/memory.py)."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from memory import measure
+    size, took, peak, together, verdict = measure(100, os.cpu_count() or 1, past_the_limit=False)
+    assert verdict == "built" and size > 3.5 * 2**20
+    assert together < 1024, f"{together:.0f} MiB"

@@ -17,16 +17,18 @@ import jsonschema
 from ..errors import BuildError, Problem
 
 SCHEMA = json.loads(Path(__file__).with_name("book.schema.json").read_text(encoding="utf-8"))
-# A build's peak memory grows by about 370 MiB per MiB of Markdown (benchmarks/memory.py: 957 MiB
-# at 1.93 MiB): past 2 MiB (some 1,400 pages) it would pass 1 GiB. A press with a bigger
-# machine may raise it.
+# A build's peak memory, every process of it together, grows by about 155 MiB per MiB of
+# Markdown (benchmarks/memory.py --jobs 2: 721 MiB at 1.93 MiB, 974 MiB at 3.57 MiB, where
+# the notes of 100 chapters are the largest division): near 3.9 MiB it would pass 1 GiB, and
+# sooner with more notes a page. A press with a bigger machine may raise it.
+LIMIT = 3.6
 LIMIT_VARIABLE = "TOOLCHAIN_MAX_MANUSCRIPT_MIB"
 
 
 def limit_mib() -> float:
-    """The largest manuscript a build takes, in MiB: 2, or what TOOLCHAIN_MAX_MANUSCRIPT_MIB says."""
+    """The largest manuscript a build takes, in MiB: LIMIT, or TOOLCHAIN_MAX_MANUSCRIPT_MIB."""
     try:
-        return float(os.environ.get(LIMIT_VARIABLE, "2"))
+        return float(os.environ.get(LIMIT_VARIABLE, LIMIT))
     except ValueError:
         raise BuildError(Problem(LIMIT_VARIABLE, 0, 0, "M107", f"{LIMIT_VARIABLE} is not a number",
                                  "set it to a size in MiB, such as 4")) from None

@@ -48,7 +48,11 @@ def tree(pid: int) -> list[int]:
     while queue:
         pid = queue.pop()
         found.append(pid)
-        for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:  # (a process that ends while it is read: the layout's come and go)
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
             try:
                 queue += [int(c) for c in (task / "children").read_text().split()]
             except OSError:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pikepdf
 
+from .pdf.join import copy_over
+
 MM = 72 / 25.4
 INCH_MM = 25.4
 SLUG_MM = 10  # beyond the bleed, where the crop marks are drawn
@@ -227,12 +229,12 @@ def pages_alone(source, pdf) -> None:
         if "/StructParents" in page.obj:
             del page.obj["/StructParents"]
     if "/Info" in source.trailer:
-        pdf.trailer.Info = pdf.copy_foreign(source.make_indirect(source.trailer.Info))
+        pdf.trailer.Info = copy_over(pdf, source, source.trailer.Info)
     for key in ("/Lang", "/PageLabels"):
         if key in source.Root:
             value = source.Root[key]
-            pdf.Root[key] = value if not isinstance(value, pikepdf.Dictionary) else \
-                pdf.copy_foreign(source.make_indirect(value))
+            pdf.Root[key] = copy_over(pdf, source, value) \
+                if isinstance(value, pikepdf.Dictionary) else value
 
 
 def cover_sheet(data: bytes, target: Path, profile: Profile, trim_width_mm: float,

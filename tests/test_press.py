@@ -4,16 +4,20 @@ and barcode, and the preflight that measures both against the profile."""
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
 import pypdfium2
 import pytest
 from conftest import ROOT, built_book, make_book
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolchain.build import build
 from toolchain.check.preflight import preflight, read_barcode
 from toolchain.errors import BuildError
 from toolchain.read.markdown import read_book
+from toolchain.write import press
 from toolchain.write.barcode import ean5_modules, ean13_modules, isbn13
 from toolchain.write.press import MM, PROFILES
 
@@ -309,3 +313,25 @@ def test_an_offset_book_may_ask_for_x1a(tmp_path):
     with pikepdf.open(tmp_path / "dist" / "small-book-print.pdf") as pdf:
         assert pdf.pdf_version == "1.3" and pdf.Root.OutputIntents[0].OutputConditionIdentifier \
             == "FOGRA39"
+
+
+GREY_WHOLE = re.compile(rb"(?<![\w.])(\d*\.?\d+) \1 \1 (rg|RG)(?![\w])")
+RGB_WHOLE = re.compile(rb"(?<![\w.])([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)(?![\w])")
+TOKENS = [b"0", b"0.5", b".5", b"1", b"1.0", b"10", b"0.", b"..5", b"a.5", b"_1", b"9" * 70,
+          b"rg", b"RG", b"rgb", b"g", b"q", b"(a)", b"<00a1>", b"\n", b"", b"0 0 0",
+          b"0.2 0.2 0.2", b"1 0 0"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=14),
+       st.lists(st.sampled_from([b" ", b"  ", b"\n", b""]), min_size=14, max_size=14))
+def test_grey_is_found_before_each_operator_as_a_pattern_over_the_whole_stream_finds_it(
+        tokens, gaps):
+    """`press.grey_as_gray` finds each colour operator and reads its operands before it; a
+    stream comes out as the one pattern tried at every byte of it made it (and the colours
+    left the same), whatever the spacing, numbers cut short or too long."""
+    data = b"".join(token + gap for token, gap in zip(tokens, gaps, strict=False))
+    grey = GREY_WHOLE.sub(lambda f: f[1] + (b" g" if f[2] == b"rg" else b" G"), data)
+    left = {"rgb(" + ", ".join(v.decode() for v in found) + ")"
+            for found in RGB_WHOLE.findall(grey)}
+    assert press.grey_as_gray(data) == (grey, left)

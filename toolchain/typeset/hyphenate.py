@@ -58,6 +58,17 @@ def dictionaries(lang: str) -> tuple:
     return tuple(dictionary(n) for n in names)
 
 
+def preload(lang: str) -> None:
+    """The dictionaries of `lang` loaded into this process: ours (`dictionaries`), and the
+    one WeasyPrint takes for text it hyphenates itself (the running heads; pyphen keeps each
+    file it parsed). A process forked to lay a division out then finds them loaded, where
+    each would otherwise parse them again (en_GB 0.09 s, German 0.7 s, a division)."""
+    dictionaries(lang)
+    name = pyphen.language_fallback((lang or "").replace("-", "_"))
+    if name:
+        dictionary(name)
+
+
 @cache
 def dictionary(name: str) -> pyphen.Pyphen:
     """Each dictionary loaded once (en, en-GB and en-US all use en_US): the limits on the

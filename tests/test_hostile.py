@@ -420,10 +420,11 @@ def test_text_cut_off_at_the_page_edge_fails_the_build(tmp_path, capsys):
              + "---:|" * columns + "\n| " + " | ".join("1,234,567" for _ in range(columns))
              + " |\n")
     book = make_book(tmp_path / "manuscript", {"one.md": wider})
-    code, err = build_cli(capsys, book, tmp_path / "dist")
-    assert code == 1 and "Traceback" not in err
-    assert "small-book.pdf: error P040: page 8: text beyond the page edge, cut off:" in err
-    assert not (tmp_path / "dist").exists()
+    for _ in range(2):  # and again, its pages taken from the cache (measured as laid out)
+        code, err = build_cli(capsys, book, tmp_path / "dist")
+        assert code == 1 and "Traceback" not in err
+        assert "small-book.pdf: error P040: page 8: text beyond the page edge, cut off:" in err
+        assert not (tmp_path / "dist").exists()
 
 
 def test_stylesheet_symlinked_outside_styles_is_refused(tmp_path, capsys, book):

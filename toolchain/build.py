@@ -566,8 +566,8 @@ class Pipeline:
         problems = pdfcheck.check_fonts(target)
         if problems:  # the lint checked every character against the fonts first
             raise generated_invalid(f"pdf {target.name}", problems)
-        problems = pdfcheck.text_outside(target, False)
-        if problems:
+        problems = pdfcheck.beyond_problems(target.name, laid_out.beyond())
+        if problems:  # each division's pages measured as written (and kept so)
             raise BuildError(problems)
         self.validators[target.name] = {"fonts": "embedded, book fonts only"}
 

@@ -45,34 +45,25 @@ def check_fonts(path: Path) -> list[Problem]:
 
 
 def text_outside(path: Path, press: bool) -> list[Problem]:
-    """Text that lies beyond the page (screen) or the trim (press): cut off on paper or screen.
+    """Text that lies beyond the page (screen) or the trim (press): cut off on paper or screen."""
+    from ..write.pdf.writing import text_beyond
 
-    pdfium's text rectangles are few per page, so a 400-page book is checked in about a second."""
-    import pypdfium2
+    return beyond_problems(path.name, text_beyond(path, press), press)
 
+
+def beyond_problems(name: str, beyond: list[tuple[int, str]], press: bool = False
+                    ) -> list[Problem]:
+    """P040 for each page with text beyond its edge ((page from 0, the text): `text_beyond`)."""
     problems = []
-    doc = pypdfium2.PdfDocument(path)
-    try:
-        for number, page in enumerate(doc, 1):
-            left, bottom, right, top = page.get_trimbox() if press else page.get_mediabox()
-            text = page.get_textpage()
-            beyond = []
-            for k in range(text.count_rects()):
-                x0, y0, x1, y1 = text.get_rect(k)
-                if x0 < left - 0.5 or x1 > right + 0.5 or y0 < bottom - 0.5 or y1 > top + 0.5:
-                    beyond.append(text.get_text_bounded(x0, y0, x1, y1).strip())
-            if beyond:
-                shown = " ".join(" ".join(beyond).split())
-                shown = shown if len(shown) <= 60 else shown[:59] + "…"
-                edge = "trim" if press else "page"
-                problems.append(Problem(path.name, 0, 0, "P040", f"page {number}: text beyond the "
-                                        f"{edge} edge, cut off: {shown!r}",
-                                        "a table or a long word is wider than the page: narrow "
-                                        "it (fewer columns, shorter entries); a turned "
-                                        "(landscape) table whose rows run to several lines: "
-                                        "shorten its entries or split the table"))
-    finally:
-        doc.close()
+    for index, text in beyond:
+        shown = text if len(text) <= 60 else text[:59] + "…"
+        edge = "trim" if press else "page"
+        problems.append(Problem(name, 0, 0, "P040", f"page {index + 1}: text beyond the "
+                                f"{edge} edge, cut off: {shown!r}",
+                                "a table or a long word is wider than the page: narrow "
+                                "it (fewer columns, shorter entries); a turned "
+                                "(landscape) table whose rows run to several lines: "
+                                "shorten its entries or split the table"))
     return problems
 
 

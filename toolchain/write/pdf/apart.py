@@ -52,8 +52,9 @@ from ..pagelist import PageStart, page_starts
 from . import join
 from .laying_out import Layout, Setting
 from .sandbox import refused
+from .writing import text_beyond
 
-FORMAT = 1  # of the cache's files: a change of what they hold makes every key new
+FORMAT = 2  # of the cache's files: a change of what they hold makes every key new
 
 
 @dataclass
@@ -72,6 +73,8 @@ class Division:
     standing: list[str] = field(default_factory=list)  # those of the book, when written (the
     # part holds a stand-in for each, which the join replaces; WeasyPrint drops the others)
     feet: str = "none moved"  # how its lines were kept off the page feet (pdf.composed_layout)
+    beyond: list[tuple[int, str]] = field(default_factory=list)  # text beyond a page's edge
+    # (`writing.text_beyond`: its page, from 0 here; the text), measured once as written
 
     @property
     def blanks(self) -> int:
@@ -114,6 +117,14 @@ class BookPages:
                     found.setdefault(name, (first + k, labels[first + k]))
             for name, k in d.marks.items():
                 found[name] = (first + k, labels[first + k])
+            first += len(d.facts)
+        return found
+
+    def beyond(self) -> list[tuple[int, str]]:
+        """Text beyond a page's edge, each page numbered through the book (from 0)."""
+        found, first = [], 0
+        for d in self.divisions:
+            found += [(first + k, text) for k, text in d.beyond]
             first += len(d.facts)
         return found
 
@@ -494,7 +505,7 @@ def lay_out_alone(setting: Setting, name: str, key: str, folio: str, side: str, 
         laid.document, numbers, identifier, everywhere | {a for names in anchors for a in names})
     made = Division(name, key, part, facts, starts, anchors, mark_pages(shown, setting.placed),
                     dict(laid.by_division.get(name, {})), links, standing,
-                    laid.composition.get("page feet", "none moved"))
+                    laid.composition.get("page feet", "none moved"), text_beyond(part.data))
     del laid, pages, shown
     gc.collect()  # the layout's boxes refer to each other: let go here, not as the book grows
     give_back_memory()
@@ -544,8 +555,9 @@ class Cache:
                 data["name"], key, join.Part(pdf.read_bytes(), set(data["part_anchors"])),
                 [page_facts_from(f) for f in data["facts"]],
                 [PageStart(**s) for s in data["starts"]], data["anchors"], data["marks"],
-                data["counts"], data["links"], data["standing"], data["feet"])
-        except (OSError, KeyError, TypeError):
+                data["counts"], data["links"], data["standing"], data["feet"],
+                [(int(k), str(text)) for k, text in data["beyond"]])
+        except (OSError, KeyError, TypeError, ValueError):
             return None
 
     def remember(self, identifier: bytes, book: BookPages, names: list[str]) -> None:
@@ -561,7 +573,7 @@ class Cache:
                         "starts": [dataclasses.asdict(s) for s in d.starts],
                         "anchors": d.anchors, "marks": d.marks, "counts": d.counts,
                         "links": d.links, "standing": d.standing,
-                        "feet": d.feet}).encode())
+                        "feet": d.feet, "beyond": d.beyond}).encode())
             found = book.anchor_places()
             self.write(f"book-{identifier.decode()}.json", json.dumps({
                 "names": names,

@@ -51,3 +51,29 @@ def label_starts(labels: list[str]) -> list[tuple[int, str]]:
     arabic (D) from there."""
     start = labels.index("1") if "1" in labels else len(labels)
     return ([(0, "r")] if start else []) + ([(start, "D")] if start < len(labels) else [])
+
+
+def text_beyond(pdf, press: bool = False) -> list[tuple[int, str]]:
+    """The text that lies beyond each page (or, `press`, beyond its trim), cut off on screen
+    or paper: (the page, from 0; its text so placed). `pdf` is a file or a PDF's bytes: a
+    division's part is measured as it is written (`apart.lay_out_alone`), and kept with it.
+
+    pdfium's text rectangles are few a page: a 400-page book is measured in about a second."""
+    import pypdfium2
+
+    found = []
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        for number, page in enumerate(doc):
+            left, bottom, right, top = page.get_trimbox() if press else page.get_mediabox()
+            text = page.get_textpage()
+            beyond = []
+            for k in range(text.count_rects()):
+                x0, y0, x1, y1 = text.get_rect(k)
+                if x0 < left - 0.5 or x1 > right + 0.5 or y0 < bottom - 0.5 or y1 > top + 0.5:
+                    beyond.append(text.get_text_bounded(x0, y0, x1, y1).strip())
+            if beyond:
+                found.append((number, " ".join(" ".join(beyond).split())))
+    finally:
+        doc.close()
+    return found

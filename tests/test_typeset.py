@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from toolchain.build import Pipeline, build, build_date
 from toolchain.reporting import StreamReporter
+from toolchain.typeset import hyphenate, paragraphs
 from toolchain.typeset import pages as makeup
-from toolchain.typeset import paragraphs
 from toolchain.typeset.hyphenate import Hyphenator, read_exceptions
 from toolchain.typeset.linebreak import INF, Box, Glue, Penalty, Settings, break_lines
 from toolchain.typeset.paragraphs import Composer
@@ -237,6 +237,29 @@ def test_hyphenation_keeps_three_letters_each_side_and_the_house_exceptions(tmp_
     hy = Hyphenator("en-GB", exceptions, left=2, right=3)
     assert hy.points("results") == [2] and hy.points("Kerensky") == []
     assert Hyphenator("en-GB").points("capitalist") != [5]  # not capit-alist
+
+
+@pytest.mark.parametrize("name", ["de", "en_US", "fr", "hu_HU"])
+def test_hyphenation_patterns_kept_in_the_cache_are_pyphens_own(name, tmp_path, monkeypatch):
+    """A dictionary's patterns read back from the user's cache are those pyphen parses from
+    the file, and break words the same; one with nonstandard breaks (Hungarian) is not kept,
+    and a damaged file in the cache is parsed anew."""
+    import pyphen
+
+    monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path))
+    path = pyphen.LANGUAGES[name]
+    parsed = pyphen.HyphDict(path)
+    first = hyphenate.kept_patterns(Path(str(path)))
+    kept = list((tmp_path / "hyphenation").glob("*.json"))
+    assert len(kept) == (0 if name == "hu_HU" else 1)
+    second = hyphenate.kept_patterns(Path(str(path)))  # from the cache, where kept
+    for found in (first, second):
+        assert found.patterns == parsed.patterns and found.maxlen == parsed.maxlen
+    words = ["Revolution", "Arbeiterbewegung", "proletariat", "gouvernement", "megszentségtelenít"]
+    assert [second.positions(w) for w in words] == [parsed.positions(w) for w in words]
+    if kept:
+        kept[0].write_text("{not json")
+        assert hyphenate.kept_patterns(Path(str(path))).patterns == parsed.patterns
 
 
 def test_the_house_exceptions_ship_with_the_styles():

@@ -12,6 +12,16 @@ PROJECT = Path(__file__).resolve().parent.parent  # the checkout the toolchain r
 DEFAULT_MANUSCRIPT = Path("manuscript")
 
 
+def cache_folder() -> Path:
+    """The toolchain's folder in the user's cache: TOOLCHAIN_CACHE, else
+    $XDG_CACHE_HOME/toolchain, else ~/.cache/toolchain. What is kept there (the divisions'
+    pages, the hyphenation patterns read) may be deleted at any time."""
+    root = os.environ.get("TOOLCHAIN_CACHE")
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolchain"
+
+
 def manuscript_folder(given: Path | None) -> Path:
     """The manuscript to work on: the one given; else the current folder when it is a book
     (it has a book.toml); else `manuscript/`."""

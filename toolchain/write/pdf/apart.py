@@ -40,6 +40,7 @@ from pathlib import Path
 from lxml import etree
 
 from ...errors import InternalError
+from ...places import cache_folder
 from ...typeset.facts import Block, PageFacts, folio_labels, page_facts, roman
 from ...typeset.hyphenate import preload
 from ...typeset.marks import BLOCK, mark_pages
@@ -536,9 +537,7 @@ class Cache:
 
     @classmethod
     def default(cls) -> Cache:
-        root = os.environ.get("TOOLCHAIN_CACHE") or (
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "toolchain")
-        return cls(Path(root))
+        return cls(cache_folder())
 
     def record(self, identifier: bytes) -> dict | None:
         """The last build's record of the book with this identifier (`writing.pdf_identifier`)."""

@@ -4,11 +4,15 @@ and the model's one walk reaches every node a construct holds, in reading order.
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from lxml import etree
 
 from toolchain import model as m
 from toolchain.write.markdown import MarkdownWriter
@@ -135,3 +139,103 @@ def test_progress_shows_a_bar_and_the_time_left_on_a_terminal_and_plain_lines_el
         assert reporter.time_left("layout", 1.0) == pytest.approx(4.0)
     assert "about 5 s left" in terminal.getvalue() and "░" * 20 in terminal.getvalue()
     assert log.getvalue() == "[1/2] lint              done   0.00 s\n"  # a log: plain lines
+
+
+# --- the document WeasyPrint lays out, made from the toolchain's tree ---------------------
+
+TAGS = ["div", "section", "p", "p", "span", "span", "a", "em", "i", "sup", "br", "img",
+        "figure", "figcaption", "blockquote", "ol", "ul", "li", "h1", "h2", "aside", "table"]
+TEXTS = ["", "", "", "a", " ", "x y", "é\u00a0—", "<&>", "\n"]
+
+
+@st.composite
+def element_trees(draw, depth=0):
+    """Trees of the elements the print HTML has, nested any way (a table built whole, now
+    and then a row loose in it), with now and then a name in capitals, a CR, a tag the
+    parser does not know."""
+    tag = draw(st.sampled_from(TAGS))
+    if draw(st.integers(0, 30)) == 0:
+        tag = draw(st.sampled_from(["button", "svg", "tr", "td", "Span"]))
+    attributes = draw(st.dictionaries(st.sampled_from(["class", "id", "data-pos", XML_LANG]),
+                                      st.sampled_from(["x", "a b", "1.2", "de"]), max_size=2))
+    if draw(st.integers(0, 30)) == 0:
+        attributes[draw(st.sampled_from(["Title", "class"]))] = "\r"
+    element = etree.Element(tag, attributes)
+    text = draw(st.sampled_from(TEXTS)) + ("\r\n" if draw(st.integers(0, 40)) == 0 else "")
+    if tag == "table":
+        body = etree.SubElement(element, "tbody")
+        for _ in range(draw(st.integers(1, 2))):
+            row = etree.SubElement(body if draw(st.integers(0, 10)) else element, "tr")
+            cell = etree.SubElement(row, draw(st.sampled_from(["td", "th"])))
+            cell.text = text or None
+            if depth < 3:
+                cell.extend(draw(st.lists(element_trees(depth + 1), max_size=2)))
+        return element
+    element.text = text or None
+    if depth < 3 and tag not in ("br", "img"):
+        for child in draw(st.lists(element_trees(depth + 1), max_size=3)):
+            child.tail = draw(st.sampled_from(TEXTS)) or None
+            element.append(child)
+    return element
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@settings(max_examples=12000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 200,
+          deadline=None)
+@given(st.lists(element_trees(), min_size=1, max_size=3))
+def test_the_tree_weasyprint_is_given_is_the_one_its_html_parser_would_give(children):
+    """`weasy.html_document` makes WeasyPrint's document from the print HTML's own tree (its
+    HTML parser, in Python, took a seventh of the layouts); where the parser would build
+    another tree from the HTML written out (a block in an open paragraph, a link in a link,
+    a row straight in a table, CR, a name in capitals…) it gives None, and the caller has
+    the HTML parsed. Any tree it takes is the parser's to the last attribute."""
+    import tinyhtml5
+
+    from toolchain.typeset import weasy
+    from toolchain.write.pdf.assemble import serialize
+
+    html = etree.Element("html", lang="en")
+    etree.SubElement(html, "head")
+    etree.SubElement(html[0], "title").text = "T"
+    body = etree.SubElement(html, "body")
+    body.extend(children)
+    made = weasy.html_document(html, "file:///", None)
+    event("taken" if made is not None else "parsed")
+    if made is None:
+        return
+    parsed = tinyhtml5.parse(serialize(html), namespace_html_elements=False)
+
+    def shape(e):
+        return (e.tag, list(e.attrib.items()), e.text, e.tail, [shape(c) for c in e])
+    assert shape(made.etree_element) == shape(parsed), serialize(html)
+
+
+def test_the_print_trees_of_the_samples_are_made_without_parsing_them(tmp_path):
+    """The print HTML of the title and of each sample, its page numbers filled in, and each
+    division cut from it as the build lays it out, are trees `weasy.html_document` takes:
+    none is written and parsed again (the index's ranges once were in the EPUB's markup)."""
+    from conftest import ROOT
+
+    from toolchain.build import Pipeline, build_date
+    from toolchain.reporting import StreamReporter
+    from toolchain.typeset import weasy
+    from toolchain.write import folios
+    from toolchain.write.pdf.laying_out import Setting
+
+    for manuscript in [ROOT / "manuscript",
+                       *sorted(p.parent for p in (ROOT / "examples").glob("*/book.toml"))]:
+        date = build_date(manuscript)[0]
+        pipeline = Pipeline(manuscript, ROOT / "styles", tmp_path / manuscript.name, date,
+                            StreamReporter(io.StringIO()), cache=False)
+        book = pipeline.read()
+        setting = Setting(book, pipeline.write_xhtml(book), date, ROOT / "styles", manuscript)
+        html = setting.html
+        ids = sorted(set(html.xpath("//@id")) | set(setting.placed))
+        folios.fill(html, {name: (k // 3, str(k // 3 + 1)) for k, name in enumerate(ids)})
+        assert html.xpath("//span[@class='range']") or "index" not in str(manuscript)
+        assert weasy.html_document(html, "file:///", None) is not None, manuscript.name
+        for division in html.find("body"):
+            tree = folios.alone(html, {division.get("id")}, "1", "right")
+            assert weasy.html_document(tree, "file:///", None) is not None, division.get("id")

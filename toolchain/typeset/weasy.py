@@ -27,6 +27,9 @@ other WeasyPrint, naming this module). A new release is read against this list f
   that ends a composed line: a third of the elements of a book's tags, for nothing. The
   same function, the empty /NonStruct elements it gives left out of their parent's kids
   (`without_empty_elements`).
+- `HTML`'s attributes as `HTML.__init__` leaves them (`base_url`, `url_fetcher`,
+  `media_type`, `wrapper_element`, `etree_element`): a document made from the toolchain's
+  own tree, not from its HTML parsed again (`html_document`).
 - `pdf.fonts.TTFont`: the fontTools class WeasyPrint subsets a font with when HarfBuzz's
   subsetter is not installed (Debian's libharfbuzz-subset0), and saves: fontTools then
   stamps each subset with the time of the build (SOURCE_DATE_EPOCH, else now), so that the
@@ -40,10 +43,13 @@ from __future__ import annotations
 import zlib
 from contextlib import contextmanager
 from math import inf
+from xml.etree import ElementTree
 
+import cssselect2
 import pydyf
 import weasyprint
 from fontTools.ttLib import TTFont
+from lxml import etree
 from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
@@ -55,7 +61,7 @@ from weasyprint.text.line_break import Layout, line_size
 
 __all__ = ["boxes", "page_box", "new_page", "text_layout", "line_width",
            "count_expandable_spaces", "add_word_spacing", "create_layout",
-           "composed_justification", "WRITTEN_FOR", "version_problem"]
+           "composed_justification", "html_document", "WRITTEN_FOR", "version_problem"]
 
 WRITTEN_FOR = "70.0"
 TOLERANCE = 0.01  # px
@@ -196,3 +202,124 @@ class StreamCompression:
 
 if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = StreamCompression
+
+
+# --- the document WeasyPrint lays out, from the toolchain's tree -------------------------
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CLOSES_P = {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",
+            "div", "dl", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+            "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "dd", "dt", "listing",
+            "main", "menu", "nav", "ol", "p", "plaintext", "pre", "search", "section",
+            "summary", "table", "ul", "xmp"}
+SCOPE = {"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template",
+         "button"}  # an open `p` or `a` beyond these is not closed by what starts inside
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+IN_TABLE = {"table": {"caption", "colgroup", "thead", "tbody", "tfoot"},
+            "thead": {"tr"}, "tbody": {"tr"}, "tfoot": {"tr"}, "tr": {"td", "th"},
+            "colgroup": {"col"}}
+KNOWN = {"html", "head", "title", "meta", "link", "style", "body", "div", "section", "nav",
+         "aside", "footer", "header", "p", "span", "a", "em", "strong", "i", "b", "cite",
+         "sup", "sub", "small", "abbr", "br", "hr", "img", "figure", "figcaption",
+         "blockquote", "ol", "ul", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+         "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td", "th"}
+VOID = {"br", "hr", "img", "meta", "link", "col"}
+
+
+def html_document(tree, base_url: str, url_fetcher) -> weasyprint.HTML | None:
+    """The document `weasyprint.HTML(string=...)` would make of `tree` (an lxml tree of
+    HTML, without namespaces but `xml:lang`), made from the tree itself: its HTML written
+    out and parsed again by tinyhtml5, in Python, took a seventh of a book's layouts.
+    None where the HTML parser would not give back the same tree (`as_parsed`): the caller
+    then writes and parses it."""
+    if not as_parsed(tree):
+        return None
+    root = ElementTree.fromstring(etree.tostring(tree, encoding="unicode"))
+    for element in root.iter():
+        if XML_LANG in element.attrib:  # as the HTML parser names it
+            element.attrib = {("xml:lang" if k == XML_LANG else k): v
+                              for k, v in element.attrib.items()}
+    document = weasyprint.HTML.__new__(weasyprint.HTML)
+    document.base_url, document.url_fetcher, document.media_type = base_url, url_fetcher, "print"
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+        root, content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
+
+
+def as_parsed(tree) -> bool:
+    """Whether the HTML parser gives `tree` back as it is, written out: each element one it
+    keeps where it stands (not a block in an open paragraph, which it closes; not a link in
+    a link, a heading in a heading, a row outside a table's body, a list item straight in
+    another, an empty list item that lxml writes out without its end tag); no text where
+    the parser moves it (in a table's frame, in the head), no
+    character it replaces (CR, NUL), no comment, no name it folds to lower case, no
+    namespace but `xml:lang`, no `<base>`."""
+    if tree.tag != "html" or [c.tag for c in tree] != ["head", "body"]:
+        return False
+    if (tree.text or "").strip() or any((c.tail or "").strip() for c in tree):
+        return False
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str) or tag not in KNOWN:
+            return False
+        parent = element.getparent()
+        for name, value in element.attrib.items():
+            if name != XML_LANG and (name.startswith("{") or name != name.lower()):
+                return False
+            if "\r" in value or "\0" in value:
+                return False
+        for text in (element.text, element.tail):
+            if text and ("\r" in text or "\0" in text):
+                return False
+        if tag in VOID and (element.text or len(element)):
+            return False
+        if tag in IN_TABLE and ((element.text or "").strip() or any(
+                (c.tail or "").strip() for c in element) or any(
+                c.tag not in IN_TABLE[tag] for c in element)):
+            return False
+        if parent is not None and parent.tag == "head" and (
+                tag not in ("title", "meta", "link", "style") or (element.tail or "").strip()):
+            return False
+        if tag in ("tr", "td", "th", "caption", "thead", "tbody", "tfoot", "col", "colgroup") \
+                and (parent is None or tag not in IN_TABLE.get(parent.tag, ())):
+            return False
+        if tag in HEADINGS and parent is not None and parent.tag in HEADINGS:
+            return False
+        if tag in CLOSES_P and open_in_scope(element, "p"):
+            return False
+        if tag == "a" and open_in_scope(element, "a"):
+            return False
+        if tag == "li" and open_list_item(element):
+            return False
+        if tag == "li" and not element.text and not len(element):
+            return False  # written out without its end tag: what follows would go in it
+    return True
+
+
+def open_list_item(element) -> bool:
+    """Whether a list item encloses `element` as the parser looks for one when a list item
+    begins: through elements that are not lists or the like (a `div`, a `p`, a `span`)."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "li":
+            return True
+        if ancestor.tag not in ("address", "div", "p") and ancestor.tag in SPECIAL:
+            return False
+    return False
+
+
+SPECIAL = {"address", "aside", "blockquote", "body", "caption", "col", "colgroup", "dd",
+           "div", "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5",
+           "h6", "head", "header", "hr", "html", "img", "li", "link", "meta", "nav", "ol",
+           "p", "section", "style", "table", "tbody", "td", "tfoot", "th", "thead",
+           "title", "tr", "ul", "br"}  # the parser's "special" elements of those we write
+
+
+def open_in_scope(element, tag: str) -> bool:
+    """Whether an element `tag` encloses `element` within the parser's scope."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag == tag:
+            return True
+        if ancestor.tag in SCOPE:
+            return False
+    return False

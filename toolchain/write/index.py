@@ -243,7 +243,7 @@ def fill_locators(root, found: dict[str, tuple[int, str]]) -> bool:
         old = "".join(locators.itertext())
         for child in list(locators):
             locators.remove(child)
-        for k, part in enumerate(merged(items)):
+        for k, part in enumerate(merged(items, print_markup=locators.tag == "span")):
             if k:
                 locators[-1].tail = ", "
             locators.append(part)
@@ -251,7 +251,7 @@ def fill_locators(root, found: dict[str, tuple[int, str]]) -> bool:
     return changed
 
 
-def merged(items: list) -> list:
+def merged(items: list, print_markup: bool = False) -> list:
     """The locators' elements in page order: notes each alone (23n4); pages and ranges run
     together where they touch, elided (Chicago 9.64) — but two mentions on facing pages stay
     two (34, 35: a range would claim a discussion running over)."""
@@ -278,10 +278,15 @@ def merged(items: list) -> list:
             out.append((start[0], link_like(first, start[1])))
         else:
             text_end = elided(start[1], end[1])
-            out.append((start[0], el("span", {"epub:type": "index-locator-range",
-                                              "class": "range"},
-                                     link_like(first, start[1], "\u2013"),
-                                     link_like(last, text_end))))
+            pieces = (link_like(first, start[1], "\u2013"), link_like(last, text_end))
+            if print_markup:  # as the print HTML has every element (pdf.combined_html)
+                span = etree.Element("span", {"class": "range",
+                                              "data-epub-type": "index-locator-range"})
+                span.extend(pieces)
+            else:
+                span = el("span", {"epub:type": "index-locator-range", "class": "range"},
+                          *pieces)
+            out.append((start[0], span))
     for start, _, first, _, note in notes:
         out.append((start[0], link_like(first, f"{start[1]}n{note}")))
     return [element for _, element in sorted(out, key=lambda o: o[0])]

@@ -91,9 +91,9 @@ class Setting:
 
         def render(tree, extra_css: str = ""):
             extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
-            return weasyprint.HTML(string=serialize(tree), base_url=base_url,
-                                   url_fetcher=fetcher).render(stylesheets=[*base, extra],
-                                                               font_config=fonts)
+            document = weasy.html_document(tree, base_url, fetcher) or weasyprint.HTML(
+                string=serialize(tree), base_url=base_url, url_fetcher=fetcher)
+            return document.render(stylesheets=[*base, extra], font_config=fonts)
         self.render, self.fetcher = render, fetcher
 
     def __getstate__(self) -> dict:

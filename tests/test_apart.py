@@ -136,6 +136,18 @@ def test_divisions_laid_out_on_two_processes_or_a_dask_cluster_make_the_same_fil
         assert sent is not None and sent.duration_average > 0  # the workers laid them out
     assert made["one"] == made["two"] == made["dask"] == outputs(tmp_path / "first")
 
+    # A first build (nothing kept) on two processes: the body, numbered from its own first
+    # page, is laid out beside the front matter, and the files are the same again.
+    from toolchain.write.pdf import apart
+
+    batches, lay_out = [], apart.Book.lay_out
+    monkeypatch.setattr(apart.Book, "lay_out", lambda book, wanted, everywhere: (
+        batches.append([book.names[w[0]] for w in wanted]) or lay_out(book, wanted, everywhere)))
+    build(manuscript, tmp_path / "first-two", styles, stream=io.StringIO(), force=True,
+          cache=False, jobs=2)
+    assert batches[0] == ["doc-halftitle", "doc-ch-01-one"]
+    assert outputs(tmp_path / "first-two") == made["dask"]
+
 
 @pytest.mark.slow
 def test_a_record_that_is_not_one_is_no_record(tmp_path, monkeypatch):

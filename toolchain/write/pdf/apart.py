@@ -273,31 +273,25 @@ class Book:
     def settle(self, guesses: dict[str, int], before: int | None = None) -> list[Division]:
         """Every division (or those `before` the one numbered so) in its place: found, or
         laid out (those whose places are known at once together); again while a division
-        laid out has not the pages guessed, so that those after it move."""
+        laid out has not the pages guessed, so that those after it move.
+
+        The body's divisions are numbered from its first page, which is a recto: where the
+        front matter's pages are not known yet (a first build), the body's are laid out
+        beside it, from folio 1 on (`body_ahead`); were the front matter's pages odd, they
+        would be laid out again in their places."""
         keys: dict[tuple, str] = {}  # the HTML does not change in here: each key made once
         body = self.body[:before]
         while True:
             wanted, position, start, self.places = [], 0, None, []
-            for k, (div, name) in enumerate(zip(body, self.names, strict=False)):
+            for k, div in enumerate(body):
                 if start is None and "body-start" in (div.get("class") or "").split():
                     start = position
                 self.places.append(place(position, start))
-                if (name, *self.places[-1]) not in keys:
-                    keys[name, *self.places[-1]] = division_key(
-                        self.context, self.setting.html, name, *self.places[-1],
-                        self.after[name], self.setting.placed)
-                key = keys[name, *self.places[-1]]
-                got = self.current.get(name)
-                if got is None or got.key != key:
-                    got = self.cache.division(key) if self.cache is not None and k else None
-                    if got is None:  # (the first part, always laid out: the metadata)
-                        wanted.append((k, key) + self.places[-1])
-                    else:
-                        self.current[name] = got
-                count = len(got.facts) if got is not None and got.key == key else \
-                    guesses.get(name)
-                if count is None:
-                    break  # the places after it are known once it is laid out
+                count = self.find(k, self.places[-1], keys, guesses, wanted)
+                if count is None:  # the places after it are known once it is laid out
+                    if start is None:
+                        self.body_ahead(body, keys, guesses, wanted)
+                    break
                 position += count
             if not wanted:
                 return [self.current[name] for name in self.names[:len(body)]]
@@ -305,6 +299,37 @@ class Book:
                 self.current[d.name] = d
                 self.alone.append(d.name)
                 guesses[d.name] = len(d.facts)
+
+    def find(self, k: int, where: tuple[str, str], keys: dict, guesses: dict[str, int],
+             wanted: list) -> int | None:
+        """Division `k` at `where` (folio, side): taken as laid out already or from the
+        cache, else added to `wanted`; its pages' count, if known or guessed."""
+        name = self.names[k]
+        if (name, *where) not in keys:
+            keys[name, *where] = division_key(self.context, self.setting.html, name, *where,
+                                              self.after[name], self.setting.placed)
+        key = keys[name, *where]
+        got = self.current.get(name)
+        if got is None or got.key != key:
+            got = self.cache.division(key) if self.cache is not None and k else None
+            if got is None:  # (the first part, always laid out: the metadata)
+                wanted.append((k, key) + where)
+            else:
+                self.current[name] = got
+        return len(got.facts) if got is not None and got.key == key else guesses.get(name)
+
+    def body_ahead(self, body: list, keys: dict, guesses: dict[str, int],
+                   wanted: list) -> None:
+        """The body's divisions found or wanted in book order from its first page, folio 1
+        on a recto, while the front matter's pages are still being laid out."""
+        first = next((k for k, div in enumerate(body)
+                      if "body-start" in (div.get("class") or "").split()), None)
+        relative = 0
+        for k in range(first if first is not None else len(body), len(body)):
+            count = self.find(k, place(relative, 0), keys, guesses, wanted)
+            if count is None:
+                return
+            relative += count
 
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
         """The divisions `wanted` ((number, key, folio, side) each) laid out alone: each in a

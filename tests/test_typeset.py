@@ -243,7 +243,7 @@ def test_hyphenation_keeps_three_letters_each_side_and_the_house_exceptions(tmp_
 def test_hyphenation_patterns_kept_in_the_cache_are_pyphens_own(name, tmp_path, monkeypatch):
     """A dictionary's patterns read back from the user's cache are those pyphen parses from
     the file, and break words the same; one with nonstandard breaks (Hungarian) is not kept,
-    and a damaged file in the cache is parsed anew."""
+    a damaged file in the cache is parsed anew, and without a home folder nothing is kept."""
     import pyphen
 
     monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path))
@@ -260,6 +260,11 @@ def test_hyphenation_patterns_kept_in_the_cache_are_pyphens_own(name, tmp_path, 
     if kept:
         kept[0].write_text("{not json")
         assert hyphenate.kept_patterns(Path(str(path))).patterns == parsed.patterns
+
+    def homeless():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr(hyphenate, "cache_folder", homeless)  # no cache: pyphen parses
+    assert hyphenate.kept_patterns(Path(str(path))) is None
 
 
 def test_the_house_exceptions_ship_with_the_styles():

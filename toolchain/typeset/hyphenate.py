@@ -94,10 +94,11 @@ def kept_patterns(path: Path) -> pyphen.HyphDict | None:
     and pyphen's version, so that another file or parser is parsed anew."""
     try:
         data = path.read_bytes()
-    except OSError:
+        folder = cache_folder() / "hyphenation"
+    except (OSError, RuntimeError):  # (no home folder to find the cache in)
         return None
     key = hashlib.sha256(data).hexdigest()[:32]
-    kept = cache_folder() / "hyphenation" / f"{key}-pyphen-{pyphen.__version__}.json"
+    kept = folder / f"{key}-pyphen-{pyphen.__version__}.json"
     try:
         found = json.loads(kept.read_bytes())
         table = {str(k): (int(start), tuple(int(v) for v in values))

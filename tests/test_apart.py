@@ -137,16 +137,27 @@ def test_divisions_laid_out_on_two_processes_or_a_dask_cluster_make_the_same_fil
     assert made["one"] == made["two"] == made["dask"] == outputs(tmp_path / "first")
 
     # A first build (nothing kept) on two processes: the body, numbered from its own first
-    # page, is laid out beside the front matter, and the files are the same again.
+    # page, is laid out beside the front matter, and the chapter after the first with it,
+    # where it would begin were the first as long as estimated; the files are the same
+    # again, and so they are with estimates wrong every way (odd: the next on a verso).
     from toolchain.write.pdf import apart
 
     batches, lay_out = [], apart.Book.lay_out
     monkeypatch.setattr(apart.Book, "lay_out", lambda book, wanted, everywhere: (
-        batches.append([book.names[w[0]] for w in wanted]) or lay_out(book, wanted, everywhere)))
+        batches.append([(book.names[w[0]], w[2]) for w in wanted])
+        or lay_out(book, wanted, everywhere)))
     build(manuscript, tmp_path / "first-two", styles, stream=io.StringIO(), force=True,
           cache=False, jobs=2)
-    assert batches[0] == ["doc-halftitle", "doc-ch-01-one"]
+    assert batches[0][:2] == [("doc-halftitle", "i"), ("doc-ch-01-one", "1")]
+    assert batches[0][2][0] == "doc-ch-02-two"
     assert outputs(tmp_path / "first-two") == made["dask"]
+    for wrong in (1, 7):
+        batches.clear()
+        monkeypatch.setattr(apart.Book, "estimate", lambda book, k, wrong=wrong: wrong)
+        build(manuscript, tmp_path / f"wrong-{wrong}", styles, stream=io.StringIO(),
+              force=True, cache=False, jobs=2)
+        assert batches[0][2] == ("doc-ch-02-two", str(1 + wrong))
+        assert outputs(tmp_path / f"wrong-{wrong}") == made["dask"]
 
 
 @pytest.mark.slow

@@ -267,6 +267,7 @@ class Book:
         self.current: dict[str, Division] = {}
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
+        self.lengths: dict[str, int] = {}  # each division's characters, for `estimate`
         for lang in languages(setting.html):  # loaded here once, not in each process
             preload(lang)  # forked to lay a division out
 
@@ -289,8 +290,10 @@ class Book:
                 self.places.append(place(position, start))
                 count = self.find(k, self.places[-1], keys, guesses, wanted)
                 if count is None:  # the places after it are known once it is laid out
+                    line = (k, position, start, 0)
                     if start is None:
-                        self.body_ahead(body, keys, guesses, wanted)
+                        line = self.body_ahead(body, keys, guesses, wanted) or line
+                    self.ahead_of(body, line, keys, guesses, wanted)
                     break
                 position += count
             if not wanted:
@@ -319,17 +322,58 @@ class Book:
         return len(got.facts) if got is not None and got.key == key else guesses.get(name)
 
     def body_ahead(self, body: list, keys: dict, guesses: dict[str, int],
-                   wanted: list) -> None:
+                   wanted: list) -> tuple[int, int, int, int] | None:
         """The body's divisions found or wanted in book order from its first page, folio 1
-        on a recto, while the front matter's pages are still being laid out."""
+        on a recto, while the front matter's pages are still being laid out: where they
+        stop, as `ahead_of` takes it, if they do."""
         first = next((k for k, div in enumerate(body)
                       if "body-start" in (div.get("class") or "").split()), None)
         relative = 0
         for k in range(first if first is not None else len(body), len(body)):
             count = self.find(k, place(relative, 0), keys, guesses, wanted)
             if count is None:
-                return
+                return k, relative, 0, first
             relative += count
+        return None
+
+    def ahead_of(self, body: list, line: tuple[int, int, int | None, int], keys: dict,
+                 guesses: dict[str, int], wanted: list) -> None:
+        """`line`: the division that stops a line of divisions found in book order (its
+        number, its first page, the body's first page) and the line's first division. While
+        fewer of the line are wanted than there are processes, the divisions after it are
+        laid out too, each where it would begin were those before it as long as estimated
+        (`estimate`). A division's pages are as many wherever it begins (only its folios
+        differ), so each one laid out gives the next round its count, and so the exact place
+        of the one after it, even when its own place was wrong; where it was right, it is
+        the division's layout. Were a count to differ with the place, the rounds would still
+        place each division where the pages before it leave it: the files are the same."""
+        k, position, start, first = line
+        ours = sum(1 for w in wanted if w[0] >= first)
+        while ours < self.jobs and self.client is None:
+            name = self.names[k]
+            position += guesses[name] if name in guesses else self.estimate(k)
+            k += 1
+            if k >= len(body):
+                return
+            if start is None and "body-start" in (body[k].get("class") or "").split():
+                start = position
+            if self.names[k] not in guesses:  # its count is not known yet
+                before = len(wanted)
+                self.find(k, place(position, start), keys, guesses, wanted)
+                ours += len(wanted) - before
+
+    def estimate(self, k: int) -> int:
+        """The pages division `k` may take, from its text's length at the pages per
+        character of the divisions laid out so far with much text (else about 2,200
+        characters a page, this book design's), made even: the next begins on a recto."""
+        if not self.lengths:
+            self.lengths = {d.get("id"): len("".join(d.itertext())) for d in self.body}
+        known = [(len(d.facts), self.lengths[n]) for n, d in self.current.items()
+                 if self.lengths.get(n, 0) >= 2000]
+        per_character = (sum(p for p, _ in known) / sum(c for _, c in known) if known
+                         else 1 / 2200)
+        pages = max(1, round(self.lengths[self.names[k]] * per_character))
+        return pages + pages % 2
 
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
         """The divisions `wanted` ((number, key, folio, side) each) laid out alone: each in a

@@ -267,7 +267,8 @@ class Book:
         self.current: dict[str, Division] = {}
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
-        self.lengths: dict[str, int] = {}  # each division's characters, for `estimate`
+        self.lengths: dict[str, int] = {}  # each division's characters and classes, for
+        self.kinds: dict[str, set[str]] = {}  # `estimate`
         for lang in languages(setting.html):  # loaded here once, not in each process
             preload(lang)  # forked to lay a division out
 
@@ -291,9 +292,12 @@ class Book:
                 count = self.find(k, self.places[-1], keys, guesses, wanted)
                 if count is None:  # the places after it are known once it is laid out
                     line = (k, position, start, 0)
-                    if start is None:
-                        line = self.body_ahead(body, keys, guesses, wanted) or line
-                    self.ahead_of(body, line, keys, guesses, wanted)
+                    if start is None:  # the front matter's line, and the body's beside it
+                        ahead = self.body_ahead(body, keys, guesses, wanted)
+                        self.ahead_of(body, line, keys, guesses, wanted, front=True)
+                        line = ahead
+                    if line is not None:
+                        self.ahead_of(body, line, keys, guesses, wanted)
                     break
                 position += count
             if not wanted:
@@ -337,7 +341,7 @@ class Book:
         return None
 
     def ahead_of(self, body: list, line: tuple[int, int, int | None, int], keys: dict,
-                 guesses: dict[str, int], wanted: list) -> None:
+                 guesses: dict[str, int], wanted: list, front: bool = False) -> None:
         """`line`: the division that stops a line of divisions found in book order (its
         number, its first page, the body's first page) and the line's first division. While
         fewer of the line are wanted than there are processes, the divisions after it are
@@ -346,14 +350,18 @@ class Book:
         differ), so each one laid out gives the next round its count, and so the exact place
         of the one after it, even when its own place was wrong; where it was right, it is
         the division's layout. Were a count to differ with the place, the rounds would still
-        place each division where the pages before it leave it: the files are the same."""
+        place each division where the pages before it leave it: the files are the same.
+        `front`: the line is the front matter's, beside the body's (`body_ahead`): it ends
+        where the body begins."""
         k, position, start, first = line
-        ours = sum(1 for w in wanted if w[0] >= first)
+        end = next((n for n, div in enumerate(body) if front and "body-start" in (
+            div.get("class") or "").split()), len(body))
+        ours = sum(1 for w in wanted if first <= w[0] < end)
         while ours < self.jobs and self.client is None:
             name = self.names[k]
             position += guesses[name] if name in guesses else self.estimate(k)
             k += 1
-            if k >= len(body):
+            if k >= end:
                 return
             if start is None and "body-start" in (body[k].get("class") or "").split():
                 start = position
@@ -364,15 +372,21 @@ class Book:
 
     def estimate(self, k: int) -> int:
         """The pages division `k` may take, from its text's length at the pages per
-        character of the divisions laid out so far with much text (else about 2,200
-        characters a page, this book design's), made even: the next begins on a recto."""
+        character of the divisions of its kind (its classes) laid out so far with much
+        text, else of any kind, else about 2,200 characters a page (this book design's),
+        made even: the next begins on a recto."""
         if not self.lengths:
             self.lengths = {d.get("id"): len("".join(d.itertext())) for d in self.body}
-        known = [(len(d.facts), self.lengths[n]) for n, d in self.current.items()
+            self.kinds = {d.get("id"): set((d.get("class") or "").split()) - {"body-start"}
+                          for d in self.body}
+        name = self.names[k]
+        known = [(n, len(d.facts), self.lengths[n]) for n, d in self.current.items()
                  if self.lengths.get(n, 0) >= 2000]
+        alike = [(p, c) for n, p, c in known if self.kinds[n] == self.kinds[name]]
+        known = alike or [(p, c) for _, p, c in known]
         per_character = (sum(p for p, _ in known) / sum(c for _, c in known) if known
                          else 1 / 2200)
-        pages = max(1, round(self.lengths[self.names[k]] * per_character))
+        pages = max(1, round(self.lengths[name] * per_character))
         return pages + pages % 2
 
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:

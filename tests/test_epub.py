@@ -111,6 +111,29 @@ def test_cover(opf, epub_zip):
     assert "German revolution of 1923" in img.get("alt") and "Tony Cliff" in img.get("alt")
 
 
+def test_the_cover_image_is_drawn_once_a_design_and_again_for_another(epub_zip, tmp_path):
+    """A process (a watch) draws a design's cover once: the same metadata and styles give
+    the image drawn first; another title, or styles changed, are drawn anew."""
+    import shutil
+
+    from toolchain.read import markdown
+    from toolchain.write import cover
+
+    meta, styles = markdown.read_book(ROOT / "manuscript").meta, ROOT / "styles"
+    first = cover.render_cover(meta, styles)
+    assert first == epub_zip.read("EPUB/images/cover.png")
+    assert cover.render_cover(dict(meta), styles) is first
+    other = cover.render_cover({**meta, "title": "Another title"}, styles)
+    assert other != first and other == cover.draw_cover({**meta, "title": "Another title"},
+                                                         styles)
+    changed = tmp_path / "styles"
+    shutil.copytree(styles, changed)
+    with (changed / "print.css").open("a", encoding="utf-8") as sheet:
+        sheet.write("\n/* changed */\n")
+    again = cover.render_cover(meta, changed)
+    assert again is not first and again == first  # drawn anew; a comment draws the same
+
+
 def test_every_note_call_resolves_to_its_note_and_back(epub_zip):
     chapter_name = "EPUB/ch-03-german-revolution-of-1923.xhtml"
     chapter = xml(epub_zip.read(chapter_name))

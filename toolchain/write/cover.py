@@ -42,12 +42,35 @@ def keep_ranges(text: str) -> str:
                   html.escape(text))
 
 
+DRAWN: dict[str, bytes] = {}  # each design drawn once in a process (a watch's builds)
+KEPT_DESIGNS = 4
+
+
 def render_cover(meta: dict, styles: Path) -> bytes:
+    """The EPUB's cover image (PNG) of the book with this metadata, set with these styles'
+    fonts; drawn once a process for each design, which a watch's builds all ask for."""
+    key = hashlib.sha256(repr((
+        collection_title(meta), meta["title"], names(authors(meta)), meta["language"],
+        sorted((p.name, p.read_bytes()) for p in [styles / "print.css",
+                                                  *(styles / "fonts").glob("*")]
+               if p.is_file()))).encode()).hexdigest()
+    if key not in DRAWN:
+        while len(DRAWN) >= KEPT_DESIGNS:  # a catalogue's worker builds many titles
+            DRAWN.pop(next(iter(DRAWN)))
+        DRAWN[key] = draw_cover(meta, styles)
+    return DRAWN[key]
+
+
+def collection_title(meta: dict) -> str:
+    return meta.get("collection", {}).get("title", "")
+
+
+def draw_cover(meta: dict, styles: Path) -> bytes:
     fonts = FontConfiguration()
     fetcher = SandboxedFetcher([styles])
     faces = "\n".join(line for line in (styles / "print.css").read_text("utf-8").splitlines()
                       if line.startswith("@font-face"))
-    collection = meta.get("collection", {}).get("title", "")
+    collection = collection_title(meta)
     body = (f'<div class="top"><p class="collection">{keep_ranges(collection)}</p>'
             f'<div class="rule"></div><h1>{keep_ranges(meta["title"])}</h1></div>'
             f'<p class="author">{html.escape(names(authors(meta)))}</p>')

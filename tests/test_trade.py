@@ -256,3 +256,26 @@ def test_the_first_title_with_isbns_gives_a_kepub_an_onix_and_hyphenated_isbns(
         printed = " ".join(pdf[k].get_textpage().get_text_bounded() for k in range(4))
     assert "ISBN 978-3-16-148410-0 (ebook)" in printed
     assert "ISBN 978-0-306-40615-7 (print)" in printed
+
+
+def test_the_kobo_edition_from_kept_documents_is_the_one_made_anew(built, tmp_path,
+                                                                      monkeypatch):
+    """Each document spanned is kept (the user's cache): the next build spans only the
+    documents that changed, and makes the same bytes; a kept file damaged is spanned anew."""
+    from toolchain.write import kepub
+
+    epub = (built / f"{SLUG}.epub").read_bytes()
+    made = (built / f"{SLUG}.kepub.epub").read_bytes()
+    kept = tmp_path / "kepub"
+    assert kepub.kepub(epub) == made
+    assert kepub.kepub(epub, kept) == made  # the build's own, with its cache
+    files = sorted(kept.glob("*.xhtml"))
+    assert len(files) == sum(1 for n in zipfile.ZipFile(built / f"{SLUG}.epub").namelist()
+                             if n.endswith(".xhtml"))
+    spanned, made_anew = kepub.kobo_document, []
+    monkeypatch.setattr(kepub, "kobo_document",
+                        lambda data: made_anew.append(data) or spanned(data))
+    assert kepub.kepub(epub, kept) == made and made_anew == []  # all from the cache
+    files[0].write_bytes(files[0].read_bytes()[:-40])  # cut short
+    files[1].write_bytes(files[1].read_bytes().replace(b"koboSpan", b"koboSpam", 1))
+    assert kepub.kepub(epub, kept) == made and len(made_anew) == 2

@@ -19,6 +19,7 @@ from pathlib import Path
 from . import model as m
 from . import words
 from .errors import BuildError, InternalError, Problem, display_path, os_problem
+from .places import cache_folder
 from .reporting import Reporter, Steps, reporter_for
 
 PACKAGE = Path(__file__).resolve().parent
@@ -466,8 +467,9 @@ class Pipeline:
         """The Kobo edition, from the EPUB just written."""
         from .write import kepub
 
+        kept = cache_folder() / "kepub" if self.cache else None  # as the layout's pages
         (self.tmp / f"{slug}.kepub.epub").write_bytes(
-            kepub.kepub((self.tmp / f"{slug}.epub").read_bytes()))
+            kepub.kepub((self.tmp / f"{slug}.epub").read_bytes(), kept))
 
     def write_onix(self, book, docs, slug):
         """The ONIX 3.0 record for the trade, when book.toml has [trade]; checked against

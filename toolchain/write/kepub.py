@@ -17,9 +17,13 @@ A document that already has koboSpans is left as it is."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import re
+import sys
 import zipfile
+from pathlib import Path
 
 from lxml import etree
 
@@ -117,20 +121,76 @@ def kobo_document(data: bytes) -> bytes:
                           doctype=tree.docinfo.doctype or None)
 
 
-def kepub(epub: bytes) -> bytes:
+def kepub(epub: bytes, kept: Path | None = None) -> bytes:
     """The Kobo edition of a built EPUB: every XHTML document spanned, every other file and
-    every zip entry's date and order as they were (so the same EPUB gives the same bytes)."""
+    every zip entry's date and order as they were (so the same EPUB gives the same bytes).
+    `kept`: a folder where each document spanned is kept under a key of its bytes and of
+    the code that spans it, so that a build after an edit spans only what the edit changed."""
     source = zipfile.ZipFile(io.BytesIO(epub))
     out = io.BytesIO()
+    code = code_hash() if kept else b""
     with zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
             content = source.read(info)
             if info.filename.endswith(".xhtml"):
-                content = kobo_document(content)
+                content = (kept_document(content, kept, code) if kept
+                           else kobo_document(content))
             copy = zipfile.ZipInfo(info.filename, info.date_time)
             copy.create_system, copy.external_attr = info.create_system, info.external_attr
             copy.compress_type = info.compress_type
             target.writestr(copy, content,
                             compresslevel=None if info.compress_type == zipfile.ZIP_STORED
                             else 9)
+    if kept:
+        prune(kept)
     return out.getvalue()
+
+
+KEPT_BYTES = 64 * 1024 * 1024  # the spanned documents kept; the least used go first
+
+
+def kept_document(data: bytes, folder: Path, code: bytes) -> bytes:
+    """`kobo_document(data)`, taken from `folder` when this code (`code`: a hash of it)
+    spanned it before. Each file holds its content's hash first: a file cut short or
+    changed, or one that cannot be read or written, is a cache that misses."""
+    key = hashlib.sha256(code + b"\0" + data).hexdigest()
+    path = folder / f"{key}.xhtml"
+    try:
+        kept = path.read_bytes()
+        check, _, spanned = kept.partition(b"\n")
+        if check.decode("ascii") == hashlib.sha256(spanned).hexdigest():
+            os.utime(path)
+            return spanned
+    except (OSError, UnicodeDecodeError):
+        pass
+    spanned = kobo_document(data)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{key}.{os.getpid()}"
+        temporary.write_bytes(hashlib.sha256(spanned).hexdigest().encode() + b"\n" + spanned)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return spanned
+
+
+def code_hash() -> bytes:
+    """What the spans depend on besides the document: this module, the XML parser's, lxml."""
+    digest = hashlib.sha256(str(etree.LXML_VERSION).encode())
+    for module in (sys.modules[__name__], safexml):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.digest()
+
+
+def prune(folder: Path) -> None:
+    """The least used documents let go while the folder holds more than KEPT_BYTES."""
+    try:
+        files = sorted(folder.glob("*.xhtml"), key=lambda p: p.stat().st_mtime)
+        size = sum(p.stat().st_size for p in files)
+        for path in files:
+            if size <= KEPT_BYTES:
+                break
+            size -= path.stat().st_size
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass  # another build pruning at once

@@ -249,3 +249,43 @@ def test_generated_books_written_in_parts_and_joined_read_as_written_whole(book)
         for k in range(len(drawn[0])):
             assert drawn[0][k].render(scale=0.4).to_pil().tobytes() == \
                 drawn[1][k].render(scale=0.4).to_pil().tobytes(), f"page {k + 1}"
+
+
+@pytest.mark.parametrize("face", ["SourceSerif4-Regular.otf", "SourceSerif4-It.otf",
+                                  "DejaVuSans.ttf"])
+@pytest.mark.parametrize("text", ["Hello", "A quay at dusk, 1923–27: “Turn back!”", "ſ"])
+@pytest.mark.parametrize("metrics", [False, True])
+def test_a_merged_face_saved_with_its_bounds_worked_out_once_is_fonttools_own(face, text,
+                                                                              metrics):
+    """`join.save_font` sets the bounds as fontTools recalculates them when it saves: a
+    subset that still holds the whole font's bounds, saved both ways, its widths (and hhea)
+    loaded or not, gives the same bytes, and the bounds did change."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(ROOT / "styles" / "fonts" / face, recalcTimestamp=False)
+    options = subset.Options(retain_gids=True, notdef_outline=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    kept = io.BytesIO()
+    font.recalcBBoxes = False  # the whole font's bounds kept in the subset
+    font.save(kept)
+
+    def saved(how) -> bytes:
+        otf = TTFont(io.BytesIO(kept.getvalue()), recalcTimestamp=False)
+        if "CFF " in otf:
+            otf["CFF "].cff.topDictIndex[0].CharStrings  # loaded, as the join loads them
+        if metrics:
+            otf["hmtx"]  # and the widths, with hhea, as copying a glyph loads them
+        out = io.BytesIO()
+        how(otf, out)
+        return out.getvalue()
+
+    theirs = saved(lambda otf, out: otf.save(out))
+    assert saved(join.save_font) == theirs
+    if face.endswith(".otf"):
+        before, after = (TTFont(io.BytesIO(data)) for data in (kept.getvalue(), theirs))
+        assert after["hhea"].xMaxExtent != before["hhea"].xMaxExtent or \
+            after["CFF "].cff.topDictIndex[0].FontBBox != \
+            before["CFF "].cff.topDictIndex[0].FontBBox

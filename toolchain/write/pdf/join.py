@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import re
 import warnings
 import zlib
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+from fontTools.misc.arrayTools import intRect, unionRect
 from fontTools.ttLib import TTFont
 
 from ...typeset.pages import division
@@ -295,12 +297,54 @@ def merge_face(fonts: list) -> bool:
         widths |= {gid: w for gid, w in used.items() if gid not in widths}
         texts |= each
     data = io.BytesIO()
-    otfs[whole].save(data)
+    save_font(otfs[whole], data)
     files[0].write(zlib.compress(data.getvalue()), filter=pikepdf.Name.FlateDecode)
     cid[0].W = pikepdf.Array([x for gid in sorted(widths)
                               for x in (gid, pikepdf.Array([widths[gid]]))])
     fonts[0].ToUnicode.write(zlib.compress(to_unicode(texts)), filter=pikepdf.Name.FlateDecode)
     return True
+
+
+def save_font(otf: TTFont, target) -> None:
+    """`otf.save(target)`, a CFF font's bounds worked out once a glyph: fontTools, left to
+    recalculate them as it saves, works each glyph's out twice (the CFF's FontBBox, then
+    hhea's extents: a third of a small book's join). The values are set where and as its
+    own recalculation sets them — the FontBBox (`TopDict.recalcFontBBox`), hhea's extents
+    when hhea is loaded (`table__h_h_e_a.recalc`; a table not loaded is copied as it was),
+    `head`'s box from the FontBBox as it was (an OpenType font's `head` is compiled before
+    its CFF) — so the bytes are the same (tests/test_join.py)."""
+    if not otf.isLoaded("CFF ") or "vhea" in otf or not otf.recalcBBoxes:
+        otf.save(target)
+        return
+    top = otf["CFF "].cff.topDictIndex[0]
+    charstrings = top.CharStrings
+    bounds = {name: charstrings[name].calcBounds(charstrings) for name in charstrings.keys()}
+    box = None
+    for found in bounds.values():
+        if found is not None:
+            box = found if box is None else unionRect(box, found)
+    if "head" in otf:
+        head = otf["head"]
+        head.xMin, head.yMin, head.xMax, head.yMax = intRect(top.FontBBox)
+    top.FontBBox = top.defaults["FontBBox"][:] if box is None else list(intRect(box))
+    if otf.isLoaded("hhea") and "hmtx" in otf:
+        hhea, hmtx = otf["hhea"], otf["hmtx"]
+        hhea.advanceWidthMax = max(advance for advance, _ in hmtx.metrics.values())
+        extents = []
+        for name in otf.getGlyphOrder():
+            found = bounds[name] if name in bounds else charstrings[name].calcBounds(charstrings)
+            if found is not None:
+                advance, lsb = hmtx[name]
+                width = int(math.ceil(found[2]) - math.floor(found[0]))
+                extents.append((lsb, advance - lsb - width, lsb + width))
+        hhea.minLeftSideBearing = min((e[0] for e in extents), default=0)
+        hhea.minRightSideBearing = min((e[1] for e in extents), default=0)
+        hhea.xMaxExtent = max((e[2] for e in extents), default=0)
+    otf.recalcBBoxes = False
+    try:
+        otf.save(target)
+    finally:
+        otf.recalcBBoxes = True
 
 
 def glyph_table(otf):

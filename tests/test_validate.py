@@ -127,3 +127,38 @@ def test_the_builds_epubcheck_finds_duplicate_ids_as_released_epubcheck_does(tmp
     assert found[True, "twice.epub"] == [(*f[:3], f[3].replace("(key) ", ""))
                                          for f in found[False, "twice.epub"]]
     assert found[True, "many.epub"] == found[False, "many.epub"] == []
+
+
+def test_two_files_checked_at_once_each_get_their_own_report(tmp_path):
+    """The JVM checks two files at once (EpubCheckServer.java, the EPUB and the Kobo
+    edition): files sent together and asked for in either order each get the messages they
+    get checked alone. The warm-up's own error is loaded first, and its report is not read."""
+    source = tmp_path / "small.epub"
+    validate.write_warm_up_epub(source)
+    files = {"twice": '<p id="twice">A.</p>\n<p>B.</p><p id="twice">C.</p>', "good": "<p>G.</p>",
+             "many": "".join(f'<p id="s{k}">S.</p>\n' for k in range(300)),
+             "refused": "<p><q>Q.<warmup/></q></p>"}
+    for name, body in files.items():
+        with_chapter_body(source, tmp_path / f"{name}.epub", body)
+    epubs = [tmp_path / f"{name}.epub" for name in files]
+    real = getattr(validate.EpubCheck, "make", validate.EpubCheck)  # not the session's
+    checker = real(warm=True)
+
+    def found(epub):
+        return [(p.code, p.line, p.message) for p in checker.result(epub)[0]]
+
+    try:
+        alone = {}
+        for epub in epubs:
+            checker.check(epub, [])
+            alone[epub.name] = found(epub)
+        for order in (epubs, epubs[::-1]):
+            for epub in order:
+                checker.check(epub, [])
+            for epub in reversed(order):
+                assert found(epub) == alone[epub.name], epub.name
+    finally:
+        checker.cancel()
+    assert [f[0] for f in alone["twice.epub"]] == ["RSC-005", "RSC-005"]
+    assert [f[0] for f in alone["refused.epub"]] == ["RSC-005"]
+    assert alone["good.epub"] == alone["many.epub"] == []

@@ -1,6 +1,14 @@
 // EPUBCheck for one build, started as the build starts: Java's start-up and EPUBCheck's
 // loading happen while the book is laid out, on the other core. Each line on stdin is one
-// check, FILE<TAB>REPORT.json[<TAB>option...]; "done" on stdout answers it.
+// check, FILE<TAB>REPORT.json[<TAB>option...]; "done<TAB>REPORT.json" on stdout answers it.
+// Two checks run at once (the EPUB and the Kobo edition), each on a thread of its own: the
+// Kobo edition's check no longer waits for the EPUB's. EPUBCheck's run is not written for
+// threads, so what two runs share is made safe here: the set of every message id reported
+// (a static HashSet, which nothing reads) is replaced by a concurrent one, and a run starts
+// at least START_GAP_MS after the one before, so that no two format their start date with
+// the one static SimpleDateFormat at once (CheckerMetadata.setStartDate: the only use). The
+// other shared state is caches filled once, by the warm-up.
+import com.adobe.epubcheck.api.MasterReport;
 import com.adobe.epubcheck.tool.EpubChecker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -10,22 +18,57 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 public class EpubCheckServer {
+  static final long START_GAP_MS = 250;
+  static final Object STARTS = new Object();
+  static long lastStart = 0;
+  static final AtomicInteger running = new AtomicInteger();
+
   public static void main(String[] args) throws Exception {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     PrintStream answer = System.out;
     System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    MasterReport.allReportedMessageIds = ConcurrentHashMap.newKeySet();
+    ExecutorService checks = Executors.newFixedThreadPool(2);
     String line;
     while ((line = in.readLine()) != null) {
       String[] parts = line.split("\t");
+      checks.submit(() -> check(parts, answer));
+    }
+    checks.shutdown();
+    checks.awaitTermination(1, TimeUnit.DAYS);
+  }
+
+  static void check(String[] parts, PrintStream answer) {
+    running.incrementAndGet();
+    try {
+      synchronized (STARTS) {
+        long wait = lastStart + START_GAP_MS - System.currentTimeMillis();
+        if (wait > 0) {
+          Thread.sleep(wait);
+        }
+        lastStart = System.currentTimeMillis();
+      }
       List<String> run = new ArrayList<>(List.of(parts[0]));
       run.addAll(Arrays.asList(parts).subList(2, parts.length));
       run.addAll(List.of("--json", parts[1], "--quiet"));
       new EpubChecker().run(run.toArray(new String[0]));
-      answer.println("done");
-      answer.flush();
-      System.gc();  // then its heap shrunk (MaxHeapFreeRatio): idle while the book is laid out
+    } catch (Throwable error) {
+      error.printStackTrace();  // to stderr; the report is missing, and the build says so
+    } finally {
+      if (running.decrementAndGet() == 0) {
+        System.gc();  // then its heap shrunk (MaxHeapFreeRatio): idle while the book is laid out
+      }
+      synchronized (answer) {
+        answer.println("done\t" + parts[1]);
+        answer.flush();
+      }
     }
   }
 }

@@ -162,7 +162,9 @@ class EpubCheck:
     """EPUBCheck in a JVM of its own, started now: `check()` sends it a file, `result()` waits
     for the report. Java's start and EPUBCheck's loading take about 3 s and a warm check of
     the title 0.1 s, so the build starts it first, warms it on a small EPUB while the book is
-    laid out on the other core, and sends the book's EPUB when it is made.
+    laid out on the other core, and sends the book's EPUB when it is made. It checks two
+    files at once (EpubCheckServer.java): the Kobo edition's check does not wait for the
+    EPUB's.
 
     The PyPI wrapper counts a run with warnings as a success, so we read the JSON report.
     Unless `stock`, its XHTML Schematron checks ids as `linear_id_check` says."""
@@ -178,10 +180,10 @@ class EpubCheck:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errors, text=True, encoding="utf-8")
         self.sent: list[tuple[Path, Path]] = []  # (file, its report), in the order sent
-        self.answered = 0
+        self.answered: set[str] = set()  # the reports the JVM has written
         if warm:
             warm_up = Path(self.folder.name) / "warm-up.epub"
-            write_warm_up_epub(warm_up)
+            write_warm_up_epub(warm_up, refused=True)
             self.check(warm_up, [])
 
     def check(self, path: Path, options: list[str]) -> None:
@@ -199,13 +201,14 @@ class EpubCheck:
 
     def result(self, path: Path | None = None) -> tuple[list[Problem], dict]:
         """The messages and counts of `path`, by default of the last file sent (earlier ones
-        were the warm-up)."""
-        while self.answered < len(self.sent):
-            if self.proc.stdout.readline().strip() != "done":
-                break  # the JVM ended: its report is missing, and read_report says so
-            self.answered += 1
+        were the warm-up). The JVM checks two files at once, and answers each as it ends."""
         path, report = next(sent for sent in reversed(self.sent)
                             if path is None or sent[0] == Path(path))
+        while str(report) not in self.answered:
+            answer = self.proc.stdout.readline().rstrip("\n").split("\t", 1)
+            if answer[0] != "done" or len(answer) != 2:
+                break  # the JVM ended: its report is missing, and read_report says so
+            self.answered.add(answer[1])
         self.errors.seek(0)
         try:
             return read_report(report, path, subprocess.CompletedProcess([], None, "",
@@ -259,9 +262,11 @@ def linear_id_check(folder: Path) -> list[str]:
     return [str(folder)]
 
 
-def write_warm_up_epub(path: Path) -> None:
+def write_warm_up_epub(path: Path, refused: bool = False) -> None:
     """A small valid EPUB 3 — package, navigation, a chapter, a stylesheet — so that the
-    warm-up loads what the book's check will need."""
+    warm-up loads what the book's check will need; `refused`: with one element the schema
+    refuses, so that the messages of a schema's errors are loaded too, before two checks
+    may need them at once."""
     import zipfile
 
     xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n<html xmlns='
@@ -284,7 +289,8 @@ def write_warm_up_epub(path: Path) -> None:
                                      '</a></li></ol></nav>'),
         "EPUB/c.xhtml": xhtml.format('<section id="c" epub:type="chapter"><h1>One</h1><p>Text.'
                                      '<a epub:type="noteref" href="#n1">1</a></p><aside id="n1"'
-                                     ' epub:type="footnote"><p>A note.</p></aside></section>'),
+                                     ' epub:type="footnote"><p>A note.</p></aside></section>'
+                                     + ("<warmup/>" if refused else "")),
         "EPUB/s.css": "p { margin: 0; }\n",
     }
     with zipfile.ZipFile(path, "w") as archive:

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,23 @@ def test_a_hundred_chapters_build_in_under_a_gibibyte():
     size, took, peak, together, verdict = measure(100, os.cpu_count() or 1, past_the_limit=False)
     assert verdict == "built" and size > 3.5 * 2**20
     assert together < 1024, f"{together:.0f} MiB"
+
+
+def test_a_large_division_is_laid_out_with_none_beside_it(tmp_path, monkeypatch):
+    """On two processes, a division longer than LARGE_CHARACTERS (a long book's notes or
+    index, the build's largest layout) runs alone, the others two at once, each in order."""
+    from toolchain.write.pdf import apart
+
+    def laid_out(task):
+        start = time.time()
+        time.sleep(0.4)
+        (tmp_path / task[0]).write_text(f"{start} {time.time()}")
+        return task[0]
+
+    monkeypatch.setattr(apart, "lay_out_forked", laid_out)
+    assert apart.each_forked([(n,) for n in "abcde"], 2, {2}) == list("abcde")
+    spans = {n: [float(t) for t in (tmp_path / n).read_text().split()] for n in "abcde"}
+    alone = spans.pop("c")
+    assert all(end <= alone[0] or start >= alone[1] for start, end in spans.values())
+    assert spans["a"][0] < spans["b"][1] and spans["b"][0] < spans["a"][1]
+    assert spans["d"][0] < spans["e"][1] and spans["e"][0] < spans["d"][1]

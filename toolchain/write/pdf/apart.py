@@ -267,8 +267,8 @@ class Book:
         self.current: dict[str, Division] = {}
         self.alone: list[str] = []
         self.places: list[tuple[str, str]] = []
-        self.lengths: dict[str, int] = {}  # each division's characters and classes, for
-        self.kinds: dict[str, set[str]] = {}  # `estimate`
+        self.lengths: dict[str, int] = {}  # each division's characters and classes
+        self.kinds: dict[str, set[str]] = {}  # (`measure`)
         for lang in languages(setting.html):  # loaded here once, not in each process
             preload(lang)  # forked to lay a division out
 
@@ -370,15 +370,19 @@ class Book:
                 self.find(k, place(position, start), keys, guesses, wanted)
                 ours += len(wanted) - before
 
+    def measure(self) -> None:
+        """Each division's characters and classes, once: for `estimate`, and `lay_out`."""
+        if not self.lengths:
+            self.lengths = {d.get("id"): len("".join(d.itertext())) for d in self.body}
+            self.kinds = {d.get("id"): set((d.get("class") or "").split()) - {"body-start"}
+                          for d in self.body}
+
     def estimate(self, k: int) -> int:
         """The pages division `k` may take, from its text's length at the pages per
         character of the divisions of its kind (its classes) laid out so far with much
         text, else of any kind, else about 2,200 characters a page (this book design's),
         made even: the next begins on a recto."""
-        if not self.lengths:
-            self.lengths = {d.get("id"): len("".join(d.itertext())) for d in self.body}
-            self.kinds = {d.get("id"): set((d.get("class") or "").split()) - {"body-start"}
-                          for d in self.body}
+        self.measure()
         name = self.names[k]
         known = [(n, len(d.facts), self.lengths[n]) for n, d in self.current.items()
                  if self.lengths.get(n, 0) >= 2000]
@@ -402,10 +406,13 @@ class Book:
         if not may_fork():
             return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
                     for task in tasks]
+        self.measure()
+        large = {n for n, (k, *_) in enumerate(wanted)
+                 if self.lengths[self.names[k]] > LARGE_CHARACTERS}
         global FORKED
         FORKED = (self.setting, self.identifier, everywhere)
         try:
-            return each_forked(tasks, self.jobs)
+            return each_forked(tasks, self.jobs, large)
         finally:
             FORKED = None
 
@@ -423,16 +430,23 @@ def may_fork() -> bool:
             and not multiprocessing.current_process().daemon)
 
 
-def each_forked(tasks: list[tuple], jobs: int) -> list[Division]:
-    """`lay_out_alone` of each task in a process forked for it, `jobs` at once, in order.
-    (A pool's worker would keep what each layout leaves behind; Python's pools do not
-    retire a forked worker after each task.)"""
+LARGE_CHARACTERS = 400_000  # a division longer is laid out with none beside it: the notes
+# or the index of a long book (a 2,000-page book's notes: a million characters, 170 pages),
+# whose layout is the build's largest; two at once would pass the 1 GiB a build may hold
+
+
+def each_forked(tasks: list[tuple], jobs: int, large: set[int] = frozenset()) -> list[Division]:
+    """`lay_out_alone` of each task in a process forked for it, `jobs` at once, in order;
+    those numbered in `large` with no other beside them. (A pool's worker would keep what
+    each layout leaves behind; Python's pools do not retire a forked worker after each
+    task.)"""
     context = multiprocessing.get_context("fork")
     results: list = [None] * len(tasks)
     waiting, running = list(enumerate(tasks)), {}
     try:
         while waiting or running:
-            while waiting and len(running) < jobs:
+            while waiting and len(running) < jobs and not (running and (
+                    waiting[0][0] in large or any(j in large for j, _ in running.values()))):
                 k, task = waiting.pop(0)
                 receive, send = context.Pipe(duplex=False)
                 process = context.Process(target=lay_out_and_send, args=(task, send))

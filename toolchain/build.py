@@ -392,6 +392,7 @@ class Pipeline:
         p.run("kepub", self.write_kepub, slug)
         epubcheck.check(self.tmp / f"{slug}.kepub.epub", ["--failonwarnings"])
         p.run("pdf (screen)", self.write_pdf, laid_out, book, slug)
+        del laid_out  # every division's pages, written: let go before the press edition
         p.run("pdf (print)", self.write_press, book, slug)
         p.run("cover (print)", self.write_cover, book, slug)
         p.run("onix", self.write_onix, book, docs, slug)
@@ -493,6 +494,10 @@ class Pipeline:
     def check_epub(self, epubcheck, slug):
         """EPUBCheck on the EPUB and on the Kobo edition: silent on both (a KEPUB made as
         write/kepub makes it raises nothing an EPUB would not)."""
+        from .write.pdf.apart import give_back_memory
+
+        gc.collect()  # what the editions left, handed back while the JVM checks (at its
+        give_back_memory()  # largest: two checks at once), not held beside it
         for name, key in ((f"{slug}.epub", "epubcheck"), (f"{slug}.kepub.epub", "epubcheck_kepub")):
             problems, counts = epubcheck.result(self.tmp / name)
             problems = [p for p in problems if p.severity not in ("info", "usage")]

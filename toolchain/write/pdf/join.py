@@ -309,11 +309,11 @@ def save_font(otf: TTFont, target) -> None:
     """`otf.save(target)`, a CFF font's bounds worked out once a glyph: fontTools, left to
     recalculate them as it saves, works each glyph's out twice (the CFF's FontBBox, then
     hhea's extents: a third of a small book's join). The values are set where and as its
-    own recalculation sets them — the FontBBox (`TopDict.recalcFontBBox`), hhea's extents
-    when hhea is loaded (`table__h_h_e_a.recalc`; a table not loaded is copied as it was),
-    `head`'s box from the FontBBox as it was (an OpenType font's `head` is compiled before
-    its CFF) — so the bytes are the same (tests/test_join.py)."""
-    if not otf.isLoaded("CFF ") or "vhea" in otf or not otf.recalcBBoxes:
+    own recalculation sets them — the FontBBox (`TopDict.recalcFontBBox`); hhea's extents
+    (`table__h_h_e_a.recalc`) and `head`'s box (from the new FontBBox: `head` depends on the
+    CFF, which is compiled first) when those tables are loaded, a table not loaded being
+    copied as it was — so the bytes are the same (tests/test_join.py)."""
+    if not otf.isLoaded("CFF ") or "vhea" in otf or "VARC" in otf or not otf.recalcBBoxes:
         otf.save(target)
         return
     top = otf["CFF "].cff.topDictIndex[0]
@@ -323,10 +323,10 @@ def save_font(otf: TTFont, target) -> None:
     for found in bounds.values():
         if found is not None:
             box = found if box is None else unionRect(box, found)
-    if "head" in otf:
+    top.FontBBox = top.defaults["FontBBox"][:] if box is None else list(intRect(box))
+    if otf.isLoaded("head"):
         head = otf["head"]
         head.xMin, head.yMin, head.xMax, head.yMax = intRect(top.FontBBox)
-    top.FontBBox = top.defaults["FontBBox"][:] if box is None else list(intRect(box))
     if otf.isLoaded("hhea") and "hmtx" in otf:
         hhea, hmtx = otf["hhea"], otf["hmtx"]
         hhea.advanceWidthMax = max(advance for advance, _ in hmtx.metrics.values())

@@ -1,13 +1,15 @@
 // EPUBCheck for one build, started as the build starts: Java's start-up and EPUBCheck's
 // loading happen while the book is laid out, on the other core. Each line on stdin is one
-// check, FILE<TAB>REPORT.json[<TAB>option...]; "done<TAB>REPORT.json" on stdout answers it.
-// Two checks run at once (the EPUB and the Kobo edition), each on a thread of its own: the
-// Kobo edition's check no longer waits for the EPUB's. EPUBCheck's run is not written for
-// threads, so what two runs share is made safe here: the set of every message id reported
-// (a static HashSet, which nothing reads) is replaced by a concurrent one, and a run starts
-// at least START_GAP_MS after the one before, so that no two format their start date with
-// the one static SimpleDateFormat at once (CheckerMetadata.setStartDate: the only use). The
-// other shared state is caches filled once, by the warm-up.
+// check, FILE<TAB>REPORT.json[<TAB>option...]; "done<TAB>N" on stdout answers the Nth line
+// (from 0), in ASCII whatever the paths' characters and the platform's charset.
+// The first check (the warm-up) runs alone; after it, two run at once (the EPUB and the
+// Kobo edition), each on a thread of its own: the Kobo edition's check no longer waits for
+// the EPUB's. EPUBCheck's run is not written for threads, so what two runs share is made
+// safe here: the set of every message id reported (a static HashSet, which nothing reads)
+// is replaced by a concurrent one, and a run starts at least START_GAP_MS after the one
+// before, so that no two format their start date with the one static SimpleDateFormat at
+// once (CheckerMetadata.setStartDate: its only use). The other shared state is caches that
+// the first run fills.
 import com.adobe.epubcheck.api.MasterReport;
 import com.adobe.epubcheck.tool.EpubChecker;
 import java.io.BufferedReader;
@@ -37,15 +39,21 @@ public class EpubCheckServer {
     MasterReport.allReportedMessageIds = ConcurrentHashMap.newKeySet();
     ExecutorService checks = Executors.newFixedThreadPool(2);
     String line;
+    int number = 0;
     while ((line = in.readLine()) != null) {
       String[] parts = line.split("\t");
-      checks.submit(() -> check(parts, answer));
+      int n = number++;
+      if (n == 0) {
+        check(parts, n, answer);  // alone: it fills what later runs share
+      } else {
+        checks.submit(() -> check(parts, n, answer));
+      }
     }
     checks.shutdown();
     checks.awaitTermination(1, TimeUnit.DAYS);
   }
 
-  static void check(String[] parts, PrintStream answer) {
+  static void check(String[] parts, int n, PrintStream answer) {
     running.incrementAndGet();
     try {
       synchronized (STARTS) {
@@ -62,12 +70,12 @@ public class EpubCheckServer {
     } catch (Throwable error) {
       error.printStackTrace();  // to stderr; the report is missing, and the build says so
     } finally {
+      synchronized (answer) {
+        answer.println("done\t" + n);
+        answer.flush();
+      }
       if (running.decrementAndGet() == 0) {
         System.gc();  // then its heap shrunk (MaxHeapFreeRatio): idle while the book is laid out
-      }
-      synchronized (answer) {
-        answer.println("done\t" + parts[1]);
-        answer.flush();
       }
     }
   }

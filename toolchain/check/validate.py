@@ -180,7 +180,7 @@ class EpubCheck:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errors, text=True, encoding="utf-8")
         self.sent: list[tuple[Path, Path]] = []  # (file, its report), in the order sent
-        self.answered: set[str] = set()  # the reports the JVM has written
+        self.answered: set[int] = set()  # the checks (numbered as sent) the JVM ended
         if warm:
             warm_up = Path(self.folder.name) / "warm-up.epub"
             write_warm_up_epub(warm_up, refused=True)
@@ -202,13 +202,14 @@ class EpubCheck:
     def result(self, path: Path | None = None) -> tuple[list[Problem], dict]:
         """The messages and counts of `path`, by default of the last file sent (earlier ones
         were the warm-up). The JVM checks two files at once, and answers each as it ends."""
-        path, report = next(sent for sent in reversed(self.sent)
-                            if path is None or sent[0] == Path(path))
-        while str(report) not in self.answered:
-            answer = self.proc.stdout.readline().rstrip("\n").split("\t", 1)
-            if answer[0] != "done" or len(answer) != 2:
+        number = next(k for k in range(len(self.sent) - 1, -1, -1)
+                      if path is None or self.sent[k][0] == Path(path))
+        path, report = self.sent[number]
+        while number not in self.answered:
+            answer = self.proc.stdout.readline().strip().split("\t")
+            if len(answer) != 2 or answer[0] != "done" or not answer[1].isdecimal():
                 break  # the JVM ended: its report is missing, and read_report says so
-            self.answered.add(answer[1])
+            self.answered.add(int(answer[1]))
         self.errors.seek(0)
         try:
             return read_report(report, path, subprocess.CompletedProcess([], None, "",

@@ -354,10 +354,11 @@ class Book:
         `front`: the line is the front matter's, beside the body's (`body_ahead`): it ends
         where the body begins."""
         k, position, start, first = line
+        self.measure()
         end = next((n for n, div in enumerate(body) if front and "body-start" in (
             div.get("class") or "").split()), len(body))
         ours = sum(1 for w in wanted if first <= w[0] < end)
-        while ours < self.jobs and self.client is None:
+        while ours < self.jobs and self.client is None and may_fork():
             name = self.names[k]
             position += guesses[name] if name in guesses else self.estimate(k)
             k += 1
@@ -365,13 +366,15 @@ class Book:
                 return
             if start is None and "body-start" in (body[k].get("class") or "").split():
                 start = position
+            if self.lengths[self.names[k]] > LARGE_CHARACTERS:
+                return  # laid out alone, once, where the pages before it leave it
             if self.names[k] not in guesses:  # its count is not known yet
                 before = len(wanted)
                 self.find(k, place(position, start), keys, guesses, wanted)
                 ours += len(wanted) - before
 
     def measure(self) -> None:
-        """Each division's characters and classes, once: for `estimate`, and `lay_out`."""
+        """Each division's characters and classes, once: for `ahead_of` and `estimate`."""
         if not self.lengths:
             self.lengths = {d.get("id"): len("".join(d.itertext())) for d in self.body}
             self.kinds = {d.get("id"): set((d.get("class") or "").split()) - {"body-start"}
@@ -406,9 +409,9 @@ class Book:
         if not may_fork():
             return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
                     for task in tasks]
-        self.measure()
+        body = self.setting.html.find("body")  # as filled now: the index with its numbers
         large = {n for n, (k, *_) in enumerate(wanted)
-                 if self.lengths[self.names[k]] > LARGE_CHARACTERS}
+                 if len("".join(body[k].itertext())) > LARGE_CHARACTERS}
         global FORKED
         FORKED = (self.setting, self.identifier, everywhere)
         try:

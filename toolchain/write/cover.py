@@ -10,6 +10,7 @@ import hashlib
 import html
 import io
 import re
+import threading
 from pathlib import Path
 
 import pypdfium2
@@ -43,22 +44,28 @@ def keep_ranges(text: str) -> str:
 
 
 DRAWN: dict[str, bytes] = {}  # each design drawn once in a process (a watch's builds)
+DRAWING = threading.Lock()
 KEPT_DESIGNS = 4
 
 
 def render_cover(meta: dict, styles: Path) -> bytes:
     """The EPUB's cover image (PNG) of the book with this metadata, set with these styles'
     fonts; drawn once a process for each design, which a watch's builds all ask for."""
-    key = hashlib.sha256(repr((
-        collection_title(meta), meta["title"], names(authors(meta)), meta["language"],
-        sorted((p.name, p.read_bytes()) for p in [styles / "print.css",
-                                                  *(styles / "fonts").glob("*")]
-               if p.is_file()))).encode()).hexdigest()
-    if key not in DRAWN:
-        while len(DRAWN) >= KEPT_DESIGNS:  # a catalogue's worker builds many titles
-            DRAWN.pop(next(iter(DRAWN)))
-        DRAWN[key] = draw_cover(meta, styles)
-    return DRAWN[key]
+    digest = hashlib.sha256(repr((collection_title(meta), meta["title"], names(authors(meta)),
+                                  meta["language"])).encode())
+    for path in sorted(p for p in [styles / "print.css", *(styles / "fonts").rglob("*")]
+                       if p.is_file()):
+        digest.update(str(path.relative_to(styles)).encode() + b"\0" + path.read_bytes())
+    key = digest.hexdigest()
+    with DRAWING:  # a catalogue's worker builds titles on several threads
+        drawn = DRAWN.get(key)
+    if drawn is None:
+        drawn = draw_cover(meta, styles)
+        with DRAWING:
+            while len(DRAWN) >= KEPT_DESIGNS:  # it builds many titles, too
+                DRAWN.pop(next(iter(DRAWN)))
+            DRAWN[key] = drawn
+    return drawn
 
 
 def collection_title(meta: dict) -> str:

@@ -175,8 +175,9 @@ def kept_document(data: bytes, folder: Path, code: bytes) -> bytes:
 
 
 def code_hash() -> bytes:
-    """What the spans depend on besides the document: this module, the XML parser's, lxml."""
-    digest = hashlib.sha256(str(etree.LXML_VERSION).encode())
+    """What the spans depend on besides the document: this module, the XML parser's, lxml
+    and its libxml2 (which writes the document out)."""
+    digest = hashlib.sha256(repr((etree.LXML_VERSION, etree.LIBXML_VERSION)).encode())
     for module in (sys.modules[__name__], safexml):
         digest.update(Path(module.__file__).read_bytes())
     return digest.digest()

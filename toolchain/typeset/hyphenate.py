@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import cache
 from pathlib import Path
 
 import pyphen
 
+from ..kept import write_whole
 from ..places import cache_folder
 
 EXCEPTIONS_FILE = "hyphenation.txt"
@@ -109,11 +109,8 @@ def kept_patterns(path: Path) -> pyphen.HyphDict | None:
         if any(type(v) is not int for _, values in table.values() for v in values):
             return parsed
         try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            temporary = kept.with_name(f".{kept.name}.{os.getpid()}")
-            temporary.write_text(json.dumps({k: [start, list(values)]
-                                             for k, (start, values) in table.items()}))
-            os.replace(temporary, kept)
+            write_whole(kept, json.dumps({k: [start, list(values)]
+                                          for k, (start, values) in table.items()}).encode())
         except OSError:
             pass
         return parsed

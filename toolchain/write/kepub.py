@@ -28,6 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 from .. import safexml
+from ..kept import prune, write_whole
 from .xhtml import XHTML
 
 H = f"{{{XHTML}}}"
@@ -142,7 +143,7 @@ def kepub(epub: bytes, kept: Path | None = None) -> bytes:
                             compresslevel=None if info.compress_type == zipfile.ZIP_STORED
                             else 9)
     if kept:
-        prune(kept)
+        prune_kept(kept)
     return out.getvalue()
 
 
@@ -165,10 +166,7 @@ def kept_document(data: bytes, folder: Path, code: bytes) -> bytes:
         pass
     spanned = kobo_document(data)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{key}.{os.getpid()}"
-        temporary.write_bytes(hashlib.sha256(spanned).hexdigest().encode() + b"\n" + spanned)
-        os.replace(temporary, path)
+        write_whole(path, hashlib.sha256(spanned).hexdigest().encode() + b"\n" + spanned)
     except OSError:
         pass
     return spanned
@@ -183,15 +181,9 @@ def code_hash() -> bytes:
     return digest.digest()
 
 
-def prune(folder: Path) -> None:
+def prune_kept(folder: Path) -> None:
     """The least used documents let go while the folder holds more than KEPT_BYTES."""
     try:
-        files = sorted(folder.glob("*.xhtml"), key=lambda p: p.stat().st_mtime)
-        size = sum(p.stat().st_size for p in files)
-        for path in files:
-            if size <= KEPT_BYTES:
-                break
-            size -= path.stat().st_size
-            path.unlink(missing_ok=True)
+        prune(folder, "*.xhtml", KEPT_BYTES)
     except OSError:
         pass  # another build pruning at once

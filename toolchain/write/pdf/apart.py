@@ -40,6 +40,7 @@ from pathlib import Path
 from lxml import etree
 
 from ...errors import InternalError
+from ...kept import prune, write_whole
 from ...places import cache_folder
 from ...typeset.facts import Block, PageFacts, folio_labels, page_facts, roman
 from ...typeset.hyphenate import preload
@@ -683,9 +684,7 @@ class Cache:
             pass  # a cache that cannot be written is a cache that misses: the build is whole
 
     def write(self, name: str, data: bytes) -> None:
-        temporary = self.folder / f".{name}.{os.getpid()}"
-        temporary.write_bytes(data)
-        os.replace(temporary, self.folder / name)
+        write_whole(self.folder / name, data)
 
     @staticmethod
     def read_json(path: Path) -> dict | None:
@@ -697,14 +696,7 @@ class Cache:
 
     def prune(self) -> None:
         """The least used divisions let go while the cache holds more than LIMIT."""
-        files = sorted(self.folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
-        size = sum(p.stat().st_size for p in files)
-        for pdf in files:
-            if size <= self.LIMIT:
-                break
-            size -= pdf.stat().st_size
-            pdf.unlink(missing_ok=True)
-            pdf.with_suffix(".json").unlink(missing_ok=True)
+        prune(self.folder, "*.pdf", self.LIMIT, (".json",))
 
 
 def page_facts_from(data: dict) -> PageFacts:

@@ -254,6 +254,8 @@ def test_any_manuscript_builds_or_fails_cleanly(chapters):
 @example("\x00\x07\u202e\u200b\ufeff")
 @example("`code` and <b>bold</b> & <!-- c --> [x][y] ![i](p.png)")
 @example("0[")
+@example("3.")  # a list from 3, its number lost: an error (M133), as the empty item is
+@example("1.")
 @example("x\n\n# Second title\n")  # IndexError in the writer: a second level-1 heading
 @example("x\n\n[1]: Smith, History\n")  # a link definition vanished from the book
 def test_any_unicode_paragraph_builds_or_fails_cleanly(text):

@@ -10,6 +10,7 @@ import re
 import subprocess
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,26 +86,38 @@ def check_outputs(out: Path) -> list[Verdict]:
         checks.append(("Index", out / name, lambda path=out / name: run_index(epub, path)))
     checks.append(("Preflight", out / f"{slug}-print.pdf",
                    lambda: run_preflight(out, report, tables)))
+    # The validators that are programs of their own (a JVM each, Chromium, calibre) run at
+    # once, on threads that wait on them, while this process runs its own checks one after
+    # another (pdfium, which the preflight uses, is not thread-safe).
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        running = {k: pool.submit(attempt, path, run) for k, (label, path, run)
+                   in enumerate(checks) if label in OUTSIDE}
+        found = [running[k].result() if k in running else attempt(path, run)
+                 for k, (label, path, run) in enumerate(checks)]
     verdicts = []
-    for label, path, run in checks:
-        status = "ok"
-        if not path.is_file():
-            problems, summary = [Problem(path, 0, 0, "E012", "file missing",
-                                         "rebuild with `toolchain build --force`")], ""
-        else:
-            try:
-                problems, summary = run()
-            except BuildError as exc:
-                problems, summary = exc.problems, "could not run"
-                if {p.code for p in problems} <= NOT_INSTALLED and not os.environ.get(REQUIRE_ALL):
-                    status, summary = "not run", f"not run: {problems[0].message} ({problems[0].hint})"
-                    problems = []
-        if problems:
-            status = "failed"
+    for (label, path, _), (problems, summary, status) in zip(checks, found, strict=True):
         table, rows = tables.pop(label, ("", []))
         verdicts.append(Verdict(label, path, problems, summary or f"{len(problems)} problems",
                                 status, table, rows))
     return verdicts
+
+
+OUTSIDE = {"EPUBCheck", "Ace", "epub.js", "Kindle"}  # checks that run a program of their own
+
+
+def attempt(path: Path, run) -> tuple[list[Problem], str, str]:
+    """One check's problems, summary and status: a missing file is a failed check; a
+    validator not installed is "not run" unless every one is required."""
+    if not path.is_file():
+        return [Problem(path, 0, 0, "E012", "file missing",
+                        "rebuild with `toolchain build --force`")], "", "failed"
+    try:
+        problems, summary = run()
+    except BuildError as exc:
+        problems, summary = exc.problems, "could not run"
+        if {p.code for p in problems} <= NOT_INSTALLED and not os.environ.get(REQUIRE_ALL):
+            return [], f"not run: {problems[0].message} ({problems[0].hint})", "not run"
+    return problems, summary, "failed" if problems else "ok"
 
 
 def run_pages(epub: Path, pdf: Path) -> tuple[list[Problem], str]:

@@ -324,3 +324,36 @@ def test_superscript_is_a_span_and_not_emphasis(tmp_path):
     assert doc["ch-one.xhtml"].find(".//h:p/h:sup", NS).text == "er"
     with pytest.raises(BuildError, match="superscript is written as a span"):
         read_book(make_book(tmp_path / "b", {"one.md": "# One\n\nLe 1*er*{.sup} mai.\n"}))
+
+
+def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
+    """A list broken by a paragraph and taken up at 3 (and one at 10, in a quotation in the
+    front matter): `start` in the XHTML, and the same numbers on the printed page and in
+    the Kobo edition (the Markdown writer's: test_markdown_writer's constructs)."""
+    from conftest import built_book
+
+    chapters = {"one.md": "# One\n\n1. First step.\n2. Second step.\n\nA word between.\n\n"
+                          "3. Third step.\n4. Fourth step.\n"}
+
+    def preface(root):
+        (root / "front").mkdir()
+        (root / "front" / "preface.md").write_text(
+            "# Preface {.preface}\n\n> 10. Tenth, quoted.\n> 11. Eleventh.\n", "utf-8")
+
+    out, _ = built_book(tmp_path, chapters, extra='front = ["front/preface.md"]\n',
+                        prepare=preface)
+    with zipfile.ZipFile(out / "small-book.epub") as epub:
+        one = xml(epub.read("EPUB/ch-one.xhtml"))
+        preface = xml(epub.read("EPUB/ch-preface.xhtml"))
+    lists = one.findall(".//h:ol", NS)
+    assert [ol.get("start") for ol in lists] == [None, "3"]
+    assert [text_of(li) for li in lists[1].findall("h:li", NS)] == ["Third step.", "Fourth step."]
+    assert preface.find(".//h:blockquote/h:ol", NS).get("start") == "10"
+    with zipfile.ZipFile(out / "small-book.kepub.epub") as kepub:
+        assert b'<ol start="3">' in kepub.read("EPUB/ch-one.xhtml")
+    for name in ("small-book.pdf", "small-book-print.pdf"):
+        pdf = pypdfium2.PdfDocument(out / name)
+        text = "\n".join(pdf[k].get_textpage().get_text_range() for k in range(len(pdf)))
+        markers = [line.strip()[:-1] for line in text.splitlines()  # the ::marker boxes
+                   if re.fullmatch(r"\d+\. *", line)]
+        assert sorted(markers, key=int) == ["1", "2", "3", "4", "10", "11"], (name, markers)

@@ -82,6 +82,11 @@ broken by hand, a [link](https://example.org/a_(b)) and [mail](mailto:a@example.
 
 3. Third item
 
+Taken up after a paragraph:
+
+4. Fourth item
+5. Fifth item
+
 - Loose item one
 
     With a second paragraph.

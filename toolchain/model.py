@@ -136,6 +136,7 @@ class ListBlock:
     ordered: bool
     items: list  # list of lists of blocks
     line: int
+    start: int = 1  # a numbered list's first number (a list taken up again after a paragraph)
 
 
 @dataclass

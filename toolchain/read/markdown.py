@@ -684,12 +684,7 @@ class Converter:
 
     def list_block(self, tokens, i, out, line):
         close = tokens[i].type.replace("_open", "_close")
-        start = tokens[i].attrs.get("start") if tokens[i].attrs else None
-        if start is not None and int(start) != 1:  # the model numbers every list from 1
-            raise BuildError(Problem(self.path, line, 1, "M133", f"a numbered list that "
-                                     f"starts at {start}: lists are numbered from 1",
-                                     f"start it at 1, or write `{start}\\.` for a number "
-                                     "that is text"))
+        start = int(tokens[i].attrs.get("start", 1)) if tokens[i].attrs else 1
         items, i = [], i + 1
         while tokens[i].type != close:
             items.append(self.blocks(tokens, i + 1, "list_item_close"))
@@ -699,7 +694,7 @@ class Converter:
                                          "give it its text, or write `1\\.` or `\\-` for "
                                          "a number or a dash that is text"))
             i = self.pos + 1
-        out.append(m.ListBlock(tokens[i].type.startswith("ordered"), items, line))
+        out.append(m.ListBlock(tokens[i].type.startswith("ordered"), items, line, start))
         return i + 1
 
     def table(self, tokens, i, out, line):

@@ -178,7 +178,7 @@ class MarkdownWriter:
     def block_ListBlock(self, node: m.ListBlock) -> str:
         tight = all(all(isinstance(b, m.ListBlock) for b in item[1:]) for item in node.items)
         items = []
-        for k, item in enumerate(node.items, 1):
+        for k, item in enumerate(node.items, node.start):
             mark = f"{k}. " if node.ordered else "- "
             text = ("\n" if tight else "\n\n").join(self.block(b) for b in item)
             items.append(indented(text, " " * len(mark), mark) if text else mark.rstrip())

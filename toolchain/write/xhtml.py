@@ -508,7 +508,9 @@ class Writer:
 
     def block_ListBlock(self, block: m.ListBlock, ch):
         items = [el("li", None, *(self.block(b, ch) for b in item)) for item in block.items]
-        return el("ol" if block.ordered else "ul", None, *items)
+        if not block.ordered:
+            return el("ul", None, *items)
+        return el("ol", {"start": str(block.start)} if block.start != 1 else None, *items)
 
     def block_Heading(self, block: m.Heading, ch):  # headings inside quotations or notes
         return self.inline(el("p", {"class": "heading"}), block.children, ch)

@@ -78,6 +78,8 @@ def combined_html(book: m.Book, docs: list[Document], build_date: datetime,
     for node in html.xpath("//*[contains(concat(' ', @class, ' '), ' smallcaps ') or "
                            "contains(concat(' ', @class, ' '), ' author ')]"):
         wrap_capitals(node)
+    for listing in html.xpath("//ol[@start]"):  # WeasyPrint numbers every list from 1
+        listing.set("style", f"counter-reset: list-item {int(listing.get('start')) - 1}")
     for sup in html.xpath("//a[@data-epub-type='noteref']/sup"):  # print sets calls by CSS
         sup.getparent().text = sup.text
         sup.getparent().remove(sup)

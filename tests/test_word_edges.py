@@ -208,3 +208,45 @@ def test_a_heading_holding_only_a_note_call_is_reported_and_stops_the_build_at_i
     err = capsys.readouterr().err
     assert code == 1 and "chapters/01-" in err and ".md:1:1: error M132" in err, err
     assert not (tmp_path / "d").exists()
+
+
+def numbered(num: int, level: int, text: str) -> str:
+    return (f'<w:p><w:pPr><w:pStyle w:val="TextBody"/><w:numPr><w:ilvl w:val="{level}"/>'
+            f'<w:numId w:val="{num}"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>')
+
+
+def lists_taken_up(text: str) -> str:
+    body = "".join([numbered(50, 0, "Step one."), numbered(50, 1, "Step one, a."),
+                    numbered(50, 1, "Step one, b."), numbered(50, 0, "Step two."),
+                    '<w:p><w:r><w:t>A word between the steps.</w:t></w:r></w:p>',
+                    numbered(50, 0, "Step three."), numbered(50, 1, "Step three, a."),
+                    '<w:p><w:r><w:t>And a list of its own.</w:t></w:r></w:p>',
+                    numbered(51, 0, "The seventh rule."), numbered(50, 0, "Step four.")])
+    return text.replace("<w:sectPr", body + "<w:sectPr", 1)
+
+
+def decimal_numbering(text: str) -> str:
+    levels = "".join(f'<w:lvl w:ilvl="{k}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+                     f'<w:lvlText w:val="%{k + 1}."/></w:lvl>' for k in range(2))
+    text = text.replace("<w:num ", f'<w:abstractNum w:abstractNumId="50">{levels}'
+                                   '</w:abstractNum><w:num ', 1)
+    return text.replace("</w:numbering>", '<w:num w:numId="50"><w:abstractNumId w:val="50"/>'
+                        '</w:num><w:num w:numId="51"><w:abstractNumId w:val="50"/><w:lvlOverride '
+                        'w:ilvl="0"><w:startOverride w:val="7"/></w:lvlOverride></w:num>'
+                        "</w:numbering>")
+
+
+def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path):
+    """Word counts a list on over a paragraph between its items, restarts a level under a
+    new item, and begins a list at its override: the numbers Word shows are the Markdown's
+    (mammoth alone numbers every list from 1)."""
+    source = edited(WORD / "constructs.docx", tmp_path / "lists.docx",
+                    {"word/document.xml": lists_taken_up,
+                     "word/numbering.xml": decimal_numbering})
+    report = import_docx(source, tmp_path / "m")
+    text = (tmp_path / "m" / "chapters" / "02-the-second-chapter.md").read_text("utf-8")
+    assert "1. Step one.\n   1. Step one, a.\n   2. Step one, b.\n2. Step two.\n" in text
+    assert "\n\nA word between the steps.\n\n3. Step three.\n   1. Step three, a.\n" in text
+    assert "\n\nAnd a list of its own.\n\n7. The seventh rule.\n8. Step four.\n" in text
+    # Word's 7 then 4 are one list to mammoth: said, not hidden
+    assert any("numbers in Word (7, 4) do not follow on" in line for line in report), report

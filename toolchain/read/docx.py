@@ -200,6 +200,85 @@ def layout(data: bytes) -> tuple[bytes, dict]:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), found
 
 
+NUMBER = "toolchain-number-"  # a bookmark: the number Word shows on the list item it opens
+
+
+def list_numbers(data: bytes, numbering: bytes | None, styles: bytes | None) -> bytes:
+    """Each numbered paragraph given the number Word shows on it, as a bookmark at its start
+    (mammoth numbers every list from 1, and a list taken up after a paragraph, or begun at
+    3, would lose its numbers). Word's rules: a level starts at its w:start (0 if absent,
+    as the standard says), or at the list's w:startOverride the first time it is used;
+    lists of one abstract numbering count on together unless overridden; an item resets
+    the levels below it. A numbering found as mammoth finds it: the paragraph's own w:numPr,
+    else its style's."""
+    if not numbering:
+        return data
+    w = f"{{{W}}}"
+    table = etree.fromstring(numbering)
+    levels = {}  # abstractNumId -> {ilvl: (start, numFmt)}
+    by_style = {}  # paragraph style -> (abstractNumId, ilvl), for a level linked to a style
+    for abstract in table.iter(f"{w}abstractNum"):
+        key = abstract.get(f"{w}abstractNumId")
+        for level in abstract.iter(f"{w}lvl"):
+            ilvl = level.get(f"{w}ilvl", "0")
+            start = level.find(f"{w}start")
+            form = level.find(f"{w}numFmt")
+            levels.setdefault(key, {})[ilvl] = (
+                whole(start.get(f"{w}val")) if start is not None else 0,
+                form.get(f"{w}val") if form is not None else "decimal")
+            style = level.find(f"{w}pStyle")
+            if style is not None:
+                by_style[style.get(f"{w}val")] = (key, ilvl)
+    nums = {}  # numId -> (abstractNumId, {ilvl: startOverride})
+    for num in table.iter(f"{w}num"):
+        abstract = num.find(f"{w}abstractNumId")
+        overrides = {o.get(f"{w}ilvl", "0"): whole(o.find(f"{w}startOverride").get(f"{w}val"))
+                     for o in num.iter(f"{w}lvlOverride")
+                     if o.find(f"{w}startOverride") is not None}
+        if abstract is not None:
+            nums[num.get(f"{w}numId")] = (abstract.get(f"{w}val"), overrides)
+    root = etree.fromstring(data)
+    counters: dict = {}  # a list's counting: {ilvl: the last number shown}
+    for k, para in enumerate(root.iter(f"{w}p")):
+        props = para.find(f"{w}pPr/{w}numPr")
+        style = para.find(f"{w}pPr/{w}pStyle")
+        if props is not None and props.find(f"{w}numId") is not None:
+            num = nums.get(props.find(f"{w}numId").get(f"{w}val"))
+            ilvl = props.find(f"{w}ilvl")
+            ilvl = ilvl.get(f"{w}val", "0") if ilvl is not None else "0"
+            if num is None:
+                continue  # numId 0 (numbering taken off), or none defined
+            abstract, overrides = num
+            key = (props.find(f"{w}numId").get(f"{w}val"),) if overrides else (abstract,)
+        elif style is not None and style.get(f"{w}val") in by_style:
+            abstract, ilvl = by_style[style.get(f"{w}val")]
+            overrides, key = {}, (abstract,)
+        else:
+            continue
+        start, form = levels.get(abstract, {}).get(ilvl, (1, "decimal"))
+        if form in ("bullet", "none"):
+            continue
+        count = counters.setdefault(key, {})
+        count[ilvl] = count[ilvl] + 1 if ilvl in count else overrides.get(ilvl, start)
+        for deeper in [d for d in count if whole(d) > whole(ilvl)]:
+            del count[deeper]
+        mark = etree.Element(f"{w}bookmarkStart", {f"{w}id": f"9{k}",
+                                                     f"{w}name": f"{NUMBER}{count[ilvl]}-{k}"})
+        end = etree.Element(f"{w}bookmarkEnd", {f"{w}id": f"9{k}"})
+        at = 1 if para.find(f"{w}pPr") is not None else 0
+        para.insert(at, end)
+        para.insert(at, mark)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def whole(value: str | None) -> int:
+    """A number of Word's numbering (0 where it is missing or not a number)."""
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
 M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
@@ -563,6 +642,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]
         document = rejecting(document)
     document, found = layout(document)
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
+    document = list_numbers(document, files.get("word/numbering.xml"), files.get("word/styles.xml"))
     parts = citation_fields({"word/document.xml": document} | {
         name: files[name] for name in PARTS[1:] if name in files}, imported)
     imported.citation_style = zotero_style(files)
@@ -1013,7 +1093,14 @@ class ModelBuilder:
                 item.remove(child)
             items.append(self.paragraphs(self.inlines(item)) +
                          [self.list_block(child) for child in nested])
-        return m.ListBlock(node.tag == "ol", items, 0)
+        shown = [item_number(li) for li in node.findall("li")]
+        start = shown[0] if shown and shown[0] is not None else 1
+        if node.tag == "ol" and shown != list(range(start, start + len(shown))):
+            numbers = ", ".join("?" if n is None else str(n) for n in shown)
+            self.imported.report.append(f"a numbered list whose numbers in Word ({numbers}) do "
+                                        f"not follow on from each other: imported as numbered "
+                                        f"from {start}; mend it in the Markdown if need be")
+        return m.ListBlock(node.tag == "ol", items, 0, start if node.tag == "ol" else 1)
 
     def table(self, node) -> list:
         """A table (and the images its cells held, after it); none for a table of no text."""
@@ -1129,6 +1216,15 @@ class ModelBuilder:
             out += self.element(child)
             out += self.text(child.tail or "")
         return flanked(joined(edges_out(joined(out))))
+
+
+def item_number(item) -> int | None:
+    """The number Word shows on a list item (list_numbers' bookmark), if it has one."""
+    for anchor in item.iter("a"):
+        if (anchor.get("id") or "").startswith(NUMBER) and \
+                next(anchor.iterancestors("li")) is item:  # not a nested list's
+            return int(anchor.get("id")[len(NUMBER):].split("-")[0])
+    return None
 
 
 def verse_lines(p) -> bool:

@@ -222,6 +222,8 @@ def lists_taken_up(text: str) -> str:
                     numbered(50, 0, "Step three."), numbered(50, 1, "Step three, a."),
                     '<w:p><w:r><w:t>And a list of its own.</w:t></w:r></w:p>',
                     numbered(51, 0, "The seventh rule."), numbered(50, 0, "Step four.")])
+    cell = numbered(52, 0, "Ruhr occupied.") + numbered(52, 0, "Strikes.")
+    text = text.replace("<w:t>1923</w:t></w:r></w:p>", "<w:t>1923</w:t></w:r></w:p>" + cell, 1)
     return text.replace("<w:sectPr", body + "<w:sectPr", 1)
 
 
@@ -233,6 +235,8 @@ def decimal_numbering(text: str) -> str:
     return text.replace("</w:numbering>", '<w:num w:numId="50"><w:abstractNumId w:val="50"/>'
                         '</w:num><w:num w:numId="51"><w:abstractNumId w:val="50"/><w:lvlOverride '
                         'w:ilvl="0"><w:startOverride w:val="7"/></w:lvlOverride></w:num>'
+                        '<w:num w:numId="52"><w:abstractNumId w:val="50"/><w:lvlOverride '
+                        'w:ilvl="0"><w:startOverride w:val="4"/></w:lvlOverride></w:num>'
                         "</w:numbering>")
 
 
@@ -248,5 +252,7 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     assert "1. Step one.\n   1. Step one, a.\n   2. Step one, b.\n2. Step two.\n" in text
     assert "\n\nA word between the steps.\n\n3. Step three.\n   1. Step three, a.\n" in text
     assert "\n\nAnd a list of its own.\n\n7. The seventh rule.\n8. Step four.\n" in text
+    table = next((tmp_path / "m" / "chapters").glob("01-*.md")).read_text("utf-8")
+    assert "4. Ruhr occupied. 5. Strikes." in table  # a cell's list: its numbers as text
     # Word's 7 then 4 are one list to mammoth: said, not hidden
     assert any("numbers in Word (7, 4) do not follow on" in line for line in report), report

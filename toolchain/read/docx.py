@@ -1206,6 +1206,11 @@ class ModelBuilder:
         table's cell holds one line of text in the format: the items' words kept apart)."""
         if node.tag in ("ul", "ol"):
             items = [stripped(self.inlines(li)) for li in node.iter("li")]
+            if node.tag == "ol":  # its numbers, as text: Word's, or counted from the first
+                first = item_number(node.find("li"))
+                shown = [item_number(li) for li in node.iter("li")]
+                items = [[m.Text(f"{n if n is not None else (first or 1) + k}. ")] + item
+                         for k, (n, item) in enumerate(zip(shown, items, strict=True))]
             return [n for k, item in enumerate(items) for n in
                     ([m.Text(" ")] if k else []) + item]
         return self.inlines(node)

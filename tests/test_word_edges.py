@@ -210,8 +210,8 @@ def test_a_heading_holding_only_a_note_call_is_reported_and_stops_the_build_at_i
     assert not (tmp_path / "d").exists()
 
 
-def numbered(num: int, level: int, text: str) -> str:
-    return (f'<w:p><w:pPr><w:pStyle w:val="TextBody"/><w:numPr><w:ilvl w:val="{level}"/>'
+def numbered(num: int, level: int, text: str, style: str = "TextBody") -> str:
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/><w:numPr><w:ilvl w:val="{level}"/>'
             f'<w:numId w:val="{num}"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>')
 
 
@@ -221,7 +221,11 @@ def lists_taken_up(text: str) -> str:
                     '<w:p><w:r><w:t>A word between the steps.</w:t></w:r></w:p>',
                     numbered(50, 0, "Step three."), numbered(50, 1, "Step three, a."),
                     '<w:p><w:r><w:t>And a list of its own.</w:t></w:r></w:p>',
-                    numbered(51, 0, "The seventh rule."), numbered(50, 0, "Step four.")])
+                    numbered(51, 0, "The seventh rule."), numbered(50, 0, "Step four."),
+                    numbered(60, 1, "A numbered section", "Heading2"),
+                    numbered(60, 1, "Another section", "Heading2"),
+                    '<w:p><w:pPr><w:pStyle w:val="NumberedRule"/></w:pPr><w:r>'
+                    '<w:t>A rule numbered by its style.</w:t></w:r></w:p>'])
     cell = numbered(52, 0, "Ruhr occupied.") + numbered(52, 0, "Strikes.")
     text = text.replace("<w:t>1923</w:t></w:r></w:p>", "<w:t>1923</w:t></w:r></w:p>" + cell, 1)
     return text.replace("<w:sectPr", body + "<w:sectPr", 1)
@@ -230,13 +234,19 @@ def lists_taken_up(text: str) -> str:
 def decimal_numbering(text: str) -> str:
     levels = "".join(f'<w:lvl w:ilvl="{k}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
                      f'<w:lvlText w:val="%{k + 1}."/></w:lvl>' for k in range(2))
+    parts = ('<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/>'
+             '<w:lvlText w:val="Part %1"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
+             '<w:numFmt w:val="decimal"/><w:suff w:val="space"/><w:lvlText w:val="%1.%2"/>'
+             '</w:lvl>')
     text = text.replace("<w:num ", f'<w:abstractNum w:abstractNumId="50">{levels}'
+                                   f'</w:abstractNum><w:abstractNum w:abstractNumId="60">{parts}'
                                    '</w:abstractNum><w:num ', 1)
     return text.replace("</w:numbering>", '<w:num w:numId="50"><w:abstractNumId w:val="50"/>'
                         '</w:num><w:num w:numId="51"><w:abstractNumId w:val="50"/><w:lvlOverride '
                         'w:ilvl="0"><w:startOverride w:val="7"/></w:lvlOverride></w:num>'
                         '<w:num w:numId="52"><w:abstractNumId w:val="50"/><w:lvlOverride '
                         'w:ilvl="0"><w:startOverride w:val="4"/></w:lvlOverride></w:num>'
+                        '<w:num w:numId="60"><w:abstractNumId w:val="60"/></w:num>'
                         "</w:numbering>")
 
 
@@ -244,9 +254,13 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     """Word counts a list on over a paragraph between its items, restarts a level under a
     new item, and begins a list at its override: the numbers Word shows are the Markdown's
     (mammoth alone numbers every list from 1)."""
+    style = ('<w:style w:type="paragraph" w:styleId="NumberedRule"><w:name w:val="Numbered '
+             'Rule"/><w:pPr><w:numPr><w:numId w:val="52"/></w:numPr></w:pPr></w:style>')
     source = edited(WORD / "constructs.docx", tmp_path / "lists.docx",
                     {"word/document.xml": lists_taken_up,
-                     "word/numbering.xml": decimal_numbering})
+                     "word/numbering.xml": decimal_numbering,
+                     "word/styles.xml": lambda text: text.replace("</w:styles>",
+                                                                  style + "</w:styles>")})
     report = import_docx(source, tmp_path / "m")
     text = (tmp_path / "m" / "chapters" / "02-the-second-chapter.md").read_text("utf-8")
     assert "1. Step one.\n   1. Step one, a.\n   2. Step one, b.\n2. Step two.\n" in text
@@ -254,5 +268,8 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     assert "\n\nAnd a list of its own.\n\n7. The seventh rule.\n8. Step four.\n" in text
     table = next((tmp_path / "m" / "chapters").glob("01-*.md")).read_text("utf-8")
     assert "4. Ruhr occupied. 5. Strikes." in table  # a cell's list: its numbers as text
+    # a heading's number, and a paragraph's its style numbers, kept as text
+    assert "\n## I.1 A numbered section\n\n## I.2 Another section\n" in text
+    assert "\n6\\. A rule numbered by its style.\n" in text
     # Word's 7 then 4 are one list to mammoth: said, not hidden
     assert any("numbers in Word (7, 4) do not follow on" in line for line in report), report

@@ -201,31 +201,41 @@ def layout(data: bytes) -> tuple[bytes, dict]:
 
 
 NUMBER = "toolchain-number-"  # a bookmark: the number Word shows on the list item it opens
+# Paragraph styles mammoth sets as something else than a list item, numbered or not (our
+# STYLE_MAP, then its own map's rules before its list rules): their numbers become text.
+NOT_LISTED = re.compile(r"(?i)heading( [1-6])?|title|author|horizontal line|quote|quotations|"
+                        r"block text|intense quote|(image |table )?caption|first paragraph|"
+                        r"captioned figure|(footnote|endnote|annotation)( text)?")
+NOT_LISTED_IDS = re.compile(r"Heading[1-6]?|ToolchainQuote")
 
 
-def list_numbers(data: bytes, numbering: bytes | None, styles: bytes | None) -> bytes:
-    """Each numbered paragraph given the number Word shows on it, as a bookmark at its start
-    (mammoth numbers every list from 1, and a list taken up after a paragraph, or begun at
-    3, would lose its numbers). Word's rules: a level starts at its w:start (0 if absent,
-    as the standard says), or at the list's w:startOverride the first time it is used;
-    lists of one abstract numbering count on together unless overridden; an item resets
-    the levels below it. A numbering found as mammoth finds it: the paragraph's own w:numPr,
-    else its style's."""
+def list_numbers(data: bytes, numbering: bytes | None, styles: bytes | None) -> tuple[bytes, int]:
+    """Each numbered paragraph given the number Word shows on it: a list item (as mammoth
+    makes it) a bookmark at its start, read back by `item_number` (mammoth numbers every list
+    from 1, and a list taken up after a paragraph, or begun at 3, would lose its numbers);
+    a heading or another paragraph mammoth does not list, Word's label (`2.1`, `Part IV`) as
+    text before its words. Word's rules: a level starts at its w:start (0 if absent, as the
+    standard says), or at the list's w:startOverride the first time it is used; lists of one
+    abstract numbering count on together unless overridden; an item resets the levels below
+    it. A paragraph's numbering: its own w:numPr, else a level linked to its style, else its
+    style's w:numPr. Returns the document and how many labels became text."""
     if not numbering:
-        return data
+        return data, 0
     w = f"{{{W}}}"
     table = etree.fromstring(numbering)
-    levels = {}  # abstractNumId -> {ilvl: (start, numFmt)}
+    levels = {}  # abstractNumId -> {ilvl: (start, numFmt, lvlText, suffix)}
     by_style = {}  # paragraph style -> (abstractNumId, ilvl), for a level linked to a style
     for abstract in table.iter(f"{w}abstractNum"):
         key = abstract.get(f"{w}abstractNumId")
         for level in abstract.iter(f"{w}lvl"):
             ilvl = level.get(f"{w}ilvl", "0")
-            start = level.find(f"{w}start")
-            form = level.find(f"{w}numFmt")
+            start, form, text, suffix = (level.find(f"{w}{name}")
+                                         for name in ("start", "numFmt", "lvlText", "suff"))
             levels.setdefault(key, {})[ilvl] = (
                 whole(start.get(f"{w}val")) if start is not None else 0,
-                form.get(f"{w}val") if form is not None else "decimal")
+                form.get(f"{w}val", "decimal") if form is not None else "decimal",
+                text.get(f"{w}val", "") if text is not None else "",
+                "" if suffix is not None and suffix.get(f"{w}val") == "nothing" else " ")
             style = level.find(f"{w}pStyle")
             if style is not None:
                 by_style[style.get(f"{w}val")] = (key, ilvl)
@@ -237,38 +247,94 @@ def list_numbers(data: bytes, numbering: bytes | None, styles: bytes | None) -> 
                      if o.find(f"{w}startOverride") is not None}
         if abstract is not None:
             nums[num.get(f"{w}numId")] = (abstract.get(f"{w}val"), overrides)
+    names, style_numbers = {}, {}  # style id -> its name; -> its own w:numPr
+    for style in (etree.fromstring(styles).iter(f"{w}style") if styles else ()):
+        name = style.find(f"{w}name")
+        names[style.get(f"{w}styleId")] = name.get(f"{w}val", "") if name is not None else ""
+        props = style.find(f"{w}pPr/{w}numPr")
+        if props is not None:
+            style_numbers[style.get(f"{w}styleId")] = props
     root = etree.fromstring(data)
     counters: dict = {}  # a list's counting: {ilvl: the last number shown}
+    labels = 0
     for k, para in enumerate(root.iter(f"{w}p")):
-        props = para.find(f"{w}pPr/{w}numPr")
         style = para.find(f"{w}pPr/{w}pStyle")
-        if props is not None and props.find(f"{w}numId") is not None:
-            num = nums.get(props.find(f"{w}numId").get(f"{w}val"))
+        style = style.get(f"{w}val", "") if style is not None else ""
+        listed = not (NOT_LISTED.fullmatch(names.get(style, "")) or
+                      NOT_LISTED_IDS.fullmatch(style))  # mammoth makes it a list item
+        props = para.find(f"{w}pPr/{w}numPr")
+        if props is None or props.find(f"{w}numId") is None:
+            if style in by_style:
+                props = None
+            elif style in style_numbers:  # a numbered style mammoth does not see
+                props, listed = style_numbers[style], False
+            else:
+                continue
+        if props is not None:
+            num = nums.get(props.find(f"{w}numId").get(f"{w}val")) \
+                if props.find(f"{w}numId") is not None else None
             ilvl = props.find(f"{w}ilvl")
-            ilvl = ilvl.get(f"{w}val", "0") if ilvl is not None else "0"
+            ilvl = ilvl.get(f"{w}val", "0") if ilvl is not None else \
+                by_style.get(style, (None, "0"))[1]
             if num is None:
                 continue  # numId 0 (numbering taken off), or none defined
             abstract, overrides = num
             key = (props.find(f"{w}numId").get(f"{w}val"),) if overrides else (abstract,)
-        elif style is not None and style.get(f"{w}val") in by_style:
-            abstract, ilvl = by_style[style.get(f"{w}val")]
-            overrides, key = {}, (abstract,)
         else:
-            continue
-        start, form = levels.get(abstract, {}).get(ilvl, (1, "decimal"))
-        if form in ("bullet", "none"):
+            abstract, ilvl = by_style[style]
+            overrides, key = {}, (abstract,)
+        found = levels.get(abstract, {})
+        start, form, text, suffix = found.get(ilvl, (1, "decimal", "", " "))
+        if form in ("bullet", "none") and listed:
             continue
         count = counters.setdefault(key, {})
         count[ilvl] = count[ilvl] + 1 if ilvl in count else overrides.get(ilvl, start)
         for deeper in [d for d in count if whole(d) > whole(ilvl)]:
             del count[deeper]
-        mark = etree.Element(f"{w}bookmarkStart", {f"{w}id": f"9{k}",
-                                                     f"{w}name": f"{NUMBER}{count[ilvl]}-{k}"})
-        end = etree.Element(f"{w}bookmarkEnd", {f"{w}id": f"9{k}"})
         at = 1 if para.find(f"{w}pPr") is not None else 0
-        para.insert(at, end)
-        para.insert(at, mark)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if listed:
+            mark = etree.Element(f"{w}bookmarkStart", {
+                f"{w}id": f"9{k}", f"{w}name": f"{NUMBER}{count[ilvl]}-{k}"})
+            para.insert(at, etree.Element(f"{w}bookmarkEnd", {f"{w}id": f"9{k}"}))
+            para.insert(at, mark)
+            continue
+        label = label_of(text, count, found)
+        if label and form not in ("bullet", "none"):
+            run = etree.Element(f"{w}r")
+            etree.SubElement(run, f"{w}t", {"{http://www.w3.org/XML/1998/namespace}space":
+                                            "preserve"}).text = label + suffix
+            para.insert(at, run)
+            labels += 1
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), labels
+
+
+def label_of(text: str, count: dict, levels: dict) -> str:
+    """Word's lvlText (`%1.%2`, `Part %1`) with each level's number in its format; a level
+    not used yet shows its start."""
+    def level(found):
+        ilvl = str(int(found[1]) - 1)
+        start, form = levels.get(ilvl, (1, "decimal"))[:2]
+        return number_as(count.get(ilvl, start), form)
+
+    return re.sub(r"%([1-9])", level, text).strip()
+
+
+def number_as(n: int, form: str) -> str:
+    """A number as Word shows it in a numbering's format (decimal where we know no other)."""
+    if form in ("upperRoman", "lowerRoman") and 0 < n < 4000:
+        digits = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                  (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+        out = ""
+        for value, mark in digits:
+            while n >= value:
+                out, n = out + mark, n - value
+        return out if form == "upperRoman" else out.lower()
+    if form in ("upperLetter", "lowerLetter") and n > 0:  # Word's: A…Z, then AA…ZZ
+        letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter if form == "upperLetter" else letter.lower()
+    if form == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
 
 
 def whole(value: str | None) -> int:
@@ -642,7 +708,11 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]
         document = rejecting(document)
     document, found = layout(document)
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
-    document = list_numbers(document, files.get("word/numbering.xml"), files.get("word/styles.xml"))
+    document, labels = list_numbers(document, files.get("word/numbering.xml"),
+                                    files.get("word/styles.xml"))
+    if labels:
+        imported.report.append(f"{labels} numbers Word shows on headings (or other paragraphs "
+                                "that are not list items) kept as text before their words")
     parts = citation_fields({"word/document.xml": document} | {
         name: files[name] for name in PARTS[1:] if name in files}, imported)
     imported.citation_style = zotero_style(files)

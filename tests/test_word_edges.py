@@ -232,8 +232,9 @@ def lists_taken_up(text: str) -> str:
 
 
 def decimal_numbering(text: str) -> str:
-    levels = "".join(f'<w:lvl w:ilvl="{k}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
-                     f'<w:lvlText w:val="%{k + 1}."/></w:lvl>' for k in range(2))
+    levels = "".join(f'<w:lvl w:ilvl="{k}"><w:start w:val="1"/><w:numFmt w:val="{form}"/>'
+                     f'<w:lvlText w:val="%{k + 1}."/></w:lvl>'
+                     for k, form in enumerate(["decimal", "lowerLetter"]))
     parts = ('<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/>'
              '<w:lvlText w:val="Part %1"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
              '<w:numFmt w:val="decimal"/><w:suff w:val="space"/><w:lvlText w:val="%1.%2"/>'
@@ -273,3 +274,4 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     assert "\n6\\. A rule numbered by its style.\n" in text
     # Word's 7 then 4 are one list to mammoth: said, not hidden
     assert any("numbers in Word (7, 4) do not follow on" in line for line in report), report
+    assert any("a list Word numbers a, b, c: numbered 1, 2, 3" in line for line in report)

@@ -294,7 +294,7 @@ def list_numbers(data: bytes, numbering: bytes | None, styles: bytes | None) -> 
         at = 1 if para.find(f"{w}pPr") is not None else 0
         if listed:
             mark = etree.Element(f"{w}bookmarkStart", {
-                f"{w}id": f"9{k}", f"{w}name": f"{NUMBER}{count[ilvl]}-{k}"})
+                f"{w}id": f"9{k}", f"{w}name": f"{NUMBER}{count[ilvl]}-{form}-{k}"})
             para.insert(at, etree.Element(f"{w}bookmarkEnd", {f"{w}id": f"9{k}"}))
             para.insert(at, mark)
             continue
@@ -1165,6 +1165,11 @@ class ModelBuilder:
                          [self.list_block(child) for child in nested])
         shown = [item_number(li) for li in node.findall("li")]
         start = shown[0] if shown and shown[0] is not None else 1
+        forms = {item_number(li, "format") for li in node.findall("li")} - {None, "decimal"}
+        if node.tag == "ol" and forms:
+            shown_as = ", ".join(sorted(LETTERED.get(f, f) for f in forms))
+            self.imported.report.append(f"a list Word numbers {shown_as}: numbered 1, 2, 3 in "
+                                        "the book (the format's lists have figures only)")
         if node.tag == "ol" and shown != list(range(start, start + len(shown))):
             numbers = ", ".join("?" if n is None else str(n) for n in shown)
             self.imported.report.append(f"a numbered list whose numbers in Word ({numbers}) do "
@@ -1293,12 +1298,19 @@ class ModelBuilder:
         return flanked(joined(edges_out(joined(out))))
 
 
-def item_number(item) -> int | None:
-    """The number Word shows on a list item (list_numbers' bookmark), if it has one."""
+LETTERED = {"lowerLetter": "a, b, c", "upperLetter": "A, B, C", "lowerRoman": "i, ii, iii",
+            "upperRoman": "I, II, III"}
+
+
+def item_number(item, part: str = "number"):
+    """The number Word shows on a list item (list_numbers' bookmark), if it has one; or, as
+    `part="format"`, the numbering's format (decimal, lowerLetter, upperRoman…)."""
     for anchor in item.iter("a"):
         if (anchor.get("id") or "").startswith(NUMBER) and \
                 next(anchor.iterancestors("li")) is item:  # not a nested list's
-            return int(anchor.get("id")[len(NUMBER):].split("-")[0])
+            found = re.fullmatch(r"(\d+)-(\w+)-\d+", anchor.get("id")[len(NUMBER):])
+            if found:  # (a bookmark of the document's own of that name is not one)
+                return int(found[1]) if part == "number" else found[2]
     return None
 
 

@@ -260,12 +260,16 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     source = edited(WORD / "constructs.docx", tmp_path / "lists.docx",
                     {"word/document.xml": lists_taken_up,
                      "word/numbering.xml": decimal_numbering,
+                     "word/footnotes.xml": lambda text: text.replace(
+                         "A second note.</w:t></w:r></w:p>", "A second note.</w:t></w:r></w:p>"
+                         + numbered(51, 0, "A rule in the note.")),
                      "word/styles.xml": lambda text: text.replace("</w:styles>",
                                                                   style + "</w:styles>")})
     report = import_docx(source, tmp_path / "m")
     text = (tmp_path / "m" / "chapters" / "02-the-second-chapter.md").read_text("utf-8")
     assert "1. Step one.\n   1. Step one, a.\n   2. Step one, b.\n2. Step two.\n" in text
     assert "\n\nA word between the steps.\n\n3. Step three.\n   1. Step three, a.\n" in text
+    assert "[^1]: A second note.\n\n    7. A rule in the note.\n" in text  # the notes' own
     assert "\n\nAnd a list of its own.\n\n7. The seventh rule.\n8. Step four.\n" in text
     table = next((tmp_path / "m" / "chapters").glob("01-*.md")).read_text("utf-8")
     assert "4. Ruhr occupied. 5. Strikes." in table  # a cell's list: its numbers as text

@@ -708,19 +708,22 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]
         document = rejecting(document)
     document, found = layout(document)
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
-    document, labels = list_numbers(document, files.get("word/numbering.xml"),
-                                    files.get("word/styles.xml"))
-    if labels:
-        imported.report.append(f"{labels} numbers Word shows on headings (or other paragraphs "
-                                "that are not list items) kept as text before their words")
+    numbering = (files.get("word/numbering.xml"), files.get("word/styles.xml"))
+    document, labels = list_numbers(document, *numbering)
     parts = citation_fields({"word/document.xml": document} | {
         name: files[name] for name in PARTS[1:] if name in files}, imported)
     imported.citation_style = zotero_style(files)
     for name in PARTS:
         if name in files:
-            parts[name], found = word_objects(parts.get(name) or files[name],
-                                              imported.index_marks)
+            data = parts.get(name) or files[name]
+            if name != "word/document.xml":  # the notes' lists, numbered apart
+                data, more = list_numbers(data, *numbering)
+                labels += more
+            parts[name], found = word_objects(data, imported.index_marks)
             imported.report += found
+    if labels:
+        imported.report.append(f"{labels} numbers Word shows on headings (or other paragraphs "
+                               "that are not list items) kept as text before their words")
     with zipfile.ZipFile(source, "w") as copy:
         for name, data in files.items():
             copy.writestr(name, parts.get(name) or data, zipfile.ZIP_DEFLATED)
@@ -1170,7 +1173,8 @@ class ModelBuilder:
             shown_as = ", ".join(sorted(LETTERED.get(f, f) for f in forms))
             self.imported.report.append(f"a list Word numbers {shown_as}: numbered 1, 2, 3 in "
                                         "the book (the format's lists have figures only)")
-        if node.tag == "ol" and shown != list(range(start, start + len(shown))):
+        if node.tag == "ol" and None not in shown and \
+                shown != list(range(start, start + len(shown))):
             numbers = ", ".join("?" if n is None else str(n) for n in shown)
             self.imported.report.append(f"a numbered list whose numbers in Word ({numbers}) do "
                                         f"not follow on from each other: imported as numbered "

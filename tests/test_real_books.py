@@ -39,6 +39,7 @@ def prose(seed: int, words: int) -> str:
 
 POEM = "\n".join(f"Line {n} of the song the keeper sang at night," for n in range(1, 35))
 LONG_NOTE = prose(50, 330)  # some 14 lines at the foot
+LONGER_NOTE = " ".join(prose(60 + k, 180) for k in range(6))  # two pages and more of notes
 
 
 def write_book(root):
@@ -63,11 +64,15 @@ def write_book(root):
                f"{{.salutation .smallcaps}},\n\n{prose(6, 60)}\n\n[Yours, J.]{{.signature}}\n"
                f":::\n\n{prose(7, 200)}\n\n[^1*]: {LONG_NOTE}\n")
     (root / "chapters" / "01-the-quay.md").write_text(chapter, encoding="utf-8")
+    (root / "chapters" / "02-the-light.md").write_text(
+        f"# 2. The Light\n\n{prose(8, 150)}[^1*] {prose(9, 100)}\n\n{prose(10, 300)}\n\n"
+        f"{prose(11, 300)}\n\n[^1*]: {LONGER_NOTE}\n", encoding="utf-8")
     (root / "book.toml").write_text(
         'title = "The Harbour Keeper"\nauthor = "A. N. Author"\nlanguage = "en-GB"\n'
         'identifier = "urn:uuid:3f1c2b4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e"\nslug = "harbour"\n'
         'front = ["front/frontispiece.md", "front/epigraph.md", "front/dedication.md"]\n'
-        'chapters = ["chapters/01-the-quay.md"]\n', encoding="utf-8")
+        'chapters = ["chapters/01-the-quay.md", "chapters/02-the-light.md"]\n',
+        encoding="utf-8")
     return root
 
 
@@ -112,6 +117,28 @@ def test_a_long_footnote_begins_on_its_calls_page_and_runs_over(harbour):
     assert ending in pages[first] or ending in pages[first + 1]
     assert squeeze(LONG_NOTE) in "".join(pages[first:first + 2]).replace(
         squeeze(prose(2, 200)), ""), "every word of the note is at the feet of two pages"
+
+
+def test_a_footnote_longer_than_a_page_runs_on_page_after_page(harbour):
+    """Some 1,100 words: its first part at the foot of its call's page, the rest on as
+    many pages after it as it needs, each page's text block full (not a part run off a page
+    two pages on, as WeasyPrint alone sets it)."""
+    out, _ = harbour
+    pages = [squeeze(p) for p in pdf_pages(out / "harbour.pdf")]
+    left = squeeze(LONGER_NOTE)
+    at = next(k for k, page in enumerate(pages) if left[:80] in page)
+    assert squeeze(prose(8, 150)[-40:]) in pages[at], "the note begins on its call's page"
+    parts = []
+    while left and at < len(pages):
+        part = max((n for n in range(1, len(left) + 1, 8) if left[:n] in pages[at]),
+                   default=0)
+        part = next(n for n in range(min(part + 8, len(left)), part - 1, -1)
+                    if left[:n] in pages[at])
+        parts.append(part)
+        left, at = left[part:], at + 1
+        if not part:
+            break
+    assert not left and len(parts) >= 3 and all(parts), parts  # on page after page
 
 
 def test_the_page_facts_pass_every_invariant(harbour):

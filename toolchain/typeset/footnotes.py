@@ -11,7 +11,8 @@ page moves on to the next page, as in TeX: the call's page is full, not cut shor
 A note of which fewer than MIN_LINES lines would fit is not split: its call's line goes to
 the next page with it (`footnote-policy: line`), leaving the page a line short at most —
 unless that line would take with it the first block after a heading, leaving the heading
-alone: then one line of the note stays, or, when notes called after it on its line leave no
+alone, or is the page's first line (going over, it would only begin the next page as it
+does this one): then one line of the note stays, or, when notes called after it on its line leave no
 room even for that, a longer note called before it on the line is split (`shorten_earlier`).
 Notes are split at the line breaks the composition chose (`typeset.paragraphs`), so the
 lines of both parts are the lines the whole note would have had.
@@ -74,8 +75,8 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             fit = min(fit, composition.splits[note] - 1)
         if total is not None and fit >= total and make_room(page, composition):
             changed = True
-        elif total is not None and (MIN_LINES <= fit < total or
-                                    0 < fit < total and after_heading(page, note)):
+        elif total is not None and (MIN_LINES <= fit < total or 0 < fit < total and (
+                after_heading(page, note) or on_first_line(page, note))):
             composition.splits[note] = fit  # what fits stays; the rest goes on
             composition.pushed.discard(note)
             changed = True
@@ -88,6 +89,43 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
                 composition.splits.pop(other, None)
             changed = True
+    return split_continuations(pages, composition, lines_of) or changed
+
+
+def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
+    """A note longer than a page: its continuation, more than the page after its beginning
+    holds (WeasyPrint reports it on from page to page, then sets it running off one), is
+    split again where that page's text block is full of notes, and so on, a page at a time
+    (`X-continued-continued`…). Split at the lines of the whole note, counted from its
+    first."""
+    changed = False
+    set_on = {note: page.index for page in pages for note in page.notes}
+    note_line = next((p.note_line for p in pages if p.note_line), 0.0)
+    above = next((p.notes_above for p in pages if p.notes), 0.0)
+    for page in pages:
+        for call in page.calls:
+            parent = call.removesuffix(CONTINUED)
+            if call == parent or not note_line or parent not in composition.splits or \
+                    set_on.get(parent) is None:
+                continue
+            wanted, at = set_on[parent] + 1, set_on.get(call)
+            if wanted >= len(pages):
+                continue
+            if at == wanted and (pages[at].notes_top is None or  # (set, and within its page)
+                                 pages[at].notes_top - pages[at].notes_above >= pages[at].top - 1):
+                continue
+            whole = parent
+            while whole.endswith(CONTINUED):
+                whole = whole.removesuffix(CONTINUED)
+            total, first = lines_of(whole), composition.splits[parent]
+            body = 2 * page.line_height  # WeasyPrint leaves the text two lines (its orphans)
+            room = int((pages[wanted].bottom - pages[wanted].top - above - body + 0.01)
+                       / note_line) - 1
+            if call in composition.splits:  # split, and still not set there: shorter
+                room = composition.splits[call] - first - 2
+            if total is not None and room >= MIN_LINES and first + room < total:
+                composition.splits[call] = first + room
+                changed = True
     return changed
 
 
@@ -99,6 +137,13 @@ def after_heading(page: PageFacts, note: str) -> bool:
     blocks = [b for b in page.blocks if b.kind != "rule"]
     at = next((k for k, b in enumerate(blocks) if b.top - 0.5 <= y <= b.bottom + 0.5), None)
     return bool(at) and blocks[at - 1].kind == "heading"
+
+
+def on_first_line(page: PageFacts, note: str) -> bool:
+    """Whether the note's call is on the page's first line: its line cannot go over to the
+    next page (it would begin that one as it begins this), so a first part of one line is
+    the only way for the note to begin on its call's page."""
+    return bool(page.line_height) and page.calls[note] <= page.top + 1.5 * page.line_height
 
 
 def shorten_earlier(page: PageFacts, note: str, short: int, lines_of, composition) -> bool:
@@ -155,8 +200,8 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
         element = by_id(tree, note)
         if element is not None:
             element.set("style", "footnote-policy: line")
-    for note, lines in splits.items():
-        element = by_id(tree, note)
+    for note, lines in sorted(splits.items(), key=lambda split: len(split[0])):  # a note
+        element = by_id(tree, note)  # before its continuation, which a split of it makes
         if element is None:
             continue
         marker = next((br for br in element.iter("br") if br.get("class") == "kp" and

@@ -630,7 +630,10 @@ def keep_notes_in_division(pages, composition) -> bool:
     paragraph that calls it starts a page of its own division instead, where the note has
     the room its continuation needed; or, where that would leave a title alone at the foot
     of the page the paragraph begins on (P043), or has been tried, the division ends with a
-    page of its own for the notes that run over, as a book gives them."""
+    page of its own for the notes that run over, as a book gives them. So it does when its
+    last page calls notes that are set on no page (a division laid out alone, or the last
+    of the book: WeasyPrint sets a note it has no room for on the next page, and there is
+    none)."""
     changed = False
     set_on = {note: page for page in pages for note in page.notes}
     for page in pages:
@@ -648,6 +651,14 @@ def keep_notes_in_division(pages, composition) -> bool:
             elif page.division not in composition.notes_pages:
                 composition.notes_pages.add(page.division)
                 changed = True
+    for page in pages:  # whole notes its last page has no room for, set on a page that is
+        if page.division is None or page.division in composition.notes_pages:  # not its
+            continue  # division's (the next one's, or a page of notes alone at the end of a
+        elsewhere = [call for call in page.calls if call in set_on and  # division laid out
+                     set_on[call].division != page.division]  # apart, which is left out)
+        if elsewhere or any(call not in set_on for call in page.calls):
+            composition.notes_pages.add(page.division)  # a page of its own for them
+            changed = True
     return changed
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from toolchain import model as m
 from toolchain.build import build
 from toolchain.cli import main
 from toolchain.importing import import_docx
+from toolchain.read.markdown import read_book
 
 WORD = ROOT / "tests" / "data" / "word"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -279,3 +281,23 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     # Word's 7 then 4 are one list to mammoth: said, not hidden
     assert any("numbers in Word (7, 4) do not follow on" in line for line in report), report
     assert any("a list Word numbers a, b, c: numbered 1, 2, 3" in line for line in report)
+
+
+def test_a_column_of_figures_word_sets_right_is_read_down_as_figures(tmp_path):
+    """mammoth drops a cell's alignment: the Count column Word sets right comes in set
+    right (`---:`), and so its figures are the table's figures (tabular, aligned)."""
+    def right(text: str) -> str:
+        for figure in ("12", "7"):
+            text = text.replace(f'<w:jc w:val="left"/><w:rPr></w:rPr></w:pPr><w:r><w:rPr>'
+                                f'</w:rPr><w:t>{figure}</w:t>', f'<w:jc w:val="right"/><w:rPr>'
+                                f'</w:rPr></w:pPr><w:r><w:rPr></w:rPr><w:t>{figure}</w:t>')
+        return text
+
+    source = edited(WORD / "constructs.docx", tmp_path / "right.docx",
+                    {"word/document.xml": right})
+    import_docx(source, tmp_path / "m")
+    text = (tmp_path / "m" / "chapters" / "01-the-first-chapter.md").read_text("utf-8")
+    assert "| Year | Count |\n| --- | ---: |\n| 1923 | 12 |\n| 1924 | 7 |" in text
+    table = next(b for ch in read_book(tmp_path / "m").chapters for b in ch.blocks
+                 if isinstance(b, m.Table))
+    assert table.numeric == [False, True] and table.align == [None, "right"]

@@ -27,7 +27,7 @@ from .. import model as m
 from .. import safexml
 from ..errors import BuildError, Problem
 from .bibliography import Bibliography, csl_json_ids
-from .markdown import citation_style, markdown_parser
+from .markdown import citation_style, is_figure, markdown_parser
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STYLE_MAP = """
@@ -335,6 +335,40 @@ def number_as(n: int, form: str) -> str:
     if form == "decimalZero":
         return f"{n:02d}"
     return str(n)
+
+
+ALIGNED = "toolchain-align-"  # a bookmark: a table cell's paragraph set right or centred
+
+
+def cell_alignment(data: bytes) -> bytes:
+    """Each paragraph of a table cell that Word sets right or centred (w:jc; `end` is the
+    right of a left-to-right table) marked with a bookmark mammoth carries to the HTML, where
+    the table's column takes its alignment (mammoth drops it): a column of figures set right
+    is one a reader reads down."""
+    w = f"{{{W}}}"
+    root = etree.fromstring(data)
+    for k, para in enumerate(root.iterfind(f".//{w}tc//{w}p")):
+        jc = para.find(f"{w}pPr/{w}jc")
+        side = {"right": "right", "end": "right", "center": "center"}.get(
+            jc.get(f"{w}val") if jc is not None else "")
+        if side:
+            mark = etree.Element(f"{w}bookmarkStart", {f"{w}id": f"8{k}",
+                                                         f"{w}name": f"{ALIGNED}{side}-{k}"})
+            para.insert(1, etree.Element(f"{w}bookmarkEnd", {f"{w}id": f"8{k}"}))
+            para.insert(1, mark)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def column_alignment(cells: list) -> str | None:
+    """A column's alignment: that of every cell of it with text, if they agree."""
+    sides = set()
+    for cell in cells:
+        if cell is None or not "".join(cell.itertext()).strip():
+            continue
+        marks = [a.get("id")[len(ALIGNED):].split("-")[0] for a in cell.iter("a")
+                 if (a.get("id") or "").startswith(ALIGNED)]
+        sides.add(marks[0] if marks else None)
+    return sides.pop() if len(sides) == 1 else None
 
 
 def whole(value: str | None) -> int:
@@ -710,6 +744,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]
     imported.report += [f"{count} {what}" for what, count in found.items() if count]
     numbering = (files.get("word/numbering.xml"), files.get("word/styles.xml"))
     document, labels = list_numbers(document, *numbering)
+    document = cell_alignment(document)
     parts = citation_fields({"word/document.xml": document} | {
         name: files[name] for name in PARTS[1:] if name in files}, imported)
     imported.citation_style = zotero_style(files)
@@ -1183,9 +1218,10 @@ class ModelBuilder:
 
     def table(self, node) -> list:
         """A table (and the images its cells held, after it); none for a table of no text."""
-        rows, figures = [], []
+        rows, figures, elements = [], [], []
         for tr in node.iter("tr"):
             cells = []
+            elements.append(list(tr))
             for cell in tr:
                 if cell.get("colspan") or cell.get("rowspan"):
                     self.imported.report.append("a table cell spanning several: its text is "
@@ -1203,8 +1239,12 @@ class ModelBuilder:
         rows = [r + [[] for _ in range(width - len(r))] for r in rows]
         header = rows[0] if any(rows[0]) else []  # (a header of empty cells: none)
         caption, self.pending_caption = self.pending_caption, []
-        return [m.Table(caption, header, rows[1:], [False] * width, 0, [None] * width),
-                *figures]
+        body = elements[1:]  # (the first row is the header, or none)
+        align = [column_alignment([r[k] if k < len(r) else None for r in body])
+                 for k in range(width)]
+        numeric = [align[k] == "right" and all(is_figure(r[k]) for r in rows[1:])
+                   for k in range(width)]  # (as the Markdown reader decides it)
+        return [m.Table(caption, header, rows[1:], numeric, 0, align), *figures]
 
     def text(self, text: str) -> list:
         """Text, with the places index entries and citations stood made marks and citations."""

@@ -222,10 +222,19 @@ def lists_taken_up(text: str) -> str:
                     numbered(50, 1, "Step one, b."), numbered(50, 0, "Step two."),
                     '<w:p><w:r><w:t>A word between the steps.</w:t></w:r></w:p>',
                     numbered(50, 0, "Step three."), numbered(50, 1, "Step three, a."),
+                    numbered(50, 0, ""),  # an empty item: mammoth leaves it out
                     '<w:p><w:r><w:t>And a list of its own.</w:t></w:r></w:p>',
-                    numbered(51, 0, "The seventh rule."), numbered(50, 0, "Step four."),
+                    numbered(51, 0, "The seventh rule."), numbered(50, 0, "Step five."),
+                    numbered(53, 0, "Another list begun at a number out of range."),
                     numbered(60, 1, "A numbered section", "Heading2"),
                     numbered(60, 1, "Another section", "Heading2"),
+                    numbered(60, 2, "A legal subsection", "Heading3"),
+                    '<w:p><w:r><w:t>Bullets.</w:t></w:r></w:p>',
+                    numbered(80, 0, "Bullet A."), numbered(80, 1, "x."), numbered(80, 1, "y."),
+                    numbered(80, 0, "Bullet B."), numbered(80, 1, "z, counted on."),
+                    '<w:p><w:r><w:t>More bullets.</w:t></w:r></w:p>',
+                    numbered(81, 0, "Bullet C."), numbered(81, 1, "w."),
+                    numbered(81, 0, "Bullet D."), numbered(81, 1, "v, counted again."),
                     '<w:p><w:pPr><w:pStyle w:val="NumberedRule"/></w:pPr><w:r>'
                     '<w:t>A rule numbered by its style.</w:t></w:r></w:p>'])
     cell = numbered(52, 0, "Ruhr occupied.") + numbered(52, 0, "Strikes.")
@@ -240,23 +249,46 @@ def decimal_numbering(text: str) -> str:
     parts = ('<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/>'
              '<w:lvlText w:val="Part %1"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
              '<w:numFmt w:val="decimal"/><w:suff w:val="space"/><w:lvlText w:val="%1.%2"/>'
-             '</w:lvl>')
+             '</w:lvl><w:lvl w:ilvl="2"><w:start w:val="1"/><w:isLgl/><w:numFmt w:val='
+             '"decimal"/><w:suff w:val="space"/><w:lvlText w:val="%1.%2.%3"/></w:lvl>')
+    bullets = ('<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText '
+               'w:val="•"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>{restart}<w:numFmt '
+               'w:val="decimal"/><w:lvlText w:val="%2."/></w:lvl>')
+    stray = ('<w:lvl w:ilvl="0"><w:start w:val="1"/><w:pStyle w:val="Heading1"/><w:numFmt '
+             'w:val="decimal"/><w:lvlText w:val="Chapter %1"/></w:lvl>')  # used by no list
     text = text.replace("<w:num ", f'<w:abstractNum w:abstractNumId="50">{levels}'
                                    f'</w:abstractNum><w:abstractNum w:abstractNumId="60">{parts}'
-                                   '</w:abstractNum><w:num ', 1)
+                                   '</w:abstractNum><w:abstractNum w:abstractNumId="70"><w:lvl '
+                                   'w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+                                   '<w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+                                   '<w:abstractNum w:abstractNumId="71"><w:lvl w:ilvl="0">'
+                                   '<w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+                                   '<w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+                                   '<w:abstractNum w:abstractNumId="80">'
+                                   + bullets.format(restart='<w:lvlRestart w:val="0"/>') +
+                                   '</w:abstractNum><w:abstractNum w:abstractNumId="81">'
+                                   + bullets.format(restart="") + '</w:abstractNum>'
+                                   f'<w:abstractNum w:abstractNumId="90">{stray}</w:abstractNum>'
+                                   '<w:num ', 1)
     return text.replace("</w:numbering>", '<w:num w:numId="50"><w:abstractNumId w:val="50"/>'
                         '</w:num><w:num w:numId="51"><w:abstractNumId w:val="50"/><w:lvlOverride '
                         'w:ilvl="0"><w:startOverride w:val="7"/></w:lvlOverride></w:num>'
-                        '<w:num w:numId="52"><w:abstractNumId w:val="50"/><w:lvlOverride '
+                        '<w:num w:numId="52"><w:abstractNumId w:val="71"/><w:lvlOverride '
                         'w:ilvl="0"><w:startOverride w:val="4"/></w:lvlOverride></w:num>'
+                        '<w:num w:numId="53"><w:abstractNumId w:val="70"/><w:lvlOverride '
+                        'w:ilvl="0"><w:startOverride w:val="99999999999999999999"/>'
+                        '</w:lvlOverride></w:num>'
                         '<w:num w:numId="60"><w:abstractNumId w:val="60"/></w:num>'
+                        '<w:num w:numId="80"><w:abstractNumId w:val="80"/></w:num>'
+                        '<w:num w:numId="81"><w:abstractNumId w:val="81"/></w:num>'
                         "</w:numbering>")
 
 
 def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path):
     """Word counts a list on over a paragraph between its items, restarts a level under a
-    new item, and begins a list at its override: the numbers Word shows are the Markdown's
-    (mammoth alone numbers every list from 1)."""
+    new item (a bullet too, unless w:lvlRestart says never), begins a list at its override
+    and counts on after it the lists of one abstract numbering: the numbers Word shows are
+    the Markdown's (mammoth alone numbers every list from 1)."""
     style = ('<w:style w:type="paragraph" w:styleId="NumberedRule"><w:name w:val="Numbered '
              'Rule"/><w:pPr><w:numPr><w:numId w:val="52"/></w:numPr></w:pPr></w:style>')
     source = edited(WORD / "constructs.docx", tmp_path / "lists.docx",
@@ -270,16 +302,23 @@ def test_a_word_list_taken_up_again_or_begun_at_seven_keeps_its_numbers(tmp_path
     report = import_docx(source, tmp_path / "m")
     text = (tmp_path / "m" / "chapters" / "02-the-second-chapter.md").read_text("utf-8")
     assert "1. Step one.\n   1. Step one, a.\n   2. Step one, b.\n2. Step two.\n" in text
-    assert "\n\nA word between the steps.\n\n3. Step three.\n   1. Step three, a.\n" in text
+    assert "\n\nA word between the steps.\n\n3. Step three.\n   1. Step three, a.\n\n" \
+        "And a list" in text  # (no empty item: it would not read back)
     assert "[^1]: A second note.\n\n    7. A rule in the note.\n" in text  # the notes' own
-    assert "\n\nAnd a list of its own.\n\n7. The seventh rule.\n8. Step four.\n" in text
+    assert "\n\nAnd a list of its own.\n\n7. The seventh rule.\n8. Step five.\n" in text
+    assert text.startswith("# The Second Chapter\n")  # (a level no list uses links Heading 1)
+    assert "\n\n- Bullet A.\n\n  1. x.\n  2. y.\n\n- Bullet B.\n\n  3. z, counted on." in text
+    assert "\n\n- Bullet C.\n  1. w.\n- Bullet D.\n  1. v, counted again.\n" in text
     table = next((tmp_path / "m" / "chapters").glob("01-*.md")).read_text("utf-8")
     assert "4. Ruhr occupied. 5. Strikes." in table  # a cell's list: its numbers as text
     # a heading's number, and a paragraph's its style numbers, kept as text
-    assert "\n## I.1 A numbered section\n\n## I.2 Another section\n" in text
+    assert "\n## I.1 A numbered section\n\n## I.2 Another section\n\n" \
+        "### 1.2.1 A legal subsection\n" in text
     assert "\n6\\. A rule numbered by its style.\n" in text
-    # Word's 7 then 4 are one list to mammoth: said, not hidden
-    assert any("numbers in Word (7, 4) do not follow on" in line for line in report), report
+    # Word's 7, 8 then 32767 (an override out of range, taken to Word's greatest) are one
+    # list to mammoth: said, not hidden
+    assert any("numbers in Word (7, 8, 32767) do not follow on" in line for line in report), \
+        report
     assert any("a list Word numbers a, b, c: numbered 1, 2, 3" in line for line in report)
 
 

@@ -209,114 +209,178 @@ NOT_LISTED = re.compile(r"(?i)heading( [1-6])?|title|author|horizontal line|quot
 NOT_LISTED_IDS = re.compile(r"Heading[1-6]?|ToolchainQuote")
 
 
+@dataclass
+class Level:
+    """A level of one of Word's numberings (w:lvl)."""
+
+    start: int  # w:start (0 if absent, as the standard says)
+    form: str  # w:numFmt: decimal, lowerLetter, upperRoman, bullet, none…
+    text: str  # w:lvlText: `%1.`, `Part %1`, `%1.%2`
+    suffix: str  # after the label: a space, or nothing
+    legal: bool  # w:isLgl: every level's number shown in decimal in its text
+    restart: int | None  # w:lvlRestart: after which level (1-based) it starts again; 0 never
+
+
+class WordNumbering:
+    """Word's numberings (numbering.xml) and the styles that name them (styles.xml): what
+    number Word shows on each paragraph, counted as Word counts. Lists of one abstract
+    numbering count on together; a list's w:startOverride sets the count the first time that
+    list is used at the level; an item starts the levels below it again (w:lvlRestart says
+    otherwise); a bullet is counted too. A paragraph's numbering is its own w:numPr, else its
+    style's (or the style it is based on); a level linked to its style (w:pStyle) says at
+    which level."""
+
+    def __init__(self, numbering: bytes, styles: bytes | None):
+        w = f"{{{W}}}"
+        table = etree.fromstring(numbering)
+        self.levels: dict[str, dict[int, Level]] = {}
+        self.linked: dict[tuple[str, str], int] = {}  # (abstract, style) -> its level
+        self.listed_styles: set[str] = set()  # styles mammoth lists (any level's w:pStyle)
+        style_links = {}  # abstract -> the numbering style it is (w:numStyleLink)
+        for abstract in table.iter(f"{w}abstractNum"):
+            key = abstract.get(f"{w}abstractNumId")
+            link = abstract.find(f"{w}numStyleLink")
+            if link is not None:
+                style_links[key] = link.get(f"{w}val")
+            for level in abstract.iter(f"{w}lvl"):
+                ilvl = whole(level.get(f"{w}ilvl"))
+                start, form, text, suffix, legal, restart = (
+                    level.find(f"{w}{name}") for name in
+                    ("start", "numFmt", "lvlText", "suff", "isLgl", "lvlRestart"))
+                self.levels.setdefault(key, {})[ilvl] = Level(
+                    whole(start.get(f"{w}val")) if start is not None else 0,
+                    form.get(f"{w}val", "decimal") if form is not None else "decimal",
+                    text.get(f"{w}val", "") if text is not None else "",
+                    "" if suffix is not None and suffix.get(f"{w}val") == "nothing" else " ",
+                    legal is not None and legal.get(f"{w}val", "1") not in ("0", "false"),
+                    whole(restart.get(f"{w}val")) if restart is not None else None)
+                style = level.find(f"{w}pStyle")
+                if style is not None:
+                    self.linked[(key, style.get(f"{w}val"))] = ilvl
+                    self.listed_styles.add(style.get(f"{w}val"))
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> abstract, overrides
+        for num in table.iter(f"{w}num"):
+            abstract = num.find(f"{w}abstractNumId")
+            if abstract is not None:
+                self.nums[num.get(f"{w}numId")] = (abstract.get(f"{w}val"), {
+                    whole(o.get(f"{w}ilvl")): whole(o.find(f"{w}startOverride").get(f"{w}val"))
+                    for o in num.iter(f"{w}lvlOverride")
+                    if o.find(f"{w}startOverride") is not None})
+        self.names, self.style_numbers, self.based_on = {}, {}, {}
+        for style in (etree.fromstring(styles).iter(f"{w}style") if styles else ()):
+            ident, name = style.get(f"{w}styleId"), style.find(f"{w}name")
+            self.names[ident] = name.get(f"{w}val", "") if name is not None else ""
+            props, base = style.find(f"{w}pPr/{w}numPr"), style.find(f"{w}basedOn")
+            if props is not None:
+                self.style_numbers[ident] = props
+            if base is not None:
+                self.based_on[ident] = base.get(f"{w}val")
+        for key, link in style_links.items():  # a list style's numbering: its own num's
+            props = self.style_numbers.get(link)
+            num = props.find(f"{w}numId") if props is not None else None
+            target = self.nums.get(num.get(f"{w}val")) if num is not None else None
+            if target is not None and target[0] != key:
+                self.levels[key] = self.levels.get(target[0], {})
+                for (abstract, style), ilvl in list(self.linked.items()):
+                    if abstract == target[0]:
+                        self.linked[(key, style)] = ilvl
+
+    def numbered(self, para, style: str) -> tuple[str, str, int] | None:
+        """(numId, abstract numbering, level) of a paragraph Word numbers, or None."""
+        w = f"{{{W}}}"
+        props, seen = para.find(f"{w}pPr/{w}numPr"), set()
+        while (props is None or props.find(f"{w}numId") is None) and style and \
+                style not in seen:
+            seen.add(style)
+            props = self.style_numbers.get(style)
+            style = self.based_on.get(style) if props is None else style
+        num = props.find(f"{w}numId") if props is not None else None
+        found = self.nums.get(num.get(f"{w}val")) if num is not None else None
+        if found is None:
+            return None  # numId 0 (numbering taken off), or none defined
+        ilvl = props.find(f"{w}ilvl")
+        level = whole(ilvl.get(f"{w}val")) if ilvl is not None else \
+            self.linked.get((found[0], style), 0)
+        return num.get(f"{w}val"), found[0], level
+
+    def listed(self, para, style: str) -> bool:
+        """Whether mammoth makes the paragraph a list item: its style is not one it sets as
+        something else, and it has a numbering of its own or a style a level links to."""
+        w = f"{{{W}}}"
+        if NOT_LISTED.fullmatch(self.names.get(style, "")) or NOT_LISTED_IDS.fullmatch(style):
+            return False
+        props = para.find(f"{w}pPr/{w}numPr")
+        num = props.find(f"{w}numId") if props is not None else None
+        return (num is not None and num.get(f"{w}val") in self.nums) or \
+            style in self.listed_styles
+
+
 def list_numbers(data: bytes, numbering: bytes | None, styles: bytes | None) -> tuple[bytes, int]:
     """Each numbered paragraph given the number Word shows on it: a list item (as mammoth
     makes it) a bookmark at its start, read back by `item_number` (mammoth numbers every list
     from 1, and a list taken up after a paragraph, or begun at 3, would lose its numbers);
     a heading or another paragraph mammoth does not list, Word's label (`2.1`, `Part IV`) as
-    text before its words. Word's rules: a level starts at its w:start (0 if absent, as the
-    standard says), or at the list's w:startOverride the first time it is used; lists of one
-    abstract numbering count on together unless overridden; an item resets the levels below
-    it. A paragraph's numbering: its own w:numPr, else a level linked to its style, else its
-    style's w:numPr. Returns the document and how many labels became text."""
+    text before its words (`WordNumbering` counts as Word does). Returns the document and
+    how many labels became text."""
     if not numbering:
         return data, 0
     w = f"{{{W}}}"
-    table = etree.fromstring(numbering)
-    levels = {}  # abstractNumId -> {ilvl: (start, numFmt, lvlText, suffix)}
-    by_style = {}  # paragraph style -> (abstractNumId, ilvl), for a level linked to a style
-    for abstract in table.iter(f"{w}abstractNum"):
-        key = abstract.get(f"{w}abstractNumId")
-        for level in abstract.iter(f"{w}lvl"):
-            ilvl = level.get(f"{w}ilvl", "0")
-            start, form, text, suffix = (level.find(f"{w}{name}")
-                                         for name in ("start", "numFmt", "lvlText", "suff"))
-            levels.setdefault(key, {})[ilvl] = (
-                whole(start.get(f"{w}val")) if start is not None else 0,
-                form.get(f"{w}val", "decimal") if form is not None else "decimal",
-                text.get(f"{w}val", "") if text is not None else "",
-                "" if suffix is not None and suffix.get(f"{w}val") == "nothing" else " ")
-            style = level.find(f"{w}pStyle")
-            if style is not None:
-                by_style[style.get(f"{w}val")] = (key, ilvl)
-    nums = {}  # numId -> (abstractNumId, {ilvl: startOverride})
-    for num in table.iter(f"{w}num"):
-        abstract = num.find(f"{w}abstractNumId")
-        overrides = {o.get(f"{w}ilvl", "0"): whole(o.find(f"{w}startOverride").get(f"{w}val"))
-                     for o in num.iter(f"{w}lvlOverride")
-                     if o.find(f"{w}startOverride") is not None}
-        if abstract is not None:
-            nums[num.get(f"{w}numId")] = (abstract.get(f"{w}val"), overrides)
-    names, style_numbers = {}, {}  # style id -> its name; -> its own w:numPr
-    for style in (etree.fromstring(styles).iter(f"{w}style") if styles else ()):
-        name = style.find(f"{w}name")
-        names[style.get(f"{w}styleId")] = name.get(f"{w}val", "") if name is not None else ""
-        props = style.find(f"{w}pPr/{w}numPr")
-        if props is not None:
-            style_numbers[style.get(f"{w}styleId")] = props
+    word = WordNumbering(numbering, styles)
     root = etree.fromstring(data)
-    counters: dict = {}  # a list's counting: {ilvl: the last number shown}
+    counters: dict[str, dict[int, int]] = {}  # each abstract numbering's count, per level
+    used: set[tuple[str, int]] = set()  # (numId, level) whose start override was applied
     labels = 0
     for k, para in enumerate(root.iter(f"{w}p")):
+        if any(etree.QName(a).localname == "Choice" for a in para.iterancestors()):
+            continue  # mammoth reads an mc:AlternateContent's Fallback, not its Choice
         style = para.find(f"{w}pPr/{w}pStyle")
         style = style.get(f"{w}val", "") if style is not None else ""
-        listed = not (NOT_LISTED.fullmatch(names.get(style, "")) or
-                      NOT_LISTED_IDS.fullmatch(style))  # mammoth makes it a list item
-        props = para.find(f"{w}pPr/{w}numPr")
-        if props is None or props.find(f"{w}numId") is None:
-            if style in by_style:
-                props = None
-            elif style in style_numbers:  # a numbered style mammoth does not see
-                props, listed = style_numbers[style], False
-            else:
-                continue
-        if props is not None:
-            num = nums.get(props.find(f"{w}numId").get(f"{w}val")) \
-                if props.find(f"{w}numId") is not None else None
-            ilvl = props.find(f"{w}ilvl")
-            ilvl = ilvl.get(f"{w}val", "0") if ilvl is not None else \
-                by_style.get(style, (None, "0"))[1]
-            if num is None:
-                continue  # numId 0 (numbering taken off), or none defined
-            abstract, overrides = num
-            key = (props.find(f"{w}numId").get(f"{w}val"),) if overrides else (abstract,)
-        else:
-            abstract, ilvl = by_style[style]
-            overrides, key = {}, (abstract,)
-        found = levels.get(abstract, {})
-        start, form, text, suffix = found.get(ilvl, (1, "decimal", "", " "))
-        if form in ("bullet", "none") and listed:
+        found = word.numbered(para, style)
+        if found is None:
             continue
-        count = counters.setdefault(key, {})
-        count[ilvl] = count[ilvl] + 1 if ilvl in count else overrides.get(ilvl, start)
-        for deeper in [d for d in count if whole(d) > whole(ilvl)]:
-            del count[deeper]
+        num, abstract, ilvl = found
+        levels = word.levels.get(abstract, {})
+        level = levels.get(ilvl, Level(1, "decimal", "", " ", False, None))
+        count = counters.setdefault(abstract, {})
+        override = word.nums[num][1].get(ilvl)
+        if override is not None and (num, ilvl) not in used:
+            used.add((num, ilvl))
+            count[ilvl] = override
+        else:
+            count[ilvl] = count[ilvl] + 1 if ilvl in count else level.start
+        for deeper in [d for d in count if d > ilvl]:
+            restart = levels[deeper].restart if deeper in levels else None
+            if restart is None or (restart and ilvl < restart):
+                del count[deeper]
+        if level.form in ("bullet", "none") or not (
+                "".join(para.itertext()).strip() or para.find(f".//{w}drawing") is not None):
+            continue  # (an empty paragraph mammoth leaves out, unless it carries a mark)
         at = 1 if para.find(f"{w}pPr") is not None else 0
-        if listed:
+        if word.listed(para, style):
             mark = etree.Element(f"{w}bookmarkStart", {
-                f"{w}id": f"9{k}", f"{w}name": f"{NUMBER}{count[ilvl]}-{form}-{k}"})
+                f"{w}id": f"9{k}", f"{w}name": f"{NUMBER}{count[ilvl]}-{level.form}-{k}"})
             para.insert(at, etree.Element(f"{w}bookmarkEnd", {f"{w}id": f"9{k}"}))
             para.insert(at, mark)
             continue
-        label = label_of(text, count, found)
-        if label and form not in ("bullet", "none"):
+        label = label_of(level, count, levels)
+        if label:
             run = etree.Element(f"{w}r")
             etree.SubElement(run, f"{w}t", {"{http://www.w3.org/XML/1998/namespace}space":
-                                            "preserve"}).text = label + suffix
+                                            "preserve"}).text = label + level.suffix
             para.insert(at, run)
             labels += 1
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), labels
 
 
-def label_of(text: str, count: dict, levels: dict) -> str:
-    """Word's lvlText (`%1.%2`, `Part %1`) with each level's number in its format; a level
-    not used yet shows its start."""
-    def level(found):
-        ilvl = str(int(found[1]) - 1)
-        start, form = levels.get(ilvl, (1, "decimal"))[:2]
-        return number_as(count.get(ilvl, start), form)
+def label_of(level: Level, count: dict[int, int], levels: dict[int, Level]) -> str:
+    """Word's lvlText (`%1.%2`, `Part %1`) with each level's number in its format (all in
+    decimal on a legal level, w:isLgl); a level not used yet shows its start."""
+    def number(found):
+        ilvl = int(found[1]) - 1
+        shown = levels.get(ilvl, Level(1, "decimal", "", " ", False, None))
+        return number_as(count.get(ilvl, shown.start), "decimal" if level.legal else shown.form)
 
-    return re.sub(r"%([1-9])", level, text).strip()
+    return re.sub(r"%([1-9])", number, level.text).strip()
 
 
 def number_as(n: int, form: str) -> str:
@@ -372,9 +436,10 @@ def column_alignment(cells: list) -> str | None:
 
 
 def whole(value: str | None) -> int:
-    """A number of Word's numbering (0 where it is missing or not a number)."""
+    """A number of Word's numbering (0 where it is missing or not a number; no more than
+    Word's own greatest, 32767)."""
     try:
-        return max(0, int(value or 0))
+        return min(32767, max(0, int(value or 0)))
     except ValueError:
         return 0
 

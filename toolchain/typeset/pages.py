@@ -651,13 +651,14 @@ def keep_notes_in_division(pages, composition) -> bool:
             elif page.division not in composition.notes_pages:
                 composition.notes_pages.add(page.division)
                 changed = True
-    for page in pages:  # whole notes its last page has no room for, set on a page that is
-        if page.division is None or page.division in composition.notes_pages:  # not its
-            continue  # division's (the next one's, or a page of notes alone at the end of a
-        elsewhere = [call for call in page.calls if call in set_on and  # division laid out
-                     set_on[call].division != page.division]  # apart, which is left out)
-        if elsewhere or any(call not in set_on for call in page.calls):
-            composition.notes_pages.add(page.division)  # a page of its own for them
+    last = {page.division: page for page in pages}
+    for division, page in last.items():  # whole notes its last page has no room for, set
+        if division is None or division in composition.notes_pages:  # on a page not its
+            continue  # division's (the next one's, or a page of notes alone after the end of
+        if any(not call.endswith(footnotes.CONTINUED) and  # a division laid out apart,
+               (call not in set_on or set_on[call].division != division)  # which is left
+               for call in page.calls):  # out): a page of its own for them (continuations
+            composition.notes_pages.add(division)  # are the loop's above)
             changed = True
     return changed
 

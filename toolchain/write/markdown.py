@@ -176,7 +176,9 @@ class MarkdownWriter:
         return indented(self.blocks(node.blocks), "> ")
 
     def block_ListBlock(self, node: m.ListBlock) -> str:
-        tight = all(all(isinstance(b, m.ListBlock) for b in item[1:]) for item in node.items)
+        tight = all(all(isinstance(b, m.ListBlock) and (not b.ordered or b.start == 1)
+                        for b in item[1:]) for item in node.items)  # (a numbered list from
+        # another number than 1 cannot interrupt a paragraph: it would be read as its text)
         items = []
         for k, item in enumerate(node.items, node.start):
             mark = f"{k}. " if node.ordered else "- "

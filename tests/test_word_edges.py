@@ -340,3 +340,51 @@ def test_a_column_of_figures_word_sets_right_is_read_down_as_figures(tmp_path):
     table = next(b for ch in read_book(tmp_path / "m").chapters for b in ch.blocks
                  if isinstance(b, m.Table))
     assert table.numeric == [False, True] and table.align == [None, "right"]
+
+
+def page_reference_fields(text: str) -> str:
+    """A page reference in the first chapter to a bookmark in the second, and one to a
+    bookmark the document lacks (Word shows its error as the field's text)."""
+    def field(name: str, shown: str) -> str:
+        return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
+                f'xml:space="preserve"> PAGEREF {name} \\h </w:instrText></w:r><w:r><w:fldChar '
+                f'w:fldCharType="separate"/></w:r><w:r><w:t>{shown}</w:t></w:r><w:r><w:fldChar '
+                'w:fldCharType="end"/></w:r>')
+    text = text.replace('<w:t xml:space="preserve"> The town was quiet.</w:t></w:r>',
+                        '<w:t xml:space="preserve"> The town was quiet (see page </w:t></w:r>'
+                        + field("_Ref42", "7") + '<w:r><w:t xml:space="preserve">; and page '
+                        '</w:t></w:r>' + field("_Ref99", "Error! Bookmark not defined.")
+                        + "<w:r><w:t>).</w:t></w:r>", 1)
+    return text.replace(
+        '<w:r><w:rPr></w:rPr><w:t>More text here',
+        '<w:bookmarkStart w:id="42" w:name="_Ref42"/><w:r><w:rPr></w:rPr><w:t>More text here',
+        1)
+
+
+def test_a_word_page_reference_prints_the_books_own_page(tmp_path):
+    """Word's PAGEREF field shows the page Word's own pages put its bookmark on; in the book
+    it is a page reference to a named place made where the bookmark is, so the print
+    edition shows its own page number; one to a bookmark the document lacks keeps its text
+    and is reported."""
+    source = edited(WORD / "constructs.docx", tmp_path / "pageref.docx",
+                    {"word/document.xml": page_reference_fields})
+    report = import_docx(source, tmp_path / "m")
+    chapters = sorted((tmp_path / "m" / "chapters").glob("*.md"))
+    first, second = (path.read_text("utf-8") for path in chapters)
+    assert "The town was quiet (see page [#](#ref42); and page Error! Bookmark not " \
+           "defined.)." in first
+    assert "\n\n[]{#ref42}More text here" in second
+    assert any("1 page references (Word's PAGEREF fields) imported" in line for line in report)
+    assert any("1 page reference(s) (PAGEREF) to a bookmark the document does not have" in line
+               for line in report)
+    out = tmp_path / "dist"
+    build(tmp_path / "m", out, ROOT / "styles", stream=io.StringIO(), force=True)
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(out / next(p.name for p in out.glob("*.pdf")
+                                           if not p.name.endswith(("-print.pdf", "-cover.pdf"))))
+    pages = [" ".join(page.get_textpage().get_text_range().split()) for page in pdf]
+    target = next(k for k, text in enumerate(pages) if "More text here" in text)
+    folio = pages[target].split()[-1]  # the page's folio, at its foot
+    assert folio.isdigit() and folio != "7"
+    assert any(f"(see page {folio}; and page" in text for text in pages), folio

@@ -65,6 +65,9 @@ class Imported:
     # (in the text, in an author's note, the keys of the works cited)
     works: dict = field(default_factory=dict)  # a cited work's identity -> (key, CSL JSON)
     citation_style: str | None = None  # the CSL style Zotero's document preferences name
+    page_targets: dict = field(default_factory=dict)  # a bookmark a PAGEREF names -> its name
+    # in the book (a named place, `[]{#ref42}`)
+    page_references: list = field(default_factory=list)  # the names, by number
 
     def citation(self, data: dict) -> tuple[str, str, list[str]]:
         """A citation field's CSL citation as pandoc's syntax, `[see @key, 45, on x; @other]`;
@@ -549,6 +552,54 @@ def field_runs(root):
 
 
 CITE_MARK = "\u2063CI{}\u2063"  # where a Zotero citation stood, through mammoth, to its text
+PAGE_REFERENCE_MARK = "\u2063PR{}\u2063"  # where a PAGEREF field stood
+PAGEREF = re.compile(r"\s*PAGEREF\s+(\S+)", re.I)
+
+
+def page_references(parts: dict[str, bytes], imported: Imported) -> dict[str, bytes]:
+    """Word's page references (PAGEREF fields: "see p. 12", the page Word's own pages put a
+    bookmark on) as place tokens that become the book's page references (`[#](#ref42)`), and
+    each bookmark they name a named place (`[]{#ref42}`, made where mammoth leaves its
+    anchor): the book prints the page its pages put the place on. A field naming a bookmark
+    the document does not have (Word shows "Error! Bookmark not defined.") keeps its text."""
+    roots = {name: safexml.parse(data) for name, data in parts.items()}
+    marks = {mark.get(f"{{{W}}}name") for root in roots.values()
+             for mark in root.iter(f"{{{W}}}bookmarkStart")
+             if not any(etree.QName(a).localname in ("txbxContent", "Choice", "del")
+                        for a in mark.iterancestors())}
+    unknown = 0
+    for root in roots.values():
+        for code, runs in list(field_runs(root)):
+            found = PAGEREF.match(code)
+            if not found:
+                continue
+            if found[1] not in marks:
+                unknown += 1
+                continue
+            if found[1] not in imported.page_targets:
+                base = re.sub(r"[^a-z0-9]+", "-", found[1].lower()).strip("-") or "place"
+                name, n = base, 1
+                while name in imported.page_targets.values():
+                    n += 1
+                    name = f"{base}-{n}"
+                imported.page_targets[found[1]] = name
+            imported.page_references.append(imported.page_targets[found[1]])
+            runs[0].addprevious(text_run(PAGE_REFERENCE_MARK.format(
+                len(imported.page_references) - 1)))
+            for run in runs:
+                run.getparent().remove(run)
+    if imported.page_references:
+        imported.report.append(f"{len(imported.page_references)} page references (Word's "
+                               "PAGEREF fields) imported as page references, [#](#name), to "
+                               "the places their bookmarks mark, []{#name}: the book prints "
+                               "the page its own pages put each place on")
+    if unknown:
+        imported.report.append(f"{unknown} page reference(s) (PAGEREF) to a bookmark the "
+                               "document does not have: the text Word showed is kept; make "
+                               "each a page reference, [p. #](#name), to a place named "
+                               "[its words]{#name}")
+    return {name: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            for name, root in roots.items()}
 CSL_FIELD = re.compile(r"\s*ADDIN\s+(?:ZOTERO_ITEM\s+)?CSL_CITATION\s+(\{.*\})\s*$", re.S)
 def note_words(blocks: list) -> str:
     """A note's words as one line of plain text, its citations as written (`[@key, 45]`)."""
@@ -810,8 +861,8 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]
     numbering = (files.get("word/numbering.xml"), files.get("word/styles.xml"))
     document, labels = list_numbers(document, *numbering)
     document = cell_alignment(document)
-    parts = citation_fields({"word/document.xml": document} | {
-        name: files[name] for name in PARTS[1:] if name in files}, imported)
+    parts = page_references(citation_fields({"word/document.xml": document} | {
+        name: files[name] for name in PARTS[1:] if name in files}, imported), imported)
     imported.citation_style = zotero_style(files)
     for name in PARTS:
         if name in files:
@@ -1062,6 +1113,7 @@ class ModelBuilder:
         self.calls: list[tuple[str, m.NoteRef]] = []  # the chapter's calls: (note id, ref)
         self.counts = {"": 0, "*": 0}
         self.pending_caption: list = []  # a Caption paragraph's, for the table after it
+        self.placed: set[str] = set()  # the bookmarks made named places
 
     def chapters(self, body) -> list[m.Chapter]:
         kinds = {item.get("id").split("-")[0] for item in body.xpath(
@@ -1326,6 +1378,9 @@ class ModelBuilder:
                          self.imported.index_marks[int(piece)].items()}  # attributes have none)
                 out.append(m.IndexMark([], entry["term"].split(" > "), 0, entry.get("sort"),
                                        entry.get("see"), entry.get("also")))
+            elif kind == "PR":
+                out.append(m.Link(f"#{self.imported.page_references[int(piece)]}",
+                                  [m.PageNumber()], 0))
             else:
                 source, in_note, keys = self.imported.citations[int(piece)]
                 source = in_note if self.in_note else source
@@ -1357,6 +1412,10 @@ class ModelBuilder:
                                             "at each, M119, until then)")
             path = self.root / "images" / node.get("src").rsplit("/", 1)[-1]
             return [m.Figure(path, node.get("alt") or "", [], [], 0)]
+        if tag == "a" and node.get("id") in self.imported.page_targets and \
+                node.get("id") not in self.placed:  # a bookmark a page reference names
+            self.placed.add(node.get("id"))
+            return [m.Anchor(self.imported.page_targets[node.get("id")], inner)]
         if tag == "a" and node.get("href", "").startswith(("http://", "https://", "mailto:")):
             return [m.Link(markdown_parser().normalizeLink(node.get("href")), inner, 0)]  # (as
             # the Markdown reader gives it: Köln as K%C3%B6ln)
@@ -1440,7 +1499,8 @@ def verse_lines(p) -> bool:
     return sum(1 for line in "".join(parts).split("\x00") if line.strip()) >= 2
 
 
-PLACE = re.compile("\u2063(IX|CI)(\\d+)\u2063")  # an index entry's or a citation's place
+PLACE = re.compile("\u2063(IX|CI|PR)(\\d+)\u2063")  # an index entry's, citation's or page
+# reference's place
 DROPPED_FORMATTING = {"s": "struck-through text", "sub": "subscript",
                       "u": "underlined text (in a typescript, underlining often means italics)"}
 

@@ -236,7 +236,28 @@ def read_write_validate(chapters: list[str], root: Path, exact_words: bool = Tru
         assert in_order(words_of_markdown(text), output), text
         for note in re.findall(r"^\[\^\d+\*?\]: (.*)$", text, flags=re.M):
             assert in_order(note.split(), output), note
+    shown = [int(ol.get("start", 1)) for doc in docs if doc.name.startswith("ch-")
+             for ol in safexml.parse(doc.to_bytes()).iterfind(".//h:ol", NS)
+             if ol.get("class") != "notes"]
+    assert shown == [n for text in chapters for n in list_starts(text)], chapters
     return docs
+
+
+def list_starts(text: str) -> list[int]:
+    """The first number of each numbered list of generated Markdown, in reading order: an
+    item's line whose last line with text, at its depth of quotation, is not an item (the
+    generator's items are a line each; two lists apart by a blank line are one, loose)."""
+    starts, before = [], (0, False)  # the last line with text: its depth, whether an item
+    for line in text.splitlines():
+        depth = len(re.match(r"(> ?)*", line)[0].replace(" ", ""))
+        line = re.sub(r"^(> ?)*", "", line)
+        if not line.strip():
+            continue
+        found = re.match(r"(\d+)\. \S", line)
+        if found and before != (depth, True):
+            starts.append(int(found[1]))
+        before = (depth, bool(found))
+    return starts
 
 
 @given(manuscripts)

@@ -332,8 +332,9 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
     the Kobo edition (the Markdown writer's: test_markdown_writer's constructs)."""
     from conftest import built_book
 
-    chapters = {"one.md": "# One\n\n1. First step.\n2. Second step.\n\nA word between.\n\n"
-                          "3. Third step.\n4. Fourth step.\n"}
+    chapters = {"one.md": "# One\n\n1. First step.\n2. Second step.\n\nA word between.[^1*]"
+                          "\n\n3. Third step.\n4. Fourth step.\n\n[^1*]: The points:\n\n"
+                          "    7. A listed point.\n    8. Another point.\n\n    - A bullet.\n"}
 
     def preface(root):
         (root / "front").mkdir()
@@ -345,8 +346,9 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
     with zipfile.ZipFile(out / "small-book.epub") as epub:
         one = xml(epub.read("EPUB/ch-one.xhtml"))
         preface = xml(epub.read("EPUB/ch-preface.xhtml"))
-    lists = one.findall(".//h:ol", NS)
+    lists = one.xpath("//h:ol[not(ancestor::h:aside)]", namespaces=NS)
     assert [ol.get("start") for ol in lists] == [None, "3"]
+    assert one.xpath("//h:aside//h:ol/@start", namespaces=NS) == ["7"]  # the footnote's
     assert [text_of(li) for li in lists[1].findall("h:li", NS)] == ["Third step.", "Fourth step."]
     assert preface.find(".//h:blockquote/h:ol", NS).get("start") == "10"
     with zipfile.ZipFile(out / "small-book.kepub.epub") as kepub:
@@ -357,3 +359,15 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
         markers = [line.strip()[:-1] for line in text.splitlines()  # the ::marker boxes
                    if re.fullmatch(r"\d+\. *", line)]
         assert sorted(markers, key=int) == ["1", "2", "3", "4", "10", "11"], (name, markers)
+        # the footnote's list in the footnote, its numbers and bullet as its text: below
+        # the text's last line (it was set in the text, bulleted)
+        page = next(pdf[k] for k in range(len(pdf))
+                    if "A listed point" in pdf[k].get_textpage().get_text_range())
+        lines = " ".join(page.get_textpage().get_text_range().split())
+        assert "7. A listed point. 8. Another point. • A bullet." in lines, lines
+        found = {}
+        for words in ("Fourth step", "The points", "A listed point", "A bullet"):
+            where = page.get_textpage().search(words).get_next()
+            found[words] = page.get_textpage().get_charbox(where[0])[1]  # its foot, from below
+        assert found["Fourth step"] > found["The points"] > found["A listed point"] > \
+            found["A bullet"], found

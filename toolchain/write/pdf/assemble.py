@@ -270,20 +270,49 @@ def move_footnotes(html, notes: list[tuple[str, str]]):
         note = etree.Element("span", id=aside.get("id"))
         note.set("class", "footnote")
         note.set("data-mark", call.text)
-        for k, para in enumerate(aside):
-            for mark in para.xpath(".//a[@role='doc-backlink']"):
-                drop_keeping_text(mark, (mark.tail or "").lstrip())
+        for mark in aside.xpath(".//a[@role='doc-backlink']"):
+            drop_keeping_text(mark, (mark.tail or "").lstrip())
+        for k, (text, children) in enumerate([line for block in aside
+                                              for line in note_lines(block)]):
             if k:
                 etree.SubElement(note, "br")
             if len(note):
-                note[-1].tail = (note[-1].tail or "") + (para.text or "")
+                note[-1].tail = (note[-1].tail or "") + (text or "")
             else:
-                note.text = para.text
-            for child in list(para):
+                note.text = text
+            for child in children:
                 note.append(child)
         note.tail = call.tail
         call.getparent().replace(call, note)
         aside.getparent().remove(aside)
+
+
+BLOCKS = {"p", "ol", "ul", "li", "blockquote", "div", "figure", "section", "aside", "h1", "h2",
+          "h3", "h4", "h5", "h6"}
+
+
+def note_lines(block, depth: int = 0):
+    """A block of a footnote as the lines it is set in, each (its text, its inline children:
+    moved into the note's one span): a paragraph is a line; a list, a line an item, begun by
+    its number or a bullet (a list inside an item indented); another block, the lines of the
+    blocks it holds. (A list's items moved as they are would be set out of the footnote.)"""
+    if block.tag in ("ol", "ul"):
+        start = int(block.get("start", 1))
+        for k, item in enumerate(block.findall("li")):
+            mark = "\u2003" * depth + (f"{start + k}.\u00a0" if block.tag == "ol" else "•\u00a0")
+            lines = [line for child in item for line in
+                     note_lines(child, depth + 1 if child.tag in ("ol", "ul") else depth)]
+            if not any(child.tag in BLOCKS for child in item):  # an item of inline content
+                lines = [(item.text, list(item))]
+            for n, (text, children) in enumerate(lines):
+                yield (mark if n == 0 else "") + (text or ""), children
+        return
+    if block.tag == "p" or not any(child.tag in BLOCKS for child in block):
+        yield block.text, list(block)
+        return
+    for child in block:
+        if child.tag in BLOCKS:
+            yield from note_lines(child, depth)
 
 
 def drop_keeping_text(node, text: str):

@@ -76,3 +76,33 @@ def test_kindle_html_reads_calibres_flattened_css():
     css = (".c1 {\n  vertical-align: super\n  }\n.l1 {\n  list-style-type: none\n  }\n"
            ".l2 {\n  list-style-type: decimal\n  }\n")
     assert kindle_html(html, css) == (3, 2, 1)
+
+
+def test_a_reader_that_never_finishes_fails_the_check_and_is_not_called_missing(tmp_path,
+                                                                                 monkeypatch):
+    import subprocess
+
+    from toolchain.check import outputs, readers
+    from toolchain.errors import BuildError
+
+    def never(command, **options):
+        raise subprocess.TimeoutExpired(command, options["timeout"])
+
+    monkeypatch.setattr(readers.subprocess, "run", never)
+    with pytest.raises(BuildError) as caught:
+        readers.run_reader(tmp_path / "book.epub", "calibre", ["ebook-convert"], 600)
+    problem = caught.value.problems[0]
+    assert problem.code == "E016" and "did not finish with the book in 10 minutes" in \
+        problem.message
+    assert problem.code not in outputs.NOT_INSTALLED  # a failed check, not "not run"
+
+
+@needs_calibre
+def test_a_book_calibre_cannot_convert_fails_the_kindle_check(tmp_path):
+    from toolchain.errors import BuildError
+
+    broken = tmp_path / "broken.epub"
+    broken.write_bytes(b"PK\x03\x04 not a whole archive")
+    with pytest.raises(BuildError) as caught:
+        run_kindle(broken)
+    assert caught.value.problems[0].code == "E016", caught.value.problems[0]

@@ -22,6 +22,18 @@ CHROMIUM = "/usr/bin/chromium"
 NUMBERED = re.compile(r"^\s*(\d+|[ivxlcdm]+)[.)]?\s", re.I)
 
 
+def run_reader(epub: Path, name: str, command: list[str], seconds: int, **options):
+    """A reading engine run on the book: one that fails on it, or does not finish in
+    `seconds`, fails the check (E016), as a validator's message does; only one that is not
+    installed is "not run" (E005, E006)."""
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=seconds,
+                              **options)
+    except subprocess.TimeoutExpired:
+        raise BuildError(Problem(epub, 0, 0, "E016", f"{name} did not finish with the book in "
+                                 f"{seconds // 60} minutes", "report it, with the book")) from None
+
+
 def run_epubjs(epub: Path, shots: Path, views: tuple[str, ...] = ()) -> tuple[list[Problem], str]:
     """Open the EPUB in epub.js in every view (or those named, like "html-360x640"); the
     screenshots go to `shots`, and what was measured to `shots/epubjs.json`."""
@@ -33,10 +45,10 @@ def run_epubjs(epub: Path, shots: Path, views: tuple[str, ...] = ()) -> tuple[li
                                  "which installs it; or set EPUBJS_MODULES"))
     env = {**os.environ, "CHROMIUM": os.environ.get("PUPPETEER_EXECUTABLE_PATH", CHROMIUM)}
     shots.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([node, str(PROBE), str(Path(epub).resolve()), str(shots.resolve()),
-                           *views], capture_output=True, text=True, env=env, timeout=1800)
+    proc = run_reader(epub, "epub.js", [node, str(PROBE), str(Path(epub).resolve()),
+                                        str(shots.resolve()), *views], 1800, env=env)
     if proc.returncode:
-        raise BuildError(Problem(epub, 0, 0, "E005", "epub.js could not open the book: "
+        raise BuildError(Problem(epub, 0, 0, "E016", "epub.js could not open the book: "
                                  + proc.stderr.strip()[-600:]))
     views_measured = json.loads(proc.stdout)
     (shots / "epubjs.json").write_text(json.dumps(views_measured, indent=1) + "\n",
@@ -78,10 +90,9 @@ def run_kindle(epub: Path) -> tuple[list[Problem], str]:
     with tempfile.TemporaryDirectory() as tmp:
         azw3, back = Path(tmp) / "book.azw3", Path(tmp) / "back.htmlz"
         for source, target in ((epub, azw3), (azw3, back)):
-            proc = subprocess.run([convert, str(source), str(target)], capture_output=True,
-                                  text=True, timeout=600)
+            proc = run_reader(epub, "calibre", [convert, str(source), str(target)], 600)
             if proc.returncode or not target.is_file():
-                raise BuildError(Problem(epub, 0, 0, "E006", f"calibre could not convert to "
+                raise BuildError(Problem(epub, 0, 0, "E016", f"calibre could not convert to "
                                          f"{target.suffix}: " + proc.stderr.strip()[-400:]))
             problems += [Problem(epub, 0, 0, "R010", f"calibre, to {target.suffix}: {line}")
                          for line in (proc.stdout + proc.stderr).splitlines()

@@ -332,9 +332,13 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
     the Kobo edition (the Markdown writer's: test_markdown_writer's constructs)."""
     from conftest import built_book
 
+    from toolchain.check.parity import compare
+
     chapters = {"one.md": "# One\n\n1. First step.\n2. Second step.\n\nA word between.[^1*]"
-                          "\n\n3. Third step.\n4. Fourth step.\n\n[^1*]: The points:\n\n"
-                          "    7. A listed point.\n    8. Another point.\n\n    - A bullet.\n"}
+                          "\n\n3. Third step.\n4. Fourth step.[^2*]\n\n[^1*]: The points:\n\n"
+                          "    7. A listed point.\n    8. Another point.\n\n    - A bullet.\n\n"
+                          "[^2*]: A letter:\n\n    ::: letter\n    Dear sir.\n\n    [Yours "
+                          "truly]{.valediction}\n\n    [Jim]{.signature}\n    :::\n"}
 
     def preface(root):
         (root / "front").mkdir()
@@ -349,7 +353,7 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
     lists = one.xpath("//h:ol[not(ancestor::h:aside)]", namespaces=NS)
     assert [ol.get("start") for ol in lists] == [None, "3"]
     assert one.xpath("//h:aside//h:ol/@start", namespaces=NS) == ["7"]  # the footnote's
-    assert [text_of(li) for li in lists[1].findall("h:li", NS)] == ["Third step.", "Fourth step."]
+    assert [text_of(li) for li in lists[1].findall("h:li", NS)] == ["Third step.", "Fourth step.\u2020"]
     assert preface.find(".//h:blockquote/h:ol", NS).get("start") == "10"
     with zipfile.ZipFile(out / "small-book.kepub.epub") as kepub:
         assert b'<ol start="3">' in kepub.read("EPUB/ch-one.xhtml")
@@ -371,3 +375,6 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
             found[words] = page.get_textpage().get_charbox(where[0])[1]  # its foot, from below
         assert found["Fourth step"] > found["The points"] > found["A listed point"] > \
             found["A bullet"], found
+        assert "Dear sir. Yours truly Jim" in lines  # a letter's footer in a footnote
+        problems, info = compare(out / "small-book.epub", out / name)  # and the parity
+        assert problems == [] and info["footnotes"] == "2/2", [str(p) for p in problems]

@@ -64,6 +64,10 @@ def epub_words(epub: Path, marks: list | None = None
                 hidden.getparent().remove(hidden)
             for aside in root.iter(f"{H}aside"):
                 if aside.get(EPUB_TYPE) == "footnote":
+                    for listing in aside.iter(f"{H}ol"):  # print sets a footnote's list
+                        for k, item in enumerate(listing.findall(f"{H}li")):  # numbers as
+                            item.text = f"{int(listing.get('start', 1)) + k}. " + (
+                                item.text or "")  # its text (write/pdf/assemble.note_lines)
                     notes.append(words(block_text(aside)))
             for aside in list(root.iter(f"{H}aside")):
                 if aside.get(EPUB_TYPE) == "footnote":

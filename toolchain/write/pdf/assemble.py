@@ -310,9 +310,8 @@ def note_lines(block, depth: int = 0):
     if block.tag == "p" or not any(child.tag in BLOCKS for child in block):
         yield block.text, list(block)
         return
-    for child in block:
-        if child.tag in BLOCKS:
-            yield from note_lines(child, depth)
+    for child in block:  # (a letter's footer, say: every child, a line or the lines it holds)
+        yield from note_lines(child, depth)
 
 
 def drop_keeping_text(node, text: str):

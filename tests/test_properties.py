@@ -252,6 +252,8 @@ def list_starts(text: str) -> list[int]:
         depth = len(re.match(r"(> ?)*", line)[0].replace(" ", ""))
         line = re.sub(r"^(> ?)*", "", line)
         if not line.strip():
+            if depth < before[0]:  # a quotation ended: a list in the next is a list of its own
+                before = (depth, False)
             continue
         found = re.match(r"(\d+)\. \S", line)
         if found and before != (depth, True):
@@ -262,6 +264,7 @@ def list_starts(text: str) -> list[int]:
 
 @given(manuscripts)
 @example(["# A\n\n> " + "> " * 25 + "deep\n"])  # markdown-it dropped text past 20 levels
+@example(["# A\n\n> 1. aa\n> 2. bb\n\n> 3. cc\n"])  # two quotations' lists, two lists
 @example(["# A\n\n" + "*" * 3000 + "x" + "*" * 3000 + "\n"])  # RecursionError in the writer
 @example(["# A\n\n<div>x</div>\n"])  # raw HTML vanished
 @example(["# A\n\n* * *\n\nB\n"])  # a section break vanished

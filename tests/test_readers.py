@@ -78,23 +78,22 @@ def test_kindle_html_reads_calibres_flattened_css():
     assert kindle_html(html, css) == (3, 2, 1)
 
 
-def test_a_reader_that_never_finishes_fails_the_check_and_is_not_called_missing(tmp_path,
-                                                                                 monkeypatch):
-    import subprocess
+def test_a_reader_that_never_finishes_fails_the_check_and_is_not_called_missing(tmp_path):
+    import sys
 
     from toolchain.check import outputs, readers
     from toolchain.errors import BuildError
 
-    def never(command, **options):
-        raise subprocess.TimeoutExpired(command, options["timeout"])
-
-    monkeypatch.setattr(readers.subprocess, "run", never)
-    with pytest.raises(BuildError) as caught:
-        readers.run_reader(tmp_path / "book.epub", "calibre", ["ebook-convert"], 600)
+    pid = tmp_path / "pid"
+    with pytest.raises(BuildError) as caught:  # a reader that would run for a minute
+        readers.run_reader(tmp_path / "book.epub", "a reader", [
+            sys.executable, "-c", f"import os, time; open({str(pid)!r}, 'w').write("
+            "str(os.getpid())); time.sleep(60)"], 5)
     problem = caught.value.problems[0]
-    assert problem.code == "E016" and "did not finish with the book in 10 minutes" in \
-        problem.message
+    assert problem.code == "E016" and "did not finish with the book in 5 s" in problem.message
     assert problem.code not in outputs.NOT_INSTALLED  # a failed check, not "not run"
+    with pytest.raises(ProcessLookupError):  # stopped, not left running
+        os.kill(int(pid.read_text()), 0)
 
 
 @needs_calibre

@@ -354,7 +354,22 @@ def page_reference_fields(text: str) -> str:
                         '<w:t xml:space="preserve"> The town was quiet (see page </w:t></w:r>'
                         + field("_Ref42", "7") + '<w:r><w:t xml:space="preserve">; and page '
                         '</w:t></w:r>' + field("_Ref99", "Error! Bookmark not defined.")
+                        + '<w:r><w:t xml:space="preserve">; the next chapter, </w:t></w:r>'
+                        + field("_Ref7 \\p", "on page 9") + '<w:r><w:t xml:space="preserve">'
+                        '; the night, page </w:t></w:r>' + field("Глава_1", "8")
                         + "<w:r><w:t>).</w:t></w:r>", 1)
+    text = text.replace('<w:p><w:pPr><w:pStyle w:val="Heading1"/><w:bidi w:val="0"/><w:jc '
+                        'w:val="left"/><w:rPr></w:rPr></w:pPr><w:r><w:rPr></w:rPr><w:t>The Second',
+                        '<w:p><w:pPr><w:pStyle w:val="Heading1"/><w:bidi w:val="0"/><w:jc '
+                        'w:val="left"/><w:rPr></w:rPr></w:pPr><w:bookmarkStart w:id="7" '
+                        'w:name="_Ref7"/><w:r><w:rPr></w:rPr><w:t>The Second', 1)
+    text = text.replace('<w:p><w:pPr><w:pStyle w:val="TextBody"/><w:bidi w:val="0"/><w:spacing '
+                        'w:before="0" w:after="283"/><w:jc w:val="left"/><w:rPr></w:rPr></w:pPr>'
+                        '<w:r><w:rPr></w:rPr><w:t>Then came the night',
+                        '<w:bookmarkStart w:id="8" w:name="Глава_1"/><w:p><w:pPr><w:pStyle '
+                        'w:val="TextBody"/><w:bidi w:val="0"/><w:spacing w:before="0" '
+                        'w:after="283"/><w:jc w:val="left"/><w:rPr></w:rPr></w:pPr><w:r><w:rPr>'
+                        '</w:rPr><w:t>Then came the night', 1)
     return text.replace(
         '<w:r><w:rPr></w:rPr><w:t>More text here',
         '<w:bookmarkStart w:id="42" w:name="_Ref42"/><w:r><w:rPr></w:rPr><w:t>More text here',
@@ -372,9 +387,12 @@ def test_a_word_page_reference_prints_the_books_own_page(tmp_path):
     chapters = sorted((tmp_path / "m" / "chapters").glob("*.md"))
     first, second = (path.read_text("utf-8") for path in chapters)
     assert "The town was quiet (see page [#](#ref42); and page Error! Bookmark not " \
-           "defined.)." in first
+           "defined.; the next chapter, [on page #](#the-second-chapter); the night, page " \
+           "[#](#ref-1))." in first  # (a title is a place of its own; a Russian name)
     assert "\n\n[]{#ref42}More text here" in second
-    assert any("1 page references (Word's PAGEREF fields) imported" in line for line in report)
+    assert "\n\n[]{#ref-1}Then came the night" in first  # (its bookmark before the paragraph)
+    assert second.startswith("# The Second Chapter\n")
+    assert any("3 page references (Word's PAGEREF fields) imported" in line for line in report)
     assert any("1 page reference(s) (PAGEREF) to a bookmark the document does not have" in line
                for line in report)
     out = tmp_path / "dist"
@@ -388,3 +406,4 @@ def test_a_word_page_reference_prints_the_books_own_page(tmp_path):
     folio = pages[target].split()[-1]  # the page's folio, at its foot
     assert folio.isdigit() and folio != "7"
     assert any(f"(see page {folio}; and page" in text for text in pages), folio
+    assert any(f"the next chapter, on page {folio};" in text for text in pages), folio

@@ -26,12 +26,20 @@ def run_reader(epub: Path, name: str, command: list[str], seconds: int, **option
     """A reading engine run on the book: one that fails on it, or does not finish in
     `seconds`, fails the check (E016), as a validator's message does; only one that is not
     installed is "not run" (E005, E006)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **options)
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=seconds,
-                              **options)
+        out, err = proc.communicate(timeout=seconds)
     except subprocess.TimeoutExpired:
+        proc.terminate()  # (not killed at once: puppeteer closes its browser on SIGTERM)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
         raise BuildError(Problem(epub, 0, 0, "E016", f"{name} did not finish with the book in "
-                                 f"{seconds // 60} minutes", "report it, with the book")) from None
+                                 f"{seconds} s", "report it, with the book")) from None
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
 def run_epubjs(epub: Path, shots: Path, views: tuple[str, ...] = ()) -> tuple[list[Problem], str]:
@@ -44,6 +52,10 @@ def run_epubjs(epub: Path, shots: Path, views: tuple[str, ...] = ()) -> tuple[li
                                  "installed", "run `nox -s check` once in the project folder, "
                                  "which installs it; or set EPUBJS_MODULES"))
     env = {**os.environ, "CHROMIUM": os.environ.get("PUPPETEER_EXECUTABLE_PATH", CHROMIUM)}
+    if not os.access(env["CHROMIUM"], os.X_OK):
+        raise BuildError(Problem("epub.js", 0, 0, "E005", f"Chromium is not installed at "
+                                 f"{env['CHROMIUM']}", "apt-get install chromium, or set "
+                                 "PUPPETEER_EXECUTABLE_PATH"))
     shots.mkdir(parents=True, exist_ok=True)
     proc = run_reader(epub, "epub.js", [node, str(PROBE), str(Path(epub).resolve()),
                                         str(shots.resolve()), *views], 1800, env=env)

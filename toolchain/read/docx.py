@@ -67,7 +67,8 @@ class Imported:
     citation_style: str | None = None  # the CSL style Zotero's document preferences name
     page_targets: dict = field(default_factory=dict)  # a bookmark a PAGEREF names -> its name
     # in the book (a named place, `[]{#ref42}`)
-    page_references: list = field(default_factory=list)  # the names, by number
+    page_references: list = field(default_factory=list)  # by number: (name, Word's text)
+    page_links: list = field(default_factory=list)  # (a page reference made, Word's text)
 
     def citation(self, data: dict) -> tuple[str, str, list[str]]:
         """A citation field's CSL citation as pandoc's syntax, `[see @key, 45, on x; @other]`;
@@ -556,6 +557,78 @@ PAGE_REFERENCE_MARK = "\u2063PR{}\u2063"  # where a PAGEREF field stood
 PAGEREF = re.compile(r"\s*PAGEREF\s+(\S+)", re.I)
 
 
+def separator(runs: list):
+    """A complex field's run that separates its code from the text Word shows, if any."""
+    return next((run for run in runs if run.find(f"{{{W}}}fldChar") is not None and
+                 run.find(f"{{{W}}}fldChar").get(f"{{{W}}}fldCharType") == "separate"), None)
+
+
+def resolve_page_references(chapters: list, imported: Imported) -> None:
+    """Word's page references as the book can have them: a bookmark in a chapter's title
+    names the title itself (a title is a place of its own and holds no named place); one
+    the import left out (on the title page, which goes to book.toml) leaves Word's text,
+    reported."""
+    wanted = set(imported.page_targets.values())
+    retarget: dict[str, str] = {}
+
+    def lifted(inlines: list, title: str) -> list:
+        out = []
+        for node in inlines:
+            if isinstance(node, m.Anchor) and node.name in wanted:
+                retarget[node.name] = title
+                out += lifted(node.children, title)
+                continue
+            if isinstance(getattr(node, "children", None), list):
+                node.children = lifted(node.children, title)
+            out.append(node)
+        return out
+
+    for ch in chapters:
+        ch.title = lifted(ch.title, m.anchor(ch.title))
+    roots = [root for ch in chapters for root in
+             [*ch.blocks, *(b for note in ch.notes.values() for b in note.blocks)]]
+    placed = {node.name for root in roots for node in m.walk(root)
+              if isinstance(node, m.Anchor)}
+    shown = {id(link): text for link, text in imported.page_links}
+    gone = {}
+    for link in (link for root in roots for link in m.links([root])):
+        name = link.href[1:]
+        if name in retarget:
+            link.href = f"#{retarget[name]}"
+        elif name in wanted and name not in placed:
+            gone[id(link)] = [m.Text(shown.get(id(link), ""))] if shown.get(id(link)) else []
+    if gone:
+        for root in roots:
+            replaced(root, gone)
+        imported.report.append(f"{len(gone)} page reference(s) to a bookmark the book does "
+                               "not keep (on the title page, say): the page Word showed is "
+                               "kept as text; make each a page reference, [p. #](#name), to a "
+                               "place named [its words]{#name}")
+
+
+def replaced(node, gone: dict) -> None:
+    """Each node of `gone` (by id) inside `node` replaced by the nodes it maps to."""
+    def in_list(items: list) -> None:
+        out = []
+        for item in items:
+            if id(item) in gone:
+                out += gone[id(item)]
+                continue
+            if isinstance(item, list):
+                in_list(item)
+            elif dataclasses.is_dataclass(item):
+                replaced(item, gone)
+            out.append(item)
+        items[:] = out
+
+    for name in (f.name for f in dataclasses.fields(node)):
+        value = getattr(node, name)
+        if isinstance(value, list):
+            in_list(value)
+        elif dataclasses.is_dataclass(value):
+            replaced(value, gone)
+
+
 def page_references(parts: dict[str, bytes], imported: Imported) -> dict[str, bytes]:
     """Word's page references (PAGEREF fields: "see p. 12", the page Word's own pages put a
     bookmark on) as place tokens that become the book's page references (`[#](#ref42)`), and
@@ -577,17 +650,30 @@ def page_references(parts: dict[str, bytes], imported: Imported) -> dict[str, by
                 unknown += 1
                 continue
             if found[1] not in imported.page_targets:
-                base = re.sub(r"[^a-z0-9]+", "-", found[1].lower()).strip("-") or "place"
+                folded = unicodedata.normalize("NFKD", found[1]).encode("ascii", "ignore")
+                base = re.sub(r"[^a-z0-9]+", "-", folded.decode().lower()).strip("-")
+                base = base if base[:1].isalpha() else f"ref-{base}".rstrip("-")
                 name, n = base, 1
                 while name in imported.page_targets.values():
                     n += 1
                     name = f"{base}-{n}"
                 imported.page_targets[found[1]] = name
-            imported.page_references.append(imported.page_targets[found[1]])
+            shown = "".join(t.text or "" for run in runs[runs.index(separator(runs)):]
+                            for t in run.iter(f"{{{W}}}t")) if separator(runs) is not None else ""
+            imported.page_references.append((imported.page_targets[found[1]], shown))
             runs[0].addprevious(text_run(PAGE_REFERENCE_MARK.format(
                 len(imported.page_references) - 1)))
             for run in runs:
                 run.getparent().remove(run)
+    for root in roots.values():  # a bookmark between paragraphs (before a table, in a row):
+        for mark in list(root.iter(f"{{{W}}}bookmarkStart")):  # at the next paragraph's
+            if mark.get(f"{{{W}}}name") not in imported.page_targets or any(  # start, where
+                    etree.QName(a).localname == "p" for a in mark.iterancestors()):  # mammoth
+                continue  # keeps it
+            following = mark.xpath("following::w:p[1]", namespaces={"w": W})
+            if following:
+                props = following[0].find(f"{{{W}}}pPr")
+                following[0].insert(0 if props is None else 1, mark)
     if imported.page_references:
         imported.report.append(f"{len(imported.page_references)} page references (Word's "
                                "PAGEREF fields) imported as page references, [#](#name), to "
@@ -906,6 +992,7 @@ def read_docx(path: Path, changes: str | None = None) -> tuple[m.Book, list[str]
     root = path.parent.resolve() / path.stem
     builder = ModelBuilder(imported, props.get("title", path.stem), root)
     chapters = builder.chapters(html)
+    resolve_page_references(chapters, imported)
     book = m.Book(root=root, meta=book_meta(path, imported, props, chapters), chapters=chapters,
                   colophon=[], attachments={f"images/{name}": data
                                             for name, data in imported.images.items()})
@@ -1378,9 +1465,16 @@ class ModelBuilder:
                          self.imported.index_marks[int(piece)].items()}  # attributes have none)
                 out.append(m.IndexMark([], entry["term"].split(" > "), 0, entry.get("sort"),
                                        entry.get("see"), entry.get("also")))
-            elif kind == "PR":
-                out.append(m.Link(f"#{self.imported.page_references[int(piece)]}",
-                                  [m.PageNumber()], 0))
+            elif kind == "PR":  # Word's text ("7", "on page 7" with \p): its number the book's
+                name, shown = self.imported.page_references[int(piece)]
+                found = re.fullmatch(r"(.*?)(\d+|[ivxlcdm]+|[IVXLCDM]+)(\W*)", shown, re.S)
+                if found is None and shown.strip():  # "above", "below" (\p): as Word put it
+                    out.append(m.Text(shown))
+                    continue
+                link = m.Link(f"#{name}", ([m.Text(found[1])] if found and found[1] else [])
+                              + [m.PageNumber()], 0)
+                self.imported.page_links.append((link, shown))
+                out += [link] + ([m.Text(found[3])] if found and found[3] else [])
             else:
                 source, in_note, keys = self.imported.citations[int(piece)]
                 source = in_note if self.in_note else source

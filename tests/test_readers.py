@@ -105,3 +105,23 @@ def test_a_book_calibre_cannot_convert_fails_the_kindle_check(tmp_path):
     with pytest.raises(BuildError) as caught:
         run_kindle(broken)
     assert caught.value.problems[0].code == "E016", caught.value.problems[0]
+
+
+def test_a_reader_that_says_nothing_readable_fails_the_check(tmp_path, monkeypatch):
+    """epub.js's measures are its output: output that is not them is a failed check
+    (E016), not a traceback."""
+    import subprocess
+
+    from toolchain.check import readers
+    from toolchain.errors import BuildError
+
+    monkeypatch.setattr(readers, "run_reader", lambda *a, **k: subprocess.CompletedProcess(
+        a[2], 0, "Segmentation fault (core dumped)", ""))
+    monkeypatch.setattr(readers.places, "epubjs_modules", lambda: str(tmp_path))
+    monkeypatch.setattr(readers.shutil, "which", lambda name: "/usr/bin/node")
+    monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", "/bin/sh")  # (there, and executable)
+    (tmp_path / "epubjs").mkdir()
+    with pytest.raises(BuildError) as caught:
+        run_epubjs(tmp_path / "book.epub", tmp_path / "shots")
+    assert caught.value.problems[0].code == "E016"
+    assert "epub.js gave no measures of the book" in caught.value.problems[0].message

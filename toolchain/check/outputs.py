@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -207,8 +206,8 @@ def run_ace(epub: Path) -> tuple[list[Problem], str]:
     env = {**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"}
     env.setdefault("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run([ace, "-E", "-s", "-f", "-o", tmp, str(epub)],
-                              capture_output=True, text=True, env=env)
+        proc = readers.run_reader(epub, "Ace", [ace, "-E", "-s", "-f", "-o", tmp, str(epub)],
+                                  1800, env=env)
         report = Path(tmp) / "report.json"
         if not report.is_file():
             raise BuildError(Problem(epub, 0, 0, "E004", "Ace did not run: "

@@ -62,7 +62,12 @@ def run_epubjs(epub: Path, shots: Path, views: tuple[str, ...] = ()) -> tuple[li
     if proc.returncode:
         raise BuildError(Problem(epub, 0, 0, "E016", "epub.js could not open the book: "
                                  + proc.stderr.strip()[-600:]))
-    views_measured = json.loads(proc.stdout)
+    try:
+        views_measured = json.loads(proc.stdout)
+    except ValueError:
+        raise BuildError(Problem(epub, 0, 0, "E016", "epub.js gave no measures of the book: "
+                                 + (proc.stdout + proc.stderr).strip()[-400:],
+                                 "report it, with the book")) from None
     (shots / "epubjs.json").write_text(json.dumps(views_measured, indent=1) + "\n",
                                        encoding="utf-8")
     problems = []
@@ -110,6 +115,9 @@ def run_kindle(epub: Path) -> tuple[list[Problem], str]:
                          for line in (proc.stdout + proc.stderr).splitlines()
                          if re.search(r"\bWARN", line)]
         with zipfile.ZipFile(back) as archive:
+            if "index.html" not in archive.namelist():
+                raise BuildError(Problem(epub, 0, 0, "E016", "calibre's HTML of the AZW3 has "
+                                         "no index.html", "report it, with the book"))
             html = archive.read("index.html").decode("utf-8")
             css = archive.read("style.css").decode("utf-8") if "style.css" in archive.namelist() \
                 else ""

@@ -407,3 +407,50 @@ def test_a_word_page_reference_prints_the_books_own_page(tmp_path):
     assert folio.isdigit() and folio != "7"
     assert any(f"(see page {folio}; and page" in text for text in pages), folio
     assert any(f"the next chapter, on page {folio};" in text for text in pages), folio
+
+
+def page_references_as_fields_come(text: str) -> str:
+    """`page_reference_fields`, and: a PAGEREF written as one element (w:fldSimple, as some
+    word processors write a field), one inside a hyperlink's field, and a bookmark on the
+    scene break (`* * *`) that one names."""
+    text = page_reference_fields(text)
+    simple = ('<w:fldSimple w:instr=" PAGEREF _Ref42 \\h "><w:r><w:t>5</w:t></w:r>'
+              '</w:fldSimple>')
+    nested = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space='
+              '"preserve"> HYPERLINK \\l "_Ref42" </w:instrText></w:r><w:r><w:fldChar '
+              'w:fldCharType="separate"/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+              '<w:r><w:instrText xml:space="preserve"> PAGEREF _Ref42 \\h </w:instrText></w:r>'
+              '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>6</w:t></w:r><w:r>'
+              '<w:fldChar w:fldCharType="end"/></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    broken = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space='
+              '"preserve"> PAGEREF _RefBreak \\h </w:instrText></w:r><w:r><w:fldChar '
+              'w:fldCharType="separate"/></w:r><w:r><w:t>4</w:t></w:r><w:r><w:fldChar '
+              'w:fldCharType="end"/></w:r>')
+    text = text.replace(
+        "<w:t>The lamps were lit one by one, and the river ran on.</w:t></w:r>",
+        '<w:t xml:space="preserve">The lamps were lit one by one (page </w:t></w:r>' + simple
+        + '<w:r><w:t xml:space="preserve">, or </w:t></w:r>' + nested + '<w:r><w:t xml:space='
+        '"preserve">; the break, page </w:t></w:r>' + broken
+        + "<w:r><w:t>), and the river ran on.</w:t></w:r>", 1)
+    return text.replace('<w:r><w:rPr></w:rPr><w:t>* * *</w:t>',
+                        '<w:bookmarkStart w:id="77" w:name="_RefBreak"/><w:r><w:rPr></w:rPr>'
+                        '<w:t>* * *</w:t>', 1)
+
+
+def test_word_page_references_in_one_element_inside_a_link_or_to_a_scene_break(tmp_path):
+    """A PAGEREF as w:fldSimple is a page reference as the complex field is; one inside
+    another field keeps Word's page, reported (never silently a wrong page); a bookmark
+    on a scene break names the paragraph after it, the break staying a break."""
+    source = edited(WORD / "constructs.docx", tmp_path / "pageref.docx",
+                    {"word/document.xml": page_references_as_fields_come})
+    report = import_docx(source, tmp_path / "m")
+    first = sorted((tmp_path / "m" / "chapters").glob("*.md"))[0].read_text("utf-8")
+    assert "The lamps were lit one by one (page [#](#ref42), or 6; the break, page " \
+           "[#](#refbreak)), and the river ran on." in first
+    assert "\n\n* * *\n\n[]{#refbreak}[]{#ref-1}Then came the night" in first
+    assert any("5 page references (Word's PAGEREF fields) imported" in line for line in report)
+    assert any(line.startswith("1 page reference(s) (PAGEREF) inside another field")
+               for line in report)
+    book = read_book(tmp_path / "m")
+    assert sum(isinstance(b, m.SectionBreak) for b in book.chapters[0].blocks) == 1
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO(), force=True)

@@ -552,6 +552,27 @@ def field_runs(root):
             code += [t.text or "" for t in run.iter(f"{{{W}}}instrText")]
 
 
+def inner_fields(runs: list):
+    """The fields inside an outermost field's runs (`field_runs`), at any depth: (the inner
+    field's code, the outermost's code)."""
+    depth, codes = 0, []
+    for run in runs:
+        char = run.find(f"{{{W}}}fldChar")
+        kind = char.get(f"{{{W}}}fldCharType") if char is not None else None
+        if kind == "begin":
+            depth += 1
+            codes.append([depth, "", True])
+        elif kind == "separate" and codes:
+            next(c for c in reversed(codes) if c[0] == depth)[2] = False
+        elif kind == "end" and depth:
+            depth -= 1
+        elif depth and codes:
+            own = next((c for c in reversed(codes) if c[0] == depth), None)
+            if own is not None and own[2]:
+                own[1] += "".join(t.text or "" for t in run.iter(f"{{{W}}}instrText"))
+    return [(code, codes[0][1]) for _, code, _ in codes[1:]]
+
+
 CITE_MARK = "\u2063CI{}\u2063"  # where a Zotero citation stood, through mammoth, to its text
 PAGE_REFERENCE_MARK = "\u2063PR{}\u2063"  # where a PAGEREF field stood
 PAGEREF = re.compile(r"\s*PAGEREF\s+(\S+)", re.I)
@@ -640,31 +661,44 @@ def page_references(parts: dict[str, bytes], imported: Imported) -> dict[str, by
              for mark in root.iter(f"{{{W}}}bookmarkStart")
              if not any(etree.QName(a).localname in ("txbxContent", "Choice", "del")
                         for a in mark.iterancestors())}
-    unknown = 0
+    unknown = nested = 0
+
+    def token(bookmark: str, shown: str):
+        """The place token of a page reference to `bookmark`, Word having shown `shown`."""
+        if bookmark not in imported.page_targets:
+            folded = unicodedata.normalize("NFKD", bookmark).encode("ascii", "ignore")
+            base = re.sub(r"[^a-z0-9]+", "-", folded.decode().lower()).strip("-")
+            base = base if base[:1].isalpha() else f"ref-{base}".rstrip("-")
+            name, n = base, 1
+            while name in imported.page_targets.values():
+                n += 1
+                name = f"{base}-{n}"
+            imported.page_targets[bookmark] = name
+        imported.page_references.append((imported.page_targets[bookmark], shown))
+        return text_run(PAGE_REFERENCE_MARK.format(len(imported.page_references) - 1))
+
     for root in roots.values():
         for code, runs in list(field_runs(root)):
             found = PAGEREF.match(code)
             if not found:
+                nested += sum(1 for inner, outer in inner_fields(runs)
+                              if PAGEREF.match(inner) and not re.match(r"\s*TOC\b", outer))
                 continue
             if found[1] not in marks:
                 unknown += 1
                 continue
-            if found[1] not in imported.page_targets:
-                folded = unicodedata.normalize("NFKD", found[1]).encode("ascii", "ignore")
-                base = re.sub(r"[^a-z0-9]+", "-", folded.decode().lower()).strip("-")
-                base = base if base[:1].isalpha() else f"ref-{base}".rstrip("-")
-                name, n = base, 1
-                while name in imported.page_targets.values():
-                    n += 1
-                    name = f"{base}-{n}"
-                imported.page_targets[found[1]] = name
             shown = "".join(t.text or "" for run in runs[runs.index(separator(runs)):]
                             for t in run.iter(f"{{{W}}}t")) if separator(runs) is not None else ""
-            imported.page_references.append((imported.page_targets[found[1]], shown))
-            runs[0].addprevious(text_run(PAGE_REFERENCE_MARK.format(
-                len(imported.page_references) - 1)))
+            runs[0].addprevious(token(found[1], shown))
             for run in runs:
                 run.getparent().remove(run)
+        for simple in list(root.iter(f"{{{W}}}fldSimple")):  # the field as one element
+            found = PAGEREF.match(simple.get(f"{{{W}}}instr", ""))
+            if found and found[1] in marks:
+                shown = "".join(t.text or "" for t in simple.iter(f"{{{W}}}t"))
+                simple.getparent().replace(simple, token(found[1], shown))
+            elif found:
+                unknown += 1
     for root in roots.values():  # a bookmark between paragraphs (before a table, in a row):
         for mark in list(root.iter(f"{{{W}}}bookmarkStart")):  # at the next paragraph's
             if mark.get(f"{{{W}}}name") not in imported.page_targets or any(  # start, where
@@ -679,6 +713,11 @@ def page_references(parts: dict[str, bytes], imported: Imported) -> dict[str, by
                                "PAGEREF fields) imported as page references, [#](#name), to "
                                "the places their bookmarks mark, []{#name}: the book prints "
                                "the page its own pages put each place on")
+    if nested:
+        imported.report.append(f"{nested} page reference(s) (PAGEREF) inside another field (a "
+                               "hyperlink's, say): the page Word showed is kept as text, which "
+                               "is not the book's page; make each a page reference, [p. "
+                               "#](#name), to a place named [its words]{#name}")
     if unknown:
         imported.report.append(f"{unknown} page reference(s) (PAGEREF) to a bookmark the "
                                "document does not have: the text Word showed is kept; make "
@@ -1201,6 +1240,7 @@ class ModelBuilder:
         self.counts = {"": 0, "*": 0}
         self.pending_caption: list = []  # a Caption paragraph's, for the table after it
         self.placed: set[str] = set()  # the bookmarks made named places
+        self.break_places: list[tuple[m.SectionBreak, list]] = []  # a break's named places
 
     def chapters(self, body) -> list[m.Chapter]:
         kinds = {item.get("id").split("-")[0] for item in body.xpath(
@@ -1317,6 +1357,26 @@ class ModelBuilder:
             blocks.append(m.Para(self.pending_caption, 0))
             self.pending_caption = []
 
+    def place_break_places(self, blocks: list) -> None:
+        """The named places of a scene break (a bookmark on its `* * *`, which a page
+        reference names) put at the start of the paragraph after it, where the scene it
+        begins does (else at the end of the one before): a break holds no text, and a
+        paragraph `* * *` would be printed as such. One with no paragraph by it is left
+        unplaced, which `resolve_page_references` reports."""
+        breaks = {id(brk): places for brk, places in self.break_places}
+        for siblings in block_lists(blocks):
+            for k, block in enumerate(siblings):
+                if id(block) not in breaks:
+                    continue
+                after = next((b for b in siblings[k + 1:] if isinstance(b, m.Para)), None)
+                before = next((b for b in reversed(siblings[:k]) if isinstance(b, m.Para)),
+                              None)
+                if after is not None:
+                    after.children[:0] = breaks[id(block)]
+                elif before is not None:
+                    before.children += breaks[id(block)]
+        self.break_places = []
+
     def chapter(self, title, blocks, number: int) -> m.Chapter:
         if title is None:  # text before the first Heading 1: titled by the document itself
             title = [m.Text(self.document_title)]
@@ -1354,6 +1414,7 @@ class ModelBuilder:
             ref.label = f"{counts[star]}{star}"
             notes[ref.label] = m.Note(ref.label, body, 0,
                                       at_foot=notes_at == "footnotes" and not star)
+        self.place_break_places(blocks)
         chapter = m.Chapter(slug=f"ch-{path.stem}", path=path, title=title, blocks=blocks,
                             notes=notes, notes_at=notes_at)
         m.number_notes(chapter)
@@ -1385,9 +1446,12 @@ class ModelBuilder:
             if node is None or isinstance(node, m.Figure):
                 run = stripped(run)
                 text = m.plain_text(run).strip()
-                if re.fullmatch(r"(\*\s*){3}|#", text) and all(isinstance(n, m.Text)
-                                                               for n in run):
+                places = [n for n in run if isinstance(n, m.Anchor) and not n.children]
+                if re.fullmatch(r"(\*\s*){3}|#", text) and all(
+                        isinstance(n, m.Text) or n in places for n in run):
                     out.append(m.SectionBreak(0))
+                    if places:  # a bookmark on the break (a page reference's place)
+                        self.break_places.append((out[-1], places))
                 elif run and (text or any(not isinstance(n, m.Text) for n in run)):
                     out.append(m.Para(run, 0))
                 if node is not None:
@@ -1626,6 +1690,16 @@ def unbroken(inlines: list) -> list:
         else:
             out.append(node)
     return joined(out)
+
+
+def block_lists(blocks: list):
+    """`blocks` and every list of blocks inside them (a quotation's, a letter's, an item's)."""
+    yield blocks
+    for block in blocks:
+        inner = [block.blocks] if isinstance(block, (m.Quote, m.Letter)) else \
+            block.items if isinstance(block, m.ListBlock) else []
+        for found in inner:
+            yield from block_lists(found)
 
 
 def lifted(inlines: list, top: bool = False) -> tuple[list, list]:

@@ -10,7 +10,9 @@ difference, listed with its context."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -304,12 +306,19 @@ PART = 40  # letters: the least of a split footnote's part (a line or so), so th
 # word of the text that a note also begins with is not taken for the note's first part
 
 
-def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] | None = None
+               ) -> tuple[list[str], list[list[str]]]:
     """The PDF's words with each footnote taken out, and the notes not found. A footnote is
     at the foot of its call's page, after the page's text, or split there and carried to the
     next page's foot; the notes come in the order of their calls, so each is looked for from
     where the one before began, whole first, then in parts (each of a line or so, PART, or
-    the whole rest; letter for letter, so that words hyphenated at a line's end match)."""
+    the whole rest; letter for letter, so that words hyphenated at a line's end match). In
+    text this repetitive (bri bri bri…) the first reading of a split note may take words of
+    the next: a note then not found has the few notes before it read again, each other
+    way it may be read, until all are found (`REREAD`). With `page_starts` (where each
+    page's words begin), a note read whole is read where it is last on its page: a note
+    whose words its page's text also has (a short note, "Thalforka morbri to ristandelu.",
+    quoting the sentence before) is at the page's foot, after the text."""
     letters = [squeeze([w]) for w in flat]
     taken = [False] * len(flat)
     missing, start = [], 0
@@ -324,11 +333,12 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
                 break
         return end if got else k
 
-    def rest_of(left: str, at: int):
-        """The parts of a note's rest after `at`, at the foot of the next page(s), or None."""
-        parts = []
-        while left and at < len(flat):
-            starts = [j for j in range(at, len(flat)) if not taken[j] and letters[j]
+    def rest_of(left: str, at: int, near: bool = False):
+        """The parts of a note's rest after `at`, at the foot of the next page(s), or None;
+        with `near`, within WINDOW words of `at`."""
+        parts, last = [], min(len(flat), at + WINDOW) if near else len(flat)
+        while left and at < last:
+            starts = [j for j in range(at, last) if not taken[j] and letters[j]
                       and left.startswith(letters[j])]
             nxt = next((j for j in starts if "".join(letters[j:run_at(j, left)]) == left),
                        None)  # all the rest in one run, else a part of a line or more
@@ -342,32 +352,80 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
             left, at = left[len("".join(letters[nxt:stop])):], stop
         return None if left else parts
 
-    def find(target: str, whole: bool):
-        for k in range(start, len(flat)):
+    def readings(target: str, start: int, whole: bool, near: bool = False):
+        """Each place the note may be read at from `start`, the likeliest first: whole, or
+        (but for `whole`) split; with `near`, within WINDOW words of `start`."""
+        page = None  # the whole readings of one page, the last first
+        for k in range(start, min(len(flat), start + WINDOW) if near else len(flat)):
+            if page and (page_starts is None or page_of(k) != page_of(page[0][0][0])):
+                yield from reversed(page)
+                page = None
             if taken[k] or not letters[k] or not target.startswith(letters[k]):
                 continue
             end = run_at(k, target)
             if "".join(letters[k:end]) == target:
-                return [(k, end)]
+                page = (page or []) + [[(k, end)]]
+                continue
+            if page and not whole:  # a page's whole readings before its split ones
+                yield from reversed(page)
+                page = None
             for cut in range(end, k, -1) if not whole else ():  # the longest first part whose
                 got = "".join(letters[k:cut])  # rest is found: the run may have taken the
                 if len(got) < min(PART, len(target)):  # next page's first word when the note's
                     break  # next word begins with it (bri, brinethalma)
-                rest = rest_of(target[len(got):], cut)
+                rest = rest_of(target[len(got):], cut, near)
                 if rest is not None:
-                    return [(k, cut)] + rest
-        return None
+                    yield [(k, cut)] + rest
+        yield from reversed(page or [])
+
+    starts_of_pages = page_starts or [0]
+
+    def page_of(k: int) -> int:
+        return bisect.bisect_right(starts_of_pages, k)
+
+    def find(target: str, whole: bool):
+        return next(readings(target, start, whole), None)
+
+    def every_reading(target: str, start: int):
+        if not target:
+            yield []
+            return
+        seen = set()
+        for whole in (True, False):
+            for spans in readings(target, start, whole, near=True):
+                if tuple(spans) not in seen:
+                    seen.add(tuple(spans))
+                    yield spans
 
     def mark(spans, value: bool):
         for i, j in spans:
             for k in range(i, j):
                 taken[k] = value
 
-    later = [squeeze(note) for note in notes]
+    def reread(numbers: list[int], start: int, tries: list[int]) -> list | None:
+        """The notes `numbers` read in order from `start`, each every way it may be, until
+        all are found (and taken); None if they cannot be within `tries`."""
+        if not numbers:
+            return []
+        for spans in every_reading(targets[numbers[0]], start):
+            if tries[0] <= 0:
+                return None
+            tries[0] -= 1
+            mark(spans, True)
+            rest = reread(numbers[1:], spans[0][0] if spans else start, tries)
+            if rest is not None:
+                return [spans] + rest
+            mark(spans, False)
+        return None
+
+    targets = [squeeze(note) for note in notes]
+    budget = [TRIES_IN_ALL]  # what all the readings again may try
+    chosen: list = []  # each note's spans as read, None where it was not found
+    starts: list[int] = []  # where each note was looked for from
     for number, note in enumerate(notes):
-        target = squeeze(note)
+        target = targets[number]
         spans = (find(target, True) or find(target, False)) if target else []
-        if spans and target in later[number + 1:]:  # a later note says the same (one
+        if spans and target in targets[number + 1:]:  # a later note says the same (one
             mark(spans, True)  # repeated in another chapter): if taking this whole copy
             before, start = start, spans[0][0]  # leaves none for it, this note was the
             found = find(target, True) or find(target, False)  # nearest one, split
@@ -375,6 +433,23 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
             start = before
             if not found:
                 spans = find(target, False)
+        starts.append(start)
+        if spans is None:
+            for back in range(1, REREAD + 1):
+                first = number - back
+                if first < 0 or any(c is None for c in chosen[first:]):
+                    break
+                for c in chosen[first:]:
+                    mark(c, False)
+                tries = [min(TRIES, budget[0])]
+                again = reread(list(range(first, number + 1)), starts[first], tries)
+                budget[0] -= min(TRIES, budget[0]) - tries[0]
+                if again is not None:
+                    chosen[first:], spans = again[:-1], again[-1]
+                    break
+                for c in chosen[first:]:
+                    mark(c, True)
+        chosen.append(spans)
         if spans is None:
             missing.append(note)
             continue
@@ -382,6 +457,12 @@ def take_notes(flat: list[str], notes: list[list[str]]) -> tuple[list[str], list
         if spans:
             start = spans[0][0]
     return [w for w, gone in zip(flat, taken, strict=True) if not gone], missing
+
+
+REREAD = 4  # notes before one not found read again, at most
+TRIES = 2000  # readings tried in all, in each reading again
+TRIES_IN_ALL = 6000  # and in all the book's: a PDF with notes truly missing is not read for long
+WINDOW = 1500  # words after where a note is looked for: the pages its parts are on, at most
 
 
 NEARBY = 300  # words: how far text may move where print reads it in another order
@@ -426,8 +507,25 @@ def differing_runs(opcodes) -> list[tuple[int, int, int, int]]:
 
 
 def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
+    """The differences between the EPUB's words and the PDF's: notes not found (P060) and
+    text that differs (P061). The PDF's notes are read first where each is first found,
+    then, if that leaves differences, where each is last on its page (`take_notes`): the
+    reading with fewer differences is the PDF's."""
     body, notes, heads = epub_words(epub)
-    flat, missing = take_notes(pdf_words(pdf, heads), notes)
+    pages = [words for words, _ in pdf_pages(pdf, heads)]
+    starts = list(itertools.accumulate([0] + [len(words) for words in pages[:-1]]))
+    problems = differences(pdf, body, notes, heads, [w for words in pages for w in words])
+    if problems:
+        last = differences(pdf, body, notes, heads, [w for words in pages for w in words],
+                           starts)
+        problems = min(problems, last, key=len)
+    missing = sum(1 for problem in problems if problem.code == "P060")
+    return problems, {"words": len(body), "footnotes": f"{len(notes) - missing}/{len(notes)}"}
+
+
+def differences(pdf: Path, body: list[str], notes: list[list[str]], heads: set,
+                flat: list[str], page_starts: list[int] | None = None) -> list[Problem]:
+    flat, missing = take_notes(flat, notes, page_starts)
     matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
     only_epub, only_pdf = [], []
     for a1, a2, b1, b2 in differing_runs(matcher.get_opcodes()):
@@ -448,5 +546,4 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
                                 f"“{' '.join(epub_run[:12]) or '—'}”, the PDF "
                                 f"“{' '.join(pdf_run[:12]) or '—'}”",
                                 "the two editions differ here: rebuild, or report it"))
-    return problems, {"words": len(body),
-                      "footnotes": f"{len(notes) - len(missing)}/{len(notes)}"}
+    return problems

@@ -84,6 +84,9 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 page, note, total + same_line(page, note, lines_of) - free, lines_of,
                 composition):
             changed = True
+        elif total is not None and (after_heading(page, note) or on_first_line(page, note)) \
+                and share_the_page(page, note, free, lines_of, composition):
+            changed = True
         elif note not in composition.pushed:  # its call's line goes over with it, and
             for other in [note, *on_its_line(page, note)]:  # so do the notes called there
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
@@ -165,6 +168,41 @@ def shorten_earlier(page: PageFacts, note: str, short: int, lines_of, compositio
     return True
 
 
+def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition) -> bool:
+    """When the notes called on one line (after a heading, or on the page's first line,
+    which cannot go over) cannot all begin on its page, even with one called before them
+    shortened: each begins there all the same, in the order of the calls: those that fit
+    whole, then the first that does not, split after the lines left less MIN_LINES for each
+    note after it, then those after it, split after MIN_LINES; the rests go on to the next
+    page in the same order. (TeX would hold the later notes over whole: here a note begins
+    on its call's page.) `free`: the lines between the call's line and the page's notes.
+    Whether they could, and anything changed."""
+    line = [n for n in page.calls if not n.endswith(CONTINUED)
+            and abs(page.calls[n] - page.calls[note]) < 0.5]
+    sizes = {n: lines_of(n) for n in line}
+    if None in sizes.values():
+        return False
+    room = free + sum(composition.splits.get(n, sizes[n]) for n in line if n in page.notes)
+    shares = {}
+    for k, n in enumerate(line):
+        later = sum(min(sizes[other], MIN_LINES) for other in line[k + 1:])
+        shares[n] = min(sizes[n], room - later)
+        if shares[n] < min(sizes[n], MIN_LINES):
+            return False
+        room -= shares[n]
+    changed = False
+    for n, lines in shares.items():
+        wanted = lines if lines < sizes[n] else None
+        if composition.splits.get(n) != wanted or n in composition.pushed:
+            changed = True
+        composition.pushed.discard(n)
+        if wanted is None:
+            composition.splits.pop(n, None)
+        else:
+            composition.splits[n] = wanted
+    return changed
+
+
 def on_its_line(page: PageFacts, note: str) -> list[str]:
     """The other notes called on the line that calls `note`."""
     return [other for other in page.calls if other != note and not other.endswith(CONTINUED)
@@ -200,8 +238,10 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
         element = by_id(tree, note)
         if element is not None:
             element.set("style", "footnote-policy: line")
-    for note, lines in sorted(splits.items(), key=lambda split: len(split[0])):  # a note
-        element = by_id(tree, note)  # before its continuation, which a split of it makes
+    order = {ident: k for k, ident in enumerate(tree.xpath("//*[@id]/@id"))}
+    for note, lines in sorted(splits.items(), key=lambda split: (len(split[0]), order.get(
+            split[0], 0))):  # a note before its continuation, which a split of it makes;
+        element = by_id(tree, note)  # the rests of notes on one line in the calls' order
         if element is None:
             continue
         marker = next((br for br in element.iter("br") if br.get("class") == "kp" and

@@ -21,7 +21,14 @@ other WeasyPrint, naming this module). A new release is read against this list f
   by any amount, and then moves the note to the next page — while its call stays. The two
   are sums of the same line heights in another order, and differ by a rounding (1e-13 px)
   as often as not: a note of two lines under one of sixteen was moved so, with half a page
-  free. The same method, but the comparison within a hundredth of a pixel.
+  free. The same method, but the comparison within a hundredth of a pixel. And it lays
+  all the page's notes out again each time a note is added or moved on, the most of a
+  note-heavy book's layout (a page of five long notes: fifteen notes laid out); where the
+  area is as high as its notes added (`stacks`: no max-height, no margins that would
+  collapse), each note is laid out alone once for its page and the heights added
+  (`stacked_notes`; `formatting_structure.build.create_anonymous_boxes` and
+  `layout.block.block_level_layout` as the method calls them; the boxes' `margin_height()`,
+  `content_box_y()`, `style`). The pages are the same, byte for byte.
 - `pdf.tags._build_box_tree`: the PDF/UA structure elements of a box and its children.
   WeasyPrint makes one for every inline box, an empty one (/NonStruct) for each `<br>`
   that ends a composed line: a third of the elements of a book's tags, for nothing. The
@@ -113,10 +120,17 @@ def composed_justification(text_align):
 
 
 def update_footnote_area(self):
-    """WeasyPrint's own, but for the tolerance in the overflow's comparison."""
+    """WeasyPrint's own, but for the tolerance in the overflow's comparison, and the notes
+    not laid out again each time one is added (`stacked_notes`)."""
     if self.current_footnote_area.height != "auto" and not self.in_column:
         self.page_bottom += self.current_footnote_area.margin_height()
     self.current_footnote_area.children = self.current_page_footnotes
+    if self.current_footnote_area.children and stacks(self.current_footnote_area):
+        height, outside = stacked_notes(self, self.current_footnote_area)
+        self.current_footnote_area.height = height
+        if not self.in_column:
+            self.page_bottom -= height + outside
+        return False  # (no max-height: the notes never overflow their area)
     if self.current_footnote_area.children:
         footnote_area = build.create_anonymous_boxes(self.current_footnote_area.deepcopy())
         footnote_area = block_level_layout(
@@ -134,6 +148,53 @@ def update_footnote_area(self):
     if not self.in_column:
         self.page_bottom -= self.current_footnote_area.margin_height()
     return False
+
+
+def stacks(area) -> bool:
+    """Whether a footnote area is as high as its notes laid out one by one, added: no
+    max-height, each note a block with no margin below it and none above it but a negative
+    one (the rule over a note carried over), which the area's padding or border keeps
+    from running into its own margin."""
+    style = area.style
+    if style["max_height"].value != inf or not (style["padding_top"].value > 0 or
+                                                 style["border_top_width"] > 0):
+        return False
+    for note in area.children:
+        top, bottom = note.style["margin_top"], note.style["margin_bottom"]
+        if note.style["footnote_display"] != "block" or top.unit != "px" or top.value > 0 \
+                or bottom.unit != "px" or bottom.value != 0:
+            return False
+    return True
+
+
+def stacked_notes(context, area) -> tuple[float, float]:
+    """The height of the footnote area, and what its margins, padding and border add: each
+    note laid out alone in the area once for the page (WeasyPrint lays all the page's notes
+    out again each time one is added or moved on: a page of notes cost the square of its
+    notes), the heights added as WeasyPrint stacks them."""
+    kept = context.__dict__.get("toolchain_notes_alone")
+    if kept is None or kept["area"] is not area:  # a new page: its own area
+        kept = context.__dict__["toolchain_notes_alone"] = {"area": area}
+    top = outside = None
+    height = 0.0
+    for note in area.children:
+        found = kept.get(id(note))
+        if found is None or found[0] is not note:
+            area.children = [note]
+            try:
+                alone = build.create_anonymous_boxes(area.deepcopy())
+            finally:
+                area.children = context.current_page_footnotes
+            alone = block_level_layout(context, alone, -inf, None, area.page)[0]
+            found = (note, area, alone.children[0].margin_height(), alone.content_box_y(),
+                     alone.margin_height() - alone.height)
+            kept[id(note)] = found
+        if top is None:
+            top, outside = found[3], found[4]
+            y = top
+        y += found[2]
+        height = y - top
+    return height, outside
 
 
 if weasyprint.__version__ == WRITTEN_FOR and hasattr(LayoutContext, "_update_footnote_area"):

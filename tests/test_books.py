@@ -327,15 +327,17 @@ def test_superscript_is_a_span_and_not_emphasis(tmp_path):
 
 
 def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
-    """A list broken by a paragraph and taken up at 3 (and one at 10, in a quotation in the
-    front matter): `start` in the XHTML, and the same numbers on the printed page and in
-    the Kobo edition (the Markdown writer's: test_markdown_writer's constructs)."""
+    """A list broken by a paragraph and taken up at 3, a list from 1 right after it (which
+    CommonMark would number on, 5 and 6), and one at 10 in a quotation in the front
+    matter: `start` in the XHTML, and the same numbers on the printed page and in the Kobo
+    edition (the Markdown writer's: test_markdown_writer's constructs)."""
     from conftest import built_book
 
     from toolchain.check.parity import compare
 
     chapters = {"one.md": "# One\n\n1. First step.\n2. Second step.\n\nA word between.[^1*]"
-                          "\n\n3. Third step.\n4. Fourth step.[^2*]\n\n[^1*]: The points:\n\n"
+                          "\n\n3. Third step.\n4. Fourth step.[^2*]\n\n1. Once more.\n2. And again.\n\n"
+                          "[^1*]: The points:\n\n"
                           "    7. A listed point.\n    8. Another point.\n\n    - A bullet.\n\n"
                           "[^2*]: A letter:\n\n    ::: letter\n    Dear sir.\n\n    [Yours "
                           "truly]{.valediction}\n\n    [Jim]{.signature}\n    :::\n"}
@@ -351,7 +353,8 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
         one = xml(epub.read("EPUB/ch-one.xhtml"))
         preface = xml(epub.read("EPUB/ch-preface.xhtml"))
     lists = one.xpath("//h:ol[not(ancestor::h:aside)]", namespaces=NS)
-    assert [ol.get("start") for ol in lists] == [None, "3"]
+    assert [ol.get("start") for ol in lists] == [None, "3", None]
+    assert [text_of(li) for li in lists[2].findall("h:li", NS)] == ["Once more.", "And again."]
     assert one.xpath("//h:aside//h:ol/@start", namespaces=NS) == ["7"]  # the footnote's
     assert [text_of(li) for li in lists[1].findall("h:li", NS)] == ["Third step.", "Fourth step.\u2020"]
     assert preface.find(".//h:blockquote/h:ol", NS).get("start") == "10"
@@ -362,7 +365,8 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
         text = "\n".join(pdf[k].get_textpage().get_text_range() for k in range(len(pdf)))
         markers = [line.strip()[:-1] for line in text.splitlines()  # the ::marker boxes
                    if re.fullmatch(r"\d+\. *", line)]
-        assert sorted(markers, key=int) == ["1", "2", "3", "4", "10", "11"], (name, markers)
+        assert sorted(markers, key=int) == ["1", "1", "2", "2", "3", "4", "10", "11"], (
+            name, markers)
         # the footnote's list in the footnote, its numbers and bullet as its text: below
         # the text's last line (it was set in the text, bulleted)
         page = next(pdf[k] for k in range(len(pdf))

@@ -18,7 +18,8 @@ CASES = {
     "M004": ("# One\n\nText.[^1] More.[^3] Last.[^2]\n\n[^1]: a\n\n[^2]: b\n\n[^3]: c\n",
              "3:16", "note [^3] is out of sequence: expected [^2]"),
     "M005": ('# One\n\nIt\'s a "test".\n', "3:3", "straight quote '"),
-    "M006": ("# One\n\nTwo  spaces.\n", "3:4", "doubled space"),
+    "M006": ("# One\n\nTwo  spaces.\n\n> - quoted\n>   - nested in a quotation, not doubled\n",
+             "3:4", "doubled space"),
     "M007": ("# One\n\nTable: T\n\n| A | B |\n|---|--:|\n| x | 1 |\n| y | 2 | 3 |\n",
              "8:1", "table row has 3 cells, the header (line 5) has 2"),
     "M008": ("# One\n\nTable: T\n\n| A | B |\n|---|--:|\n| x | 1.5 |\n| z | 2 |\n| y | about 2 |\n",
@@ -35,6 +36,10 @@ CASES = {
     "M014": ("# One\n\nThe Social Democratic-Communist majority, Ralph Vaughan-Williams.\n",
              "3:5", "an open compound joined to another word takes an en dash: "
              "Social Democratic\u2013Communist"),
+    "M015": ("# One\n\nIn\n1923. Then:\n\n- the first\n  99) nested\n\n::: poem\nA line\n"
+             "2. a line\n:::\n",
+             "4:1", "“1923.” begins a line inside a paragraph: Markdown reads it as the "
+             "paragraph's text, not as a numbered list"),
     "M119": ("# One\n\nText.\n\n![](plate.jpg)\n", "5:1", "a figure with no text description"),
     "W002": ("# One\n\nAn \u202eoverride.\n", "3:4",
              "invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),

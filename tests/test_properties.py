@@ -248,6 +248,7 @@ def list_starts(text: str) -> list[int]:
     item's line whose last line with text, at its depth of quotation, is not an item (the
     generator's items are a line each; two lists apart by a blank line are one, loose)."""
     starts, before = [], (0, False)  # the last line with text: its depth, whether an item
+    written: list[int] = []  # the numbers written in the list so far
     for line in text.splitlines():
         depth = len(re.match(r"(> ?)*", line)[0].replace(" ", ""))
         line = re.sub(r"^(> ?)*", "", line)
@@ -256,8 +257,13 @@ def list_starts(text: str) -> list[int]:
                 before = (depth, False)
             continue
         found = re.match(r"(\d+)\. \S", line)
-        if found and before != (depth, True):
-            starts.append(int(found[1]))
+        number = int(found[1]) if found else None
+        if found and (before != (depth, True) or number != starts[-1] + len(written) and not (
+                set(written) == {number})):  # (a number neither the next nor the list's
+            starts.append(number)  # every one: a list of its own, as the reader makes it)
+            written = []
+        if found:
+            written.append(number)
         before = (depth, bool(found))
     return starts
 

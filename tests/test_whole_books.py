@@ -107,7 +107,7 @@ class Division:
         definition = f"[^{label}]: {text}"
         if draw(st.integers(0, 5)) == 0:  # a note with a list in it, indented under it
             items, start = draw(listing())
-            for item in items:
+            for item in list_texts(items):
                 self.book.notes.append(re.findall(r"[\w’'-]+", item))
             definition += "\n\n" + "\n".join("    " + line for line in
                                                  list_lines(items, start))
@@ -177,17 +177,31 @@ def svg(width: int, height: int) -> bytes:
 
 
 @st.composite
-def listing(draw) -> tuple[list[str], int | None]:
-    """A list's items (short or a paragraph long) and its first number (None: bulleted);
-    a numbered list may begin at any number, as one taken up again after a paragraph does."""
-    items = draw(st.lists(st.one_of(sentence(1, 6), prose((1, 3))), min_size=1, max_size=7))
+def listing(draw, depth: int = 0) -> tuple[list[tuple[str, tuple | None]], int | None]:
+    """A list's items (short or a paragraph long), each with the list nested under it if
+    any (one level), and its first number (None: bulleted); a numbered list may begin at
+    any number, as one taken up again after a paragraph does."""
+    texts = draw(st.lists(st.one_of(sentence(1, 6), prose((1, 3))), min_size=1, max_size=7))
     start = draw(st.sampled_from([None, 1, 1, 2, 7, 10, 99]))
-    return items, start
+    return [(text, draw(listing(depth + 1)) if depth == 0 and draw(st.integers(0, 7)) == 0
+             else None) for text in texts], start
 
 
-def list_lines(items: list[str], start: int | None) -> list[str]:
-    return [f"{start + k}. {item}" if start is not None else f"- {item}"
-            for k, item in enumerate(items)]
+def list_lines(items: list, start: int | None, indent: str = "") -> list[str]:
+    """A list's Markdown lines: a nested list under its item, as far in as the item's text."""
+    lines = []
+    for k, (text, inner) in enumerate(items):
+        marker = f"{start + k}. " if start is not None else "- "
+        lines.append(f"{indent}{marker}{text}")
+        if inner:  # (one from another number than 1 after a blank line: else it is text, M015)
+            lines += [""] * (inner[1] not in (None, 1)) + list_lines(
+                *inner, indent=indent + " " * len(marker))
+    return lines
+
+
+def list_texts(items: list) -> list[str]:
+    """A list's items' texts in reading order, the nested lists' too."""
+    return [t for text, inner in items for t in [text, *(list_texts(inner[0]) if inner else [])]]
 
 
 @st.composite
@@ -196,13 +210,16 @@ def block(draw, division: Division) -> str:
                                                 "figure", "break", "list"]))
     if kind == "list":  # its items may call notes
         items, start = draw(listing())
-        items = [item + (division.call(draw) if draw(st.integers(0, 5)) == 0 else "")
-                 for item in items]
+        items = [(text + (division.call(draw) if draw(st.integers(0, 5)) == 0 else ""), inner)
+                 for text, inner in items]
         return "\n".join(list_lines(items, start))
     if kind == "heading":
         return f"## {draw(sentence(2, 6))[:-1]}"
-    if kind == "quote":
-        return "> " + division.paragraph(draw)
+    if kind == "quote":  # a paragraph, or a paragraph and a list
+        text = "> " + division.paragraph(draw)
+        if draw(st.integers(0, 3)) == 0:
+            text += "\n>\n" + "\n".join("> " + line for line in list_lines(*draw(listing())))
+        return text
     if kind == "verse":
         lines = draw(st.lists(sentence(3, 9), min_size=1, max_size=40))
         return "::: poem\n" + "\n".join(line.rstrip(".") + "," for line in lines) + "\n:::"
@@ -308,8 +325,8 @@ def books(draw):
 
 def words_of(text: str) -> list[str]:
     """The words of Markdown a reader must find, in order, its notes and marks aside."""
-    text = re.sub(r"(?m)^\[\^[^\]]+\]: .*$|^    .*$", " ", text)  # notes (their lists too)
-    text = re.sub(r"(?m)^(?:\d+\.|-) ", " ", text)  # list markers: the XHTML's numbers
+    text = re.split(r"(?m)^\[\^[^\]]+\]: ", text)[0]  # the notes, after the text
+    text = re.sub(r"(?m)^(?:> ?)?\s*(?:\d+\.|-) ", " ", text)  # list markers: numbers of <ol>
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # a figure: its description is no text
     text = re.sub(r"\[[^\]\[]*@[^\]\[]*\]|@\w+(?: \[\d+\])?", " ", text)  # citations: rendered
     text = re.sub(r"\[\^[^\]]+\]|\{[^{}]*\}|\]\([^)]*\)|^#+ |^Table: |^::: ?\w*$|^\|[-:|]+\|$",
@@ -419,13 +436,31 @@ def test_kept_books(name, tmp_path):
 
 
 def list_starts(text: str) -> list[int]:
-    """The first number of each numbered list of a division's Markdown, its notes' too."""
-    starts, before = [], False
+    """The first number of each numbered list of a division's Markdown, its notes' too, as
+    CommonMark and the reader make lists: items of one kind at one depth are one list, a
+    blank line between them or not; a numbered item whose number is neither the next nor
+    (all the list's items so written) its first begins a list of its own."""
+    starts, lists, quoted = [], {}, False  # indent -> [numbered, start, count, written]
     for line in text.splitlines():
-        item = re.match(r"(?: {4})?(\d+)\. ", line)
-        if item and not before:
-            starts.append(int(item.group(1)))
-        before = bool(item)
+        if not line.strip(">").strip():
+            continue  # a blank line: the lists go on
+        item = re.match(r"(> ?)?( *)(\d+\.|-) ", line)
+        if not item or bool(item[1]) != quoted:
+            lists, quoted = {}, bool(item and item[1])
+        if not item:
+            continue
+        indent, number = len(item[2]), int(item[3][:-1]) if item[3] != "-" else None
+        lists = {d: v for d, v in lists.items() if d <= indent}
+        now = lists.get(indent)
+        if now is None or (now[0] is None) != (number is None) or number is not None and (
+                number != now[1] + now[2] and not (
+                    all(n == now[3][0] for n in now[3]) and number == now[3][0])):
+            lists[indent] = [number, number, 1, [number]]
+            if number is not None:
+                starts.append(number)
+        else:
+            now[2] += 1
+            now[3].append(number)
     return starts
 
 

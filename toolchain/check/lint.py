@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..read.manuscript import book_files, read_meta, read_text
-from ..read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, parse_attrs
+from ..read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, flush_verse, markdown_parser, parse_attrs
 from ..write.styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -146,7 +146,10 @@ def straight_quotes(src: Source):
 @rule("M006")
 def doubled_spaces(src: Source):
     for n, line in enumerate(src.lines, 1):
-        for found in re.finditer(r"(?<=[^\s|]) {2,}(?=[^\s|])", line):
+        indent = re.match(r"(?:\s*>)*\s*", line).end()  # a quotation's `>` and the indent
+        for found in re.finditer(r"(?<=[^\s|]) {2,}(?=[^\s|])", line):  # of what it holds
+            if found.start() < indent:
+                continue
             yield src.problem(n, found.start() + 1, "M006", "doubled space",
                               "use a single space between words")
 
@@ -318,6 +321,32 @@ def figures_without_description(src: Source):
                 yield src.problem(n, found.start() + 1, "M119", "a figure with no text "
                                   "description", "say what the image shows between the "
                                   "brackets: ![A ferry crossing the East River](…)")
+
+
+@rule("M015")
+def numbers_read_as_text(src: Source):
+    """A line inside a paragraph that begins as a numbered item from another number than 1
+    (`3. `, `99) `): CommonMark lets only a list from 1 interrupt a paragraph, so the line
+    is the paragraph's text, and a list meant there (a list taken up at 3 under a
+    paragraph, one nested under an item) would be printed as words."""
+    tokens = markdown_parser().parse(flush_verse("\n".join(src.lines)), {})
+    verse = 0  # inside a poem or verse: its lines are lines as written (Converter.verse)
+    for token in tokens:
+        if token.type in ("container_poem_open", "container_verse_open"):
+            verse += 1
+        elif token.type in ("container_poem_close", "container_verse_close"):
+            verse -= 1
+        if token.type != "paragraph_open" or not token.map or verse:
+            continue
+        for n in range(token.map[0] + 1, token.map[1]):
+            line = re.sub(r"^(?:\s*>)*\s*", "", src.lines[n])
+            found = re.match(r"(\d{1,9})([.)])\s", line)
+            if found and int(found[1]) != 1:
+                column = len(src.lines[n]) - len(line) + 1
+                yield src.problem(n + 1, column, "M015", f"“{found[1]}{found[2]}” begins a line "
+                                  "inside a paragraph: Markdown reads it as the paragraph's "
+                                  "text, not as a numbered list", "for a list, leave a blank "
+                                  f"line before it; for text, write {found[1]}\\{found[2]}")
 
 
 @rule("M010")

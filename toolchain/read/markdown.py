@@ -683,18 +683,30 @@ class Converter:
         return m.Verse(tok.info.strip().split()[0], stanzas, start + 1)
 
     def list_block(self, tokens, i, out, line):
+        """A list; a numbered one as many lists as its numbers say. CommonMark reads items
+        numbered on from another list's (`7.` `8.`, a blank line, `1.` `2.`) as one list,
+        and prints 9, 10 where the editor wrote 1, 2: here an item whose number is neither
+        the next nor (all the list's items so written) its first begins a list of its own
+        from the number written."""
         close = tokens[i].type.replace("_open", "_close")
+        ordered = tokens[i].type.startswith("ordered")
         start = int(tokens[i].attrs.get("start", 1)) if tokens[i].attrs else 1
-        items, i = [], i + 1
+        items, i, written = [], i + 1, []
         while tokens[i].type != close:
+            item_line = tokens[i].map[0] + 1 if tokens[i].map else line
+            number = int(tokens[i].info) if ordered and tokens[i].info.isdigit() else None
+            if number is not None and written and number != start + len(items) and not (
+                    all(n == written[0] for n in written) and number == written[0]):
+                out.append(m.ListBlock(True, items, line, start))
+                items, written, start, line = [], [], number, item_line
+            written.append(number)
             items.append(self.blocks(tokens, i + 1, "list_item_close"))
             if not items[-1]:
-                raise BuildError(Problem(self.path, tokens[i].map[0] + 1 if tokens[i].map
-                                         else line, 1, "M133", "an empty list item",
+                raise BuildError(Problem(self.path, item_line, 1, "M133", "an empty list item",
                                          "give it its text, or write `1\\.` or `\\-` for "
                                          "a number or a dash that is text"))
             i = self.pos + 1
-        out.append(m.ListBlock(tokens[i].type.startswith("ordered"), items, line, start))
+        out.append(m.ListBlock(ordered, items, line, start))
         return i + 1
 
     def table(self, tokens, i, out, line):

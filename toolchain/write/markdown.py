@@ -151,7 +151,19 @@ class MarkdownWriter:
     # --- blocks ----------------------------------------------------------------------
 
     def blocks(self, blocks: list) -> str:
-        return "\n\n".join(self.block(b) for b in blocks)
+        return "\n\n".join(self.each_block(blocks))
+
+    def each_block(self, blocks: list) -> list[str]:
+        """Each block's Markdown; a list right after a list of its kind with the other
+        marker (`*`, `1)`), which CommonMark reads as a list of its own, not as more items."""
+        out, other = [], False
+        for k, node in enumerate(blocks):
+            before = blocks[k - 1] if k else None
+            other = isinstance(node, m.ListBlock) and isinstance(before, m.ListBlock) and \
+                before.ordered == node.ordered and not other
+            out.append(self.block_ListBlock(node, other) if isinstance(node, m.ListBlock)
+                       else self.block(node))
+        return out
 
     def block(self, node) -> str:
         method = getattr(self, "block_" + type(node).__name__, None)
@@ -175,14 +187,15 @@ class MarkdownWriter:
     def block_Quote(self, node: m.Quote) -> str:
         return indented(self.blocks(node.blocks), "> ")
 
-    def block_ListBlock(self, node: m.ListBlock) -> str:
+    def block_ListBlock(self, node: m.ListBlock, other: bool = False) -> str:
         tight = all(all(isinstance(b, m.ListBlock) and (not b.ordered or b.start == 1)
                         for b in item[1:]) for item in node.items)  # (a numbered list from
         # another number than 1 cannot interrupt a paragraph: it would be read as its text)
         items = []
         for k, item in enumerate(node.items, node.start):
-            mark = f"{k}. " if node.ordered else "- "
-            text = ("\n" if tight else "\n\n").join(self.block(b) for b in item)
+            mark = (f"{k}) " if other else f"{k}. ") if node.ordered else \
+                ("* " if other else "- ")
+            text = ("\n" if tight else "\n\n").join(self.each_block(item))
             items.append(indented(text, " " * len(mark), mark) if text else mark.rstrip())
         return ("\n" if tight else "\n\n").join(items)  # a tight list where it can be
 

@@ -244,8 +244,8 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
         element = by_id(tree, note)  # the rests of notes on one line in the calls' order
         if element is None:
             continue
-        marker = next((br for br in element.iter("br") if br.get("class") == "kp" and
-                       br.get("data-line") == str(lines)), None)
+        marker = next((br for br in element.iter("br") if br.get("data-line") == str(lines)),
+                      None)  # a composed line's end, or a line break of the source (a list)
         if marker is None:
             continue
         rest = split_after(element, marker)

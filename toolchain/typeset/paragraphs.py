@@ -149,7 +149,7 @@ def source_chars(element) -> tuple[str, list]:
             if isinstance(child.tag, str):
                 if child.tag == "br":
                     chars.append(BR)
-                    places.append(None)
+                    places.append((child, "br", 0))  # a line break of the source
                 elif child.get(KEY) is None:
                     walk(child)
             add(child, "tail", child.tail or "")
@@ -173,8 +173,8 @@ def align(para: Measured, element):
                 i += 1
             if i == len(text_of):
                 return None
+            pieces.append(("br", None, style, [places[i]]))
             i += 1
-            pieces.append(("br", None, style, None))
             continue
         if kind != "text":
             pieces.append((kind, text, style, None))
@@ -286,6 +286,7 @@ class Composer:
             if kind == "br":
                 flush()
                 items += paragraph_end()
+                items[-1].ref = ("source", refs[0]) if refs else None
             elif kind == "edge":
                 word.append((text, None, None))
             elif kind == "gen":
@@ -550,7 +551,9 @@ def apply_plan(element, plan: Plan, twin: dict) -> None:
     for number, line in enumerate(plan.lines[:-1], 1):
         item = plan.items[line.end]
         if isinstance(item, Penalty) and item.cost <= -INF:
-            continue  # a line break of the source, already there
+            if item.ref is not None and item.ref[1] is not None:  # a line break of the source,
+                twin[item.ref[1][0]].set("data-line", str(number))  # already there: numbered
+            continue  # (a note split after this line is split there: typeset.footnotes)
         if item.ref is None:
             continue
         kind, (node, attr, offset) = item.ref

@@ -7,6 +7,7 @@ word processor or an attacker would leave it."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -340,6 +341,19 @@ def test_a_column_of_figures_word_sets_right_is_read_down_as_figures(tmp_path):
     table = next(b for ch in read_book(tmp_path / "m").chapters for b in ch.blocks
                  if isinstance(b, m.Table))
     assert table.numeric == [False, True] and table.align == [None, "right"]
+
+    def right_to_left(text: str) -> str:  # `end` of a right-to-left line is its left;
+        for figure, side in (("12", "end"), ("7", "end"), ("1923", "start"), ("1924", "start")):
+            text = re.sub(r'<w:bidi w:val="0"/>(<w:spacing[^>]*/>)?<w:jc w:val="left"/>(<w:rPr>'
+                          rf'</w:rPr></w:pPr><w:r><w:rPr></w:rPr><w:t>{figure}</w:t>)',
+                          rf'<w:bidi/>\1<w:jc w:val="{side}"/>\2', text)  # `start` its right
+        return text
+
+    source = edited(WORD / "constructs.docx", tmp_path / "rtl.docx",
+                    {"word/document.xml": right_to_left})
+    import_docx(source, tmp_path / "rtl")
+    text = (tmp_path / "rtl" / "chapters" / "01-the-first-chapter.md").read_text("utf-8")
+    assert "| Year | Count |\n| ---: | --- |\n| 1923 | 12 |" in text, text
 
 
 def page_reference_fields(text: str) -> str:

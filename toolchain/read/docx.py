@@ -409,15 +409,19 @@ ALIGNED = "toolchain-align-"  # a bookmark: a table cell's paragraph set right o
 
 
 def cell_alignment(data: bytes) -> bytes:
-    """Each paragraph of a table cell that Word sets right or centred (w:jc; `end` is the
-    right of a left-to-right table) marked with a bookmark mammoth carries to the HTML, where
-    the table's column takes its alignment (mammoth drops it): a column of figures set right
-    is one a reader reads down."""
+    """Each paragraph of a table cell that Word sets right or centred (w:jc; `end` and
+    `start` are the line's end and start: its right and left, but in a right-to-left
+    paragraph, w:bidi, its left and right) marked with a bookmark mammoth carries to the
+    HTML, where the table's column takes its alignment (mammoth drops it): a column of
+    figures set right is one a reader reads down."""
     w = f"{{{W}}}"
     root = etree.fromstring(data)
     for k, para in enumerate(root.iterfind(f".//{w}tc//{w}p")):
         jc = para.find(f"{w}pPr/{w}jc")
-        side = {"right": "right", "end": "right", "center": "center"}.get(
+        bidi = para.find(f"{w}pPr/{w}bidi")
+        rtl = bidi is not None and bidi.get(f"{w}val", "true") not in ("0", "false", "off")
+        side = {"right": "right", "center": "center", "end": None if rtl else "right",
+                "start": "right" if rtl else None}.get(
             jc.get(f"{w}val") if jc is not None else "")
         if side:
             mark = etree.Element(f"{w}bookmarkStart", {f"{w}id": f"8{k}",

@@ -398,8 +398,13 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
-NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail until mended,
-# and then to pass, as book-31 did (an appendix's heading alone at a page's foot;
+NOT_YET_FIXED = {  # found by the fuzzer: expected to fail until mended, and then to pass
+    "book-37": "P060/P061: the book builds (every page invariant holds); the parity check's "
+               "note matcher cannot read three notes split on one page, their rests on the "
+               "next, in text as repetitive as bri bri bri…, and finds the third missing "
+               "(a check bug, not a loss: the note's words are on pp. 5-6) (found "
+               "2026-12-06)"}
+# Mended: book-31 (an appendix's heading alone at a page's foot;
 # footnotes.shorten_earlier), and book-32 (a preface whose paragraphs call eleven long
 # notes, up to four on a line: check.parity's note matcher lost its place in text as
 # repetitive as bri bri bri…, and found notes 2 and 3 missing; it now reads the notes
@@ -415,6 +420,10 @@ NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail unti
 # below its call: it was to be split after its 16th line, a line its list ends with a line
 # break of the source, which had no mark to split at, so it was not split and went whole
 # to the next page (P041); the source's line breaks are numbered as the composed ones are.
+# book-37: a chapter's last line (its paragraph's second, on a page full of a 19-line note)
+# calls two more notes; the line cannot go over with them, and they went to the notes page
+# after the chapter (P041): they now share the page with the long note (share_the_page),
+# the rests in the order of the calls (they were in the order of the notes' names' length).
 # book-33 (a chapter's one paragraph calling eight long footnotes and seven citations in a
 # notes style, eight on its last line): the note that did not fit on the chapter's last page
 # was set on a page WeasyPrint made after it, of no division, and so left out of the book

@@ -460,8 +460,9 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
 
 
 REREAD = 4  # notes before one not found read again, at most
-TRIES = 2000  # readings tried in all, in each reading again
-TRIES_IN_ALL = 6000  # and in all the book's: a PDF with notes truly missing is not read for long
+TRIES = 600  # readings tried in all, in each reading again (book-32 wants 400)
+TRIES_IN_ALL = 1500  # and in all the book's: a PDF with notes truly missing is not read for
+# long (a small book's, 2 s a PDF here; a note it cannot find even so is reported)
 WINDOW = 1500  # words after where a note is looked for: the pages its parts are on, at most
 
 

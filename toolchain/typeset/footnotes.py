@@ -92,6 +92,9 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
                 composition.splits.pop(other, None)
             changed = True
+        elif total is not None and share_the_page(page, note, free, lines_of, composition):
+            changed = True  # the line did not go over (the division's last, its paragraph's
+            # second of two): its notes share the page instead
     return split_continuations(pages, composition, lines_of) or changed
 
 
@@ -169,9 +172,9 @@ def shorten_earlier(page: PageFacts, note: str, short: int, lines_of, compositio
 
 
 def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition) -> bool:
-    """When the notes called on one line (after a heading, or on the page's first line,
-    which cannot go over) cannot all begin on its page, even with one called before them
-    shortened: each begins there all the same, in the order of the calls: those that fit
+    """When the notes called on one line (after a heading, on the page's first line, or on
+    one that did not go over with them) cannot all begin on its page, even with one called
+    before them shortened: each begins there all the same, in the order of the calls: those that fit
     whole, then the first that does not, split after the lines left less MIN_LINES for each
     note after it, then those after it, split after MIN_LINES; the rests go on to the next
     page in the same order. (TeX would hold the later notes over whole: here a note begins
@@ -239,9 +242,10 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
         if element is not None:
             element.set("style", "footnote-policy: line")
     order = {ident: k for k, ident in enumerate(tree.xpath("//*[@id]/@id"))}
-    for note, lines in sorted(splits.items(), key=lambda split: (len(split[0]), order.get(
-            split[0], 0))):  # a note before its continuation, which a split of it makes;
-        element = by_id(tree, note)  # the rests of notes on one line in the calls' order
+    for note, lines in sorted(splits.items(), key=lambda split: (split[0].count(CONTINUED),
+                                                             order.get(split[0], 0))):
+        element = by_id(tree, note)  # a note before its continuation, which a split of it
+        # makes; the rests of notes called on one line in the order of the calls
         if element is None:
             continue
         marker = next((br for br in element.iter("br") if br.get("data-line") == str(lines)),

@@ -329,7 +329,8 @@ def numbers_read_as_text(src: Source):
     (`3. `, `99) `): CommonMark lets only a list from 1 interrupt a paragraph, so the line
     is the paragraph's text, and a list meant there (a list taken up at 3 under a
     paragraph, one nested under an item) would be printed as words."""
-    tokens = markdown_parser().parse(flush_verse("\n".join(src.lines)), {})
+    text = unicodedata.normalize("NFC", read_text(src.path))  # as the reader parses it (a
+    tokens = markdown_parser().parse(flush_verse(text), {})  # comment joins lines there too)
     verse = 0  # inside a poem or verse: its lines are lines as written (Converter.verse)
     for token in tokens:
         if token.type in ("container_poem_open", "container_verse_open"):
@@ -340,7 +341,7 @@ def numbers_read_as_text(src: Source):
             continue
         for n in range(token.map[0] + 1, token.map[1]):
             line = re.sub(r"^(?:\s*>)*\s*", "", src.lines[n])
-            found = re.match(r"(\d{1,9})([.)])\s", line)
+            found = re.match(r"(\d{1,9})([.)])(?:\s|$)", line)
             if found and int(found[1]) != 1:
                 column = len(src.lines[n]) - len(line) + 1
                 yield src.problem(n + 1, column, "M015", f"“{found[1]}{found[2]}” begins a line "

@@ -437,7 +437,7 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
         if spans is None:
             for back in range(1, REREAD + 1):
                 first = number - back
-                if first < 0 or any(c is None for c in chosen[first:]):
+                if first < 0 or budget[0] <= 0 or any(c is None for c in chosen[first:]):
                     break
                 for c in chosen[first:]:
                     mark(c, False)
@@ -446,7 +446,9 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
                 budget[0] -= min(TRIES, budget[0]) - tries[0]
                 if again is not None:
                     chosen[first:], spans = again[:-1], again[-1]
-                    break
+                    for j in range(first + 1, number + 1):  # each looked for from where the
+                        starts[j] = chosen[j - 1][0][0] if chosen[j - 1] else starts[j - 1]
+                    break  # one before it now begins
                 for c in chosen[first:]:
                     mark(c, True)
         chosen.append(spans)

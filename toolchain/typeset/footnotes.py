@@ -85,16 +85,18 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 composition):
             changed = True
         elif total is not None and (after_heading(page, note) or on_first_line(page, note)) \
-                and share_the_page(page, note, free, lines_of, composition):
-            changed = True
+                and (shared := share_the_page(page, note, free, lines_of, composition)) \
+                is not None:
+            changed = changed or shared  # (shared as it could be: not pushed either)
         elif note not in composition.pushed:  # its call's line goes over with it, and
             for other in [note, *on_its_line(page, note)]:  # so do the notes called there
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
                 composition.splits.pop(other, None)
             changed = True
-        elif total is not None and share_the_page(page, note, free, lines_of, composition):
-            changed = True  # the line did not go over (the division's last, its paragraph's
-            # second of two): its notes share the page instead
+        elif total is not None and (shared := share_the_page(
+                page, note, free, lines_of, composition)) is not None:
+            changed = changed or shared  # the line did not go over (the division's last,
+            # its paragraph's second of two): its notes share the page instead
     return split_continuations(pages, composition, lines_of) or changed
 
 
@@ -171,7 +173,8 @@ def shorten_earlier(page: PageFacts, note: str, short: int, lines_of, compositio
     return True
 
 
-def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition) -> bool:
+def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition
+                   ) -> bool | None:
     """When the notes called on one line (after a heading, on the page's first line, or on
     one that did not go over with them) cannot all begin on its page, even with one called
     before them shortened: each begins there all the same, in the order of the calls: those that fit
@@ -179,19 +182,19 @@ def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition)
     note after it, then those after it, split after MIN_LINES; the rests go on to the next
     page in the same order. (TeX would hold the later notes over whole: here a note begins
     on its call's page.) `free`: the lines between the call's line and the page's notes.
-    Whether they could, and anything changed."""
+    None if they cannot; else whether anything changed (False: shared so already)."""
     line = [n for n in page.calls if not n.endswith(CONTINUED)
             and abs(page.calls[n] - page.calls[note]) < 0.5]
     sizes = {n: lines_of(n) for n in line}
     if None in sizes.values():
-        return False
+        return None
     room = free + sum(composition.splits.get(n, sizes[n]) for n in line if n in page.notes)
     shares = {}
     for k, n in enumerate(line):
         later = sum(min(sizes[other], MIN_LINES) for other in line[k + 1:])
         shares[n] = min(sizes[n], room - later)
         if shares[n] < min(sizes[n], MIN_LINES):
-            return False
+            return None
         room -= shares[n]
     changed = False
     for n, lines in shares.items():
@@ -243,7 +246,8 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
             element.set("style", "footnote-policy: line")
     order = {ident: k for k, ident in enumerate(tree.xpath("//*[@id]/@id"))}
     for note, lines in sorted(splits.items(), key=lambda split: (split[0].count(CONTINUED),
-                                                             order.get(split[0], 0))):
+                                                             order.get(split[0].replace(
+                                                                 CONTINUED, ""), 0))):
         element = by_id(tree, note)  # a note before its continuation, which a split of it
         # makes; the rests of notes called on one line in the order of the calls
         if element is None:

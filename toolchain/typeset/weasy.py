@@ -161,9 +161,9 @@ def stacks(area) -> bool:
         return False
     for note in area.children:
         top, bottom = note.style["margin_top"], note.style["margin_bottom"]
-        if note.style["footnote_display"] != "block" or top.unit != "px" or top.value > 0 \
-                or bottom.unit != "px" or bottom.value != 0:
-            return False
+        if note.style["footnote_display"] != "block" or getattr(top, "unit", None) != "px" \
+                or top.value > 0 or getattr(bottom, "unit", None) != "px" or bottom.value != 0:
+            return False  # (`auto` is no length)
     return True
 
 

@@ -84,19 +84,16 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 page, note, total + same_line(page, note, lines_of) - free, lines_of,
                 composition):
             changed = True
-        elif total is not None and (after_heading(page, note) or on_first_line(page, note)) \
-                and (shared := share_the_page(page, note, free, lines_of, composition)) \
-                is not None:
-            changed = changed or shared  # (shared as it could be: not pushed either)
+        elif total is not None and (after_heading(page, note) or on_first_line(page, note)
+                                    or note in composition.pushed) and (shared := share_the_page(
+                page, note, free, lines_of, composition)) is not None:
+            changed = changed or shared  # a line that must not go over, or did not (the
+            # division's last, its paragraph's second of two): its notes share the page
         elif note not in composition.pushed:  # its call's line goes over with it, and
             for other in [note, *on_its_line(page, note)]:  # so do the notes called there
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
                 composition.splits.pop(other, None)
             changed = True
-        elif total is not None and (shared := share_the_page(
-                page, note, free, lines_of, composition)) is not None:
-            changed = changed or shared  # the line did not go over (the division's last,
-            # its paragraph's second of two): its notes share the page instead
     return split_continuations(pages, composition, lines_of) or changed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -87,6 +88,7 @@ def test_the_builds_epubcheck_finds_duplicate_ids_as_released_epubcheck_does(tmp
     ids is silent in both. The rewritten rule's message is marked here, to show that it is
     the rule EPUBCheck runs (the NVDL route finds the Schematron by a relative path: an
     overlay of that one file was not read)."""
+    monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))  # the schemas made anew
     assert validate.linear_id_check(tmp_path / "schemas"), (
         "this EPUBCheck words its id rule otherwise: update ID_SET and ID_UNIQUE in "
         "toolchain/check/validate.py from its epub-xhtml-30.sch")
@@ -127,6 +129,57 @@ def test_the_builds_epubcheck_finds_duplicate_ids_as_released_epubcheck_does(tmp
     assert found[True, "twice.epub"] == [(*f[:3], f[3].replace("(key) ", ""))
                                          for f in found[False, "twice.epub"]]
     assert found[True, "many.epub"] == found[False, "many.epub"] == []
+
+
+def test_the_server_is_kept_compiled_with_epubchecks_signed_jars_unsigned(tmp_path,
+                                                                         monkeypatch):
+    """The EPUBCheck server is compiled once and kept in the user's cache, beside copies of
+    EPUBCheck's signed jars (Saxon's) without their signatures: the same entries, byte for
+    byte, but the signature files and the manifest's digests; the kept folder is found again
+    by the next build; a check through it reports as before. Where nothing can be kept (the
+    cache a file, not a folder), the server runs from its source."""
+    monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
+    classpath, main = validate.launcher(tmp_path / "scratch", stock=False)
+    kept = Path(classpath[0]).parent
+    assert main == "EpubCheckServer" and (kept / "classes" / "EpubCheckServer.class").is_file()
+    assert classpath[-1] == validate.epubcheck_jar() and str(kept / "schemas") in classpath
+    lib = Path(validate.epubcheck_jar()).parent / "lib"
+    signed = [p for p in sorted(lib.glob("*.jar"))
+              if any(validate.SIGNATURE.match(n) for n in zipfile.ZipFile(p).namelist())]
+    assert signed and sorted(p.name for p in kept.glob("*.jar")) == [p.name for p in signed]
+    for original in signed:
+        with zipfile.ZipFile(original) as a, zipfile.ZipFile(kept / original.name) as b:
+            names = [n for n in a.namelist() if not validate.SIGNATURE.match(n)]
+            assert b.namelist() == names
+            for name in names[:400] + names[-400:]:
+                if name != "META-INF/MANIFEST.MF":
+                    assert b.read(name) == a.read(name), name
+            manifest = b.read("META-INF/MANIFEST.MF")
+            assert b"Manifest-Version" in manifest and b"SHA-256-Digest" not in manifest
+    stamp = (kept / "classes" / "EpubCheckServer.class").stat().st_mtime_ns
+    assert validate.launcher(tmp_path / "scratch", stock=True) == (
+        [str(kept / "classes"), *(str(kept / p.name) for p in signed),
+         validate.epubcheck_jar()], "EpubCheckServer")
+    assert (kept / "classes" / "EpubCheckServer.class").stat().st_mtime_ns == stamp
+    source = tmp_path / "small.epub"
+    validate.write_warm_up_epub(source)
+    twice = tmp_path / "twice.epub"
+    with_chapter_body(source, twice, '<p id="twice">A.</p>\n<p>B.</p><p id="twice">C.</p>')
+    real = getattr(validate.EpubCheck, "make", validate.EpubCheck)  # not the session's
+    found = {}
+    for cache in ("cache", "a-file"):
+        (tmp_path / "a-file").write_text("not a folder")
+        monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / cache))
+        checker = real(warm=False)
+        try:
+            assert checker.proc.args[-1] == ("EpubCheckServer" if cache == "cache"
+                                             else str(validate.SERVER))
+            checker.check(twice, [])
+            found[cache] = [(p.code, p.line, p.column) for p in checker.result(twice)[0]]
+        finally:
+            checker.cancel()
+    assert found["cache"] == found["a-file"] and [f[0] for f in found["cache"]] == [
+        "RSC-005", "RSC-005"]
 
 
 def test_two_files_checked_at_once_each_get_their_own_report(tmp_path):

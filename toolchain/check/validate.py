@@ -8,26 +8,30 @@ for documents on their own.)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from lxml import etree
 
 from .. import safexml
 from ..errors import BuildError, Problem
+from ..places import cache_folder
 from ..write.xhtml import EPUB_TYPE, XHTML
 
 H = f"{{{XHTML}}}"
 MARKER = re.compile(r"\[\^?\d+\*?\]")
 JAVA_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m",
-              # a small heap to begin with, shrunk after each check: not 1/64 of the machine's
-              # memory, touched by the warm-up and then held, idle, through the layout
-              "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20"]
+              # a small heap to begin with, shrunk after each check (EpubCheckServer.java):
+              # not 1/64 of the machine's memory, touched by the warm-up and then held, idle,
+              # through the layout
+              "-Xms16m"]
 SERVER = Path(__file__).with_name("EpubCheckServer.java")
 
 
@@ -172,11 +176,9 @@ class EpubCheck:
     def __init__(self, warm: bool = True, stock: bool = False):
         self.folder = tempfile.TemporaryDirectory()
         self.errors = (Path(self.folder.name) / "stderr").open("w+")
-        classpath = [epubcheck_jar()]
-        if not stock:
-            classpath[:0] = linear_id_check(Path(self.folder.name) / "schemas")
+        classpath, main = launcher(Path(self.folder.name), stock)
         self.proc = subprocess.Popen([java(), *JAVA_FLAGS, "-cp", os.pathsep.join(classpath),
-                                      str(SERVER)],
+                                      main],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errors, text=True, encoding="utf-8")
         self.sent: list[tuple[Path, Path]] = []  # (file, its report), in the order sent
@@ -228,6 +230,81 @@ class EpubCheck:
         self.folder.cleanup()
 
 
+def launcher(scratch: Path, stock: bool) -> tuple[list[str], str]:
+    """The classpath and the main class of the EPUBCheck server. Made once and kept in the
+    user's cache (`prepared`): the server compiled (the JVM compiles its source at each start
+    otherwise: 0.4 s), copies of EPUBCheck's signed jars without their signatures (Java checks
+    the digest of every class it loads from Saxon's signed jar, and an RSA signature: some 1.3
+    s of CPU each start; the classes are the very bytes), and, unless `stock`, the schemas of
+    `linear_id_check`. Where the cache cannot be made (no javac, a folder not writable), the
+    server runs from its source and the schemas are written into `scratch`, as before."""
+    jar = epubcheck_jar()
+    kept = prepared(jar)
+    if kept is None:
+        schemas = [] if stock else linear_id_check(scratch / "schemas")
+        return [*schemas, jar], str(SERVER)
+    schemas = kept / "schemas"
+    return [str(kept / "classes"), *([] if stock or not schemas.is_dir() else [str(schemas)]),
+            *sorted(str(p) for p in kept.glob("*.jar")), jar], "EpubCheckServer"
+
+
+def prepared(jar: str) -> Path | None:
+    """The kept folder of `launcher` for this server's source and this EPUBCheck, made if it
+    is not there (written beside and moved into place whole, so that two builds at once each
+    find it whole or make their own); None if it cannot be made."""
+    digest = hashlib.sha256(SERVER.read_bytes())
+    for path in [Path(jar), *sorted(Path(jar).parent.glob("lib/*.jar"))]:  # as installed
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    try:
+        folder = cache_folder() / "epubcheck" / digest.hexdigest()[:32]
+        if (folder / "classes" / "EpubCheckServer.class").is_file():
+            return folder
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        making = Path(tempfile.mkdtemp(prefix=".making-", dir=folder.parent))
+    except (OSError, RuntimeError):  # (no home folder to find the cache in)
+        return None
+    try:
+        compiled = subprocess.run(
+            [java(), "-m", "jdk.compiler/com.sun.tools.javac.Main", "--release", "11", "-nowarn",
+             "-cp", jar, "-d", str(making / "classes"), str(SERVER)],
+            capture_output=True, timeout=300)
+        if compiled.returncode or not (making / "classes" / "EpubCheckServer.class").is_file():
+            return None
+        for path in sorted(Path(jar).parent.glob("lib/*.jar")):
+            unsigned(path, making / path.name)
+        linear_id_check(making / "schemas")
+        try:
+            os.replace(making, folder)
+        except OSError:  # made by another build meanwhile
+            pass
+        return folder if (folder / "classes" / "EpubCheckServer.class").is_file() else None
+    except (OSError, subprocess.SubprocessError, zipfile.BadZipFile):
+        return None
+    finally:
+        shutil.rmtree(making, ignore_errors=True)
+
+
+SIGNATURE = re.compile(r"META-INF/[^/]+\.(SF|RSA|DSA|EC)$")
+
+
+def unsigned(jar: Path, copy: Path) -> None:
+    """A copy of `jar` without its signature, if it has one: the same entries, its manifest
+    without the entries' digests. (Nothing is written for a jar that is not signed.)"""
+    with zipfile.ZipFile(jar) as source:
+        names = source.namelist()
+        if not any(SIGNATURE.match(n) for n in names):
+            return
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
+            for info in source.infolist():
+                if SIGNATURE.match(info.filename):
+                    continue
+                data = source.read(info)
+                if info.filename == "META-INF/MANIFEST.MF":
+                    data = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0] + b"\r\n\r\n"
+                out.writestr(zipfile.ZipInfo(info.filename, info.date_time), data)
+
+
 SCHEMAS = "com/adobe/epubcheck/schema/30/"
 ID_SET = '<let name="id-set" value="//*[@id]"/>'
 ID_UNIQUE = '<assert test="count($id-set[@id = current()/@id]) = 1">'
@@ -244,8 +321,6 @@ def linear_id_check(folder: Path) -> list[str]:
     24 s), the key makes it grow with their number. The whole folder is written, since the
     schemas find each other by relative paths. Should an EPUBCheck release word the rule
     otherwise, nothing is written and EPUBCheck runs as released (a test says so)."""
-    import zipfile
-
     with zipfile.ZipFile(epubcheck_jar()) as jar:
         names = [n for n in jar.namelist() if n.startswith(SCHEMAS) and not n.endswith("/")]
         if SCHEMAS + "epub-xhtml-30.sch" not in names:
@@ -268,8 +343,6 @@ def write_warm_up_epub(path: Path, refused: bool = False) -> None:
     warm-up loads what the book's check will need; `refused`: with one element the schema
     refuses, so that the messages of a schema's errors are loaded too, before two checks
     may need them at once."""
-    import zipfile
-
     xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n<html xmlns='
              '"http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
              'xml:lang="en" lang="en"><head><title>Warm-up</title><link rel="stylesheet" '

@@ -145,11 +145,26 @@ def test_read_only_output_is_a_clear_error(tmp_path, capsys, book):
         subprocess.run(["umount", "-l", str(disk)])
 
 
-def test_injected_disk_full_in_a_writer_keeps_the_old_dist(tmp_path, capsys, book, monkeypatch):
+@pytest.fixture(scope="module")
+def one_built(tmp_path_factory) -> Path:
+    """The book of ONE built once: its manuscript and dist, for a test to copy and change."""
+    root = tmp_path_factory.mktemp("one-built")
+    build(make_book(root / "manuscript", {"one.md": ONE}), root / "dist", STYLES,
+          stream=io.StringIO())
+    return root
+
+
+def copy_of(built: Path, folder: Path) -> tuple[Path, Path]:
+    """A copy of `one_built` in `folder`: its manuscript and its dist."""
+    shutil.copytree(built, folder, dirs_exist_ok=True)
+    return folder / "manuscript", folder / "dist"
+
+
+def test_injected_disk_full_in_a_writer_keeps_the_old_dist(tmp_path, capsys, one_built,
+                                                           monkeypatch):
     import errno
 
-    out = tmp_path / "dist"
-    build(book, out, STYLES, stream=io.StringIO())
+    book, out = copy_of(one_built, tmp_path)
     before = snapshot(out)
     (book / "chapters" / "one.md").write_text("# One\n\nChanged text.\n")
 
@@ -163,10 +178,9 @@ def test_injected_disk_full_in_a_writer_keeps_the_old_dist(tmp_path, capsys, boo
     assert not list(tmp_path.glob(".dist.build-*"))
 
 
-def test_internal_error_is_one_line_exit_2_and_dist_untouched(tmp_path, capsys, book,
+def test_internal_error_is_one_line_exit_2_and_dist_untouched(tmp_path, capsys, one_built,
                                                                monkeypatch):
-    out = tmp_path / "dist"
-    build(book, out, STYLES, stream=io.StringIO())
+    book, out = copy_of(one_built, tmp_path)
     before = snapshot(out)
     (book / "chapters" / "one.md").write_text("# One\n\nOther text.\n")
     monkeypatch.setattr("toolchain.write.xhtml.write_documents",

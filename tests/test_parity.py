@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SLUG, make_book
 
 from toolchain.build import build
@@ -28,8 +29,13 @@ def test_the_title_has_the_same_words_in_both_editions(built):
     assert problems == [] and info["footnotes"] == "2/2" and info["words"] > 5000
 
 
-def test_a_sentence_missing_from_the_pdf_is_named_with_its_context(tmp_path):
-    good = make_and_build(tmp_path / "a", TEXT)
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Path:
+    """The book of TEXT built, for the tests to compare a changed build's PDF with."""
+    return make_and_build(tmp_path_factory.mktemp("good"), TEXT)
+
+
+def test_a_sentence_missing_from_the_pdf_is_named_with_its_context(tmp_path, good):
     assert compare(good / "small-book.epub", good / "small-book.pdf")[0] == []
     short = make_and_build(tmp_path / "b", TEXT.replace(" Nobody waited on the platform.", ""))
     problems, _ = compare(good / "small-book.epub", short / "small-book.pdf")
@@ -38,8 +44,7 @@ def test_a_sentence_missing_from_the_pdf_is_named_with_its_context(tmp_path):
     assert "came in late" in problems[0].message  # the words before it
 
 
-def test_a_footnote_missing_from_the_pdf_is_named(tmp_path):
-    good = make_and_build(tmp_path / "a", TEXT)
+def test_a_footnote_missing_from_the_pdf_is_named(tmp_path, good):
     other = make_and_build(tmp_path / "b", TEXT.replace("the last train of the day",
                                                          "an early one"))
     problems, info = compare(good / "small-book.epub", other / "small-book.pdf")

@@ -340,31 +340,43 @@ def unfilled(monkeypatch) -> None:
                         (page, []))
 
 
-def test_no_hyphen_at_the_foot_of_a_recto(built, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def unfilled_title(tmp_path_factory) -> tuple[Path, dict]:
+    """The title's PDFs with short pages left short (`unfilled`), made once for the tests
+    that compare with them: the folder, and the report's `paragraphs`."""
+    out = tmp_path_factory.mktemp("unfilled") / "dist"
+    with pytest.MonkeyPatch.context() as patch:
+        unfilled(patch)
+        return out, print_editions(out)
+
+
+def test_no_hyphen_at_the_foot_of_a_recto(built, unfilled_title, tmp_path, monkeypatch):
     """Composed but not yet broken again at the page feet, the title's pages (as they break
     with short pages left short) have words divided over a leaf; built, they have none."""
     report = json.loads((built / "report.json").read_text())
     assert report["paragraphs"]["composed"] > 50 and report["paragraphs"]["left"] == 0
     assert not [n for n in foot_hyphens(built / f"{SLUG}.pdf") if n % 2 == 1]
 
+    mended, report = unfilled_title
+    assert report["broken again at a page foot"] >= 1
+    assert not [n for n in foot_hyphens(mended / f"{SLUG}.pdf") if n % 2 == 1]
     unfilled(monkeypatch)
-    assert print_editions(tmp_path / "mended")["broken again at a page foot"] >= 1
-    assert not [n for n in foot_hyphens(tmp_path / "mended" / f"{SLUG}.pdf") if n % 2 == 1]
     monkeypatch.setattr(makeup, "keep_hyphens_off_page_feet", lambda composition, document: [])
     print_editions(tmp_path / "dist")
     assert [n for n in foot_hyphens(tmp_path / "dist" / f"{SLUG}.pdf") if n % 2 == 1]
 
 
-def test_lines_put_in_place_are_the_third_layout_byte_for_byte(tmp_path, monkeypatch):
+def test_lines_put_in_place_are_the_third_layout_byte_for_byte(unfilled_title, tmp_path,
+                                                               monkeypatch):
     """The paragraphs broken again at a page foot are laid out alone and their lines put in
     the book's pages; the book laid out a third time instead gives the same PDF."""
+    placed, report = unfilled_title
+    assert report["page feet"] == "their lines put in place"
     unfilled(monkeypatch)
-    assert print_editions(tmp_path / "placed")["page feet"] == "their lines put in place"
     monkeypatch.setattr(makeup, "transplant", lambda document, alone, keys: False)
     assert print_editions(tmp_path / "dist")["page feet"] == "the book laid out again"
     for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
-        assert (tmp_path / "dist" / name).read_bytes() == \
-            (tmp_path / "placed" / name).read_bytes(), name
+        assert (tmp_path / "dist" / name).read_bytes() == (placed / name).read_bytes(), name
 
 
 def short_lines(pdf: Path) -> int:
@@ -378,7 +390,8 @@ def short_lines(pdf: Path) -> int:
     return total
 
 
-def test_short_pages_are_filled_by_a_paragraph_set_a_line_longer(built, tmp_path, monkeypatch):
+def test_short_pages_are_filled_by_a_paragraph_set_a_line_longer(built, unfilled_title, tmp_path,
+                                                                  monkeypatch):
     """Pages the widows and orphans left short get a paragraph on them set a line longer
     (within its own tolerance, else LEVELLING_TOLERANCE), laid out alone and put in place
     with what follows moved down: byte for byte what a third layout of the book gives."""
@@ -388,10 +401,7 @@ def test_short_pages_are_filled_by_a_paragraph_set_a_line_longer(built, tmp_path
     print_editions(tmp_path / "again")
     assert (tmp_path / "again" / f"{SLUG}.pdf").read_bytes() == \
         (built / f"{SLUG}.pdf").read_bytes()
-    unfilled(monkeypatch)
-    print_editions(tmp_path / "unfilled")
-    assert short_lines(built / f"{SLUG}.pdf") < short_lines(tmp_path / "unfilled" /
-                                                           f"{SLUG}.pdf")
+    assert short_lines(built / f"{SLUG}.pdf") < short_lines(unfilled_title[0] / f"{SLUG}.pdf")
 
 
 def uneven_spreads(pdf: Path) -> list[tuple[int, int]]:

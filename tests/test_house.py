@@ -87,6 +87,26 @@ def test_weasyprint_is_the_release_its_wall_was_written_against():
     assert weasy.version_problem() is None, weasy.version_problem()
 
 
+def test_weasyprints_subset_arrays_are_made_as_open_arrays_of_the_same_items():
+    """WeasyPrint's HarfBuzz subsetting gets its glyph-id arrays from `pdf.fonts.ffi`, each
+    typed by its length (a type cffi parses anew, 4.5 ms each): the wall's `OpenArrays`
+    makes them as open arrays of the same items, and leaves anything else to cffi."""
+    from weasyprint.pdf import fonts
+    from weasyprint.text.ffi import ffi
+
+    from toolchain.typeset.weasy import OpenArrays
+
+    assert isinstance(fonts.ffi, OpenArrays) and fonts.ffi.ffi is ffi
+    items = [3, 5, 8, 13]
+    made = fonts.ffi.new("hb_codepoint_t[4]", items)
+    assert ffi.typeof(made) is ffi.typeof("hb_codepoint_t[]") and list(made) == items
+    assert ffi.sizeof(made) == ffi.sizeof(ffi.new("hb_codepoint_t[4]", items))
+    padded = fonts.ffi.new("hb_codepoint_t[6]", items)  # fewer items: C's zeros after them
+    assert ffi.typeof(padded) is ffi.typeof("hb_codepoint_t[6]") and list(padded) == [
+        *items, 0, 0]
+    assert fonts.ffi.gc == ffi.gc and fonts.ffi.NULL == ffi.NULL
+
+
 INSIDES = re.compile(r"\._[a-z]\w*|from weasyprint\.(formatting_structure|layout|document|"
                      r"text\.line_break|pdf)\b|(weasyprint|pydyf)(\.\w+)+\s*=[^=]")
 

@@ -43,10 +43,16 @@ other WeasyPrint, naming this module). A new release is read against this list f
   same sources gave other bytes each time, and a division kept from an earlier build
   another date than one laid out today. A TTFont that keeps the font's own date, as
   HarfBuzz does (`TTFontOfItsOwnDate`).
+- `pdf.fonts.ffi`: the cffi instance WeasyPrint's HarfBuzz subsetting makes its arrays of
+  glyph ids with, each typed by its length (`hb_codepoint_t[1234]`): cffi parses every new
+  type with pycparser, 4.5 ms a length, and every font of every division laid out has its
+  own lengths (0.3 s of the title's build). The same instance, but such an array made as an
+  open one of its items (`OpenArrays`): the same memory and values, the same subsets.
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from contextlib import contextmanager
 from math import inf
@@ -263,6 +269,30 @@ class StreamCompression:
 
 if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = StreamCompression
+
+
+class OpenArrays:
+    """A cffi instance whose `new` makes an array of a stated length, given that many
+    items, as an open array of them (a type parsed once), and is the instance otherwise."""
+
+    ARRAY = re.compile(r"\s*(\w+)\s*\[(\d+)\]\s*")
+
+    def __init__(self, ffi):
+        self.ffi = ffi
+
+    def new(self, cdecl, init=None):
+        found = self.ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if found and isinstance(init, (list, tuple)) and len(init) == int(found[2]):
+            return self.ffi.new(f"{found[1]}[]", init)
+        return self.ffi.new(cdecl, init)
+
+    def __getattr__(self, name):
+        return getattr(self.ffi, name)
+
+
+if weasyprint.__version__ == WRITTEN_FOR and hasattr(_fonts, "ffi") and \
+        not isinstance(_fonts.ffi, OpenArrays):
+    _fonts.ffi = OpenArrays(_fonts.ffi)
 
 
 # --- the document WeasyPrint lays out, from the toolchain's tree -------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -136,8 +138,9 @@ def test_the_server_is_kept_compiled_with_epubchecks_signed_jars_unsigned(tmp_pa
     """The EPUBCheck server is compiled once and kept in the user's cache, beside copies of
     EPUBCheck's signed jars (Saxon's) without their signatures: the same entries, byte for
     byte, but the signature files and the manifest's digests; the kept folder is found again
-    by the next build; a check through it reports as before. Where nothing can be kept (the
-    cache a file, not a folder), the server runs from its source."""
+    by the next build, made again if damaged, and those of other servers or releases are let
+    go but the two last used; a check through it reports as before. Where nothing can be
+    kept (the cache a file, not a folder), the server runs from its source."""
     monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
     classpath, main = validate.launcher(tmp_path / "scratch", stock=False)
     kept = Path(classpath[0]).parent
@@ -161,6 +164,16 @@ def test_the_server_is_kept_compiled_with_epubchecks_signed_jars_unsigned(tmp_pa
         [str(kept / "classes"), *(str(kept / p.name) for p in signed),
          validate.epubcheck_jar()], "EpubCheckServer")
     assert (kept / "classes" / "EpubCheckServer.class").stat().st_mtime_ns == stamp
+    (kept / "classes" / "EpubCheckServer.class").unlink()  # a folder damaged: made again
+    assert validate.launcher(tmp_path / "scratch", stock=True)[1] == "EpubCheckServer"
+    assert (kept / "classes" / "EpubCheckServer.class").is_file()
+    for age, name in enumerate(["newer", "older", "oldest", ".making-stopped"]):
+        (kept.parent / name).mkdir()
+        os.utime(kept.parent / name, (0, time.time() - 7200 * (age + 1)))
+    (kept.parent / ".making-now").mkdir()  # another build making its own
+    validate.let_go_of_others(kept)  # as a new server or EPUBCheck is kept
+    assert sorted(p.name for p in kept.parent.iterdir()) == sorted(
+        [kept.name, "newer", "older", ".making-now"])
     source = tmp_path / "small.epub"
     validate.write_warm_up_epub(source)
     twice = tmp_path / "twice.epub"

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -259,8 +260,10 @@ def prepared(jar: str) -> Path | None:
     try:
         folder = cache_folder() / "epubcheck" / digest.hexdigest()[:32]
         if (folder / "classes" / "EpubCheckServer.class").is_file():
+            os.utime(folder)  # used: the last to be let go
             return folder
         folder.parent.mkdir(parents=True, exist_ok=True)
+        let_go_of_others(folder)
         making = Path(tempfile.mkdtemp(prefix=".making-", dir=folder.parent))
     except (OSError, RuntimeError):  # (no home folder to find the cache in)
         return None
@@ -274,6 +277,7 @@ def prepared(jar: str) -> Path | None:
         for path in sorted(Path(jar).parent.glob("lib/*.jar")):
             unsigned(path, making / path.name)
         linear_id_check(making / "schemas")
+        shutil.rmtree(folder, ignore_errors=True)  # one left without its class, if any
         try:
             os.replace(making, folder)
         except OSError:  # made by another build meanwhile
@@ -283,6 +287,21 @@ def prepared(jar: str) -> Path | None:
         return None
     finally:
         shutil.rmtree(making, ignore_errors=True)
+
+
+KEPT_SERVERS = 2  # kept folders of other servers or EPUBCheck releases kept besides
+
+
+def let_go_of_others(folder: Path) -> None:
+    """The kept folders of other servers or EPUBCheck releases let go, but the last used
+    (an upgrade leaves the old one); and what a build stopped while making one left."""
+    others = sorted((p for p in folder.parent.iterdir() if p.is_dir() and p != folder),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    made = [p for p in others if not p.name.startswith(".")]
+    stopped = [p for p in others if p.name.startswith(".making-")
+               and time.time() - p.stat().st_mtime > 3600]
+    for path in made[KEPT_SERVERS:] + stopped:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 SIGNATURE = re.compile(r"META-INF/[^/]+\.(SF|RSA|DSA|EC)$")

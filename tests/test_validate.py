@@ -154,7 +154,7 @@ def test_the_server_is_kept_compiled_with_epubchecks_signed_jars_unsigned(tmp_pa
         with zipfile.ZipFile(original) as a, zipfile.ZipFile(kept / original.name) as b:
             names = [n for n in a.namelist() if not validate.SIGNATURE.match(n)]
             assert b.namelist() == names
-            for name in names[:400] + names[-400:]:
+            for name in names:
                 if name != "META-INF/MANIFEST.MF":
                     assert b.read(name) == a.read(name), name
             manifest = b.read("META-INF/MANIFEST.MF")

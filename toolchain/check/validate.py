@@ -249,19 +249,30 @@ def launcher(scratch: Path, stock: bool) -> tuple[list[str], str]:
             *sorted(str(p) for p in kept.glob("*.jar")), jar], "EpubCheckServer"
 
 
+KEPT_FORMAT = "1"  # what `prepared` makes: raised when its making changes
+
+
 def prepared(jar: str) -> Path | None:
-    """The kept folder of `launcher` for this server's source and this EPUBCheck, made if it
-    is not there (written beside and moved into place whole, so that two builds at once each
-    find it whole or make their own); None if it cannot be made."""
-    digest = hashlib.sha256(SERVER.read_bytes())
+    """The kept folder of `launcher` for this server's source, this EPUBCheck and this way
+    of making it, made if it is not there (written beside and moved into place whole, so
+    that two builds at once each find it whole or make their own); None if it cannot be
+    made (then not tried again for a day: a `.failed` file beside it)."""
+    digest = hashlib.sha256(SERVER.read_bytes() + "\0".join(
+        [KEPT_FORMAT, SCHEMAS, ID_SET, ID_UNIQUE, ID_KEY, SIGNATURE.pattern]).encode())
     for path in [Path(jar), *sorted(Path(jar).parent.glob("lib/*.jar"))]:  # as installed
         stat = path.stat()
         digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     try:
         folder = cache_folder() / "epubcheck" / digest.hexdigest()[:32]
-        if (folder / "classes" / "EpubCheckServer.class").is_file():
-            os.utime(folder)  # used: the last to be let go
+        if whole(folder):
+            try:
+                os.utime(folder)  # used: the last to be let go
+            except OSError:
+                pass  # (a cache of another user's: used as it is)
             return folder
+        failed = folder.with_suffix(".failed")
+        if failed.is_file() and time.time() - failed.stat().st_mtime < 86400:
+            return None  # (tried today: no javac, say)
         folder.parent.mkdir(parents=True, exist_ok=True)
         let_go_of_others(folder)
         making = Path(tempfile.mkdtemp(prefix=".making-", dir=folder.parent))
@@ -272,21 +283,29 @@ def prepared(jar: str) -> Path | None:
             [java(), "-m", "jdk.compiler/com.sun.tools.javac.Main", "--release", "11", "-nowarn",
              "-cp", jar, "-d", str(making / "classes"), str(SERVER)],
             capture_output=True, timeout=300)
-        if compiled.returncode or not (making / "classes" / "EpubCheckServer.class").is_file():
+        if compiled.returncode or not whole(making):
+            failed.write_bytes(compiled.stderr[-4000:])
             return None
         for path in sorted(Path(jar).parent.glob("lib/*.jar")):
             unsigned(path, making / path.name)
         linear_id_check(making / "schemas")
-        shutil.rmtree(folder, ignore_errors=True)  # one left without its class, if any
+        os.chmod(making, 0o755)  # (mkdtemp's is the user's alone)
+        if folder.is_dir() and not whole(folder):  # damaged: put aside, then let go
+            os.replace(folder, folder.with_name(f".damaged-{os.getpid()}-{folder.name}"))
         try:
             os.replace(making, folder)
         except OSError:  # made by another build meanwhile
             pass
-        return folder if (folder / "classes" / "EpubCheckServer.class").is_file() else None
-    except (OSError, subprocess.SubprocessError, zipfile.BadZipFile):
+        return folder if whole(folder) else None
+    except (OSError, ValueError, subprocess.SubprocessError, zipfile.BadZipFile):
         return None
     finally:
         shutil.rmtree(making, ignore_errors=True)
+
+
+def whole(folder: Path) -> bool:
+    """Whether a kept folder of `prepared` holds its server."""
+    return (folder / "classes" / "EpubCheckServer.class").is_file()
 
 
 KEPT_SERVERS = 2  # kept folders of other servers or EPUBCheck releases kept besides
@@ -298,8 +317,8 @@ def let_go_of_others(folder: Path) -> None:
     others = sorted((p for p in folder.parent.iterdir() if p.is_dir() and p != folder),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     made = [p for p in others if not p.name.startswith(".")]
-    stopped = [p for p in others if p.name.startswith(".making-")
-               and time.time() - p.stat().st_mtime > 3600]
+    stopped = [p for p in others if p.name.startswith(".damaged-") or (
+        p.name.startswith(".making-") and time.time() - p.stat().st_mtime > 3600)]
     for path in made[KEPT_SERVERS:] + stopped:
         shutil.rmtree(path, ignore_errors=True)
 

@@ -247,3 +247,30 @@ def test_a_large_division_is_laid_out_with_none_beside_it(tmp_path, monkeypatch)
     assert all(end <= alone[0] or start >= alone[1] for start, end in spans.values())
     assert spans["a"][0] < spans["b"][1] and spans["b"][0] < spans["a"][1]
     assert spans["d"][0] < spans["e"][1] and spans["e"][0] < spans["d"][1]
+
+
+def test_with_one_job_a_short_book_is_laid_out_in_the_builds_own_process(tmp_path, monkeypatch):
+    """With one job, a short book's divisions are laid out one after another in the build's
+    own process (a process forked for each would start its caches cold), making the same
+    files; with two jobs, or a book longer than LARGE_CHARACTERS, in processes forked."""
+    from toolchain.write.pdf import apart
+
+    forked = []
+    each_forked = apart.each_forked
+    monkeypatch.setattr(apart, "each_forked", lambda tasks, *rest: forked.append(
+        [t[0] for t in tasks]) or each_forked(tasks, *rest))
+    manuscript = book_with_preface(tmp_path / "m", CHAPTERS)
+    files = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"dist-{jobs}"
+        build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True, cache=False,
+              jobs=jobs)
+        files[jobs] = {p.name: p.read_bytes() for p in out.iterdir()
+                       if p.is_file() and p.suffix != ".json"}
+        assert bool(forked) == (jobs == 2), forked
+    assert files[1] == files[2] and len(files[1]) >= 5
+    monkeypatch.setattr(apart, "LARGE_CHARACTERS", 100)  # the book now a long one
+    forked.clear()
+    build(manuscript, tmp_path / "long", ROOT / "styles", stream=io.StringIO(), force=True,
+          cache=False)
+    assert forked

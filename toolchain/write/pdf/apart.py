@@ -359,7 +359,7 @@ class Book:
         end = next((n for n, div in enumerate(body) if front and "body-start" in (
             div.get("class") or "").split()), len(body))
         ours = sum(1 for w in wanted if first <= w[0] < end)
-        while ours < self.jobs and self.client is None and may_fork():
+        while ours < self.jobs and self.client is None and self.forks():
             name = self.names[k]
             position += guesses[name] if name in guesses else self.estimate(k)
             k += 1
@@ -373,6 +373,16 @@ class Book:
                 before = len(wanted)
                 self.find(k, place(position, start), keys, guesses, wanted)
                 ours += len(wanted) - before
+
+    def forks(self) -> bool:
+        """Whether divisions are laid out in processes forked for them: not where this
+        process may not fork (`may_fork`), nor with one job for a short book (its text under
+        LARGE_CHARACTERS), where a process forked for each division, one after another,
+        costs more than it gives back (its caches start cold: the title at `--jobs 1`, 0.3–1.1
+        s of CPU and 0.6 s of wall) and a short book's layouts leave little behind."""
+        self.measure()
+        return may_fork() and not (
+            self.jobs == 1 and sum(self.lengths.values()) <= LARGE_CHARACTERS)
 
     def measure(self) -> None:
         """Each division's characters and classes, once: for `ahead_of` and `estimate`."""
@@ -400,14 +410,15 @@ class Book:
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
         """The divisions `wanted` ((number, key, folio, side) each) laid out alone: each in a
         process forked for it from this one, which has the book's HTML and fonts loaded, up
-        to `jobs` at once; or on the cluster's workers. A process a division: what its
+        to `jobs` at once (with one job, a short book's in this one: `forks`); or on the
+        cluster's workers. A process a division: what its
         layout held goes with it, so that the build holds the largest division's layout at
         most, not what a thousand pages of layouts leave behind (`give_back_memory`)."""
         tasks = [(self.names[k], key, folio, side, self.after[self.names[k]])
                  for k, key, folio, side in wanted]
         if self.client is not None and len(tasks) > 1:
             return on_cluster(self.client, self.setting, tasks, self.identifier, everywhere)
-        if not may_fork():
+        if not self.forks():
             return [lay_out_alone(self.setting, *task, self.identifier, everywhere)
                     for task in tasks]
         body = self.setting.html.find("body")  # as filled now: the index with its numbers

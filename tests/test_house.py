@@ -107,6 +107,45 @@ def test_weasyprints_subset_arrays_are_made_as_open_arrays_of_the_same_items():
     assert fonts.ffi.gc == ffi.gc and fonts.ffi.NULL == ffi.NULL
 
 
+
+@pytest.mark.parametrize("legacy_kern", [False, True])
+@pytest.mark.parametrize("name", ["SourceSerif4-Regular.otf", "SourceSerif4-It.otf",
+                                  "DejaVuSans.ttf"])
+def test_fallback_subsets_drop_gsub_and_gpos_first_and_are_fonttools_own(name, legacy_kern):
+    """Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, which reads GSUB and
+    GPOS whole before dropping them: the wall's Subsetter drops them first, and gives the
+    very bytes of fontTools' own (DejaVu has an old `kern` table beside its GPOS)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts
+
+    class Reading(TTFont):
+        def _readTable(self, tag):
+            self.read.add(tag)
+            return super()._readTable(tag)
+
+    from toolchain.typeset.weasy import SubsetterDroppingFirst
+
+    assert fonts.subset.Subsetter is SubsetterDroppingFirst
+    data = (Path(__file__).resolve().parents[1] / "styles" / "fonts" / name).read_bytes()
+    made, read = [], []
+    for subsetter in (subset.Subsetter, SubsetterDroppingFirst):
+        options = subset.Options(retain_gids=True, passthrough_tables=True,  # as WeasyPrint
+                                 ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
+                                 notdef_outline=False, legacy_kern=legacy_kern)
+        options.drop_tables += ["GSUB", "GPOS", "SVG"]
+        cut = subsetter(options)
+        cut.populate(gids=[3, 17, 40, 41, 42, 68, 120, 300])
+        font = Reading(io.BytesIO(data), recalcTimestamp=False)
+        font.read = set()
+        cut.subset(font)
+        read.append(font.read & {"GSUB", "GPOS"})
+        out = io.BytesIO()
+        font.save(out)
+        made.append(out.getvalue())
+    assert made[0] == made[1]
+    assert read[1] == set(), read  # (fontTools' own read {'GSUB', 'GPOS'})
+
 INSIDES = re.compile(r"\._[a-z]\w*|from weasyprint\.(formatting_structure|layout|document|"
                      r"text\.line_break|pdf)\b|(weasyprint|pydyf)(\.\w+)+\s*=[^=]")
 

@@ -10,11 +10,13 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import pytest
+from conftest import CHAPTER, ROOT, make_book
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from toolchain import model as m
+from toolchain.build import build
 from toolchain.write.markdown import MarkdownWriter
 from toolchain.write.xhtml import Writer as XhtmlWriter
 
@@ -87,64 +89,63 @@ def test_weasyprint_is_the_release_its_wall_was_written_against():
     assert weasy.version_problem() is None, weasy.version_problem()
 
 
-def test_weasyprints_subset_arrays_are_made_as_open_arrays_of_the_same_items():
-    """WeasyPrint's HarfBuzz subsetting gets its glyph-id arrays from `pdf.fonts.ffi`, each
-    typed by its length (a type cffi parses anew, 4.5 ms each): the wall's `OpenArrays`
-    makes them as open arrays of the same items, and leaves anything else to cffi."""
-    from weasyprint.pdf import fonts
-    from weasyprint.text.ffi import ffi
-
-    from toolchain.typeset.weasy import OpenArrays
-
-    assert isinstance(fonts.ffi, OpenArrays) and fonts.ffi.ffi is ffi
-    items = [3, 5, 8, 13]
-    made = fonts.ffi.new("hb_codepoint_t[4]", items)
-    assert ffi.typeof(made) is ffi.typeof("hb_codepoint_t[]") and list(made) == items
-    assert ffi.sizeof(made) == ffi.sizeof(ffi.new("hb_codepoint_t[4]", items))
-    padded = fonts.ffi.new("hb_codepoint_t[6]", items)  # fewer items: C's zeros after them
-    assert ffi.typeof(padded) is ffi.typeof("hb_codepoint_t[6]") and list(padded) == [
-        *items, 0, 0]
-    assert fonts.ffi.gc == ffi.gc and fonts.ffi.NULL == ffi.NULL
-
-
-
-@pytest.mark.parametrize("legacy_kern", [False, True])
 @pytest.mark.parametrize("name", ["SourceSerif4-Regular.otf", "SourceSerif4-It.otf",
                                   "DejaVuSans.ttf"])
-def test_fallback_subsets_drop_gsub_and_gpos_first_and_are_fonttools_own(name, legacy_kern):
-    """Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, which reads GSUB and
-    GPOS whole before dropping them: the wall's Subsetter drops them first, and gives the
-    very bytes of fontTools' own (DejaVu has an old `kern` table beside its GPOS)."""
-    from fontTools import subset
+def test_fonts_are_subset_by_uharfbuzz_as_weasyprint_subsets_them(name):
+    """WeasyPrint's Font.subset is the wall's: HarfBuzz's subsetter from the uharfbuzz wheel,
+    as WeasyPrint's HarfBuzz subsetting cuts a font — each glyph used kept at its id, with
+    its outline and width, the others before the last emptied, none after it, the layout
+    tables dropped."""
+    from fontTools.pens.boundsPen import BoundsPen
     from fontTools.ttLib import TTFont
     from weasyprint.pdf import fonts
 
-    class Reading(TTFont):
-        def _readTable(self, tag):
-            self.read.add(tag)
-            return super()._readTable(tag)
+    from toolchain.typeset.weasy import subset_font, subset_with_uharfbuzz
 
-    from toolchain.typeset.weasy import SubsetterDroppingFirst
-
-    assert fonts.subset.Subsetter is SubsetterDroppingFirst
+    assert fonts.Font.subset is subset_with_uharfbuzz
     data = (Path(__file__).resolve().parents[1] / "styles" / "fonts" / name).read_bytes()
-    made, read = [], []
-    for subsetter in (subset.Subsetter, SubsetterDroppingFirst):
-        options = subset.Options(retain_gids=True, passthrough_tables=True,  # as WeasyPrint
-                                 ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
-                                 notdef_outline=False, legacy_kern=legacy_kern)
-        options.drop_tables += ["GSUB", "GPOS", "SVG"]
-        cut = subsetter(options)
-        cut.populate(gids=[3, 17, 40, 41, 42, 68, 120, 300])
-        font = Reading(io.BytesIO(data), recalcTimestamp=False)
-        font.read = set()
-        cut.subset(font)
-        read.append(font.read & {"GSUB", "GPOS"})
-        out = io.BytesIO()
-        font.save(out)
-        made.append(out.getvalue())
-    assert made[0] == made[1]
-    assert read[1] == set(), read  # (fontTools' own read {'GSUB', 'GPOS'})
+    whole = TTFont(io.BytesIO(data))
+    used = [3, 17, 40, 41, 42, 68, 120, 300]
+    cut = TTFont(io.BytesIO(subset_font(data, 0, used, hinting=False, missing=False)))
+    order = whole.getGlyphOrder()
+    assert len(cut.getGlyphOrder()) == max(used) + 1
+    assert not {"GSUB", "GPOS"} & set(cut.keys()) and {"GSUB", "GPOS"} <= set(whole.keys())
+    glyphs, parts = cut.getGlyphSet(), set()
+    if "glyf" in whole:  # a composite glyph's parts are kept with it
+        todo = [order[gid] for gid in used]
+        while todo:
+            glyph = whole["glyf"][todo.pop()]
+            found = set(glyph.getComponentNames(whole["glyf"])) if glyph.isComposite() else set()
+            todo += found - parts
+            parts |= found
+    for gid in range(max(used) + 1):
+        drawn = glyphs[cut.getGlyphOrder()[gid]]
+        pen = BoundsPen(glyphs)
+        drawn.draw(pen)
+        if gid in used:
+            source = BoundsPen(whole.getGlyphSet())
+            whole.getGlyphSet()[order[gid]].draw(source)
+            assert pen.bounds == source.bounds and drawn.width == whole["hmtx"][order[gid]][0]
+        elif gid and order[gid] not in parts:
+            assert pen.bounds is None, gid  # emptied (the .notdef, 0, is kept)
+
+
+def test_a_books_pdfs_are_the_same_with_or_without_the_systems_subsetter(tmp_path,
+                                                                        monkeypatch):
+    """With Debian's libharfbuzz-subset0 or without it (WeasyPrint then subsets with
+    fontTools, other bytes and slower), the same files: the fonts are subset by uharfbuzz."""
+    from weasyprint.pdf import fonts
+
+    manuscript = make_book(tmp_path / "m", {"one.md": CHAPTER})
+    made = []
+    for hidden in (False, True):
+        if hidden:
+            monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+        out = tmp_path / f"out-{hidden}"
+        build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True, cache=False,
+              jobs=1)
+        made.append({p.name: p.read_bytes() for p in out.glob("*.pdf")})
+    assert len(made[0]) == 3 and made[0] == made[1]
 
 INSIDES = re.compile(r"\._[a-z]\w*|from weasyprint\.(formatting_structure|layout|document|"
                      r"text\.line_break|pdf)\b|(weasyprint|pydyf)(\.\w+)+\s*=[^=]")

@@ -37,36 +37,33 @@ other WeasyPrint, naming this module). A new release is read against this list f
 - `HTML`'s attributes as `HTML.__init__` leaves them (`base_url`, `url_fetcher`,
   `media_type`, `wrapper_element`, `etree_element`): a document made from the toolchain's
   own tree, not from its HTML parsed again (`html_document`).
-- `pdf.fonts.TTFont`: the fontTools class WeasyPrint subsets a font with when HarfBuzz's
-  subsetter is not installed (Debian's libharfbuzz-subset0), and saves: fontTools then
-  stamps each subset with the time of the build (SOURCE_DATE_EPOCH, else now), so that the
-  same sources gave other bytes each time, and a division kept from an earlier build
-  another date than one laid out today. A TTFont that keeps the font's own date, as
-  HarfBuzz does (`TTFontOfItsOwnDate`).
-- `pdf.fonts.subset`: the fontTools module that subsetting (HarfBuzz's subsetter not
-  installed) takes its `Subsetter` from. fontTools (4.6x) reads the font's GSUB and GPOS
-  tables whole before it drops them, as WeasyPrint asks: nine tenths of a small book's
-  layout here (0.2 s a font of each division). The same module, but a `Subsetter` that
-  drops the two before it starts (`SubsetterDroppingFirst`): the same subsets, byte for
-  byte.
-- `pdf.fonts.ffi`: the cffi instance WeasyPrint's HarfBuzz subsetting makes its arrays of
-  glyph ids with, each typed by its length (`hb_codepoint_t[1234]`): cffi parses every new
-  type with pycparser, 4.5 ms a length, and every font of every division laid out has its
-  own lengths (0.3 s of the title's build). The same instance, but such an array made as an
-  open one of its items (`OpenArrays`): the same memory and values, the same subsets.
+- `pdf.fonts.Font.subset`: how WeasyPrint cuts each font down to the glyphs a document
+  uses. It subsets with the system's HarfBuzz subsetter (Debian's libharfbuzz-subset0) if
+  installed, else with fontTools: some 0.2 s a font of each division (fontTools reads the
+  GSUB and GPOS tables whole before dropping them), the title's build a fifth slower, a
+  small book's layout two and a half times; and the bytes differ from machine to machine
+  with the library found, and its release. The same steps as WeasyPrint's HarfBuzz
+  subsetting (`_harfbuzz_subset`: the glyph ids kept, the same flags, the same tables
+  dropped), always with the HarfBuzz of the uharfbuzz wheel, a declared dependency
+  (`subset_font`): as fast everywhere, and the same subsets on every machine.
+- `pdf.fonts.TTFont`: the fontTools class WeasyPrint makes a variable font static with, or
+  takes a colour font's images out of, after subsetting, and saves: fontTools then stamps
+  the font with the time of the build (SOURCE_DATE_EPOCH, else now), so that the same
+  sources gave other bytes each time, and a division kept from an earlier build another
+  date than one laid out today. A TTFont that keeps the font's own date, as HarfBuzz does
+  (`TTFontOfItsOwnDate`).
 """
 
 from __future__ import annotations
 
-import re
 import zlib
 from contextlib import contextmanager
 from math import inf
 from xml.etree import ElementTree
 
 import cssselect2
-import fontTools.subset
 import pydyf
+import uharfbuzz
 import weasyprint
 from fontTools.ttLib import TTFont
 from lxml import etree
@@ -242,31 +239,43 @@ if weasyprint.__version__ == WRITTEN_FOR and getattr(_fonts, "TTFont", None) is 
     _fonts.TTFont = TTFontOfItsOwnDate
 
 
-class SubsetterDroppingFirst(fontTools.subset.Subsetter):
-    """fontTools' Subsetter, the GSUB and GPOS tables it is told to drop taken out before it
-    begins, not read whole first (fontTools reads them to lower them to a compact form, then
-    drops them as its first step). With GPOS goes an old `kern` table, which fontTools drops
-    when the font has GPOS; nothing else it does reads the two before dropping them."""
-
-    def subset(self, font):
-        dropped = [tag for tag in ("GPOS", "GSUB")
-                   if tag in self.options.drop_tables and tag in font]
-        if "GPOS" in dropped and "kern" in font and not self.options.legacy_kern:
-            dropped.append("kern")
-        for tag in dropped:
-            del font[tag]
-        super().subset(font)
+# the tables WeasyPrint's HarfBuzz subsetting drops (pdf/fonts.py, `_harfbuzz_subset`)
+DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
+                  b"LTSH", b"PCLT", b"SVG ")
 
 
-class SubsetModule:
-    """fontTools.subset as WeasyPrint's fallback subsetting uses it, with that Subsetter."""
+def subset_font(data: bytes, index: int, glyphs: list[int], hinting: bool,
+                missing: bool) -> bytes:
+    """A font (`data`, face `index`) cut down to `glyphs` (ids), as WeasyPrint's HarfBuzz
+    subsetting cuts it, with uharfbuzz's HarfBuzz: the glyphs kept at their ids, the tables
+    WeasyPrint drops dropped, then the glyph ids after the last used cut off; `missing`:
+    the document asks for characters the font lacks (its .notdef drawn)."""
+    flags = uharfbuzz.SubsetFlags
+    wanted = uharfbuzz.SubsetInput()
+    wanted.glyph_set.update(sorted(glyphs))
+    wanted.drop_table_tag_set.update(int.from_bytes(tag, "big") for tag in DROPPED_TABLES)
+    notdef = flags.NOTDEF_OUTLINE if missing else flags.DEFAULT
+    wanted.flags = flags.RETAIN_GIDS | flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | \
+        notdef
+    try:
+        kept = uharfbuzz.subset(uharfbuzz.Face(uharfbuzz.Blob(data), index), wanted)
+        wanted.glyph_set.update(range(max(glyphs) + 1))
+        wanted.flags = flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | notdef | (
+            flags.DEFAULT if hinting else flags.NO_HINTING)
+        return uharfbuzz.subset(kept, wanted).blob.data or data
+    except RuntimeError:  # HarfBuzz could not: the font whole, as WeasyPrint leaves it
+        return data
 
-    Options = fontTools.subset.Options
-    Subsetter = SubsetterDroppingFirst
+
+def subset_with_uharfbuzz(font, to_unicode: dict, hinting: bool) -> None:
+    """WeasyPrint's `Font.subset`, always with uharfbuzz's HarfBuzz (`subset_font`)."""
+    if to_unicode:
+        font.file_content = subset_font(font.file_content, font.index, list(to_unicode),
+                                        hinting, bool(font.missing))
 
 
-if weasyprint.__version__ == WRITTEN_FOR and getattr(_fonts, "subset", None) is fontTools.subset:
-    _fonts.subset = SubsetModule
+if weasyprint.__version__ == WRITTEN_FOR and hasattr(_fonts.Font, "subset"):
+    _fonts.Font.subset = subset_with_uharfbuzz
 
 
 def cached_page_references(pdf) -> tuple:
@@ -305,28 +314,6 @@ if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = StreamCompression
 
 
-class OpenArrays:
-    """A cffi instance whose `new` makes an array of a stated length, given that many
-    items, as an open array of them (a type parsed once), and is the instance otherwise."""
-
-    ARRAY = re.compile(r"\s*(\w+)\s*\[(\d+)\]\s*")
-
-    def __init__(self, ffi):
-        self.ffi = ffi
-
-    def new(self, cdecl, init=None):
-        found = self.ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
-        if found and isinstance(init, (list, tuple)) and len(init) == int(found[2]):
-            return self.ffi.new(f"{found[1]}[]", init)
-        return self.ffi.new(cdecl, init)
-
-    def __getattr__(self, name):
-        return getattr(self.ffi, name)
-
-
-if weasyprint.__version__ == WRITTEN_FOR and hasattr(_fonts, "ffi") and \
-        not isinstance(_fonts.ffi, OpenArrays):
-    _fonts.ffi = OpenArrays(_fonts.ffi)
 
 
 # --- the document WeasyPrint lays out, from the toolchain's tree -------------------------

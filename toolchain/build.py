@@ -350,6 +350,7 @@ class Pipeline:
         self.jobs = jobs  # processes that lay divisions out at once
         self.scheduler = scheduler  # or a Dask cluster's, at this address
         self.alone: list[str] | None = None  # the divisions laid out alone, if not the book
+        self.short = False  # the book's text short enough to leave its garbage uncollected
         self.profile = profile  # the printer profile asked for on the command line, if any
         self.reporter = reporter
         self.progress = Steps(14, reporter, errors=as_user_or_internal)
@@ -496,8 +497,9 @@ class Pipeline:
         write/kepub makes it raises nothing an EPUB would not)."""
         from .write.pdf.apart import give_back_memory
 
-        gc.collect()  # what the editions left, handed back while the JVM checks (at its
-        give_back_memory()  # largest: two checks at once), not held beside it
+        if not self.short:
+            gc.collect()  # what the editions left, handed back while the JVM checks (at its
+            give_back_memory()  # largest: two checks at once), not held beside it
         for name, key in ((f"{slug}.epub", "epubcheck"), (f"{slug}.kepub.epub", "epubcheck_kepub")):
             problems, counts = epubcheck.result(self.tmp / name)
             problems = [p for p in problems if p.severity not in ("info", "usage")]
@@ -532,6 +534,7 @@ class Pipeline:
             if client is not None:
                 client.close()
         self.alone = book_pages.laid_out_alone
+        self.short = book_pages.short  # (apart.short_book)
         return book_pages
 
     def check_page_invariants(self, book, docs, laid_out):

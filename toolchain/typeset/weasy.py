@@ -314,8 +314,6 @@ if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = StreamCompression
 
 
-
-
 # --- the document WeasyPrint lays out, from the toolchain's tree -------------------------
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -8,15 +8,15 @@ import os
 import re
 from dataclasses import fields, is_dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from conftest import CHAPTER, ROOT, make_book
+from conftest import ROOT
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from toolchain import model as m
-from toolchain.build import build
 from toolchain.write.markdown import MarkdownWriter
 from toolchain.write.xhtml import Writer as XhtmlWriter
 
@@ -130,22 +130,68 @@ def test_fonts_are_subset_by_uharfbuzz_as_weasyprint_subsets_them(name):
             assert pen.bounds is None, gid  # emptied (the .notdef, 0, is kept)
 
 
-def test_a_books_pdfs_are_the_same_with_or_without_the_systems_subsetter(tmp_path,
-                                                                        monkeypatch):
-    """With Debian's libharfbuzz-subset0 or without it (WeasyPrint then subsets with
-    fontTools, other bytes and slower), the same files: the fonts are subset by uharfbuzz."""
+def test_the_wall_subsets_as_weasyprints_own_harfbuzz_subsetting_does(monkeypatch):
+    """The fonts of a document WeasyPrint writes (the book's three faces, and a character
+    no font has: the .notdef drawn), each cut by WeasyPrint's own HarfBuzz subsetting (the
+    system's libharfbuzz-subset, where installed) and by the wall's, hinted and not: the same
+    tables, the same glyphs at the same ids with the same outlines and widths. (The bytes
+    differ with HarfBuzz's release.)"""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+    from weasyprint import CSS, HTML
     from weasyprint.pdf import fonts
+    from weasyprint.text.fonts import FontConfiguration
 
-    manuscript = make_book(tmp_path / "m", {"one.md": CHAPTER})
-    made = []
-    for hidden in (False, True):
-        if hidden:
-            monkeypatch.setattr(fonts, "harfbuzz_subset", None)
-        out = tmp_path / f"out-{hidden}"
-        build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True, cache=False,
-              jobs=1)
-        made.append({p.name: p.read_bytes() for p in out.glob("*.pdf")})
-    assert len(made[0]) == 3 and made[0] == made[1]
+    from toolchain.typeset.weasy import subset_font
+
+    if fonts.harfbuzz_subset is None:
+        pytest.skip("no system HarfBuzz subsetter to compare with (libharfbuzz-subset0)")
+    seen = []
+
+    def both(font, to_unicode, hinting):
+        for hinted in (False, True):
+            theirs = SimpleNamespace(hb_face=font.hb_face, missing=font.missing,
+                                     file_content=font.file_content, family=font.family)
+            fonts.Font._harfbuzz_subset(theirs, to_unicode, hinted)
+            seen.append((font.family, bool(font.missing), theirs.file_content, subset_font(
+                font.file_content, font.index, list(to_unicode), hinted, bool(font.missing))))
+
+    monkeypatch.setattr(fonts.Font, "subset", both)
+    faces = ROOT / "styles" / "fonts"
+    config = FontConfiguration()
+    sheet = CSS(string="".join(
+        f"@font-face {{ font-family: T; src: url({(faces / file).as_uri()}); {style} }}"
+        for file, style in (("SourceSerif4-Regular.otf", ""),
+                            ("SourceSerif4-It.otf", "font-style: italic"),
+                            ("SourceSerif4-Semibold.otf", "font-weight: 600")))
+        + "body { font-family: T }", font_config=config)
+    HTML(string="<p>Quay, <i>ferry</i>, <b>Kirkwall</b> and Müller’s façade 1923 \U0010FFFD</p>"
+         ).write_pdf(stylesheets=[sheet], font_config=config)
+    assert {missing for _, missing, *_ in seen} == {False, True} and len(seen) == 6
+    for family, _, theirs, ours in seen:
+        a, b = TTFont(io.BytesIO(theirs)), TTFont(io.BytesIO(ours))
+        assert sorted(a.keys()) == sorted(b.keys()) and a.getGlyphOrder() == b.getGlyphOrder()
+        for name in a.getGlyphOrder():
+            bounds = []
+            for font in (a, b):
+                pen = BoundsPen(font.getGlyphSet())
+                font.getGlyphSet()[name].draw(pen)
+                bounds.append((pen.bounds, font["hmtx"][name][0]))
+            assert bounds[0] == bounds[1], (family, name)
+
+
+def test_every_dependency_is_in_the_layout_caches_key_or_shapes_no_bytes():
+    """The kept divisions' key holds the release of every library that shapes a build's
+    bytes (build.TOOL_VERSIONS); each declared dependency is there or named as shaping none
+    (build.BYTES_UNSHAPED), so that a new one is not left out of the key unseen."""
+    import tomllib
+
+    from toolchain.build import BYTES_UNSHAPED, TOOL_VERSIONS
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[\s;<>=!~\[(]", spec)[0].lower() for spec in declared}
+    assert names == set(TOOL_VERSIONS) | set(BYTES_UNSHAPED)
+    assert not set(TOOL_VERSIONS) & set(BYTES_UNSHAPED)
 
 INSIDES = re.compile(r"\._[a-z]\w*|from weasyprint\.(formatting_structure|layout|document|"
                      r"text\.line_break|pdf)\b|(weasyprint|pydyf)(\.\w+)+\s*=[^=]")

@@ -45,7 +45,9 @@ other WeasyPrint, naming this module). A new release is read against this list f
   with the library found, and its release. The same steps as WeasyPrint's HarfBuzz
   subsetting (`_harfbuzz_subset`: the glyph ids kept, the same flags, the same tables
   dropped), always with the HarfBuzz of the uharfbuzz wheel, a declared dependency
-  (`subset_font`): as fast everywhere, and the same subsets on every machine.
+  (`subset_font`): as fast everywhere, and the same subsets on every machine that has the
+  release constraints.txt pins. It cuts `file_content`, which WeasyPrint cuts once a font
+  of a document written (each division's part is written from a copy with its own fonts).
 - `pdf.fonts.TTFont`: the fontTools class WeasyPrint makes a variable font static with, or
   takes a colour font's images out of, after subsetting, and saves: fontTools then stamps
   the font with the time of the build (SOURCE_DATE_EPOCH, else now), so that the same
@@ -252,14 +254,14 @@ def subset_font(data: bytes, index: int, glyphs: list[int], hinting: bool,
     the document asks for characters the font lacks (its .notdef drawn)."""
     flags = uharfbuzz.SubsetFlags
     wanted = uharfbuzz.SubsetInput()
-    wanted.glyph_set.update(sorted(glyphs))
+    wanted.glyph_set.update(glyphs)
     wanted.drop_table_tag_set.update(int.from_bytes(tag, "big") for tag in DROPPED_TABLES)
     notdef = flags.NOTDEF_OUTLINE if missing else flags.DEFAULT
     wanted.flags = flags.RETAIN_GIDS | flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | \
         notdef
     try:
         kept = uharfbuzz.subset(uharfbuzz.Face(uharfbuzz.Blob(data), index), wanted)
-        wanted.glyph_set.update(range(max(glyphs) + 1))
+        wanted.glyph_set.add_range(0, max(glyphs))
         wanted.flags = flags.PASSTHROUGH_UNRECOGNIZED | flags.DESUBROUTINIZE | notdef | (
             flags.DEFAULT if hinting else flags.NO_HINTING)
         return uharfbuzz.subset(kept, wanted).blob.data or data
@@ -268,10 +270,14 @@ def subset_font(data: bytes, index: int, glyphs: list[int], hinting: bool,
 
 
 def subset_with_uharfbuzz(font, to_unicode: dict, hinting: bool) -> None:
-    """WeasyPrint's `Font.subset`, always with uharfbuzz's HarfBuzz (`subset_font`)."""
+    """WeasyPrint's `Font.subset`, always with uharfbuzz's HarfBuzz (`subset_font`); a font
+    HarfBuzz cannot subset is embedded whole, with WeasyPrint's warning."""
     if to_unicode:
-        font.file_content = subset_font(font.file_content, font.index, list(to_unicode),
-                                        hinting, bool(font.missing))
+        cut = subset_font(font.file_content, font.index, list(to_unicode), hinting,
+                          bool(font.missing))
+        if cut is font.file_content:
+            _fonts.LOGGER.warning('Unable to subset "%s" with HarfBuzz', font.family)
+        font.file_content = cut
 
 
 if weasyprint.__version__ == WRITTEN_FOR and hasattr(_fonts.Font, "subset"):

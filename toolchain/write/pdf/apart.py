@@ -163,7 +163,7 @@ def lay_out_book(setting: Setting, identifier: bytes, versions: str,
 
 
 def short_book(html) -> bool:
-    """Whether the book's text is under LARGE_CHARACTERS: what its stages leave is then
+    """Whether the book's text is at most LARGE_CHARACTERS: what its stages leave is then
     small, and not worth a collection of everything the process holds (50 ms in a build's
     own process, 150 ms in a test's or a watch's, two a build) before it is laid out on
     one job, or before its EPUBs are checked."""

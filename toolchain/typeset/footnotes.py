@@ -51,8 +51,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
     above = next((p.notes_above for p in pages if p.notes), 0.0)
     changed, done = False, set()
     set_on = {note: page.index for page in pages for note in page.notes}
+    called_on = {call: page.index for page in pages for call in page.calls}
     for note in list(composition.splits):  # a split made needless: the call's line went
-        if note + CONTINUED in set_on and set_on[note + CONTINUED] == set_on.get(note):
+        if note + CONTINUED in set_on and \
+                set_on[note + CONTINUED] == set_on.get(note) == called_on.get(note):
             del composition.splits[note]  # over with the note (its paragraph's orphans):
             composition.pushed.add(note)  # let it go over whole, as it would
             changed = True

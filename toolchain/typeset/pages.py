@@ -633,9 +633,18 @@ def keep_notes_in_division(pages, composition) -> bool:
     page of its own for the notes that run over, as a book gives them. So it does when its
     last page calls notes that are set on no page (a division laid out alone, or the last
     of the book: WeasyPrint sets a note it has no room for on the next page, and there is
-    none)."""
+    none). A page so given that is left empty, the notes having found room once the others
+    were mended (a note split where before its call's line went over), is let go, once: it
+    would print a running head and a folio over nothing."""
     changed = False
     set_on = {note: page for page in pages for note in page.notes}
+    ends = {page.division: page for page in pages if not page.blank}
+    for division in sorted(composition.notes_pages - composition.notes_pages_let_go):
+        end = ends.get(division)
+        if end is not None and not (end.blocks or end.notes or end.calls):
+            composition.notes_pages.discard(division)
+            composition.notes_pages_let_go.add(division)
+            changed = True
     for page in pages:
         for call, line in page.calls.items():
             where = set_on.get(call)

@@ -457,6 +457,7 @@ class Composition:
         self.styles: dict[str, str] = {}
         self.notes_pages: set[str] = set()  # divisions given a last page for the footnotes
         # that run over from their last text page (typeset.pages.keep_notes_in_division)
+        self.notes_pages_let_go: set[str] = set()  # those given one left empty: let go once
         for key, para in (measure(first_layout) if first_layout is not None else {}).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:

@@ -265,6 +265,13 @@ def test_the_page_checks_find_each_fault():
     # a running head from another division; a blank page with a folio
     assert "P044" in codes([page(0, blocks=full, heads=["Contents"])])
     assert "P044" in codes([page(0, blank=True, foot="2")])
+    # a page of the division with nothing on it but its head and folio (book-39's, once);
+    # one holding only notes run over is a page of the division
+    assert "P044" in codes([page(0, blocks=full), page(1, heads=["Book"], foot="2")])
+    run_over = {"fn-1": 300, "fn-1-continued": 300}
+    assert codes([page(0, blocks=full, calls=run_over, notes=["fn-1"], notes_top=700),
+                  page(1, heads=["Book"], foot="2", notes=["fn-1-continued"],
+                       notes_top=600)]) == []
     # a page ten lines short, the division going on
     assert "P045" in codes([page(0, blocks=[Block(top=60, bottom=560, lines=27, **para)]),
                             page(1, blocks=full)])

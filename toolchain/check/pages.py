@@ -13,7 +13,8 @@ page"):
   flow drawn over the running head or the folio.
 - P043 (error) a heading in the last lines of a page: fewer than two lines of what follows
   it (or no figure or table) after it on the page; an attribution alone at a page's head.
-- P044 (error) a running head that is not its division's; a blank page with a head or folio.
+- P044 (error) a running head that is not its division's; a blank page with a head or folio;
+  a page of a division with nothing on it but its head and folio.
 - P045 (warning) a page of text short of its text block, but a division's last page or one
   before a figure or table that could not fit.
 - P046 (warning) a widow or an orphan: a paragraph's single line alone at a page's top or
@@ -86,6 +87,10 @@ def running_heads(page: PageFacts, heads: dict[str, str], verso_head: str, probl
             problem(page, None, "P044", "a blank page carries a running head or folio "
                     f"({' '.join(page.heads + [page.foot])!r})", "report it: print.css "
                     "clears them on :blank pages")
+        return
+    if page.division and not (page.blocks or page.notes or page.calls):
+        problem(page, None, "P044", "the page is empty but for its running head and folio",
+                "report it: a division's pages hold its text or its notes")
         return
     expected = verso_head if page.side == "left" else heads.get(page.division or "")
     for head in page.heads:

@@ -416,9 +416,9 @@ NOT_YET_FIXED = {  # found by the fuzzer: expected to fail until mended, and the
                "further) (found 2026-12-07)"}
 # book-39: chapter 3's title left alone at a page's foot (P043) and two notes off their
 # calls' page (P041): a note split to the lines free under its call had both its parts
-# set on the next page all the same (a line too long); `footnotes.mend` took that for its call's line
-# gone over with it (the note and its rest on one page, but not its call's), let the split
-# go, and made it again at the same length until it gave up. Such a split is now shortened
+# set on the next page all the same (a line too long); `footnotes.mend` took that for its
+# call's line gone over with it (the note and its rest on one page, but not its call's), let
+# the split go, and made it again at the same length until it gave up. Such a split is now shortened
 # a line at a time. Then the page the division had been given for notes running over was
 # left empty, a running head and folio over nothing: let go (`pages.keep_notes_in_division`),
 # and such a page is an error of its own (P044).

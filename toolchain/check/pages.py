@@ -88,7 +88,7 @@ def running_heads(page: PageFacts, heads: dict[str, str], verso_head: str, probl
                     f"({' '.join(page.heads + [page.foot])!r})", "report it: print.css "
                     "clears them on :blank pages")
         return
-    if page.division and not (page.blocks or page.notes or page.calls):
+    if page.division and page.empty:
         problem(page, None, "P044", "the page is empty but for its running head and folio",
                 "report it: a division's pages hold its text or its notes")
         return

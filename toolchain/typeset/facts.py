@@ -65,6 +65,11 @@ class PageFacts:
     note_line: float = 0.0  # a footnote's line
     line_height: float = 0.0  # the body's line, for counting lines short
 
+    @property
+    def empty(self) -> bool:
+        """Nothing on the page but its running head and folio: no block, note or call."""
+        return not (self.blocks or self.notes or self.calls)
+
 
 def roman(n: int) -> str:
     out = ""

@@ -641,7 +641,7 @@ def keep_notes_in_division(pages, composition) -> bool:
     ends = {page.division: page for page in pages if not page.blank}
     for division in sorted(composition.notes_pages - composition.notes_pages_let_go):
         end = ends.get(division)
-        if end is not None and not (end.blocks or end.notes or end.calls):
+        if end is not None and end.empty:
             composition.notes_pages.discard(division)
             composition.notes_pages_let_go.add(division)
             changed = True

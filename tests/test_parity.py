@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, SLUG, make_book
 
 from toolchain.build import build
-from toolchain.check.parity import compare
+from toolchain.check.parity import compare, epub_words, read_pages, squeeze
 
 TEXT = ("# One\n\nThe train came in late.[^1*] Nobody waited on the platform.\n\n"
         "## Streets\n\nThe streets were empty, and the lamps were lit one by one.\n\n"
@@ -27,6 +27,19 @@ def make_and_build(root: Path, text: str | dict[str, str]) -> Path:
 def test_the_title_has_the_same_words_in_both_editions(built):
     problems, info = compare(built / f"{SLUG}.epub", built / f"{SLUG}.pdf")
     assert problems == [] and info["footnotes"] == "2/2" and info["words"] > 5000
+
+
+def test_the_title_s_notes_are_its_pages_feet(built):
+    """Print sets a footnote at its page's foot, one size smaller than the text: the words of
+    each of the title's two pages with a starred note end with the note, read there alone
+    (not the quotation set smaller above it), and it begins a line."""
+    body, notes, heads = epub_words(built / f"{SLUG}.epub")
+    pages = read_pages(built / f"{SLUG}.pdf", heads)
+    feet = {squeeze(page.words[page.foot:]): page for page in pages}
+    for note in notes:
+        page = feet[squeeze(note)]
+        assert page.foot in page.lines and page.foot > 0
+        assert page.words[page.foot:] == note
 
 
 @pytest.fixture(scope="module")

@@ -398,22 +398,18 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
-NOT_YET_FIXED = {  # found by the fuzzer: expected to fail until mended, and then to pass
-    "book-37": "P060/P061: the book builds (every page invariant holds); the parity check's "
-               "note matcher cannot read three notes split on one page, their rests on the "
-               "next, in text as repetitive as bri bri bri…, and finds the third missing "
-               "(a check bug, not a loss: the note's words are on pp. 5-6) (found "
-               "2026-12-06)",
-    "book-38": "P061: the book builds, its pages right to the eye; an epilogue's starred "
-               "footnote runs over from p. 9, a recto, its last line there ending in a "
-               "hyphen (quel-), its rest after p. 10's text; as its messages read, the "
-               "parity check takes the word's halves apart and the text between them for "
-               "the note's (a check bug, not yet mended; and a hyphen at a recto's foot, "
-               "which the main text is kept from) (found 2026-12-07)",
-    "book-40": "P061: the book builds; in text as repetitive as bri bri bri, a note's words "
-               "(\"Pine bri\") are read in the text's place and the text's reported missing, "
-               "the class of book-37 as its messages read (a check bug, not yet read "
-               "further) (found 2026-12-07)"}
+NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail until mended
+# book-37, book-38, book-40: books whose pages are right but whose parity check failed.
+# book-38: an epilogue's starred footnote runs over from p. 9, its last line there ending in a
+# hyphen (quel-): pdfium puts U+FFFE for the line's end, so the line and the folio below it
+# read as one, the folio was kept as text, and the note, whole in the Notes section too (the
+# fuzzer's words repeat), was read there, not at the pages' feet (P061). book-40: a note's
+# words (Pine bri) read in the text's place in text as repetitive as bri bri bri (P061).
+# book-37: three notes split on one page, their rests on the next, in text as repetitive:
+# the third read into the fourth's first line and found missing (P060, P061). Now U+FFFE ends
+# a line, and notes are read first at the pages' feet (the last lines of a page, set in one
+# size smaller than the text), the nearest reading first, each note and each of its parts
+# beginning and ending a line (parity.read_pages, take_notes).
 # book-39: chapter 3's title left alone at a page's foot (P043) and two notes off their
 # calls' page (P041): a note split to the lines free under its call had both its parts
 # set on the next page all the same (a line too long); `footnotes.mend` took that for its

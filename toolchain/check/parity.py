@@ -3,7 +3,9 @@
 The EPUB's spine documents and the PDF's text layer (pdfium) are read as words and aligned
 (difflib). What print adds by design is set aside: running heads and folios, the half title,
 a table's header row repeated atop each page it runs over, and footnotes, which print moves
-to the foot of the page (each footnote is found as a run of its own, letter for letter).
+to the foot of the page (each footnote is found as a run of its own, letter for letter,
+first among the lines that end a page set in one size smaller than its text, each note
+beginning and ending a line).
 Words split by a line-end or page-end hyphen, or run together with a note call, count as the
 same words when their letters are. Anything else — a word only in one edition — is a
 difference, listed with its context."""
@@ -11,11 +13,13 @@ difference, listed with its context."""
 from __future__ import annotations
 
 import bisect
+import collections
 import difflib
 import itertools
 import re
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pypdfium2
 from lxml import etree
@@ -123,21 +127,33 @@ def pdf_words(pdf: Path, heads: set[tuple[str, ...]]) -> list[str]:
 
 
 def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], str]]:
-    """Each page's words and its printed folio ("" if none), without its running head and
-    folio. WeasyPrint draws the margin boxes last, so they are the page text's last lines; a
-    last line is taken for one only if it reads as one (a title of the book, a page number)
-    and lies in a margin: above or below the text of every page of the book — so a short
-    paragraph that happens to read like a title or a number stays. pdfium marks a hyphen it
-    takes for a line-end hyphenation with U+FFFE: the halves stay two tokens here, and the
-    alignment joins them."""
+    """Each page's words and its printed folio ("" if none): `read_pages` without the feet."""
+    return [(page.words, page.folio) for page in read_pages(pdf, heads, feet=False)]
+
+
+class PdfPage(NamedTuple):
+    words: list[str]
+    folio: str  # as printed, "" if none
+    foot: int  # where the page's foot begins in `words`: its last lines, set in one size
+    # smaller than the book's text, where footnotes are (a page of notes only is all foot)
+    lines: list[int]  # where each line begins in `words`
+
+
+def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> list[PdfPage]:
+    """Each page's words, its printed folio, and where its foot begins (without `feet`, at its end:
+    the font sizes are not read); without its running head and folio. WeasyPrint draws the margin
+    boxes last, so they are the page text's last lines; a last line is taken for one only if it
+    reads as one (a title of the book, a page number) and lies in a margin: above or below the text
+    of every page of the book — so a short paragraph that happens to read like a title or a number
+    stays. pdfium marks a hyphen it takes for a line-end hyphenation with U+FFFE: the halves stay
+    two tokens here, and the alignment joins them."""
     doc = pypdfium2.PdfDocument(pdf)
     pages = []
     try:
         for page in doc:
             text = page.get_textpage()
             rects = [text.get_rect(k) for k in range(text.count_rects())]
-            lines = [words(line) for line in
-                     text.get_text_range().replace("\ufffe", " ").splitlines()]
+            lines, sizes = lines_and_sizes(text, feet)
             candidates = []  # the last two lines, if they read as a head or a folio
             rest = rects
             for k in (1, 2):
@@ -147,14 +163,14 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
                         len(line) == 1 and FOLIO.fullmatch(line[0]) or tuple(line) in heads):
                     break
                 candidates.append(span(last))
-            pages.append((lines, candidates, rest))
+            pages.append((lines, sizes, candidates, rest))
     finally:
         doc.close()
-    body = [r for _, _, rest in pages for r in rest]
+    body = [r for _, _, _, rest in pages for r in rest]
     top = max((r[3] for r in body), default=0)
     bottom = min((r[1] for r in body), default=0)
     out = []
-    for lines, candidates, _ in pages:
+    for lines, sizes, candidates, _ in pages:
         folio, folio_box = "", None
         for box in candidates:
             is_folio = len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0])
@@ -169,10 +185,61 @@ def pdf_pages(pdf: Path, heads: set[tuple[str, ...]]) -> list[tuple[list[str], s
                     folio_box and abs(folio_box[1] - box[1]) < 2):
                 break  # a heading that ends a page low, not a running head beside the folio
             line = lines.pop()
+            sizes.pop()
             if is_folio:
                 folio, folio_box = line[0], box
-        out.append(([w for line in lines for w in line], folio))
-    return out
+        out.append((lines, sizes, folio))
+    size_of_text = text_size(out)
+    pages_out = []
+    for lines, sizes, folio in out:
+        page_words = [w for line in lines for w in line]
+        line_starts = list(itertools.accumulate([0] + [len(line) for line in lines[:-1]]))
+        foot, foot_size = len(page_words), None
+        for line, size in zip(reversed(lines), reversed(sizes), strict=True):
+            foot_size = size if foot_size is None and line else foot_size
+            if line and (size >= size_of_text - 0.25 or abs(size - foot_size) > 0.25):
+                break  # the text's size, or the size of what is above the notes (a quotation)
+            foot -= len(line)
+        pages_out.append(PdfPage(page_words, folio, foot, line_starts))
+    return pages_out
+
+
+def lines_and_sizes(text, sized: bool = True) -> tuple[list[list[str]], list[float]]:
+    """The words of each line of a page's text, and each line's largest font size (0 if not `sized`,
+    or if pdfium's text and its characters do not correspond one to one). pdfium puts U+FFFE for a
+    line-end hyphen in place of the line's end: it ends a line here too (a note's last line on its
+    page, quel-, and the folio below it are two lines)."""
+    whole = text.get_text_range()
+    ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
+    if not ends or ends[-1][1] < len(whole):
+        ends.append((len(whole), len(whole)))
+    spans, at = [], 0
+    for start, end in ends:
+        spans.append((at, start))
+        at = end
+    lines = [words(whole[i:j]) for i, j in spans]
+    if not sized or len(whole) != text.count_chars():
+        return lines, [0.0] * len(lines)
+    sizes = [max((pypdfium2.raw.FPDFText_GetFontSize(text, k) for k in range(i, j)
+                  if not whole[k].isspace()), default=0.0) for i, j in spans]
+    return lines, sizes
+
+
+LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufffe]")
+
+
+def text_size(pages) -> float:
+    """The size of the book's text: the largest font size that a good share of its words are
+    set in (a scholarly book's notes may have more words than its text; its headings, fewer)."""
+    count: collections.Counter = collections.Counter()
+    for lines, sizes, _ in pages:
+        for line, size in zip(lines, sizes, strict=True):
+            count[round(size, 2)] += len(line)
+    total = sum(count.values())
+    return max((size for size, n in count.items() if n >= TEXT_SHARE * total), default=0.0)
+
+
+TEXT_SHARE = 0.15
 
 
 def last_line(rects: list) -> tuple[list, list]:
@@ -306,7 +373,8 @@ PART = 40  # letters: the least of a split footnote's part (a line or so), so th
 # word of the text that a note also begins with is not taken for the note's first part
 
 
-def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] | None = None
+def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] | None = None,
+               feet: list[bool] | None = None, lines: set[int] | None = None
                ) -> tuple[list[str], list[list[str]]]:
     """The PDF's words with each footnote taken out, and the notes not found. A footnote is
     at the foot of its call's page, after the page's text, or split there and carried to the
@@ -318,36 +386,48 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
     way it may be read, until all are found (`REREAD`). With `page_starts` (where each
     page's words begin), a note read whole is read where it is last on its page: a note
     whose words its page's text also has (a short note, "Thalforka morbri to ristandelu.",
-    quoting the sentence before) is at the page's foot, after the text."""
+    quoting the sentence before) is at the page's foot, after the text. With `feet` (each
+    word's place: at a page's foot, set smaller than the text, or not), notes are read at the
+    feet only; with `lines` (the words that begin a line), each note and each part of one
+    begins a line and ends one, as print sets them."""
     letters = [squeeze([w]) for w in flat]
     taken = [False] * len(flat)
+    barred = [not foot for foot in feet] if feet else taken  # words no note may be read in
     missing, start = [], 0
 
     def run_at(k: int, target: str) -> int:
         """The end of the longest run of free tokens from `k` that begins `target`."""
         end, got = k, ""
-        while end < len(flat) and not taken[end] and target.startswith(got + letters[end]):
+        while end < len(flat) and not taken[end] and not barred[end] and \
+                target.startswith(got + letters[end]):
             got += letters[end]
             end += 1
             if got == target:
                 break
         return end if got else k
 
+    def part_end(k: int, target: str) -> int:
+        """The end of the longest such run that ends a line (`k` if none)."""
+        end = run_at(k, target)
+        while lines is not None and end > k and end not in lines:
+            end -= 1
+        return end
+
     def rest_of(left: str, at: int, near: bool = False):
         """The parts of a note's rest after `at`, at the foot of the next page(s), or None;
         with `near`, within WINDOW words of `at`."""
         parts, last = [], min(len(flat), at + WINDOW) if near else len(flat)
         while left and at < last:
-            starts = [j for j in range(at, last) if not taken[j] and letters[j]
-                      and left.startswith(letters[j])]
-            nxt = next((j for j in starts if "".join(letters[j:run_at(j, left)]) == left),
+            starts = [j for j in range(at, last) if not taken[j] and not barred[j] and letters[j]
+                      and left.startswith(letters[j]) and (lines is None or j in lines)]
+            nxt = next((j for j in starts if "".join(letters[j:part_end(j, left)]) == left),
                        None)  # all the rest in one run, else a part of a line or more
             nxt = nxt if nxt is not None else next(
                 (j for j in starts
-                 if len("".join(letters[j:run_at(j, left)])) >= min(PART, len(left))), None)
+                 if len("".join(letters[j:part_end(j, left)])) >= min(PART, len(left))), None)
             if nxt is None:
                 break
-            stop = run_at(nxt, left)
+            stop = part_end(nxt, left)
             parts.append((nxt, stop))
             left, at = left[len("".join(letters[nxt:stop])):], stop
         return None if left else parts
@@ -360,9 +440,10 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
             if page and (page_starts is None or page_of(k) != page_of(page[0][0][0])):
                 yield from reversed(page)
                 page = None
-            if taken[k] or not letters[k] or not target.startswith(letters[k]):
+            if taken[k] or barred[k] or not letters[k] or not target.startswith(letters[k]) \
+                    or lines is not None and k not in lines:
                 continue
-            end = run_at(k, target)
+            end = part_end(k, target)
             if "".join(letters[k:end]) == target:
                 page = (page or []) + [[(k, end)]]
                 continue
@@ -373,6 +454,8 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
                 got = "".join(letters[k:cut])  # rest is found: the run may have taken the
                 if len(got) < min(PART, len(target)):  # next page's first word when the note's
                     break  # next word begins with it (bri, brinethalma)
+                if lines is not None and cut not in lines:
+                    continue
                 rest = rest_of(target[len(got):], cut, near)
                 if rest is not None:
                     yield [(k, cut)] + rest
@@ -424,7 +507,8 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
     starts: list[int] = []  # where each note was looked for from
     for number, note in enumerate(notes):
         target = targets[number]
-        spans = (find(target, True) or find(target, False)) if target else []
+        spans = (find(target, False) if feet else find(target, True) or find(target, False)
+                 ) if target else []  # at the feet, the nearest reading, whole or split
         if spans and target in targets[number + 1:]:  # a later note says the same (one
             mark(spans, True)  # repeated in another chapter): if taking this whole copy
             before, start = start, spans[0][0]  # leaves none for it, this note was the
@@ -511,24 +595,31 @@ def differing_runs(opcodes) -> list[tuple[int, int, int, int]]:
 
 def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     """The differences between the EPUB's words and the PDF's: notes not found (P060) and
-    text that differs (P061). The PDF's notes are read first where each is first found,
-    then, if that leaves differences, where each is last on its page (`take_notes`): the
-    reading with fewer differences is the PDF's."""
+    text that differs (P061). The PDF's notes are read at the pages' feet (the lines set
+    smaller than the text, at the page's end), where print sets them; if that leaves
+    differences (a note set otherwise, or text at a foot as small), anywhere, where each is
+    first found, and then where each is last on its page (`take_notes`): the reading with the
+    fewest differences is the PDF's."""
     body, notes, heads = epub_words(epub)
-    pages = [words for words, _ in pdf_pages(pdf, heads)]
-    starts = list(itertools.accumulate([0] + [len(words) for words in pages[:-1]]))
-    problems = differences(pdf, body, notes, heads, [w for words in pages for w in words])
-    if problems:
-        last = differences(pdf, body, notes, heads, [w for words in pages for w in words],
-                           starts)
-        problems = min(problems, last, key=len)
+    pages = read_pages(pdf, heads, feet=bool(notes))
+    flat = [w for page in pages for w in page.words]
+    feet = [k >= page.foot for page in pages for k in range(len(page.words))]
+    starts = list(itertools.accumulate([0] + [len(page.words) for page in pages[:-1]]))
+    lines = {at + k for at, page in zip(starts, pages, strict=True) for k in page.lines}
+    problems = differences(pdf, body, notes, heads, flat, feet=feet, lines=lines | {len(flat)})
+    for page_starts in (None, starts):
+        if problems:
+            problems = min(problems, differences(pdf, body, notes, heads, flat, page_starts),
+                           key=len)
     missing = sum(1 for problem in problems if problem.code == "P060")
     return problems, {"words": len(body), "footnotes": f"{len(notes) - missing}/{len(notes)}"}
 
 
 def differences(pdf: Path, body: list[str], notes: list[list[str]], heads: set,
-                flat: list[str], page_starts: list[int] | None = None) -> list[Problem]:
-    flat, missing = take_notes(flat, notes, page_starts)
+                flat: list[str], page_starts: list[int] | None = None,
+                feet: list[bool] | None = None, lines: set[int] | None = None
+                ) -> list[Problem]:
+    flat, missing = take_notes(flat, notes, page_starts, feet, lines)
     matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
     only_epub, only_pdf = [], []
     for a1, a2, b1, b2 in differing_runs(matcher.get_opcodes()):

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 import zipfile
 
+import pikepdf
 import pypdfium2
 import pytest
 from conftest import ROOT, xml
 from PIL import Image, ImageDraw
 
 from toolchain.build import build
+from toolchain.check.page_references import check_page_references
 from toolchain.errors import BuildError
 from toolchain.read.markdown import read_book
 
@@ -134,6 +136,23 @@ def test_page_references_print_their_targets_folios(built, edition):
     assert "p. #" not in body and "p. 0" not in body
 
 
+def test_the_check_reads_every_reference_and_finds_one_that_leads_elsewhere(built, tmp_path):
+    """`toolchain check`'s page references (P074): none on the built book; in a copy of its
+    PDF whose destination for the old lighthouse is moved to the title page, the EPUB's
+    number and the PDF's both differ from the page it leads to, and are named."""
+    problems, info = check_page_references(built / "pageref.epub", built / "pageref.pdf")
+    assert problems == [] and info["references"] == 9
+    moved = tmp_path / "moved.pdf"
+    with pikepdf.open(built / "pageref.pdf") as pdf:
+        names = pdf.Root.Names.Dests.Names
+        k = next(k for k in range(0, len(names), 2) if str(names[k]) == "at-lighthouse")
+        names[k + 1][0] = pdf.pages[2].obj
+        pdf.save(moved)
+    problems, _ = check_page_references(built / "pageref.epub", moved)
+    assert {p.code for p in problems} == {"P074"} and len(problems) == 2
+    assert all("#at-lighthouse" in p.message and "iii" in p.message for p in problems)
+
+
 def test_the_epub_reads_the_print_page_numbers(built):
     texts, labels = pdf_pages(built / "pageref-print.pdf")
     with zipfile.ZipFile(built / "pageref.epub") as z:
@@ -152,6 +171,10 @@ def test_the_epub_reads_the_print_page_numbers(built):
                      ("ch-01-quay", folio_of(texts, labels, "The Quay")),
                      ("ch-preface-sources", sources),
                      ("ch-01-quay-note-1", page_with(texts, labels, "A note that the Notes"))]
+    befores = [(s.getparent().text if s.getprevious() is None else s.getprevious().tail)
+               for doc in (preface, chapter) for s in doc.iter("{http://www.w3.org/1999/xhtml}span")
+               if s.get("class") == "page-number"]  # "p." tied to its number, never apart
+    assert befores and all(b.endswith(("p.\u00a0", "page\u00a0")) for b in befores), befores
 
 
 @pytest.mark.parametrize("text, error", [

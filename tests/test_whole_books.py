@@ -1,10 +1,13 @@
 """Layout fuzzing over whole books: hypothesis writes valid books of every division kind
 (epigraph, dedication, preface, part, chapter, appendix…), short and long, with every
 construct in them — figures (PNG and SVG, tall and wide), long footnotes and endnotes,
-tables, verse, letters, quotations, section breaks — and each is built whole. A valid book
-must build: every page invariant holds (the build stops on any that does not), EPUBCheck is
-silent, every word of the manuscript is in the EPUB in order, and both PDFs carry the
-EPUB's words (parity), footnotes included.
+tables (up to nine columns, turned), verse, letters, quotations, section breaks, index marks
+(in the text and the notes, with headings of their own), named places and page references
+and cross-references to them from anywhere in the book — and each is built whole. A valid
+book must build: every page invariant holds (the build stops on any that does not),
+EPUBCheck is silent, every word of the manuscript is in the EPUB in order, both PDFs carry
+the EPUB's words (parity), footnotes included, every index locator is on its page and
+every page reference prints its target's folio.
 
 CI runs a few books (`HYPOTHESIS_PROFILE` unset); `HYPOTHESIS_PROFILE=long` runs hundreds.
 Every book that failed once is kept in tests/data/fuzz/ and built by `test_kept_books`
@@ -30,7 +33,9 @@ from lxml import etree
 from PIL import Image, ImageDraw
 
 from toolchain.build import build
+from toolchain.check.index_pages import check_index
 from toolchain.check.kobo import kepub_problems
+from toolchain.check.page_references import check_page_references
 from toolchain.check.parity import compare
 from toolchain.errors import BuildError
 
@@ -57,6 +62,7 @@ class Book:
         self.words: list[list[str]] = []  # per division, in reading order (notes aside)
         self.notes: list[list[str]] = []
         self.cites = False  # it has a bibliography, and its text and notes cite it
+        self.places = 0  # named places, [word]{#place-N}, that references lead to
 
     def __repr__(self) -> str:  # a failing book, as hypothesis shows it: its files
         sizes = {name: len(data) for name, data in self.images.items()}
@@ -94,6 +100,9 @@ class Division:
         self.book.notes.append(re.findall(r"[\w’'-]+", text))
         if self.book.cites and draw(st.integers(0, 2)) == 0:
             text = text[:-1] + " " + draw(citation()) + "."
+        if draw(st.integers(0, 5)) == 0:  # its first word in the index (23n4)
+            first, _, rest = text.partition(" ")
+            text = f"[{first}]{{.index}} {rest}" if rest else text
         if draw(st.booleans()):
             self.starred += 1
             label = f"{self.starred}*"
@@ -118,9 +127,23 @@ class Division:
         parts = []
         for text in draw(st.lists(sentence(), min_size=1, max_size=8)):
             kind = draw(st.sampled_from(["plain"] * 5 + (["em", "title", "caps", "foreign"]
-                                                         if styled else [])))
+                                                         if styled else [])
+                                        + ["index", "entry", "place", "reference"]))
             first, *rest = text.split(" ", 1)
-            if kind == "em":
+            if kind == "index":  # marked where it stands, or under a heading of its own
+                text = f"[{first}]{{.index}} {rest[0]}" if rest else f"[{first}]{{.index}}"
+            elif kind == "entry":
+                term = f"{draw(word).capitalize()} > {draw(word)}"
+                text = (f'[{first}]{{.index term="{term}"}} {rest[0]}' if rest
+                        else f'[{first}]{{.index term="{term}"}}')
+            elif kind == "place":  # a named place, which references may lead to
+                self.book.places += 1
+                place = f"{{#place-{self.book.places}}}"
+                text = f"[{first}]{place} {rest[0]}" if rest else f"[{first}]{place}"
+            elif kind == "reference":  # to a place anywhere in the book (`books` fills it in)
+                text = text[:-1] + " " + draw(st.sampled_from(["(see p. #)", "[p. #]",
+                                                               "{see below}"])) + "."
+            elif kind == "em":
                 text = f"*{first}* {rest[0]}" if rest else f"*{first}*"
             elif kind == "title":
                 text = f"*{first}*{{.title}} {rest[0]}" if rest else f"*{first}*{{.title}}"
@@ -228,7 +251,7 @@ def block(draw, division: Division) -> str:
         return ("::: letter\n[Dear Sir]{.salutation .smallcaps},\n\n" + "\n\n".join(body)
                 + "\n\n[Yours faithfully,]{.valediction}\n\n[A. Keeper]{.signature}\n:::")
     if kind == "table":
-        columns = draw(st.integers(2, 6))
+        columns = draw(st.integers(2, 9))
         numeric = [False] + [draw(st.booleans()) for _ in range(columns - 1)]
         rows = []
         for _ in range(draw(st.integers(1, 24))):
@@ -320,6 +343,18 @@ def books(draw):
         toml += ["", "[frontispiece]", 'image = "images/frontispiece.png"',
                  'alt = "A drawing of lines"', f'caption = "{draw(sentence(2, 10))}"']
     book.files["book.toml"] = "\n".join(toml).replace("'", '"') + "\n"
+
+    def reference(found) -> str:  # a page reference or cross-reference to a named place
+        if not book.places:
+            return {"(see p. #)": "(see the text)", "[p. #]": "p. x", "{see below}": "below"}[
+                found.group()]
+        place = f"#place-{draw(st.integers(1, book.places))}"
+        return {"(see p. #)": f"(see [p. #]({place}))", "[p. #]": f"[p. #]({place})",
+                "{see below}": f"[see below]({place})"}[found.group()]
+
+    for name, text in book.files.items():
+        if name.endswith(".md"):
+            book.files[name] = re.sub(r"\(see p\. #\)|\[p\. #\]|\{see below\}", reference, text)
     return book
 
 
@@ -520,3 +555,7 @@ def check_book(book: Book, tmp: Path) -> None:
     for pdf in (out / "fuzz.pdf", out / "fuzz-print.pdf"):
         problems, info = compare(epub, pdf)
         assert problems == [], (pdf.name, [str(p) for p in problems[:3]])
+        problems, _ = check_index(epub, pdf)  # every locator on its page, the index printed
+        assert problems == [], (pdf.name, [str(p) for p in problems[:3]])
+    problems, _ = check_page_references(epub, out / "fuzz.pdf")  # each prints its page
+    assert problems == [], [str(p) for p in problems[:3]]

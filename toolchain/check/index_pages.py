@@ -96,7 +96,7 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     problems = []
     letters = marked_words(epub, locators)
     for text, path, anchor in locators:
-        folio = re.sub(r"n\d+$", "", text)  # a note's locator, 23n4: page 23
+        folio = re.sub(r"n\d*$", "", text)  # a note's locator, 23n4 (a starred note, 23n): page 23
         target = letters.get((path, anchor))
         where = f"the index's locator {text} (to {path}#{anchor})"
         if target is None:

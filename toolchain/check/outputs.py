@@ -17,7 +17,8 @@ import pikepdf
 
 from .. import places, safexml
 from ..errors import BuildError, Problem
-from . import index_pages, kobo, onix, parity, pdfcheck, preflight, readers, validate
+from . import (index_pages, kobo, onix, page_references, parity, pdfcheck, preflight, readers,
+               validate)
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -83,6 +84,8 @@ def check_outputs(out: Path) -> list[Verdict]:
     checks.append(("Pages", out / f"{slug}.pdf", lambda: run_pages(epub, out / f"{slug}.pdf")))
     for name in (f"{slug}.pdf", f"{slug}-print.pdf"):
         checks.append(("Index", out / name, lambda path=out / name: run_index(epub, path)))
+    checks.append(("Page references", out / f"{slug}.pdf",
+                   lambda: run_page_references(epub, out / f"{slug}.pdf")))
     checks.append(("Preflight", out / f"{slug}-print.pdf",
                    lambda: run_preflight(out, report, tables)))
     # The validators that are programs of their own (a JVM each, Chromium, calibre) run at
@@ -134,6 +137,15 @@ def run_index(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
     return problems, (f"{info['locators']} locators, each on the page whose folio it prints; "
                       f"the EPUB's index ({info['words']} words) printed as it is; "
                       f"{len(problems)} differences")
+
+
+def run_page_references(epub: Path, pdf: Path) -> tuple[list[Problem], str]:
+    """The screen PDF's: the press file has the same pages but no links to follow."""
+    problems, info = page_references.check_page_references(epub, pdf)
+    if not info["references"]:
+        return problems, "the book has no page references"
+    return problems, (f"{info['references']} page references, each printing its target's "
+                      f"folio in the PDF and the EPUB; {len(problems)} differences")
 
 
 def run_parity(epub: Path, pdf: Path) -> tuple[list[Problem], str]:

@@ -72,6 +72,11 @@ def typeset(text: str) -> str:
     return text
 
 
+def tie(text: str | None) -> str | None:
+    """`text` with the spaces it ends with made one no-break space."""
+    return re.sub(r"[ \t\n]+$", "\u00a0", text) if text else text
+
+
 def el(tag: str, attrs: dict | None = None, *children, text: str | None = None):
     """Make an XHTML element; `epub:x` attribute names go into the EPUB namespace."""
     node = etree.Element(f"{{{XHTML}}}{tag}")
@@ -664,7 +669,12 @@ class Writer:
 
     def inline_PageNumber(self, parent, node: m.PageNumber, ch):
         """The print page of the link's target, filled in after the layout (in the EPUB by
-        pagelist.fill_page_number_spans, in print by folios.fill)."""
+        pagelist.fill_page_number_spans, in print by folios.fill); tied to the word before
+        it, as a typesetter ties "p." to its number (a no-break space for the space)."""
+        if len(parent):
+            parent[-1].tail = tie(parent[-1].tail)
+        else:
+            parent.text = tie(parent.text)
         parent.append(el("span", {"class": "page-number", "data-target": self.link_target},
                          text="#"))
 

@@ -17,8 +17,7 @@ import pikepdf
 
 from .. import places, safexml
 from ..errors import BuildError, Problem
-from . import (index_pages, kobo, onix, page_references, parity, pdfcheck, preflight, readers,
-               validate)
+from . import index_pages, kobo, onix, page_references, parity, pdfcheck, preflight, readers, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 

@@ -395,12 +395,13 @@ def cmd_check(args) -> int:
     from .check.outputs import check_outputs
 
     verdicts = check_outputs(args.out)
+    width = max(len(verdict.label) for verdict in verdicts)  # the labels' column
     for verdict in verdicts:
         if verdict.rows:
             record_preflight(args.out, verdict.rows)
         if verdict.table:
             print(verdict.table)
-        print(f"{verdict.label:<10} {verdict.path}: {verdict.summary}")
+        print(f"{verdict.label:<{width}} {verdict.path}: {verdict.summary}")
         for problem in verdict.problems:
             print(f"  {problem}", file=sys.stderr)
     failures = sum(len(v.problems) for v in verdicts)

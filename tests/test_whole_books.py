@@ -63,6 +63,7 @@ class Book:
         self.notes: list[list[str]] = []
         self.cites = False  # it has a bibliography, and its text and notes cite it
         self.places = 0  # named places, [word]{#place-N}, that references lead to
+        self.terms: list[str] = []  # the index's headings with entries filed under them
 
     def __repr__(self) -> str:  # a failing book, as hypothesis shows it: its files
         sizes = {name: len(data) for name, data in self.images.items()}
@@ -91,6 +92,7 @@ class Division:
         self.named = 0
         self.starred = 0
         self.notes_at_foot = notes_at_foot
+        self.labels: list[str] = []  # its notes' labels, which page references may name
 
     def call(self, draw) -> str:
         """A note call, and its note (short, or long enough to run over a page), which may
@@ -121,6 +123,7 @@ class Division:
             definition += "\n\n" + "\n".join("    " + line for line in
                                                  list_lines(items, start))
         self.defs.append(definition)
+        self.labels.append(label)
         return f"[^{label}]"
 
     def paragraph(self, draw, notes=True, styled=True) -> str:
@@ -128,7 +131,7 @@ class Division:
         for text in draw(st.lists(sentence(), min_size=1, max_size=8)):
             kind = draw(st.sampled_from(["plain"] * 5 + (["em", "title", "caps", "foreign"]
                                                          if styled else [])
-                                        + ["index", "entry", "place", "reference"]))
+                                        + ["index", "entry", "see", "place", "reference"]))
             first, *rest = text.split(" ", 1)
             if kind == "index":  # marked where it stands, or under a heading of its own
                 text = f"[{first}]{{.index}} {rest[0]}" if rest else f"[{first}]{{.index}}"
@@ -136,13 +139,21 @@ class Division:
                 term = f"{draw(word).capitalize()} > {draw(word)}"
                 text = (f'[{first}]{{.index term="{term}"}} {rest[0]}' if rest
                         else f'[{first}]{{.index term="{term}"}}')
+                self.book.terms.append(term.split(" > ")[0])
+            elif kind == "see" and self.book.terms:  # a cross-reference, alone or with pages
+                other = draw(st.sampled_from(self.book.terms))
+                heading = draw(word).upper()
+                text = (f'[]{{.index term="{heading}" see="{other}"}}{text}'
+                        if draw(st.booleans()) else
+                        f'[{first}]{{.index term="{heading}" also="{other}"}} {rest[0]}'
+                        if rest else text)
             elif kind == "place":  # a named place, which references may lead to
                 self.book.places += 1
                 place = f"{{#place-{self.book.places}}}"
                 text = f"[{first}]{place} {rest[0]}" if rest else f"[{first}]{place}"
             elif kind == "reference":  # to a place anywhere in the book (`books` fills it in)
                 text = text[:-1] + " " + draw(st.sampled_from(["(see p. #)", "[p. #]",
-                                                               "{see below}"])) + "."
+                                                               "{see below}", "{note p. #}"])) + "."
             elif kind == "em":
                 text = f"*{first}* {rest[0]}" if rest else f"*{first}*"
             elif kind == "title":
@@ -277,6 +288,7 @@ def block(draw, division: Division) -> str:
     return division.paragraph(draw)
 
 
+PARAGRAPH_NOT = re.compile(r"#|>|:::|Table:|!\[|\* \* \*|- |\d+\. |\[—")  # other blocks
 FRONT = ["dedication", "epigraph", "preface", "foreword", "introduction", "acknowledgments"]
 BACK = ["appendix", "afterword", "epilogue", "conclusion"]
 
@@ -303,6 +315,17 @@ def division(draw, book: Book, kind: str, where: str, notes_at_foot: bool) -> tu
     for _ in range(count):
         div.blocks.append(draw(block(div)) if kind not in ("dedication", "epigraph", "part")
                           else div.paragraph(draw, notes=False))
+    for k, block_text in enumerate(div.blocks):  # page references to its own notes
+        div.blocks[k] = re.sub(r"\{note p\. #\}", lambda found: (
+            f"(see [p. #](#^{draw(st.sampled_from(div.labels))}))" if div.labels
+            else "(see the notes)"), block_text)
+    paragraphs = [k for k, text in enumerate(div.blocks) if not PARAGRAPH_NOT.match(text)]
+    if len(paragraphs) >= 2 and draw(st.integers(0, 3)) == 0:  # a range of pages, 12–15
+        first, last = sorted(draw(st.lists(st.sampled_from(paragraphs), min_size=2,
+                                           max_size=2, unique=True)))
+        term = f"{draw(word).capitalize()} {draw(word)}"
+        div.blocks[first] = f'[]{{.index term="{term}" range=start}}' + div.blocks[first]
+        div.blocks[last] = f'[]{{.index term="{term}" range=end}}' + div.blocks[last]
     name = f"{where}/{len(book.files):02d}-{kind}.md"
     suffix = "" if kind == "chapter" else f" {{.{kind}}}"
     text = f"# {title}{suffix}\n\n" + "\n\n".join(div.blocks).replace("{up}", "../") + "\n"

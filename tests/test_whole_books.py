@@ -468,6 +468,12 @@ NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail unti
 # a line, and notes are read first at the pages' feet (the last lines of a page, set in one
 # size smaller than the text), the nearest reading first, each note and each of its parts
 # beginning and ending a line (parity.read_pages, take_notes).
+# book-41: a chapter's one paragraph calls five long notes with nested lists and citations in
+# a notes style; the rests of two, carried to the page of notes after the chapter, were more
+# than it holds, and WeasyPrint set them there all the same, running off its top (P040).
+# Continuations carried to one page now share its room in the order of their calls, and the
+# rest of a note split on a page of notes past the division's text is called on a next such
+# page, which the division is given (footnotes.split_continuations, rests_to_notes_pages).
 # book-39: chapter 3's title left alone at a page's foot (P043) and two notes off their
 # calls' page (P041): a note split to the lines free under its call had both its parts
 # set on the next page all the same (a line too long); `footnotes.mend` took that for its

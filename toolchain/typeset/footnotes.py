@@ -27,6 +27,7 @@ from .marks import BLOCK
 
 MIN_LINES = 2  # of a note on its call's page, or the note goes over with its call's line
 CONTINUED = "-continued"
+MORE_NOTES_PAGES = 8  # pages of notes run over past a division's end, after the first
 POS = "data-pos"
 
 
@@ -104,11 +105,20 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
     holds (WeasyPrint reports it on from page to page, then sets it running off one), is
     split again where that page's text block is full of notes, and so on, a page at a time
     (`X-continued-continued`…). Split at the lines of the whole note, counted from its
-    first."""
+    first. Continuations carried to one page share it, in the order of their calls: each
+    has the room the ones before it leave (two long notes split on one page whose rests
+    together are more than the next holds: the second is split again there). The rest of a
+    note set on a page of notes run over past the division's text (`pages.
+    keep_notes_in_division`) is called on the next such page, which the division is given
+    (up to MORE_NOTES_PAGES): WeasyPrint carries notes called on a page of text to the next
+    page whole, and sets them there however long, but none from a page of notes alone."""
+    if rests_to_notes_pages(pages, composition, lines_of):
+        return True  # (laid out again before any is split: the pages they leave change)
     changed = False
     set_on = {note: page.index for page in pages for note in page.notes}
     note_line = next((p.note_line for p in pages if p.note_line), 0.0)
     above = next((p.notes_above for p in pages if p.notes), 0.0)
+    used: dict[int, int] = {}  # a page's lines taken by the continuations before
     for page in pages:
         for call in page.calls:
             parent = call.removesuffix(CONTINUED)
@@ -116,24 +126,67 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
                     set_on.get(parent) is None:
                 continue
             wanted, at = set_on[parent] + 1, set_on.get(call)
-            if wanted >= len(pages):
-                continue
-            if at == wanted and (pages[at].notes_top is None or  # (set, and within its page)
-                                 pages[at].notes_top - pages[at].notes_above >= pages[at].top - 1):
-                continue
             whole = parent
             while whole.endswith(CONTINUED):
                 whole = whole.removesuffix(CONTINUED)
             total, first = lines_of(whole), composition.splits[parent]
+            if wanted >= len(pages) or total is None:
+                continue
+            before = used.get(wanted, 0)
+            used[wanted] = before + composition.splits.get(call, total) - first
+            if at == wanted and (pages[at].notes_top is None or  # (set, and within its page)
+                                 pages[at].notes_top - pages[at].notes_above >= pages[at].top - 1):
+                continue
             body = 2 * page.line_height  # WeasyPrint leaves the text two lines (its orphans)
             room = int((pages[wanted].bottom - pages[wanted].top - above - body + 0.01)
-                       / note_line) - 1
+                       / note_line) - 1 - before
             if call in composition.splits:  # split, and still not set there: shorter
                 room = composition.splits[call] - first - 2
-            if total is not None and room >= MIN_LINES and first + room < total:
+            if room >= MIN_LINES and first + room < total:
                 composition.splits[call] = first + room
+                used[wanted] = before + room
                 changed = True
     return changed
+
+
+def rests_to_notes_pages(pages: list[PageFacts], composition, lines_of) -> bool:
+    """Each rest of a note split on a page of notes run over past its division's text is
+    called on the next such page (`split_notes`), which the division is given. Whether any
+    was placed anew."""
+    changed = False
+    set_on = {note: page.index for page in pages for note in page.notes}
+    for page in pages:
+        for call in page.calls:
+            parent = call.removesuffix(CONTINUED)
+            if call == parent or parent not in composition.splits or parent not in set_on:
+                continue
+            whole = parent
+            while whole.endswith(CONTINUED):
+                whole = whole.removesuffix(CONTINUED)
+            total, start = lines_of(whole), set_on[parent]
+            division = pages[start].division
+            first_of_notes = notes_pages_begin(pages, division, composition)
+            if total is None or composition.splits[parent] >= total or first_of_notes is None \
+                    or not first_of_notes <= start < first_of_notes + MORE_NOTES_PAGES:
+                continue
+            k = start - first_of_notes + 1  # the page of notes after its part's
+            if composition.rests_on_notes_pages.get(call) != (division, k):
+                composition.rests_on_notes_pages[call] = (division, k)
+                changed = True
+            if composition.notes_pages_more.get(division, 0) < k:
+                composition.notes_pages_more[division] = k
+                changed = True
+    return changed
+
+
+def notes_pages_begin(pages: list[PageFacts], division: str | None, composition
+                      ) -> int | None:
+    """The index of the first of the pages that end `division` with the footnotes run over
+    from its text (`pages.keep_notes_in_division`), if it has them."""
+    if division not in composition.notes_pages:
+        return None
+    own = [page.index for page in pages if page.division == division and not page.blank]
+    return own[-1] - composition.notes_pages_more.get(division, 0) if own else None
 
 
 def after_heading(page: PageFacts, note: str) -> bool:
@@ -235,10 +288,12 @@ def make_room(page: PageFacts, composition) -> bool:
     return True
 
 
-def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_attr: str) -> None:
+def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_attr: str,
+                rests: dict[str, tuple[str, int]] | None = None) -> None:
     """Split each footnote of `tree` (a copy of the book's HTML, its notes' breaks written in)
-    after its line `splits[id]`, the rest a continuation beside it; give each note in
-    `pushed` the policy that moves its call's line with it."""
+    after its line `splits[id]`, the rest a continuation beside it, or on the division's
+    page of notes `rests[its id]` ((division, k): its `div.notes-run-over` k, counted from
+    0); give each note in `pushed` the policy that moves its call's line with it."""
     for note in pushed:
         element = by_id(tree, note)
         if element is not None:
@@ -263,6 +318,11 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
                 rest.set(name, element.get(name))
         if element.get(key) is not None:
             rest.set(key, element.get(key) + "c")  # not the note's: its lines are its own
+        page_of_notes = notes_page(element, (rests or {}).get(note + CONTINUED, (None, None))[1])
+        if page_of_notes is not None:
+            rest.tail = None
+            page_of_notes.append(rest)
+            continue
         paragraph = next(iter(element.xpath(f"ancestor::*[@{key}][1]")), None)
         line_end = next(iter(element.xpath(  # the paragraph's break, not a later note's
             "following::br[@class='kp'][not(ancestor::*[contains(concat(' ', @class, ' '), "
@@ -275,6 +335,16 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
         else:
             rest.tail, element.tail = element.tail, None
             element.addnext(rest)
+
+
+def notes_page(element, k: int | None):
+    """The `k`th page of notes run over of `element`'s division, if it has it."""
+    if k is None:
+        return None
+    division = next((a for a in element.iterancestors("div")
+                     if (a.get("id") or "").startswith("doc-")), None)
+    found = division.xpath("./div[@class='notes-run-over']") if division is not None else []
+    return found[k] if k < len(found) else None
 
 
 def by_id(tree, ident: str):

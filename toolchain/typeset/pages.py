@@ -641,7 +641,14 @@ def keep_notes_in_division(pages, composition) -> bool:
     ends = {page.division: page for page in pages if not page.blank}
     for division in sorted(composition.notes_pages - composition.notes_pages_let_go):
         end = ends.get(division)
-        if end is not None and end.empty:
+        more = composition.notes_pages_more.get(division, 0)
+        if end is not None and end.empty and more:  # one of several left empty: one fewer
+            composition.notes_pages_more[division] = more - 1
+            for rest, (its, k) in list(composition.rests_on_notes_pages.items()):
+                if its == division and k >= more:  # (called on the page let go)
+                    del composition.rests_on_notes_pages[rest]
+            changed = True
+        elif end is not None and end.empty:
             composition.notes_pages.discard(division)
             composition.notes_pages_let_go.add(division)
             changed = True

@@ -458,6 +458,9 @@ class Composition:
         self.notes_pages: set[str] = set()  # divisions given a last page for the footnotes
         # that run over from their last text page (typeset.pages.keep_notes_in_division)
         self.notes_pages_let_go: set[str] = set()  # those given one left empty: let go once
+        self.notes_pages_more: dict[str, int] = {}  # the pages more than one those notes
+        # need, and the rests called on each (typeset.footnotes.split_continuations)
+        self.rests_on_notes_pages: dict[str, tuple[str, int]] = {}  # id: (division, k)
         for key, para in (measure(first_layout) if first_layout is not None else {}).items():
             plan = plan_paragraph(composer, para, self.elements.get(key))
             if plan is None:
@@ -494,8 +497,9 @@ class Composition:
                                                                  declarations))))
         for division in out.iter("div"):
             if division.get("id") in self.notes_pages:
-                division.append(division.makeelement("div", {"class": "notes-run-over"}))
-        footnotes.split_notes(out, self.splits, self.pushed, KEY, SET)
+                for _ in range(1 + self.notes_pages_more.get(division.get("id"), 0)):
+                    division.append(division.makeelement("div", {"class": "notes-run-over"}))
+        footnotes.split_notes(out, self.splits, self.pushed, KEY, SET, self.rests_on_notes_pages)
         return out
 
     def lines_of(self, note: str) -> int | None:

@@ -377,7 +377,8 @@ def books(draw):
 
     for name, text in book.files.items():
         if name.endswith(".md"):
-            book.files[name] = re.sub(r"\(see p\. #\)|\[p\. #\]|\{see below\}", reference, text)
+            book.files[name] = re.sub(r"\(see p\. #\)|\[p\. #\](?!\()|\{see below\}", reference,
+                                      text)  # (not the links to notes made already)
     return book
 
 

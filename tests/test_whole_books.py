@@ -2,7 +2,8 @@
 (epigraph, dedication, preface, part, chapter, appendix…), short and long, with every
 construct in them — figures (PNG and SVG, tall and wide), long footnotes and endnotes,
 tables (up to nine columns, turned), verse, letters, quotations, section breaks, index marks
-(in the text and the notes, with headings of their own), named places and page references
+(in the text and the notes, with headings of their own, ranges, see and see also; and
+book.toml's terms, marked wherever they stand), named places and page references
 and cross-references to them from anywhere in the book — and each is built whole. A valid
 book must build: every page invariant holds (the build stops on any that does not),
 EPUBCheck is silent, every word of the manuscript is in the EPUB in order, both PDFs carry
@@ -365,6 +366,12 @@ def books(draw):
                                               draw(st.integers(800, 2200)))
         toml += ["", "[frontispiece]", 'image = "images/frontispiece.png"',
                  'alt = "A drawing of lines"', f'caption = "{draw(sentence(2, 10))}"']
+    if draw(st.integers(0, 2)) == 0:  # words the index marks wherever they stand
+        terms = draw(st.lists(word, min_size=1, max_size=3, unique=True))
+        toml += ["", "[index]", f"notes = {'true' if draw(st.booleans()) else 'false'}",
+                 "", "[index.terms]"] + [
+            f'"{term.capitalize()} (term)" = ["{term}", "{term.capitalize()}"]'
+            for term in terms]
     book.files["book.toml"] = "\n".join(toml).replace("'", '"') + "\n"
 
     def reference(found) -> str:  # a page reference or cross-reference to a named place

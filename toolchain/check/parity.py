@@ -140,13 +140,14 @@ class PdfPage(NamedTuple):
 
 
 def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> list[PdfPage]:
-    """Each page's words, its printed folio, and where its foot begins (without `feet`, at its end:
-    the font sizes are not read); without its running head and folio. WeasyPrint draws the margin
-    boxes last, so they are the page text's last lines; a last line is taken for one only if it
-    reads as one (a title of the book, a page number) and lies in a margin: above or below the text
-    of every page of the book — so a short paragraph that happens to read like a title or a number
-    stays. pdfium marks a hyphen it takes for a line-end hyphenation with U+FFFE: the halves stay
-    two tokens here, and the alignment joins them."""
+    """Each page's words, its printed folio, and where its foot begins (without `feet`, at
+    its end: the font sizes are not read); without its running head and folio. WeasyPrint
+    draws the margin boxes last, so they are the page text's last lines; a last line is
+    taken for one only if it reads as one (a title of the book, a page number) and lies in a
+    margin: above or below the text of every page of the book — so a short paragraph that
+    happens to read like a title or a number stays. pdfium marks a hyphen it takes for a
+    line-end hyphenation with U+FFFE: the halves stay two tokens here, and the alignment
+    joins them."""
     doc = pypdfium2.PdfDocument(pdf)
     pages = []
     try:
@@ -205,10 +206,10 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
 
 
 def lines_and_sizes(text, sized: bool = True) -> tuple[list[list[str]], list[float]]:
-    """The words of each line of a page's text, and each line's largest font size (0 if not `sized`,
-    or if pdfium's text and its characters do not correspond one to one). pdfium puts U+FFFE for a
-    line-end hyphen in place of the line's end: it ends a line here too (a note's last line on its
-    page, quel-, and the folio below it are two lines)."""
+    """The words of each line of a page's text, and each line's largest font size (0 if not
+    `sized`, or if pdfium's text and its characters do not correspond one to one). pdfium
+    puts U+FFFE for a line-end hyphen in place of the line's end: it ends a line here too (a
+    note's last line on its page, quel-, and the folio below it are two lines)."""
     whole = text.get_text_range()
     ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
     if not ends or ends[-1][1] < len(whole):

@@ -81,8 +81,9 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
         elif total is not None and (MIN_LINES <= fit < total or 0 < fit < total and (
                 after_heading(page, note) or on_first_line(page, note))):
             composition.splits[note] = fit  # what fits stays; the rest goes on
-            composition.pushed.discard(note)
-            changed = True
+            if not (note in composition.pushed and on_first_line(page, note)):
+                composition.pushed.discard(note)  # (a line gone over with a note longer
+            changed = True  # than the page stays over: back, its note would not fit)
         elif total is not None and after_heading(page, note) and shorten_earlier(
                 page, note, total + same_line(page, note, lines_of) - free, lines_of,
                 composition):

@@ -12,11 +12,11 @@ import zipfile
 import pikepdf
 import pypdfium2
 import pytest
-from conftest import ROOT, xml
+from conftest import ROOT, make_book, xml
 from PIL import Image, ImageDraw
 
 from toolchain.build import build
-from toolchain.check.page_references import check_page_references
+from toolchain.check.page_references import check_page_references, printed_at
 from toolchain.errors import BuildError
 from toolchain.read.markdown import read_book
 
@@ -151,6 +151,27 @@ def test_the_check_reads_every_reference_and_finds_one_that_leads_elsewhere(buil
     problems, _ = check_page_references(built / "pageref.epub", moved)
     assert {p.code for p in problems} == {"P074"} and len(problems) == 2
     assert all("#at-lighthouse" in p.message and "iii" in p.message for p in problems)
+
+
+def test_the_check_reads_words_after_the_number_and_two_links_to_one_place(tmp_path):
+    """A reference with words after its number (`[page # below]`), and a cross-reference
+    and a page reference to one place on one line: each is read whole, none taken for
+    another; and a printed number is matched word for word (p. 1 is not in p. 12)."""
+    make_book(tmp_path / "m", {"one.md": (
+        "# One\n\n" + prose(300) + " [The old light]{#light} stands here.\n\n" + prose(30, 1)
+        + " See [the light](#light) ([p. #](#light)), [page # above](#light), p. [#](#light).\n")})
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    problems, info = check_page_references(tmp_path / "dist" / "small-book.epub",
+                                           tmp_path / "dist" / "small-book.pdf")
+    assert problems == [] and info["references"] == 3
+    with zipfile.ZipFile(tmp_path / "dist" / "small-book.epub") as z:
+        text = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    assert "p.\u00a0<a" in text and "p. <a" not in text  # tied outside the link too
+    assert printed_at([["p", "12"]], ["p", "1"], set()) is None
+    assert printed_at([["see", "p"], ["4"]], ["see", "p", "4"], set()) == 0  # over a line end
+    used: set = set()
+    assert printed_at([["p", "4"]], ["p", "4"], used) == 0
+    assert printed_at([["p", "4"]], ["p", "4"], used) is None  # each printing matched once
 
 
 def test_the_epub_reads_the_print_page_numbers(built):

@@ -652,7 +652,14 @@ class Writer:
             target, place = self.anchors[href[1:]]
             self.link_target = self.place_id(target, place)
             href = self.chapter_file(target) + (f"#{self.link_target}" if place else "")
-        parent.append(self.inline(el("a", {"href": href}), node.children, ch))
+        link = self.inline(el("a", {"href": href}), node.children, ch)
+        parent.append(link)
+        if not link.text and len(link) and link[0].get("class") == "page-number":
+            before = link.getprevious()  # `p. [#](#x)`: the number tied to the word before
+            if before is not None:  # the link, outside it
+                before.tail = tie(before.tail)
+            else:
+                parent.text = tie(parent.text)
 
     def place_id(self, ch: m.Chapter, place) -> str:
         """The id of what a cross-reference names: a chapter, a section, a named place."""

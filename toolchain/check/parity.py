@@ -393,7 +393,8 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
     begins a line and ends one, as print sets them."""
     letters = [squeeze([w]) for w in flat]
     taken = [False] * len(flat)
-    barred = [not foot for foot in feet] if feet else taken  # words no note may be read in
+    barred = [not foot for foot in feet] if feet else [False] * len(flat)  # words no note
+    # may be read in
     missing, start = [], 0
 
     def run_at(k: int, target: str) -> int:

@@ -152,10 +152,13 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
 
 def rests_to_notes_pages(pages: list[PageFacts], composition, lines_of) -> bool:
     """Each rest of a note split on a page of notes run over past its division's text is
-    called on the next such page (`split_notes`), which the division is given. Whether any
-    was placed anew."""
-    changed = False
+    called on the next such page (`split_notes`), which the division is given: the places
+    read afresh from the pages each round. Whether any changed."""
     set_on = {note: page.index for page in pages for note in page.notes}
+    begins = {division: notes_pages_begin(pages, division, composition)
+              for division in {page.division for page in pages}}  # before any page is added
+    rests: dict[str, tuple[str, int]] = {}
+    more = dict(composition.notes_pages_more)
     for page in pages:
         for call in page.calls:
             parent = call.removesuffix(CONTINUED)
@@ -166,17 +169,15 @@ def rests_to_notes_pages(pages: list[PageFacts], composition, lines_of) -> bool:
                 whole = whole.removesuffix(CONTINUED)
             total, start = lines_of(whole), set_on[parent]
             division = pages[start].division
-            first_of_notes = notes_pages_begin(pages, division, composition)
+            first_of_notes = begins.get(division)
             if total is None or composition.splits[parent] >= total or first_of_notes is None \
                     or not first_of_notes <= start < first_of_notes + MORE_NOTES_PAGES:
                 continue
             k = start - first_of_notes + 1  # the page of notes after its part's
-            if composition.rests_on_notes_pages.get(call) != (division, k):
-                composition.rests_on_notes_pages[call] = (division, k)
-                changed = True
-            if composition.notes_pages_more.get(division, 0) < k:
-                composition.notes_pages_more[division] = k
-                changed = True
+            rests[call] = (division, k)
+            more[division] = max(more.get(division, 0), k)
+    changed = rests != composition.rests_on_notes_pages or more != composition.notes_pages_more
+    composition.rests_on_notes_pages, composition.notes_pages_more = rests, more
     return changed
 
 
@@ -319,7 +320,7 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
                 rest.set(name, element.get(name))
         if element.get(key) is not None:
             rest.set(key, element.get(key) + "c")  # not the note's: its lines are its own
-        page_of_notes = notes_page(element, (rests or {}).get(note + CONTINUED, (None, None))[1])
+        page_of_notes = notes_page(tree, *(rests or {}).get(note + CONTINUED, (None, None)))
         if page_of_notes is not None:
             rest.tail = None
             page_of_notes.append(rest)
@@ -338,14 +339,11 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
             element.addnext(rest)
 
 
-def notes_page(element, k: int | None):
-    """The `k`th page of notes run over of `element`'s division, if it has it."""
-    if k is None:
-        return None
-    division = next((a for a in element.iterancestors("div")
-                     if (a.get("id") or "").startswith("doc-")), None)
-    found = division.xpath("./div[@class='notes-run-over']") if division is not None else []
-    return found[k] if k < len(found) else None
+def notes_page(tree, division: str | None, k: int | None):
+    """The `k`th page of notes run over (counted from 0) of `division`, if it has it."""
+    element = by_id(tree, division) if division is not None else None
+    found = element.xpath("./div[@class='notes-run-over']") if element is not None else []
+    return found[k] if k is not None and k < len(found) else None
 
 
 def by_id(tree, ident: str):

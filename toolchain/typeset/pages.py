@@ -642,8 +642,9 @@ def keep_notes_in_division(pages, composition) -> bool:
     for division in sorted(composition.notes_pages - composition.notes_pages_let_go):
         end = ends.get(division)
         more = composition.notes_pages_more.get(division, 0)
-        if end is not None and end.empty and more:  # one of several left empty: one fewer
-            composition.notes_pages_more[division] = more - 1
+        if end is not None and end.empty and more:  # one of several left empty: one fewer,
+            composition.notes_pages_more[division] = more - 1  # once
+            composition.notes_pages_let_go.add(division)
             for rest, (its, k) in list(composition.rests_on_notes_pages.items()):
                 if its == division and k >= more:  # (called on the page let go)
                     del composition.rests_on_notes_pages[rest]

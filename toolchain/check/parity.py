@@ -4,8 +4,9 @@ The EPUB's spine documents and the PDF's text layer (pdfium) are read as words a
 (difflib). What print adds by design is set aside: running heads and folios, the half title,
 a table's header row repeated atop each page it runs over, and footnotes, which print moves
 to the foot of the page (each footnote is found as a run of its own, letter for letter,
-first among the lines that end a page set in one size smaller than its text, each note
-beginning and ending a line).
+first among the lines that end a page set in one size smaller than its text — the notes,
+and a table or quotation set as small just above them, if any — each note beginning and
+ending a line; then anywhere, if that leaves differences).
 Words split by a line-end or page-end hyphen, or run together with a note call, count as the
 same words when their letters are. Anything else — a word only in one edition — is a
 difference, listed with its context."""

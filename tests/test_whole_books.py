@@ -3,7 +3,8 @@
 construct in them — figures (PNG and SVG, tall and wide), long footnotes and endnotes,
 tables (up to nine columns, turned), verse, letters, quotations, section breaks, index marks
 (in the text and the notes, with headings of their own, ranges, see and see also; and
-book.toml's terms, marked wherever they stand), named places and page references
+book.toml's terms, marked wherever they stand), named places and page references (in the
+text and the notes)
 and cross-references to them from anywhere in the book — and each is built whole. A valid
 book must build: every page invariant holds (the build stops on any that does not),
 EPUBCheck is silent, every word of the manuscript is in the EPUB in order, both PDFs carry
@@ -103,6 +104,8 @@ class Division:
         self.book.notes.append(re.findall(r"[\w’'-]+", text))
         if self.book.cites and draw(st.integers(0, 2)) == 0:
             text = text[:-1] + " " + draw(citation()) + "."
+        if draw(st.integers(0, 6)) == 0:  # a page reference in a note (`books` fills it in)
+            text = text[:-1] + " (see p. #)."
         if draw(st.integers(0, 5)) == 0:  # its first word in the index (23n4)
             first, _, rest = text.partition(" ")
             text = f"[{first}]{{.index}} {rest}" if rest else text

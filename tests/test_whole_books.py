@@ -3,9 +3,9 @@
 construct in them — figures (PNG and SVG, tall and wide), long footnotes and endnotes,
 tables (up to nine columns, turned), verse, letters, quotations, section breaks, index marks
 (in the text and the notes, with headings of their own, ranges, see and see also; and
-book.toml's terms, marked wherever they stand), named places and page references (in the
-text and the notes)
-and cross-references to them from anywhere in the book — and each is built whole. A valid
+book.toml's terms, marked wherever they stand), named places, and page references (in the
+text and the notes) and cross-references to them from anywhere in the book — and each is
+built whole. A valid
 book must build: every page invariant holds (the build stops on any that does not),
 EPUBCheck is silent, every word of the manuscript is in the EPUB in order, both PDFs carry
 the EPUB's words (parity), footnotes included, every index locator is on its page and

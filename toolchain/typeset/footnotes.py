@@ -282,8 +282,16 @@ def make_room(page: PageFacts, composition) -> bool:
     """A note with room enough below its call that WeasyPrint moved on all the same, to set
     one more line of the paragraph at the page's foot (for its orphans or widows): that
     paragraph may break after any line instead, so that the note stays with its call (a
-    widow or an orphan is a warning; a note off its page is not to be had)."""
+    widow or an orphan is a warning; a note off its page is not to be had). Or to set the
+    next row of a table at the page's foot, which went on to the next page all the same:
+    the table begins on the next page (the page is left short: a warning)."""
     last = page.blocks[-1] if page.blocks else None
+    if last is not None and last.kind == "table" and not last.last and last.figure and \
+            "break-before" not in composition.styles.get(last.figure, ""):
+        # WeasyPrint moved the note on to make room for the table's next row, then the row
+        composition.styles[last.figure] = "; ".join(filter(None, (
+            composition.styles.get(last.figure), "break-before: page")))
+        return True
     if last is None or last.pos is None or last.pos in composition.styles:
         return False
     composition.styles[last.pos] = "orphans: 1; widows: 1"

@@ -486,6 +486,11 @@ NOT_YET_FIXED = {  # found by the fuzzer: expected to fail until mended, and the
 # a line, and notes are read first at the pages' feet (the last lines of a page, set in one
 # size smaller than the text), the nearest reading first, each note and each of its parts
 # beginning and ending a line (parity.read_pages, take_notes).
+# book-45: a chapter's last paragraph calls four notes, two long with lists, on a line that
+# went over with them to begin the last page; there `share_the_page` had each begin, the
+# rests after, and let go of the line's going over, so it came back to a page with no room
+# for them, and went over again, round and round (P041). As in book-43, a line that went
+# over to begin its page now stays over when its notes share that page.
 # book-44: a chapter's note called above a table of seven columns at the page's foot: the
 # table's next row did not fit below its first, and WeasyPrint moved the note on to make
 # room for the row, then the row; the note, with room on its call's page, was set on the

@@ -253,9 +253,11 @@ def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition
     changed = False
     for n, lines in shares.items():
         wanted = lines if lines < sizes[n] else None
-        if composition.splits.get(n) != wanted or n in composition.pushed:
-            changed = True
-        composition.pushed.discard(n)
+        kept = n in composition.pushed and on_first_line(page, n)  # its line went over to
+        if composition.splits.get(n) != wanted or n in composition.pushed and not kept:
+            changed = True  # begin this page: it stays over (back, its notes would not fit)
+        if not kept:
+            composition.pushed.discard(n)
         if wanted is None:
             composition.splits.pop(n, None)
         else:

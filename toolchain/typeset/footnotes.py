@@ -81,9 +81,9 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
         elif total is not None and (MIN_LINES <= fit < total or 0 < fit < total and (
                 after_heading(page, note) or on_first_line(page, note))):
             composition.splits[note] = fit  # what fits stays; the rest goes on
-            if not (note in composition.pushed and on_first_line(page, note)):
-                composition.pushed.discard(note)  # (a line gone over with a note longer
-            changed = True  # than the page stays over: back, its note would not fit)
+            if not stays_over(page, note, composition):
+                composition.pushed.discard(note)
+            changed = True
         elif total is not None and after_heading(page, note) and shorten_earlier(
                 page, note, total + same_line(page, note, lines_of) - free, lines_of,
                 composition):
@@ -120,34 +120,41 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
     note_line = next((p.note_line for p in pages if p.note_line), 0.0)
     above = next((p.notes_above for p in pages if p.notes), 0.0)
     used: dict[int, int] = {}  # a page's lines taken by the continuations before
+    for page, call, parent, total in continuations(pages, composition, set_on, lines_of):
+        wanted, at = set_on[parent] + 1, set_on.get(call)
+        first = composition.splits[parent]
+        if not note_line or wanted >= len(pages) or total is None:
+            continue
+        before = used.get(wanted, 0)
+        used[wanted] = before + composition.splits.get(call, total) - first
+        if at == wanted and (pages[at].notes_top is None or  # (set, and within its page)
+                             pages[at].notes_top - pages[at].notes_above >= pages[at].top - 1):
+            continue
+        body = 2 * page.line_height  # WeasyPrint leaves the text two lines (its orphans)
+        room = int((pages[wanted].bottom - pages[wanted].top - above - body + 0.01)
+                   / note_line) - 1 - before
+        if call in composition.splits:  # split, and still not set there: shorter
+            room = composition.splits[call] - first - 2
+        if room >= MIN_LINES and first + room < total:
+            composition.splits[call] = first + room
+            used[wanted] = before + room
+            changed = True
+    return changed
+
+
+def continuations(pages: list[PageFacts], composition, set_on: dict[str, int], lines_of):
+    """Each continuation called on the pages whose parent (the note or the continuation it
+    was split from) is split and set: (the page that calls it, its id, its parent's, the
+    lines of the whole note, None if not the composition's)."""
     for page in pages:
         for call in page.calls:
             parent = call.removesuffix(CONTINUED)
-            if call == parent or not note_line or parent not in composition.splits or \
-                    set_on.get(parent) is None:
+            if call == parent or parent not in composition.splits or parent not in set_on:
                 continue
-            wanted, at = set_on[parent] + 1, set_on.get(call)
             whole = parent
             while whole.endswith(CONTINUED):
                 whole = whole.removesuffix(CONTINUED)
-            total, first = lines_of(whole), composition.splits[parent]
-            if wanted >= len(pages) or total is None:
-                continue
-            before = used.get(wanted, 0)
-            used[wanted] = before + composition.splits.get(call, total) - first
-            if at == wanted and (pages[at].notes_top is None or  # (set, and within its page)
-                                 pages[at].notes_top - pages[at].notes_above >= pages[at].top - 1):
-                continue
-            body = 2 * page.line_height  # WeasyPrint leaves the text two lines (its orphans)
-            room = int((pages[wanted].bottom - pages[wanted].top - above - body + 0.01)
-                       / note_line) - 1 - before
-            if call in composition.splits:  # split, and still not set there: shorter
-                room = composition.splits[call] - first - 2
-            if room >= MIN_LINES and first + room < total:
-                composition.splits[call] = first + room
-                used[wanted] = before + room
-                changed = True
-    return changed
+            yield page, call, parent, lines_of(whole)
 
 
 def rests_to_notes_pages(pages: list[PageFacts], composition, lines_of) -> bool:
@@ -159,23 +166,16 @@ def rests_to_notes_pages(pages: list[PageFacts], composition, lines_of) -> bool:
               for division in {page.division for page in pages}}  # before any page is added
     rests: dict[str, tuple[str, int]] = {}
     more = dict(composition.notes_pages_more)
-    for page in pages:
-        for call in page.calls:
-            parent = call.removesuffix(CONTINUED)
-            if call == parent or parent not in composition.splits or parent not in set_on:
-                continue
-            whole = parent
-            while whole.endswith(CONTINUED):
-                whole = whole.removesuffix(CONTINUED)
-            total, start = lines_of(whole), set_on[parent]
-            division = pages[start].division
-            first_of_notes = begins.get(division)
-            if total is None or composition.splits[parent] >= total or first_of_notes is None \
-                    or not first_of_notes <= start < first_of_notes + MORE_NOTES_PAGES:
-                continue
-            k = start - first_of_notes + 1  # the page of notes after its part's
-            rests[call] = (division, k)
-            more[division] = max(more.get(division, 0), k)
+    for _, call, parent, total in continuations(pages, composition, set_on, lines_of):
+        start = set_on[parent]
+        division = pages[start].division
+        first_of_notes = begins.get(division)
+        if total is None or composition.splits[parent] >= total or first_of_notes is None \
+                or not first_of_notes <= start < first_of_notes + MORE_NOTES_PAGES:
+            continue
+        k = start - first_of_notes + 1  # the page of notes after its part's
+        rests[call] = (division, k)
+        more[division] = max(more.get(division, 0), k)
     changed = rests != composition.rests_on_notes_pages or more != composition.notes_pages_more
     composition.rests_on_notes_pages, composition.notes_pages_more = rests, more
     return changed
@@ -199,6 +199,13 @@ def after_heading(page: PageFacts, note: str) -> bool:
     blocks = [b for b in page.blocks if b.kind != "rule"]
     at = next((k for k, b in enumerate(blocks) if b.top - 0.5 <= y <= b.bottom + 0.5), None)
     return bool(at) and blocks[at - 1].kind == "heading"
+
+
+def stays_over(page: PageFacts, note: str, composition) -> bool:
+    """Whether the line that calls `note` went over with it to begin this page, and so
+    stays over when the note is split or shares the page here: let go, it would come back
+    to the page before, which had no room for the note (book-43, book-45)."""
+    return note in composition.pushed and on_first_line(page, note)
 
 
 def on_first_line(page: PageFacts, note: str) -> bool:
@@ -253,9 +260,9 @@ def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition
     changed = False
     for n, lines in shares.items():
         wanted = lines if lines < sizes[n] else None
-        kept = n in composition.pushed and on_first_line(page, n)  # its line went over to
+        kept = stays_over(page, n, composition)
         if composition.splits.get(n) != wanted or n in composition.pushed and not kept:
-            changed = True  # begin this page: it stays over (back, its notes would not fit)
+            changed = True
         if not kept:
             composition.pushed.discard(n)
         if wanted is None:

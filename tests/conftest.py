@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
+import os
 import threading
 import zipfile
 from pathlib import Path
@@ -32,11 +34,13 @@ def session_environment(tmp_path_factory):
     """For the whole session: the build date fixed (SOURCE_DATE_EPOCH); the user's cache
     (where `lint --fix` keeps what it changed) and the divisions' pages kept between builds
     (write/pdf/apart.py: books built more than once use them, as an editor's builds do) in
-    folders of the tests, not the user's."""
+    folders of the tests, not the user's. The divisions' pages are kept for all the
+    session's workers (pytest-xdist's): a book one has laid out, the other finds, as two
+    builds at once of one editor's find what each keeps (whole files, moved in place)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-        patch.setenv("TOOLCHAIN_CACHE", str(tmp_path_factory.mktemp("toolchain-cache")))
+        patch.setenv("TOOLCHAIN_CACHE", str(run_folder(tmp_path_factory) / "toolchain-cache"))
         yield
 
 
@@ -102,29 +106,36 @@ def one_epubcheck_for_the_session():
         session.checker.cancel()
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    """The first title, built from manuscript/ into a temporary dist/."""
-    out = tmp_path_factory.mktemp("title") / "dist"
-    build(ROOT / "manuscript", out, ROOT / "styles", stream=io.StringIO(), force=True)
+def run_folder(tmp_path_factory) -> Path:
+    """A folder for the whole run: with pytest-xdist, the one its workers' folders are in."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory, manuscript: Path, name: str) -> Path:
+    """`manuscript` built into a dist folder of the run's, by whichever worker asks first
+    (the others wait on a lock, then read it): so a book the tests only read is built once
+    a run, not once a worker."""
+    out = run_folder(tmp_path_factory) / f"built-{name}" / "dist"
+    out.parent.mkdir(exist_ok=True)
+    with open(out.parent / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "report.json").is_file():
+            build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True)
     return out
 
 
 @pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The first title, built from manuscript/ into a temporary dist/ (which tests only read)."""
+    return built_once(tmp_path_factory, ROOT / "manuscript", "title")
+
+
+@pytest.fixture(scope="session")
 def sample_built(tmp_path_factory):
-    """Each sample title (examples/NAME) built once for the session, when first asked for:
+    """Each sample title (examples/NAME) built once for the run, when first asked for:
     `sample_built(name)` is its dist folder, which the tests only read."""
-    done: dict[str, Path] = {}
-
-    def get(name: str) -> Path:
-        if name not in done:
-            out = tmp_path_factory.mktemp(name) / "dist"
-            build(ROOT / "examples" / name, out, ROOT / "styles", stream=io.StringIO(),
-                  force=True)
-            done[name] = out
-        return done[name]
-
-    return get
+    return lambda name: built_once(tmp_path_factory, ROOT / "examples" / name, name)
 
 
 @pytest.fixture(scope="session")

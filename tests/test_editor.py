@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -37,12 +38,20 @@ def readme_section(title: str) -> list[str]:
 def test_the_editor_section_of_the_readme_works_as_written(tmp_path):
     """In a new virtual environment: the install line from the project folder, then every
     command from a folder of the editor's own, each exit 0, and the book's files where the
-    README says."""
+    README says. The libraries the project needs are this environment's, seen by the new
+    one (a .pth file): so pip finds them installed and installs the project and its
+    `toolchain` command alone. (That the same install fetches them on a machine without
+    them is what `nox -s tests` does first, in a new environment of its own.)"""
     commands = readme_section("Editor's quick start: your own book")
     assert commands[0] == "python3 -m pip install -e ." and any(
         c.startswith("toolchain new") for c in commands)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    inside = subprocess.run([venv / "bin" / "python", "-c", "import site; print("
+                             "site.getsitepackages()[0])"], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    (Path(inside) / "libraries-of-the-tests.pth").write_text(
+        "".join(f"{p}\n" for p in site.getsitepackages()), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PATH=f"{venv / 'bin'}:{env['PATH']}", VIRTUAL_ENV=str(venv))
     work = tmp_path / "work"

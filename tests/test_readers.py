@@ -88,9 +88,9 @@ def test_a_reader_that_never_finishes_fails_the_check_and_is_not_called_missing(
     with pytest.raises(BuildError) as caught:  # a reader that would run for a minute
         readers.run_reader(tmp_path / "book.epub", "a reader", [
             sys.executable, "-c", f"import os, time; open({str(pid)!r}, 'w').write("
-            "str(os.getpid())); time.sleep(60)"], 5)
+            "str(os.getpid())); time.sleep(60)"], 2)
     problem = caught.value.problems[0]
-    assert problem.code == "E016" and "did not finish with the book in 5 s" in problem.message
+    assert problem.code == "E016" and "did not finish with the book in 2 s" in problem.message
     assert problem.code not in outputs.NOT_INSTALLED  # a failed check, not "not run"
     with pytest.raises(ProcessLookupError):  # stopped, not left running
         os.kill(int(pid.read_text()), 0)

@@ -153,12 +153,12 @@ def book(tmp_path_factory):
     return out, report, word, folio, root
 
 
-def index_doc(out):
-    with zipfile.ZipFile(out / "index-book.epub") as archive:
+def index_doc(out, epub: str = "index-book.epub"):
+    with zipfile.ZipFile(out / epub) as archive:
         return xml(archive.read("EPUB/index.xhtml"))
 
 
-def entries(out) -> dict[str, str]:
+def entries(out, epub: str = "index-book.epub") -> dict[str, str]:
     """Each entry's text, by its heading path ("Germany > inflation")."""
     H = "{http://www.w3.org/1999/xhtml}"
     found = {}
@@ -173,7 +173,7 @@ def entries(out) -> dict[str, str]:
             for sub in li.findall(f"{H}ul"):
                 walk(sub, (*path, term))
 
-    for ul in index_doc(out).iter(f"{H}ul"):
+    for ul in index_doc(out, epub).iter(f"{H}ul"):
         if ul.getparent().tag == f"{H}section":
             walk(ul, ())
     return found
@@ -407,3 +407,42 @@ def test_a_page_that_begins_inside_an_entrys_locators_is_marked_there_in_the_epu
                 re.fullmatch(r"\d+n\d+", (words or [""])[0]) and k and "Beacon" in pages[k - 1])
     assert turn, "the page turn no longer falls in Beacon's locators: change the count"
     assert inside == 1, f"no page marker inside Beacon's locators, where p. {labels[turn]} begins"
+
+
+def test_marks_in_verse_are_on_their_pages_in_an_epigraph_and_over_a_page_turn(tmp_path):
+    """Verse sets each line as a block of its own (`.verse .line`), inside its stanza, the
+    block that holds the marks: a mark in a poem was found on no page, and the index
+    printed its locator as 0. An epigraph's poem with a term from book.toml and a marked
+    word, and a chapter's poem of 70 lines over a page turn with a mark in its first and
+    last lines: every locator on its page in both PDFs."""
+    from conftest import built_book
+
+    lines = [f"Line {k} of the song the marchers sang, over the harbour" for k in range(70)]
+    lines[0] = "The [Beacon]{.index} first, and the song the marchers sang,"
+    lines[-1] = "And the [Lantern]{.index} last, over and over, the harbour"
+
+    def epigraph(manuscript):
+        (manuscript / "front").mkdir()
+        (manuscript / "front" / "epigraph.md").write_text(
+            "# Epigraph {.epigraph}\n\n::: poem\nThe harbour keeper walks at dusk,\n"
+            "And counts the [Quay]{.index} lamps one by one.\n:::\n\n"
+            "[— An Old Song]{.attribution}\n", encoding="utf-8")
+
+    out, report = built_book(tmp_path, {"01.md": "# One\n\n::: poem\n" + ",\n".join(lines)
+                                        + ".\n:::\n\nThe harbour at night.\n"},
+                             extra='front = ["front/epigraph.md"]\n[index]\n\n[index.terms]\n'
+                             '"Harbour" = ["harbour"]', prepare=epigraph)
+    slug = report["slug"]
+    for name in (f"{slug}.pdf", f"{slug}-print.pdf"):
+        problems, info = index_pages.check_index(out / f"{slug}.epub", out / name)
+        assert problems == [], (name, [str(p) for p in problems[:3]])
+        assert info["locators"] >= 5
+    labels = page_labels(out / f"{slug}.pdf")
+    words = pdf_page_words(out / f"{slug}.pdf")
+    beacon, lantern = (next(labels[k] for k, page in enumerate(words) if word in page)
+                       for word in ("Beacon", "Lantern"))
+    assert beacon != lantern  # the poem runs over a page turn
+    found = entries(out, f"{slug}.epub")
+    assert found["Beacon"] == f"Beacon, {beacon}" and found["Lantern"] == f"Lantern, {lantern}"
+    assert found["Quay"].endswith(labels[next(k for k, page in enumerate(words)
+                                              if "lamps" in page)])

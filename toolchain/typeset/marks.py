@@ -119,8 +119,10 @@ def block_letters(pages) -> dict[str, list[tuple[int, int]]]:
     def walk(box, page: int, block: str | None):
         element = getattr(box, "element", None)
         if isinstance(box, (boxes.BlockLevelBox, boxes.BlockContainerBox)) and \
-                element is not None and GENERATED not in (box.element_tag or ""):
-            block = element.get(BLOCK)  # (an anonymous block's element is its parent's)
+                element is not None and GENERATED not in (box.element_tag or "") and \
+                is_block(element):  # (a verse's line, a span set as a block, is its
+            block = element.get(BLOCK)  # stanza's text; an anonymous block's element is
+            # its parent's)
         if isinstance(box, boxes.TextBox):
             if block is not None and GENERATED not in (box.element_tag or ""):
                 rows = found.setdefault(block, [])

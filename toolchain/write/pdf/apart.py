@@ -241,6 +241,10 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
         raise InternalError("layout", "the page numbers the contents, the index and the page "
                             f"references print did not come to rest in {folios.ROUNDS + 2} "
                             "rounds")
+    lost = sorted(set(setting.placed) - set(pages.anchor_places()))
+    if lost:  # its locator would print 0: a page number made up, never a book's
+        raise InternalError("layout", f"the index's marks {', '.join(lost[:5])} fell on no "
+                            "page laid out")
     everywhere = anchors_of(divisions)
     for k, d in enumerate(divisions):  # a link to an id that no page holds: written again
         if set(d.links) & everywhere != set(d.standing):  # without its stand-in

@@ -135,6 +135,15 @@ BAD = {
     "attribute": ('![a ferry](../images/ferry.jpg){width="50%"}', "M009", "width"),
     "in a note": ("Text.[^1]\n\n[^1]: ![a ferry](../images/ferry.jpg)", "M119", "inside a note",
                   7),
+    # the description is plain text, never printed: what it cannot keep is an error, not lost
+    "index mark": ("![the [Fulton]{.index} ferry](../images/ferry.jpg)", "M119",
+                   "an index mark in the description"),
+    "note call": ("![a ferry[^1]](../images/ferry.jpg)\n\n[^1]: Currier.", "M119",
+                  "a note call in the description"),
+    "link": ("![a ferry, see [p. #](#x)](../images/ferry.jpg)\n\n[Here]{#x}.", "M119",
+             "a link or page reference in the description"),
+    "named place": ("![a []{#x}ferry](../images/ferry.jpg)", "M119",
+                    "a named place in the description"),
 }
 
 
@@ -160,6 +169,14 @@ def test_a_wrong_figure_is_an_error_with_file_and_line(tmp_path, case):
         problems = [str(p) for p in caught.value.problems]
     assert any(f"one.md:{line}:" in p and f"error {code}" in p and message in p
                for p in problems), problems
+
+
+def test_a_description_keeps_emphasis_and_language_as_its_words(tmp_path):
+    root = images(tmp_path / "m")
+    make_book(root, {"one.md": "# One\n\n![a *ferry* named [Zug]{lang=de}](../images/ferry.jpg"
+                               " \"The [Fulton]{.index} ferry.\")\n"})
+    figure = read_book(root).chapters[0].blocks[0]
+    assert figure.alt == "a ferry named Zug"
 
 
 def test_the_lint_reads_captions_and_credits_as_text(tmp_path):

@@ -369,6 +369,28 @@ def plain_label(tokens) -> str:
     return "".join(out)
 
 
+def lost_in_description(tokens) -> str | None:
+    """What an image's description holds that plain text cannot keep (emphasis and code
+    read as their words; a span only of language or small capitals as its words): an
+    index mark, a note call, a citation, a link or page reference, a named place."""
+    for tok in tokens or []:
+        classes = set(str(tok.attrs.get("class", "")).split()) if tok.attrs else set()
+        if tok.type == "footnote_ref":
+            return "a note call"
+        if tok.type == "citation":
+            return "a citation"
+        if tok.type == "link_open":
+            return "a link or page reference"
+        if tok.type == "span_open" and classes & {"index", "noindex"}:
+            return "an index mark"
+        if tok.type == "span_open" and "id" in tok.attrs:
+            return "a named place"
+        found = lost_in_description(tok.children)
+        if found:
+            return found
+    return None
+
+
 def lone_image(inline):
     """The image token of a paragraph that is one image and nothing else (a figure)."""
     children = [t for t in inline.children or []
@@ -622,6 +644,12 @@ class Converter:
         if not alt:
             refuse(f"figure {src!r} has no text description", "say what the image shows "
                    "between the brackets: ![A ferry crossing the East River](…)")
+        lost = lost_in_description(tok.children)
+        if lost:
+            refuse(f"{lost} in the description of figure {src!r}: the description is plain "
+                   "text, read aloud and never printed, so it would be lost",
+                   'put it in the caption, in quotes after the path (![…](image.png "The '
+                   'caption.")), or in the text beside the figure')
         unknown = [k for k in tok.attrs if k not in ("src", "alt", "title", "id", *FIGURE_KEYS)]
         if unknown:
             refuse(f"unknown figure attribute {unknown[0]!r}", "a figure takes "

@@ -241,8 +241,9 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
         raise InternalError("layout", "the page numbers the contents, the index and the page "
                             f"references print did not come to rest in {folios.ROUNDS + 2} "
                             "rounds")
-    lost = sorted(set(setting.placed) - set(pages.anchor_places()))
-    if lost:  # its locator would print 0: a page number made up, never a book's
+    lost = sorted({a.get("data-at") for d in first_form.values() for a in d.xpath(
+        ".//*[@data-at]")} - set(pages.anchor_places()))
+    if lost:  # a locator to a mark no page holds would print 0: a page number made up
         raise InternalError("layout", f"the index's marks {', '.join(lost[:5])} fell on no "
                             "page laid out")
     everywhere = anchors_of(divisions)

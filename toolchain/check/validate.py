@@ -280,8 +280,8 @@ def prepared(jar: str) -> Path | None:
         return None
     try:
         compiled = subprocess.run(
-            [java(), "-m", "jdk.compiler/com.sun.tools.javac.Main", "--release", "11", "-nowarn",
-             "-cp", jar, "-d", str(making / "classes"), str(SERVER)],
+            [java(), *JAVA_FLAGS, "-m", "jdk.compiler/com.sun.tools.javac.Main", "--release",
+             "11", "-nowarn", "-cp", jar, "-d", str(making / "classes"), str(SERVER)],
             capture_output=True, timeout=300)
         if compiled.returncode or not whole(making):
             failed.write_bytes(compiled.stderr[-4000:])

@@ -240,3 +240,25 @@ def test_a_page_that_begins_after_a_page_reference_is_marked_where_it_begins(tmp
     slug = report["slug"]
     problems, info = check_pages(out / f"{slug}.epub", out / f"{slug}.pdf")
     assert info["pages"] >= 5 and problems == [], [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("notes", ["endnotes", "footnotes"])
+def test_a_reference_to_a_place_named_in_a_note_leads_where_the_note_is(tmp_path, notes):
+    """A place named inside a note (`[the old light]{#light}` in its text), referred to from
+    a chapter's title, its text, a table's cell and another division: with endnotes the
+    place is in notes.xhtml, not the chapter's file (the link was written to the chapter's,
+    a broken link that stopped the build); each number is its page in print."""
+    make_book(tmp_path / "m", {
+        "one.md": "# One, see [p. #](#light)\n\n" + prose(250) + "[^1]\n\n| Where | Page |\n"
+                  "|---|--:|\n| The light | [p. #](#light) |\n\n" + prose(200, 1) + "\n\n"
+                  "[^1]: " + prose(40, 2) + " [The old light]{#light} stood here.\n",
+        "two.md": "# Two\n\n" + prose(60, 3) + " Back to [the light](#light), [p. #](#light).\n"},
+        extra=f'notes = "{notes}"')
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    problems, info = check_page_references(tmp_path / "dist" / "small-book.epub",
+                                           tmp_path / "dist" / "small-book.pdf")
+    assert problems == [] and info["references"] == 3
+    with zipfile.ZipFile(tmp_path / "dist" / "small-book.epub") as z:
+        links = re.findall(r'href="([^"]*#at-light)"', z.read("EPUB/ch-two.xhtml").decode())
+    where = "notes.xhtml" if notes == "endnotes" else "ch-one.xhtml"
+    assert links == [f"{where}#at-light"] * 2

@@ -122,6 +122,9 @@ class Writer:
         self.current_file, self.current_note = "", None
         self.link_target = ""  # the id a cross-reference being written leads to
         self.anchors = m.anchors(book)
+        self.in_endnotes = {id(node) for ch in book.chapters for note in ch.endnotes
+                            for block in note.blocks for node in m.walk(block)}  # (their
+        # places are in notes.xhtml, not their division's file)
         self.section_ids: dict[int, str] = {}
         self.used_ids: set[str] = set()
         self.offsets = self.note_offsets()
@@ -651,7 +654,8 @@ class Writer:
         elif href.startswith("#"):
             target, place = self.anchors[href[1:]]
             self.link_target = self.place_id(target, place)
-            href = self.chapter_file(target) + (f"#{self.link_target}" if place else "")
+            href = ("notes.xhtml" if id(place) in self.in_endnotes else self.chapter_file(
+                target)) + (f"#{self.link_target}" if place else "")
         link = self.inline(el("a", {"href": href}), node.children, ch)
         parent.append(link)
         if not link.text and len(link) and link[0].get("class") == "page-number":

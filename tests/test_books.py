@@ -382,3 +382,56 @@ def test_a_numbered_list_taken_up_again_keeps_its_numbers_everywhere(tmp_path):
         assert "Dear sir. Yours truly Jim" in lines  # a letter's footer in a footnote
         problems, info = compare(out / "small-book.epub", out / name)  # and the parity
         assert problems == [] and info["footnotes"] == "2/2", [str(p) for p in problems]
+
+
+NOTE_BLOCKS = """# One
+
+The song was sung.[^p] The speech was quoted.[^q] The prices rose.[^t]
+
+[^p]: They sang it at every meeting:
+
+    ::: poem
+    The first line of the song,
+      the second, indented,
+    and the last.
+    :::
+
+[^q]: The speech, as the paper gave it:
+
+    > Comrades, the hour has come.
+    >
+    > [— The speaker]{.attribution}
+
+[^t]: The prices, in marks:
+
+    | Year | Price |
+    |---|--:|
+    | 1922 | 163 |
+"""
+
+
+@pytest.mark.parametrize("notes", ["footnotes", "endnotes"])
+def test_a_poem_a_quotation_and_a_table_in_a_note(tmp_path, notes):
+    """A note whose poem follows a paragraph (its `:::` lines indented four spaces, as the
+    note's are) is read as the note's: the poem was cut off at its first line (M123). A
+    table in a footnote, which print sets in lines at the page's foot, is an error at its
+    line (M134; it was set in the text, out of its note); in an endnote, it is set."""
+    from toolchain.check.parity import compare
+
+    make_book(tmp_path / "m", {"one.md": NOTE_BLOCKS}, extra=f'notes = "{notes}"')
+    if notes == "footnotes":
+        with pytest.raises(BuildError) as caught:
+            build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+        problem = caught.value.problems[0]
+        assert (problem.code, problem.line) == ("M134", 21) and "[^t]" in problem.message
+        (tmp_path / "m" / "chapters" / "one.md").write_text(
+            NOTE_BLOCKS.split("\n\n[^t]:")[0].replace("rose.[^t]", "rose.") + "\n")
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    book = read_book(tmp_path / "m")
+    verse = book.chapters[0].notes["p"].blocks[1]
+    assert [[(line.indent, "".join(t.text for t in line.children)) for line in stanza]
+            for stanza in verse.stanzas] == [[(0, "The first line of the song,"),
+                                              (1, "the second, indented,"), (0, "and the last.")]]
+    for pdf in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
+        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / pdf)
+        assert problems == [], [str(p) for p in problems]

@@ -344,15 +344,17 @@ def flush_verse(text: str) -> str:
     """The text with the lines of verse blocks set flush, for Markdown's block parser only: a
     line indented four spaces would otherwise be a code block, and the note calls in it unseen.
     The reader takes each line's indent from the source as written (Converter.verse)."""
-    lines, inside = text.split("\n"), False
+    lines, inside, keep = text.split("\n"), False, 0
     for k, line in enumerate(lines):
+        quote = re.match(r"[ ]{0,3}(>[ ]?)*", line)[0]
+        rest = line[len(quote):]
+        indent = len(rest) - len(rest.lstrip(" "))
         if inside and VERSE_CLOSE.match(line):
             inside = False
-        elif inside:
-            quote = re.match(r"[ ]{0,3}(>[ ]?)*", line)[0]
-            lines[k] = quote + line[len(quote):].lstrip(" ")
+        elif inside:  # flush with the opening `:::`, which a note's poem is indented as
+            lines[k] = quote + " " * min(keep, indent) + rest.lstrip(" ")  # the note is
         elif VERSE_OPEN.match(line):
-            inside = True
+            inside, keep = True, indent
     return "\n".join(lines)
 
 
@@ -465,6 +467,15 @@ def read_chapter(path: Path, matter: str = "body", root: Path | None = None,
     notes_at = blocks[0].notes_at or notes_at
     for note in conv.notes.values():
         note.at_foot = notes_at == "footnotes" and not note.starred
+        table = next((node for block in note.blocks for node in m.walk(block)
+                      if isinstance(node, m.Table)), None) if note.is_footnote else None
+        if table is not None:  # print sets a footnote's blocks as its lines at the foot
+            raise BuildError(Problem(path, table.line, 1, "M134", f"a table in footnote "
+                                     f"[^{note.label}]: a footnote is set in lines at the "
+                                     "page's foot, and a table there would be set in the text",
+                                     "put the table in the text near the note's call, or make "
+                                     "the division's notes endnotes (`{notes=endnotes}` on its "
+                                     "title line), where a note may hold a table"))
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
     chapter = m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
                      blocks=blocks[1:], notes=conv.notes, kind=kind, matter=matter,

@@ -468,3 +468,30 @@ def test_word_page_references_in_one_element_inside_a_link_or_to_a_scene_break(t
     book = read_book(tmp_path / "m")
     assert sum(isinstance(b, m.SectionBreak) for b in book.chapters[0].blocks) == 1
     build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
+
+
+def table_in_the_first_note(text: str) -> str:
+    table = ('<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Year</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r>'
+             '<w:t>Price</w:t></w:r></w:p></w:tc></w:tr><w:tr><w:tc><w:p><w:r><w:t>1922</w:t>'
+             '</w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>163 marks</w:t></w:r></w:p></w:tc></w:tr>'
+             '</w:tbl>')
+    at = text.index('<w:footnote w:id="2">')
+    end = text.index("</w:footnote>", at)
+    return text[:end] + table + text[end:]
+
+
+def test_a_table_in_a_word_footnote_is_set_after_its_calls_paragraph(tmp_path):
+    """A footnote is set in lines at the page's foot and holds no table (M134): Word's
+    table in a footnote is set after the paragraph that calls the note, as its images
+    are, and the report says so; every word of it kept, and the book builds."""
+    source = edited(WORD / "constructs.docx", tmp_path / "table.docx",
+                    {"word/footnotes.xml": table_in_the_first_note})
+    report = import_docx(source, tmp_path / "m")
+    assert any("tables in footnotes" in line for line in report)
+    book = read_book(tmp_path / "m")
+    chapter = next(ch for ch in book.chapters if any(n.blocks for n in ch.notes.values()))
+    assert not [b for n in chapter.notes.values() for b in n.blocks if isinstance(b, m.Table)]
+    k, table = next((k, b) for k, b in enumerate(chapter.blocks) if isinstance(b, m.Table))
+    assert "163 marks" in m.plain_text(m.inlines_of([table]))
+    assert any(isinstance(n, m.NoteRef) for n in m.walk(chapter.blocks[k - 1]))
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())

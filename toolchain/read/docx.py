@@ -1393,11 +1393,17 @@ class ModelBuilder:
         kept = []
         for note_id, ref in self.calls:
             body = self.notes.get(note_id) or []
-            figures = [b for b in body if isinstance(b, m.Figure)]
-            body = [b for b in body if not isinstance(b, m.Figure)]
-            if figures:  # a note holds no figure: set after the paragraph that calls it
+            at_foot = notes_at == "footnotes" or ref.label.endswith("*")
+            moved = (m.Figure, m.Table) if at_foot else (m.Figure,)  # a footnote is set in
+            figures = [b for b in body if isinstance(b, moved)]  # lines: no table (M134)
+            body = [b for b in body if not isinstance(b, moved)]
+            if any(isinstance(b, m.Table) for b in figures):
+                self.imported.report.append("tables in footnotes: each set after the "
+                                            "paragraph that calls its note")
+            if any(isinstance(b, m.Figure) for b in figures):  # a note holds no figure
                 self.imported.report.append("images in notes: each set after the paragraph "
                                             "that calls its note")
+            if figures:  # set after the paragraph that calls the note
                 at = next((k + 1 for k, b in enumerate(blocks)
                            if any(n is ref for n in m.walk(b))), 0)
                 blocks[at:at] = figures

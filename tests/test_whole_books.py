@@ -126,6 +126,12 @@ class Division:
                 self.book.notes.append(re.findall(r"[\w’'-]+", item))
             definition += "\n\n" + "\n".join("    " + line for line in
                                                  list_lines(items, start))
+        if draw(st.integers(0, 7)) == 0:  # a poem in a note, after its first paragraph
+            lines = [line.rstrip(".") + "," for line in
+                     draw(st.lists(sentence(2, 7), min_size=1, max_size=6))]
+            self.book.notes.append([w for line in lines for w in re.findall(r"[\w’'-]+", line)])
+            definition += "\n\n    ::: poem\n" + "\n".join(
+                "    " + "  " * draw(st.integers(0, 1)) + line for line in lines) + "\n    :::"
         self.defs.append(definition)
         self.labels.append(label)
         return f"[^{label}]"

@@ -103,3 +103,28 @@ def test_a_contents_of_numbered_sections_and_a_note_repeated_in_another_chapter(
     out = make_and_build(tmp_path, {"01-one.md": one, "02-two.md": two})
     problems, info = compare(out / "small-book.epub", out / "small-book.pdf")
     assert problems == [] and info["footnotes"] == "2/2"
+
+
+def test_text_that_repeats_itself_hyphenated_alike_is_not_a_difference(tmp_path):
+    """A sentence said again and again (a refrain, a list item twice): each copy hyphenated
+    at the same places, the aligner matched one copy's halves with another's words and
+    reported differences where there are none. The halves of a word hyphenated at a line's
+    end are one word again before the alignment (where they make a word of the EPUB's), and
+    a list's numbers, which print draws after its items' lines, are passed over. A word
+    dropped from one copy is still found."""
+    refrain = "The harbour keeper walked along the quay at dusk and counted the boats. " * 25
+    item = ("- Malufor ribristanne quelvicklu kavickfor standunwenbrika morharnmorthal lupito "
+            "dun bridestan lupito quelfordemor nequelbriwen.\n")
+    text = (f"# One\n\n{refrain}[^1*]\n\n> {refrain.strip()}\n>\n> [— A Sailor]{{.attribution}}"
+            f"\n\n{item}{item}\n1. {refrain.strip()}\n2. {refrain.strip()}\n3. The end.\n\n"
+            f"{refrain}\n\n[^1*]: A note on the keeper.\n")
+    dist = make_and_build(tmp_path / "good", text)
+    for pdf in ("small-book.pdf", "small-book-print.pdf"):
+        problems, info = compare(dist / "small-book.epub", dist / pdf)
+        assert problems == [] and info["footnotes"] == "1/1", [str(p) for p in problems]
+    pdf = read_pages(dist / "small-book.pdf", set())
+    assert any(page.halves for page in pdf)  # (words hyphenated at a line's end, as meant)
+    dist = make_and_build(tmp_path / "bad", text.replace("3. The end.", "3. The very end."))
+    problems, _ = compare(tmp_path / "good" / "dist" / "small-book.epub",
+                          dist / "small-book.pdf")
+    assert [p.code for p in problems] == ["P061"] and "very" in str(problems[0])

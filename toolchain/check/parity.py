@@ -138,6 +138,8 @@ class PdfPage(NamedTuple):
     foot: int  # where the page's foot begins in `words`: its last lines, set in one size
     # smaller than the book's text, where footnotes are (a page of notes only is all foot)
     lines: list[int]  # where each line begins in `words`
+    halves: list[int]  # the words that end a line hyphenated there (pdfium's U+FFFE): the
+    # first half of a word whose second begins the next line
 
 
 def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> list[PdfPage]:
@@ -155,7 +157,7 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
         for page in doc:
             text = page.get_textpage()
             rects = [text.get_rect(k) for k in range(text.count_rects())]
-            lines, sizes = lines_and_sizes(text, feet)
+            lines, sizes, hyphened = lines_and_sizes(text, feet)
             candidates = []  # the last two lines, if they read as a head or a folio
             rest = rects
             for k in (1, 2):
@@ -165,14 +167,14 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
                         len(line) == 1 and FOLIO.fullmatch(line[0]) or tuple(line) in heads):
                     break
                 candidates.append(span(last))
-            pages.append((lines, sizes, candidates, rest))
+            pages.append((lines, sizes, hyphened, candidates, rest))
     finally:
         doc.close()
-    body = [r for _, _, _, rest in pages for r in rest]
+    body = [r for *_, rest in pages for r in rest]
     top = max((r[3] for r in body), default=0)
     bottom = min((r[1] for r in body), default=0)
     out = []
-    for lines, sizes, candidates, _ in pages:
+    for lines, sizes, hyphened, candidates, _ in pages:
         folio, folio_box = "", None
         for box in candidates:
             is_folio = len(lines[-1]) == 1 and FOLIO.fullmatch(lines[-1][0])
@@ -188,29 +190,34 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
                 break  # a heading that ends a page low, not a running head beside the folio
             line = lines.pop()
             sizes.pop()
+            hyphened.pop()
             if is_folio:
                 folio, folio_box = line[0], box
-        out.append((lines, sizes, folio))
+        out.append((lines, sizes, folio, hyphened[:len(lines)]))
     size_of_text = text_size(out)
     pages_out = []
-    for lines, sizes, folio in out:
+    for lines, sizes, folio, hyphened in out:
         page_words = [w for line in lines for w in line]
         line_starts = list(itertools.accumulate([0] + [len(line) for line in lines[:-1]]))
+        halves = [at + len(line) - 1 for at, line, cut in zip(line_starts, lines, hyphened,
+                                                             strict=False) if cut and line]
         foot, foot_size = len(page_words), None
         for line, size in zip(reversed(lines), reversed(sizes), strict=True):
             foot_size = size if foot_size is None and line else foot_size
             if line and (size >= size_of_text - 0.25 or abs(size - foot_size) > 0.25):
                 break  # the text's size, or the size of what is above the notes (a quotation)
             foot -= len(line)
-        pages_out.append(PdfPage(page_words, folio, foot, line_starts))
+        pages_out.append(PdfPage(page_words, folio, foot, line_starts, halves))
     return pages_out
 
 
-def lines_and_sizes(text, sized: bool = True) -> tuple[list[list[str]], list[float]]:
-    """The words of each line of a page's text, and each line's largest font size (0 if not
-    `sized`, or if pdfium's text and its characters do not correspond one to one). pdfium
-    puts U+FFFE for a line-end hyphen in place of the line's end: it ends a line here too (a
-    note's last line on its page, quel-, and the folio below it are two lines)."""
+def lines_and_sizes(text, sized: bool = True
+                    ) -> tuple[list[list[str]], list[float], list[bool]]:
+    """The words of each line of a page's text, each line's largest font size (0 if not
+    `sized`, or if pdfium's text and its characters do not correspond one to one), and
+    whether it ends hyphenated. pdfium puts U+FFFE for a line-end hyphen in place of the
+    line's end: it ends a line here too (a note's last line on its page, quel-, and the
+    folio below it are two lines)."""
     whole = text.get_text_range()
     ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
     if not ends or ends[-1][1] < len(whole):
@@ -220,11 +227,12 @@ def lines_and_sizes(text, sized: bool = True) -> tuple[list[list[str]], list[flo
         spans.append((at, start))
         at = end
     lines = [words(whole[i:j]) for i, j in spans]
+    hyphened = [whole[start:end] == "\ufffe" for start, end in ends]
     if not sized or len(whole) != text.count_chars():
-        return lines, [0.0] * len(lines)
+        return lines, [0.0] * len(lines), hyphened
     sizes = [max((pypdfium2.raw.FPDFText_GetFontSize(text, k) for k in range(i, j)
                   if not whole[k].isspace()), default=0.0) for i, j in spans]
-    return lines, sizes
+    return lines, sizes, hyphened
 
 
 LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufffe]")
@@ -234,7 +242,7 @@ def text_size(pages) -> float:
     """The size of the book's text: the largest font size that a good share of its words are
     set in (a scholarly book's notes may have more words than its text; its headings, fewer)."""
     count: collections.Counter = collections.Counter()
-    for lines, sizes, _ in pages:
+    for lines, sizes, *_ in pages:
         for line, size in zip(lines, sizes, strict=True):
             count[round(size, 2)] += len(line)
     total = sum(count.values())
@@ -377,8 +385,9 @@ PART = 40  # letters: the least of a split footnote's part (a line or so), so th
 
 def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] | None = None,
                feet: list[bool] | None = None, lines: set[int] | None = None
-               ) -> tuple[list[str], list[list[str]]]:
-    """The PDF's words with each footnote taken out, and the notes not found. A footnote is
+               ) -> tuple[list[int], list[list[str]]]:
+    """The PDF's words with each footnote taken out (the places of those left), and the
+    notes not found. A footnote is
     at the foot of its call's page, after the page's text, or split there and carried to the
     next page's foot; the notes come in the order of their calls, so each is looked for from
     where the one before began, whole first, then in parts (each of a line or so, PART, or
@@ -545,7 +554,7 @@ def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] |
         mark(spans, True)
         if spans:
             start = spans[0][0]
-    return [w for w, gone in zip(flat, taken, strict=True) if not gone], missing
+    return [k for k, gone in enumerate(taken) if not gone], missing
 
 
 REREAD = 4  # notes before one not found read again, at most
@@ -556,6 +565,31 @@ WINDOW = 1500  # words after where a note is looked for: the pages its parts are
 
 
 NEARBY = 300  # words: how far text may move where print reads it in another order
+
+
+def joined_halves(flat: list[str], kept: list[int], halves: set[int], known: set[str],
+                  feet: list[bool] | None = None) -> list[str]:
+    """The words at `kept` (the notes taken out), each word hyphenated at a line's end one
+    word again where its halves make a word the EPUB has (`known`, squeezed): the halves as
+    two words, in text where the same words come twice (a list item repeated, hyphenated at
+    the same place), let the aligner match one copy's words with the other's. A half at the
+    text's foot is joined to the next word of the text, not to the notes' below it, and
+    over numbers drawn between them (a list's numbers, drawn after its items' lines)."""
+    out: list[str] = []
+    waiting = None  # (where in `out`, whether at a foot) of a first half
+    for k in kept:
+        foot = bool(feet and feet[k])
+        if waiting is not None and waiting[1] == foot:
+            if squeeze([out[waiting[0]], flat[k]]) in known:
+                out[waiting[0]] += flat[k]
+                waiting = (waiting[0], foot) if k in halves else None
+                continue
+            if not flat[k].isdigit():
+                waiting = None
+        out.append(flat[k])
+        if k in halves:
+            waiting = (len(out) - 1, foot)
+    return out
 
 
 def moved_apart(differing: list) -> list:
@@ -609,20 +643,23 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     feet = [k >= page.foot for page in pages for k in range(len(page.words))]
     starts = list(itertools.accumulate([0] + [len(page.words) for page in pages[:-1]]))
     lines = {at + k for at, page in zip(starts, pages, strict=True) for k in page.lines}
-    problems = differences(pdf, body, notes, heads, flat, feet=feet, lines=lines | {len(flat)})
+    halves = {at + k for at, page in zip(starts, pages, strict=True) for k in page.halves}
+    problems = differences(pdf, body, notes, heads, flat, halves, feet=feet,
+                           lines=lines | {len(flat)})
     for page_starts in (None, starts):
         if problems:
-            problems = min(problems, differences(pdf, body, notes, heads, flat, page_starts),
-                           key=len)
+            problems = min(problems, differences(pdf, body, notes, heads, flat, halves,
+                                                 page_starts), key=len)
     missing = sum(1 for problem in problems if problem.code == "P060")
     return problems, {"words": len(body), "footnotes": f"{len(notes) - missing}/{len(notes)}"}
 
 
 def differences(pdf: Path, body: list[str], notes: list[list[str]], heads: set,
-                flat: list[str], page_starts: list[int] | None = None,
+                flat: list[str], halves: set[int], page_starts: list[int] | None = None,
                 feet: list[bool] | None = None, lines: set[int] | None = None
                 ) -> list[Problem]:
-    flat, missing = take_notes(flat, notes, page_starts, feet, lines)
+    kept, missing = take_notes(flat, notes, page_starts, feet, lines)
+    flat = joined_halves(flat, kept, halves, {squeeze([w]) for w in body}, feet)
     matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
     only_epub, only_pdf = [], []
     for a1, a2, b1, b2 in differing_runs(matcher.get_opcodes()):

@@ -386,21 +386,20 @@ PART = 40  # letters: the least of a split footnote's part (a line or so), so th
 def take_notes(flat: list[str], notes: list[list[str]], page_starts: list[int] | None = None,
                feet: list[bool] | None = None, lines: set[int] | None = None
                ) -> tuple[list[int], list[list[str]]]:
-    """The PDF's words with each footnote taken out (the places of those left), and the
-    notes not found. A footnote is
-    at the foot of its call's page, after the page's text, or split there and carried to the
-    next page's foot; the notes come in the order of their calls, so each is looked for from
-    where the one before began, whole first, then in parts (each of a line or so, PART, or
-    the whole rest; letter for letter, so that words hyphenated at a line's end match). In
-    text this repetitive (bri bri bri…) the first reading of a split note may take words of
-    the next: a note then not found has the few notes before it read again, each other
-    way it may be read, until all are found (`REREAD`). With `page_starts` (where each
-    page's words begin), a note read whole is read where it is last on its page: a note
-    whose words its page's text also has (a short note, "Thalforka morbri to ristandelu.",
-    quoting the sentence before) is at the page's foot, after the text. With `feet` (each
-    word's place: at a page's foot, set smaller than the text, or not), notes are read at the
-    feet only; with `lines` (the words that begin a line), each note and each part of one
-    begins a line and ends one, as print sets them."""
+    """The places of the PDF's words left once each footnote is taken out, and the notes not
+    found. A footnote is at the foot of its call's page, after the page's text, or split
+    there and carried to the next page's foot; the notes come in the order of their calls,
+    so each is looked for from where the one before began, whole first, then in parts (each
+    of a line or so, PART, or the whole rest; letter for letter, so that words hyphenated at
+    a line's end match). In text this repetitive (bri bri bri…) the first reading of a split
+    note may take words of the next: a note then not found has the few notes before it read
+    again, each other way it may be read, until all are found (`REREAD`). With `page_starts`
+    (where each page's words begin), a note read whole is read where it is last on its page:
+    a note whose words its page's text also has (a short note, "Thalforka morbri to
+    ristandelu.", quoting the sentence before) is at the page's foot, after the text. With
+    `feet` (each word's place: at a page's foot, set smaller than the text, or not), notes
+    are read at the feet only; with `lines` (the words that begin a line), each note and
+    each part of one begins a line and ends one, as print sets them."""
     letters = [squeeze([w]) for w in flat]
     taken = [False] * len(flat)
     barred = [not foot for foot in feet] if feet else [False] * len(flat)  # words no note

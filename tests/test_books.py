@@ -435,3 +435,30 @@ def test_a_poem_a_quotation_and_a_table_in_a_note(tmp_path, notes):
     for pdf in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
         problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / pdf)
         assert problems == [], [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("notes", ["footnotes", "endnotes"])
+def test_files_of_one_name_in_two_folders_are_two_divisions(tmp_path, notes):
+    """`front/epi.md` (an epigraph) and `back/epi.md` (an epilogue), each with a note and
+    an index mark: a division's name came from its file's name alone, so the two were one
+    document written twice (with endnotes, their notes' ids twice; with footnotes, the
+    epigraph's text and mark lost: internal errors). Each is now named by its path."""
+    from toolchain.check.parity import compare
+
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\nThe text.\n"},
+                     extra=f'notes = "{notes}"\nfront = ["front/epi.md"]\n'
+                           'back = ["back/epi.md"]\n[index]\n')
+    (root / "front").mkdir()
+    (root / "back").mkdir()
+    (root / "front" / "epi.md").write_text(
+        "# Epigraph {.epigraph}\n\nThe [harbour]{.index} never sleeps.[^1]\n\n[^1]: A saying.\n")
+    (root / "back" / "epi.md").write_text(
+        "# Epilogue {.epilogue}\n\nThe [quay]{.index} is quiet now.[^1]\n\n[^1]: The end.\n")
+    build(root, tmp_path / "dist", ROOT / "styles", force=True)
+    names = sorted(p.name for p in (tmp_path / "dist" / "xhtml").glob("ch-*.xhtml"))
+    assert names == ["ch-back-epi.xhtml", "ch-front-epi.xhtml", "ch-one.xhtml"]
+    for pdf in ("small-book.pdf", "small-book-print.pdf"):
+        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / pdf)
+        assert problems == [], [str(p) for p in problems]
+    assert [ch.slug for ch in read_book(root).chapters] == ["ch-front-epi", "ch-one",
+                                                            "ch-back-epi"]

@@ -7,6 +7,7 @@ pipe tables with a `Table:` caption line, and `{.incomplete}` ending a note.
 
 from __future__ import annotations
 
+import collections
 import difflib
 import re
 import unicodedata
@@ -194,6 +195,7 @@ def read_book(root: Path) -> m.Book:
         elif matter == "body":
             chapter.part = part
         chapters.append(chapter)
+    distinct_slugs(chapters, root)
     book = m.Book(root=root, meta=meta, chapters=chapters, colophon=colophon,
                   cover=cover_art(root, meta), frontispiece=read_frontispiece(root, meta))
     check_cross_references(book)
@@ -201,6 +203,26 @@ def read_book(root: Path) -> m.Book:
     indexterms.mark_terms(book)
     book.index_references = indexterms.cross_references(meta)
     return book
+
+
+def distinct_slugs(chapters: list[m.Chapter], root: Path) -> None:
+    """Divisions whose files have one name in different folders (`front/notes.md`,
+    `back/notes.md`) named by their paths (`ch-front-notes`, `ch-back-notes`): a division's
+    slug names its document, its ids and its notes', and two alike would write one file
+    over the other."""
+    counts = collections.Counter(ch.slug for ch in chapters)
+    taken = {ch.slug for ch in chapters if counts[ch.slug] == 1}
+    for ch in chapters:
+        if counts[ch.slug] > 1:
+            where = ch.path.relative_to(root).with_suffix("").as_posix() if \
+                ch.path.is_relative_to(root) else ch.path.stem
+            base = "ch-" + re.sub(r"[^a-z0-9]+", "-", where.lower()).strip("-")
+            slug, k = base, 1
+            while slug in taken:
+                k += 1
+                slug = f"{base}-{k}"
+            ch.slug = slug
+            taken.add(slug)
 
 
 def read_references(book: m.Book) -> None:

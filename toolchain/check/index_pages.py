@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from ..errors import Problem
-from .parity import BLOCKS, EPUB_TYPE, H, block_text, epub_words, pdf_pages, squeeze, words
+from .parity import BLOCKS, EPUB_TYPE, H, block_text, epub_words, read_pages, squeeze, words
 
 HERE = "\ue001"  # a mark's place in its block's text
 
@@ -88,11 +88,9 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
         return [], {"locators": 0, "words": 0}
     marks: list[tuple[str, int]] = []
     _, _, heads = epub_words(epub, marks)
-    pages = pdf_pages(pdf, heads)
-    by_folio: dict[str, list[str]] = {}
-    for k, (label, _) in enumerate(marks[:len(pages)]):
-        tokens = pages[k][0]
-        by_folio[label] = squeeze(tokens)
+    pages = read_pages(pdf, heads, feet=False)
+    by_folio = {label: squeeze(pages[k].words) for k, (label, _) in enumerate(marks[:len(pages)])}
+    texts: dict[str, str] | None = None  # each page's letters above its notes (`page_texts`)
     problems = []
     letters = marked_words(epub, locators)
     for text, path, anchor in locators:
@@ -106,9 +104,13 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
             problems.append(Problem(pdf, 0, 0, "P071", f"{where}: no page prints the folio "
                                     f"{folio}", "rebuild, or report it"))
         elif not on_page(target, by_folio[folio]):
-            problems.append(Problem(pdf, 0, 0, "P072", f"{where}: page {folio} does not hold "
-                                    f"the marked words “{target}”", "rebuild, or report it"))
-    printed = [w for page, _ in pages for w in page]
+            if texts is None:  # read only when needed: it reads every letter's size
+                texts = page_texts(pdf, heads, marks)
+            if not on_page(target, texts.get(folio, "")):
+                problems.append(Problem(pdf, 0, 0, "P072", f"{where}: page {folio} does not "
+                                        f"hold the marked words “{target}”",
+                                        "rebuild, or report it"))
+    printed = [w for page in pages for w in page.words]
     wanted = squeeze(index_words)
     if wanted not in squeeze(printed):
         whole = squeeze(printed)
@@ -119,6 +121,14 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
                                 f"the EPUB goes on “{' '.join(index_words[agree:agree + 8])}”",
                                 "rebuild, or report it"))
     return problems, {"locators": len(locators), "words": len(index_words)}
+
+
+def page_texts(pdf: Path, heads: set, marks: list) -> dict[str, str]:
+    """Each page's letters above the notes at its foot, by its folio: a word hyphenated over
+    the page turn ends the page's text, and the notes follow it."""
+    pages = read_pages(pdf, heads)
+    return {label: squeeze(pages[k].words[:pages[k].foot])
+            for k, (label, _) in enumerate(marks[:len(pages)])}
 
 
 def on_page(target: str, page: str) -> bool:

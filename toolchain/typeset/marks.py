@@ -41,8 +41,8 @@ def take_marks(html) -> dict[str, tuple[str, int, int]]:
     blocks: dict = {}
     for mark in html.xpath(f"//span[@class='{MARK}']"):
         block = next((a for a in mark.iterancestors() if is_block(a)), None)
-        if block is None:
-            continue
+        if block is None or mark.get("id") is None:
+            continue  # (a copy print makes without ids: a turned table's caption again)
         if block not in blocks:
             blocks[block] = str(len(blocks))
             block.set(BLOCK, blocks[block])

@@ -363,6 +363,11 @@ def plain_text(inlines: list) -> str:
     return "".join(out)
 
 
+def slugify(text: str) -> str:
+    """A name for a file or an id: lower-case letters and digits, hyphens between."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def anchor(inlines: list) -> str:
     """The name a cross-reference uses for a title: its words, lower case, joined by hyphens."""
     return re.sub(r"[^\w]+", "-", plain_text(inlines).lower()).strip("-_")

@@ -193,14 +193,14 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
             hyphened.pop()
             if is_folio:
                 folio, folio_box = line[0], box
-        out.append((lines, sizes, folio, hyphened[:len(lines)]))
+        out.append((lines, sizes, folio, hyphened))
     size_of_text = text_size(out)
     pages_out = []
     for lines, sizes, folio, hyphened in out:
         page_words = [w for line in lines for w in line]
         line_starts = list(itertools.accumulate([0] + [len(line) for line in lines[:-1]]))
-        halves = [at + len(line) - 1 for at, line, cut in zip(line_starts, lines, hyphened,
-                                                             strict=False) if cut and line]
+        halves = [at + len(line) - 1 for at, line, cut in zip(  # (a page of no lines has
+            line_starts, lines, hyphened, strict=False) if cut and line]  # one start, 0)
         foot, foot_size = len(page_words), None
         for line, size in zip(reversed(lines), reversed(sizes), strict=True):
             foot_size = size if foot_size is None and line else foot_size
@@ -643,22 +643,24 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     starts = list(itertools.accumulate([0] + [len(page.words) for page in pages[:-1]]))
     lines = {at + k for at, page in zip(starts, pages, strict=True) for k in page.lines}
     halves = {at + k for at, page in zip(starts, pages, strict=True) for k in page.halves}
-    problems = differences(pdf, body, notes, heads, flat, halves, feet=feet,
+    known = {squeeze([w]) for w in body}
+    problems = differences(pdf, body, notes, heads, flat, halves, known, feet=feet,
                            lines=lines | {len(flat)})
     for page_starts in (None, starts):
         if problems:
-            problems = min(problems, differences(pdf, body, notes, heads, flat, halves,
-                                                 page_starts), key=len)
+            problems = min(problems, differences(pdf, body, notes, heads, flat,
+                                                 halves, known, page_starts), key=len)
     missing = sum(1 for problem in problems if problem.code == "P060")
     return problems, {"words": len(body), "footnotes": f"{len(notes) - missing}/{len(notes)}"}
 
 
 def differences(pdf: Path, body: list[str], notes: list[list[str]], heads: set,
-                flat: list[str], halves: set[int], page_starts: list[int] | None = None,
+                flat: list[str], halves: set[int], known: set[str],
+                page_starts: list[int] | None = None,
                 feet: list[bool] | None = None, lines: set[int] | None = None
                 ) -> list[Problem]:
     kept, missing = take_notes(flat, notes, page_starts, feet, lines)
-    flat = joined_halves(flat, kept, halves, {squeeze([w]) for w in body}, feet)
+    flat = joined_halves(flat, kept, halves, known, feet)
     matcher = difflib.SequenceMatcher(None, body, flat, autojunk=False)
     only_epub, only_pdf = [], []
     for a1, a2, b1, b2 in differing_runs(matcher.get_opcodes()):

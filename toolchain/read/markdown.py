@@ -216,7 +216,7 @@ def distinct_slugs(chapters: list[m.Chapter], root: Path) -> None:
         if counts[ch.slug] > 1:
             where = ch.path.relative_to(root).with_suffix("").as_posix() if \
                 ch.path.is_relative_to(root) else ch.path.stem
-            base = "ch-" + re.sub(r"[^a-z0-9]+", "-", where.lower()).strip("-")
+            base = "ch-" + m.slugify(where)
             slug, k = base, 1
             while slug in taken:
                 k += 1
@@ -498,8 +498,7 @@ def read_chapter(path: Path, matter: str = "body", root: Path | None = None,
                                      "put the table in the text near the note's call, or make "
                                      "the division's notes endnotes (`{notes=endnotes}` on its "
                                      "title line), where a note may hold a table"))
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    chapter = m.Chapter(slug=f"ch-{slug}", path=path, title=blocks[0].children,
+    chapter = m.Chapter(slug=f"ch-{m.slugify(path.stem)}", path=path, title=blocks[0].children,
                      blocks=blocks[1:], notes=conv.notes, kind=kind, matter=matter,
                      notes_at=notes_at)
     m.number_notes(chapter)

@@ -39,10 +39,12 @@ def take_marks(html) -> dict[str, tuple[str, int, int]]:
     block that held one is numbered (BLOCK) and given an id if it has none."""
     placed: dict[str, tuple[str, int, int]] = {}
     blocks: dict = {}
-    for mark in html.xpath(f"//span[@class='{MARK}']"):
+    # marks with ids only: not the copies print makes without them (a turned table's
+    # caption, again on its next pages)
+    for mark in html.xpath(f"//span[@class='{MARK}'][@id]"):
         block = next((a for a in mark.iterancestors() if is_block(a)), None)
-        if block is None or mark.get("id") is None:
-            continue  # (a copy print makes without ids: a turned table's caption again)
+        if block is None:
+            continue
         if block not in blocks:
             blocks[block] = str(len(blocks))
             block.set(BLOCK, blocks[block])

@@ -102,8 +102,6 @@ def append_text(parent, text: str):
         parent.text = (parent.text or "") + text
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 class Writer:
@@ -123,8 +121,9 @@ class Writer:
         self.link_target = ""  # the id a cross-reference being written leads to
         self.anchors = m.anchors(book)
         self.in_endnotes = {id(node) for ch in book.chapters for note in ch.endnotes
-                            for block in note.blocks for node in m.walk(block)}  # (their
-        # places are in notes.xhtml, not their division's file)
+                            for block in note.blocks for node in m.walk(block)
+                            if isinstance(node, (m.Anchor, m.Figure, m.Table))}  # (places
+        # named in them are in notes.xhtml, not their division's file)
         self.section_ids: dict[int, str] = {}
         self.used_ids: set[str] = set()
         self.offsets = self.note_offsets()
@@ -338,7 +337,7 @@ class Writer:
     def section_id(self, ch: m.Chapter, heading: m.Heading) -> str:
         """The heading's id: chapter slug and title words; a repeated title gets -2, -3…"""
         if id(heading) not in self.section_ids:
-            base = f"{ch.slug}-{slugify(m.plain_text(heading.children)) or 'section'}"
+            base = f"{ch.slug}-{m.slugify(m.plain_text(heading.children)) or 'section'}"
             ident, n = base, 1
             while ident in self.used_ids:
                 n += 1

@@ -235,14 +235,15 @@ def in_order(setting: Setting, identifier: bytes, context: str, cache: Cache | N
     for _ in range(folios.ROUNDS + 2):
         divisions = book.settle(guesses)
         pages = BookPages(divisions, {}, sorted(set(book.alone)))
-        if not fill(html, first_form, pages.anchor_places()):
+        found = pages.anchor_places()
+        if not fill(html, first_form, found):
             break
     else:
         raise InternalError("layout", "the page numbers the contents, the index and the page "
                             f"references print did not come to rest in {folios.ROUNDS + 2} "
                             "rounds")
     lost = sorted({a.get("data-at") for d in first_form.values() for a in d.xpath(
-        ".//*[@data-at]")} - set(pages.anchor_places()))
+        ".//*[@data-at]")} - set(found))
     if lost:  # a locator to a mark no page holds would print 0: a page number made up
         raise InternalError("layout", f"the index's marks {', '.join(lost[:5])} fell on no "
                             "page laid out")

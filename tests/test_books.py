@@ -462,3 +462,69 @@ def test_files_of_one_name_in_two_folders_are_two_divisions(tmp_path, notes):
         assert problems == [], [str(p) for p in problems]
     assert [ch.slug for ch in read_book(root).chapters] == ["ch-front-epi", "ch-one",
                                                             "ch-back-epi"]
+
+
+def quoted_note_book() -> str:
+    """A chapter whose first paragraph, filling most of a page, calls a long note in
+    which a quotation of two paragraphs follows the note's own: the note runs over to the
+    next page, its quotation with it."""
+    text = " ".join(f"The harbour word {k} was said again." for k in range(150))
+    own = " ".join(f"Alpha note {k}." for k in range(30))
+    quoted = [" ".join(f"Omega quoted {k}{m}." for k in range(40)) for m in "ab"]
+    return (f"# One\n\n{text}[^q]\n\nThe text goes on after the note.\n\n"
+            f"[^q]: {own}\n\n    > {quoted[0]}\n    >\n    > {quoted[1]}\n\n"
+            f"    {own}\n")
+
+
+def test_a_quotation_in_a_footnote_is_set_in_on_every_line(tmp_path):
+    """Print sets a footnote's blocks as its lines: a quotation there was set flush with
+    the note, so nothing showed where it began or ended. Each of its lines is now set in
+    an em (the lines after the first of each of its paragraphs too, and those carried over
+    to the next page), and every line but a paragraph's last still ends at the measure."""
+    from test_typeset import chars_of
+
+    from toolchain.check.parity import compare
+
+    make_book(tmp_path / "m", {"one.md": quoted_note_book()}, extra='notes = "footnotes"')
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    pdf = tmp_path / "dist" / "small-book.pdf"
+    pages_with_quotation, spaces, natural = 0, [], []
+    for page in pypdfium2.PdfDocument(pdf):
+        rows: dict[float, list] = {}
+        for top, x, right, char, size in chars_of(page):
+            if size < 9:  # the notes' lines (8.25 pt)
+                rows.setdefault(top, []).append((x, right, char))
+        lines = [("".join(c for *_, c in sorted(row)), min(x for x, *_ in row),
+                  max(r for _, r, _ in row)) for _, row in sorted(rows.items())]
+        for row in rows.values():  # the spaces between the quotation's words
+            row.sort()
+            text = "".join(c for *_, c in row)
+            gap = [b[0] - a[1] for a, b in zip(row, row[1:], strict=False) if b[0] - a[1] > 0.5]
+            if "Omega" in text and "Alpha" not in text:
+                spaces.append(min(gap))
+            elif text.endswith("note29."):  # the note's own paragraphs' last lines
+                natural.append(min(gap))
+        own = [(left, right) for text, left, right in lines if "Alpha" in text]
+        quoted = [(text, left, right) for text, left, right in lines
+                  if "Omega" in text and "Alpha" not in text]
+        if not quoted:
+            continue
+        pages_with_quotation += 1
+        lefts = [round(left, 1) for left, _ in own]  # (the first, its mark hung, apart)
+        note_left = max(set(lefts), key=lefts.count) if own else None
+        measure = max(right for _, right in own) if own else None
+        for text, left, right in quoted:
+            if note_left is not None:  # an em of the notes' 8.25 pt, past the note's lines
+                assert abs(left - note_left - 8.25) < 0.6, text
+            if measure is not None and not text.rstrip().endswith(("39a.", "39b.")):
+                assert abs(right - measure) < 2.2, text  # justified to the measure (a
+                # full stop at a line's end hangs past it, by up to 2 pt)
+        assert len({round(left, 1) for _, left, _ in quoted}) == 1  # every line alike
+    assert pages_with_quotation == 2  # the note and its quotation carried over
+    # its lines were chosen for the narrower measure, not squeezed into it: no space shrunk
+    # past the composer's third of its width (the gaps between letters' boxes, a little
+    # less than the spaces, against the note's paragraphs' last lines, set at their width)
+    assert min(spaces) > 0.55 * min(natural), (min(spaces), min(natural))
+    for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
+        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
+        assert problems == [], [str(p) for p in problems]

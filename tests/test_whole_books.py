@@ -132,6 +132,11 @@ class Division:
             self.book.notes.append([w for line in lines for w in re.findall(r"[\w’'-]+", line)])
             definition += "\n\n    ::: poem\n" + "\n".join(
                 "    " + "  " * draw(st.integers(0, 1)) + line for line in lines) + "\n    :::"
+        if draw(st.integers(0, 7)) == 0:  # a quotation in a note, of one or two paragraphs
+            quoted = draw(st.lists(prose((1, 4)), min_size=1, max_size=2))
+            for text in quoted:
+                self.book.notes.append(re.findall(r"[\w’'-]+", text))
+            definition += "\n\n" + "\n    >\n".join("    > " + text for text in quoted)
         self.defs.append(definition)
         self.labels.append(label)
         return f"[^{label}]"

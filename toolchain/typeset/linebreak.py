@@ -27,6 +27,8 @@ class Box:
     ref: object = None
     stretch: float = 0.0  # letter spacing the box's text may take (TeX's font expansion)
     shrink: float = 0.0
+    indent: bool = False  # the indent of the lines up to the next forced break (a quotation
+    # set in a footnote's lines): each of them after the first is this much narrower
 
 
 @dataclass(slots=True)
@@ -117,6 +119,7 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
         elif isinstance(item, Box):
             sum_w, sum_st, sum_sh = sum_w + item.width, sum_st + item.stretch, sum_sh + item.shrink
     totals[len(items)] = (sum_w, sum_st, sum_sh)
+    indents = _indents(items)
     # Nodes that differ only in their line number have the same futures unless a constraint
     # names lines: then the best of them alone is kept, as TeX keeps one per line class.
     # (past the lines asked for, or the last line named by no_hyphen_at, numbers are merged:
@@ -140,7 +143,7 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
         new: dict[tuple, Node] = {}
         dropped: list[Node] = []
         for key, a in list(active.items()):
-            measure = first_width if a.line == 0 else width
+            measure = first_width if a.line == 0 else width - indents[a.position]
             w = totals[b][0] - a.width + penalty_width
             if w < measure:
                 stretch = totals[b][1] - a.stretch
@@ -186,6 +189,22 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
         lines.append(Line(best.position, best.ratio, best.hyphenated))
         best = best.previous
     return lines[::-1]
+
+
+def _indents(items) -> list[float]:
+    """For each break: how much narrower than the measure the line after it is. A line
+    that begins after a forced break holds its indent box itself (0); one that begins
+    within the lines an indent box began is set that much in (the box's padding,
+    WeasyPrint's `box-decoration-break: clone`, begins each of its lines)."""
+    found, indent = [0.0] * len(items), 0.0
+    for i, item in enumerate(items):
+        if isinstance(item, Penalty) and item.cost <= -INF:
+            indent = 0.0
+        elif isinstance(item, Box) and item.indent:
+            indent = item.width
+        else:
+            found[i] = indent
+    return found
 
 
 def _candidate(a: Node, b: int, ratio: float, item, flagged: bool, forced: bool,

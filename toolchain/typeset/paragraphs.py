@@ -116,8 +116,9 @@ def flatten(box, para: Measured) -> None:
             return
         left = box.margin_left + box.border_left_width + box.padding_left
         right = box.margin_right + box.border_right_width + box.padding_right
-        if left:
-            para.pieces.append(("edge", left, box.style))
+        if left:  # (a box whose padding begins each of its lines: an indent)
+            clone = box.style["box_decoration_break"] == "clone"
+            para.pieces.append(("indent" if clone else "edge", left, box.style))
         for child in box.children:
             flatten(child, para)
         if right:
@@ -287,8 +288,8 @@ class Composer:
                 flush()
                 items += paragraph_end()
                 items[-1].ref = ("source", refs[0]) if refs else None
-            elif kind == "edge":
-                word.append((text, None, None))
+            elif kind in ("edge", "indent"):
+                word.append((text, None, kind))
             elif kind == "gen":
                 word.append((self.measurer.width(style, text), None, None))
             else:
@@ -313,7 +314,7 @@ class Composer:
     def word_items(self, word, items) -> None:
         for n, (text, style, refs) in enumerate(word):
             if style is None:
-                items.append(Box(text, "\ufffc"))
+                items.append(Box(text, "\ufffc", indent=refs == "indent"))
                 continue
             before = n > 0 and word[n - 1][1] is not None and word[n - 1][0][-1:].isalpha()
             after = n + 1 < len(word) and word[n + 1][1] is not None and \

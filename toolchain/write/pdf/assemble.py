@@ -294,8 +294,20 @@ BLOCKS = {"p", "ol", "ul", "li", "blockquote", "div", "figure", "section", "asid
 def note_lines(block, depth: int = 0):
     """A block of a footnote as the lines it is set in, each (its text, its inline children:
     moved into the note's one span): a paragraph is a line; a list, a line an item, begun by
-    its number or a bullet (a list inside an item indented); another block, the lines of the
-    blocks it holds. (A list's items moved as they are would be set out of the footnote.)"""
+    its number or a bullet (a list inside an item indented); a quotation, its lines each in
+    a span set in from the note's (print.css: `.note-quote`); another block, the lines of
+    the blocks it holds. (A list's items moved as they are would be set out of the
+    footnote.)"""
+    if block.tag == "blockquote":
+        lines = [(block.text, list(block))] if not any(
+            child.tag in BLOCKS for child in block) else \
+            [line for child in block for line in note_lines(child, depth)]
+        for text, children in lines:
+            quote = etree.Element("span", {"class": "note-quote"})
+            quote.text = text
+            quote.extend(children)
+            yield None, [quote]
+        return
     if block.tag in ("ol", "ul"):
         start = int(block.get("start", 1))
         for k, item in enumerate(block.findall("li")):

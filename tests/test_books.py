@@ -528,3 +528,55 @@ def test_a_quotation_in_a_footnote_is_set_in_on_every_line(tmp_path):
     for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
         problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
         assert problems == [], [str(p) for p in problems]
+
+
+def test_a_lists_items_in_a_footnote_are_hung_on_their_marks(tmp_path):
+    """A list in a footnote was set as lines each begun by its bullet or number, flush with
+    the note, an item's turned lines under its mark. Each item's lines are now set in, its
+    mark hung before them, numbers set right (8., 9. and 10. end alike), and a list inside
+    an item set in under the item's text."""
+    from test_typeset import chars_of
+
+    from toolchain.check.parity import compare
+
+    def words(lead: str, count: int) -> str:  # no line may begin with a figure
+        return " ".join(f"{lead} " + "".join(chr(97 + (7 * k + 3 * j) % 26) for j in range(5))
+                        + "." for k in range(count))
+
+    kappa, lam, sigma = words("Kappa", 40), words("Lambda", 30), words("Sigma", 30)
+    note = (f"[^l]: The note’s own words.\n\n    - {kappa}\n    - Kappa short.\n"
+            f"        1. {sigma}\n\n    8. Lambda eight.\n    9. Lambda nine.\n    10. {lam}\n")
+    make_book(tmp_path / "m", {"one.md": f"# One\n\nThe text calls a note.[^l]\n\n{note}"},
+              extra='notes = "footnotes"')
+    report = build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    assert report["paragraphs"]["left"] == 0  # the note composed, its hung marks boxes
+    rows: dict[float, list] = {}
+    pdf = pypdfium2.PdfDocument(tmp_path / "dist" / "small-book.pdf")
+    page = next(page for page in pdf if "Kappa" in page.get_textpage().get_text_bounded())
+    for top, x, right, char, size in chars_of(page):  # (the note, on its call's page)
+        if size < 9:
+            rows.setdefault(top, []).append((x, right, char))
+    lines = []
+    for _, row in sorted(rows.items()):
+        row.sort()
+        text = "".join(c for *_, c in row)
+        mark = re.match(r"•|\d+\.", text) if re.match(r"(•|\d+\.)[A-Z]", text) else None
+        body = row[len(mark[0]):] if mark else row
+        lines.append((text, row[len(mark[0]) - 1][1] if mark else None, body[0][0]))
+    by_word = {word: [line for line in lines if word in line[0]]
+               for word in ("Kappa", "Lambda", "Sigma")}
+    assert all(len(found) >= 3 for found in by_word.values()), lines  # items turned over
+    note_left = min(start for text, _, start in lines if "Thenote" in text) + 8.25  # (its
+    # first line's mark hangs an em of the notes' 8.25 pt)
+    for word, found in by_word.items():
+        starts = {round(start, 1) for _, _, start in found}
+        assert len(starts) == 1, (word, found)  # first and turned lines begin alike
+        marks = [end for _, end, _ in found if end is not None]
+        assert marks and all(end < min(starts) - 1 for end in marks)  # hung before them
+    assert min(s for _, _, s in by_word["Kappa"]) > note_left + 8  # set in from the note
+    assert min(s for _, _, s in by_word["Sigma"]) > min(s for _, _, s in by_word["Kappa"]) + 8
+    ends = [end for text, end, _ in lines if re.match(r"(8|9|10)\.Lambda", text)]
+    assert len(ends) == 3 and max(ends) - min(ends) < 0.3  # 8., 9. and 10. set right
+    for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
+        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
+        assert problems == [], [str(p) for p in problems]

@@ -126,8 +126,19 @@ def flatten(box, para: Measured) -> None:
     elif isinstance(box, boxes.LineBox):
         for child in box.children:
             flatten(child, para)
+    elif isinstance(box, boxes.InlineBlockBox) and is_hung_mark(box.element):
+        para.pieces.append(("edge", box.margin_width(), box.style))  # (its own width less
+        # the margin it hangs by: nothing, at the line's start)
     elif box.is_in_normal_flow():
         para.usable = False  # an inline block or image: left to WeasyPrint
+
+
+HUNG_MARK = "note-item-mark"  # a list item's number or bullet in a footnote (write/pdf/assemble),
+# an inline block of its own width hung before the item's lines: a box to the composer
+
+
+def is_hung_mark(element) -> bool:
+    return element is not None and HUNG_MARK in (element.get("class") or "").split()
 
 
 BR = "\n"  # a line break of the source, in `source_chars`'s text
@@ -151,7 +162,7 @@ def source_chars(element) -> tuple[str, list]:
                 if child.tag == "br":
                     chars.append(BR)
                     places.append((child, "br", 0))  # a line break of the source
-                elif child.get(KEY) is None:
+                elif child.get(KEY) is None and not is_hung_mark(child):
                     walk(child)
             add(child, "tail", child.tail or "")
 

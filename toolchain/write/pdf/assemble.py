@@ -294,9 +294,10 @@ BLOCKS = {"p", "ol", "ul", "li", "blockquote", "div", "figure", "section", "asid
 def note_lines(block, depth: int = 0):
     """A block of a footnote as the lines it is set in, each (its text, its inline children:
     moved into the note's one span): a paragraph is a line; a list, a line an item, begun by
-    its number or a bullet (a list inside an item indented); a quotation, its lines each in
-    a span set in from the note's (print.css: `.note-quote`); another block, the lines of
-    the blocks it holds. (A list's items moved as they are would be set out of the
+    its number or a bullet hung before it, in a span that sets every line of the item in
+    (print.css `.note-item`: a list inside an item set in further); a quotation, its lines
+    each in a span set in from the note's (`.note-quote`); another block, the lines of the
+    blocks it holds. (A list's items moved as they are would be set out of the
     footnote.)"""
     if block.tag == "blockquote":
         lines = [(block.text, list(block))] if not any(
@@ -311,13 +312,23 @@ def note_lines(block, depth: int = 0):
     if block.tag in ("ol", "ul"):
         start = int(block.get("start", 1))
         for k, item in enumerate(block.findall("li")):
-            mark = "\u2003" * depth + (f"{start + k}.\u00a0" if block.tag == "ol" else "•\u00a0")
-            lines = [line for child in item for line in
-                     note_lines(child, depth + 1 if child.tag in ("ol", "ul") else depth)]
+            lines = [line for child in item if child.tag not in ("ol", "ul")
+                     for line in note_lines(child, depth)]
             if not any(child.tag in BLOCKS for child in item):  # an item of inline content
                 lines = [(item.text, list(item))]
             for n, (text, children) in enumerate(lines):
-                yield (mark if n == 0 else "") + (text or ""), children
+                line = etree.Element("span", {"class": f"note-item d{min(depth, 3)}"})
+                if n == 0:  # its number or bullet, hung before the item's lines
+                    mark = etree.SubElement(line, "span", {"class": "note-item-mark"})
+                    mark.text = f"{start + k}." if block.tag == "ol" else "•"
+                    mark.tail = text
+                else:
+                    line.text = text
+                line.extend(children)
+                yield None, [line]
+            for child in item:  # a list inside the item, set in under it
+                if child.tag in ("ol", "ul"):
+                    yield from note_lines(child, depth + 1)
         return
     if block.tag == "p" or not any(child.tag in BLOCKS for child in block):
         yield block.text, list(block)

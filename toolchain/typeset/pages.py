@@ -634,25 +634,28 @@ def keep_notes_in_division(pages, composition) -> bool:
     last page calls notes that are set on no page (a division laid out alone, or the last
     of the book: WeasyPrint sets a note it has no room for on the next page, and there is
     none). A page so given that is left empty, the notes having found room once the others
-    were mended (a note split where before its call's line went over), is let go, once: it
-    would print a running head and a folio over nothing."""
+    were mended (a note split where before its call's line went over), is let go: it would
+    print a running head and a folio over nothing. Once in each state of the mending: a
+    page given again and left empty again after the notes were mended further is let go
+    again, but the rounds never go back and forth between the same two layouts."""
     changed = False
     set_on = {note: page for page in pages for note in page.notes}
     ends = {page.division: page for page in pages if not page.blank}
-    for division in sorted(composition.notes_pages - composition.notes_pages_let_go):
+    state = mending_state(composition)
+    for division in sorted(composition.notes_pages):
         end = ends.get(division)
+        if end is None or not end.empty or composition.notes_pages_let_go.get(division) == state:
+            continue
+        composition.notes_pages_let_go[division] = state
         more = composition.notes_pages_more.get(division, 0)
-        if end is not None and end.empty and more:  # one of several left empty: one fewer,
-            composition.notes_pages_more[division] = more - 1  # once
-            composition.notes_pages_let_go.add(division)
+        if more:  # one of several left empty: one fewer
+            composition.notes_pages_more[division] = more - 1
             for rest, (its, k) in list(composition.rests_on_notes_pages.items()):
                 if its == division and k >= more:  # (called on the page let go)
                     del composition.rests_on_notes_pages[rest]
-            changed = True
-        elif end is not None and end.empty:
+        else:
             composition.notes_pages.discard(division)
-            composition.notes_pages_let_go.add(division)
-            changed = True
+        changed = True
     for page in pages:
         for call, line in page.calls.items():
             where = set_on.get(call)
@@ -678,6 +681,12 @@ def keep_notes_in_division(pages, composition) -> bool:
             composition.notes_pages.add(division)  # are the loop's above)
             changed = True
     return changed
+
+
+def mending_state(composition) -> tuple:
+    """What the mending has decided so far: the notes split and pushed, the styles given."""
+    return (tuple(sorted(composition.splits.items())), tuple(sorted(composition.pushed)),
+            tuple(sorted(composition.styles.items())))
 
 
 def after_a_title_only(pages, pos: str) -> bool:

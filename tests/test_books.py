@@ -476,20 +476,50 @@ def quoted_note_book() -> str:
             f"    {own}\n")
 
 
-def test_a_quotation_in_a_footnote_is_set_in_on_every_line(tmp_path):
-    """Print sets a footnote's blocks as its lines: a quotation there was set flush with
-    the note, so nothing showed where it began or ended. Each of its lines is now set in
-    an em (the lines after the first of each of its paragraphs too, and those carried over
-    to the next page), and every line but a paragraph's last still ends at the measure."""
-    from test_typeset import chars_of
+def listed_note_chapter() -> str:
+    """A chapter whose note holds a bulleted list, an item of it turned over and a numbered
+    list inside another, then items 8 to 10 of a numbered list, the 10th turned over."""
+    def words(lead: str, count: int) -> str:  # no line may begin with a figure
+        return " ".join(f"{lead} " + "".join(chr(97 + (7 * k + 3 * j) % 26) for j in range(5))
+                        + "." for k in range(count))
 
+    kappa, lam, sigma = words("Kappa", 40), words("Lambda", 30), words("Sigma", 30)
+    return (f"# Two\n\nThe text calls a note.[^l]\n\n[^l]: The note’s own words.\n\n"
+            f"    - {kappa}\n    - Kappa short.\n        1. {sigma}\n\n"
+            f"    8. Lambda eight.\n    9. Lambda nine.\n    10. {lam}\n")
+
+
+def test_quotations_and_lists_in_footnotes_are_set_in(tmp_path):
+    """Print sets a footnote's blocks as its lines. A quotation there was set flush with the
+    note, so nothing showed where it began or ended; a list, as lines each begun by its
+    bullet or number, flush with the note, an item's turned lines under its mark. Now each
+    of a quotation's lines is set in an em (the lines after the first of each of its
+    paragraphs too, and those carried over to the next page), and every line but a
+    paragraph's last still ends at the measure, its spaces as the note's; a list's items
+    are set in, each mark hung before them, numbers set right (8., 9. and 10. end alike),
+    and a list inside an item set in under the item's text. One book holds both (a build
+    fewer): a chapter for each."""
     from toolchain.check.parity import compare
 
-    make_book(tmp_path / "m", {"one.md": quoted_note_book()}, extra='notes = "footnotes"')
-    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
-    pdf = tmp_path / "dist" / "small-book.pdf"
+    make_book(tmp_path / "m", {"one.md": quoted_note_book(), "two.md": listed_note_chapter()},
+              extra='notes = "footnotes"')
+    report = build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    assert report["paragraphs"]["left"] == 0  # every note composed, its hung marks boxes
+    pdf = pypdfium2.PdfDocument(tmp_path / "dist" / "small-book.pdf")
+    quotation_set_in(pdf)
+    list_items_hung(pdf)
+    for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
+        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
+        assert problems == [], [str(p) for p in problems]
+
+
+def quotation_set_in(pdf) -> None:
+    """The quotation's lines (Omega) an em in from the note's (Alpha) on both its pages,
+    justified, their spaces no tighter than the composer allows."""
+    from test_typeset import chars_of
+
     pages_with_quotation, spaces, natural = 0, [], []
-    for page in pypdfium2.PdfDocument(pdf):
+    for page in pdf:
         rows: dict[float, list] = {}
         for top, x, right, char, size in chars_of(page):
             if size < 9:  # the notes' lines (8.25 pt)
@@ -525,33 +555,14 @@ def test_a_quotation_in_a_footnote_is_set_in_on_every_line(tmp_path):
     # past the composer's third of its width (the gaps between letters' boxes, a little
     # less than the spaces, against the note's paragraphs' last lines, set at their width)
     assert min(spaces) > 0.55 * min(natural), (min(spaces), min(natural))
-    for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
-        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
-        assert problems == [], [str(p) for p in problems]
 
 
-def test_a_lists_items_in_a_footnote_are_hung_on_their_marks(tmp_path):
-    """A list in a footnote was set as lines each begun by its bullet or number, flush with
-    the note, an item's turned lines under its mark. Each item's lines are now set in, its
-    mark hung before them, numbers set right (8., 9. and 10. end alike), and a list inside
-    an item set in under the item's text."""
+def list_items_hung(pdf) -> None:
+    """Each item's lines (Kappa, Lambda, Sigma) beginning alike, its mark hung before them,
+    the nested list further in, the numbers 8. to 10. ending alike."""
     from test_typeset import chars_of
 
-    from toolchain.check.parity import compare
-
-    def words(lead: str, count: int) -> str:  # no line may begin with a figure
-        return " ".join(f"{lead} " + "".join(chr(97 + (7 * k + 3 * j) % 26) for j in range(5))
-                        + "." for k in range(count))
-
-    kappa, lam, sigma = words("Kappa", 40), words("Lambda", 30), words("Sigma", 30)
-    note = (f"[^l]: The note’s own words.\n\n    - {kappa}\n    - Kappa short.\n"
-            f"        1. {sigma}\n\n    8. Lambda eight.\n    9. Lambda nine.\n    10. {lam}\n")
-    make_book(tmp_path / "m", {"one.md": f"# One\n\nThe text calls a note.[^l]\n\n{note}"},
-              extra='notes = "footnotes"')
-    report = build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
-    assert report["paragraphs"]["left"] == 0  # the note composed, its hung marks boxes
     rows: dict[float, list] = {}
-    pdf = pypdfium2.PdfDocument(tmp_path / "dist" / "small-book.pdf")
     page = next(page for page in pdf if "Kappa" in page.get_textpage().get_text_bounded())
     for top, x, right, char, size in chars_of(page):  # (the note, on its call's page)
         if size < 9:
@@ -577,6 +588,3 @@ def test_a_lists_items_in_a_footnote_are_hung_on_their_marks(tmp_path):
     assert min(s for _, _, s in by_word["Sigma"]) > min(s for _, _, s in by_word["Kappa"]) + 8
     ends = [end for text, end, _ in lines if re.match(r"(8|9|10)\.Lambda", text)]
     assert len(ends) == 3 and max(ends) - min(ends) < 0.3  # 8., 9. and 10. set right
-    for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
-        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
-        assert problems == [], [str(p) for p in problems]

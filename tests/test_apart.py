@@ -117,8 +117,11 @@ def test_divisions_laid_out_on_two_processes_or_a_dask_cluster_make_the_same_fil
     of one process, and of a clean build."""
     import distributed
 
+    from toolchain.write.pdf import apart
+
     monkeypatch.setenv("TOOLCHAIN_CACHE", str(tmp_path / "cache"))
-    manuscript = book_with_preface(tmp_path / "m", CHAPTERS)
+    monkeypatch.setattr(apart, "SUBSTANTIAL_CHARACTERS", 1000)  # its chapters long enough
+    manuscript = book_with_preface(tmp_path / "m", CHAPTERS)  # to be laid out side by side
     styles = tmp_path / "styles"
     shutil.copytree(ROOT / "styles", styles)
     build(manuscript, tmp_path / "first", styles, stream=io.StringIO(), force=True)
@@ -141,8 +144,6 @@ def test_divisions_laid_out_on_two_processes_or_a_dask_cluster_make_the_same_fil
     # page, is laid out beside the front matter, and with each the division after, where
     # it would begin were the one before as long as estimated; the files are the same
     # again, and so they are with estimates wrong every way (odd: the next on a verso).
-    from toolchain.write.pdf import apart
-
     batches, lay_out = [], apart.Book.lay_out
     monkeypatch.setattr(apart.Book, "lay_out", lambda book, wanted, everywhere: (
         batches.append([(book.names[w[0]], w[2]) for w in wanted])
@@ -252,7 +253,9 @@ def test_a_large_division_is_laid_out_with_none_beside_it(tmp_path, monkeypatch)
 def test_with_one_job_a_short_book_is_laid_out_in_the_builds_own_process(tmp_path, monkeypatch):
     """With one job, a short book's divisions are laid out one after another in the build's
     own process (a process forked for each would start its caches cold), making the same
-    files; with two jobs, or a book longer than LARGE_CHARACTERS, in processes forked."""
+    files; so they are with two jobs unless WORTH_FORKING of its divisions are long enough
+    to gain from processes of their own (SUBSTANTIAL_CHARACTERS: these chapters are not,
+    and then are counted so); a book longer than LARGE_CHARACTERS, in processes forked."""
     from toolchain.write.pdf import apart
 
     forked = []
@@ -261,14 +264,18 @@ def test_with_one_job_a_short_book_is_laid_out_in_the_builds_own_process(tmp_pat
         [t[0] for t in tasks]) or each_forked(tasks, *rest))
     manuscript = book_with_preface(tmp_path / "m", CHAPTERS)
     files = {}
-    for jobs in (1, 2):
-        out = tmp_path / f"dist-{jobs}"
+    for jobs, substantial in ((1, 10_000), (2, 10_000), (2, 1000)):
+        monkeypatch.setattr(apart, "SUBSTANTIAL_CHARACTERS", substantial)
+        out = tmp_path / f"dist-{jobs}-{substantial}"
+        forked.clear()
         build(manuscript, out, ROOT / "styles", stream=io.StringIO(), force=True, cache=False,
               jobs=jobs)
-        files[jobs] = {p.name: p.read_bytes() for p in out.iterdir()
-                       if p.is_file() and p.suffix != ".json"}
-        assert bool(forked) == (jobs == 2), forked
-    assert files[1] == files[2] and len(files[1]) >= 5
+        files[jobs, substantial] = {p.name: p.read_bytes() for p in out.iterdir()
+                                    if p.is_file() and p.suffix != ".json"}
+        assert bool(forked) == (substantial == 1000), (jobs, substantial, forked)
+    assert len({repr(sorted(f.items())) for f in files.values()}) == 1
+    assert len(files[1, 10_000]) >= 5
+    monkeypatch.setattr(apart, "SUBSTANTIAL_CHARACTERS", 10_000)
     monkeypatch.setattr(apart, "LARGE_CHARACTERS", 100)  # the book now a long one
     forked.clear()
     build(manuscript, tmp_path / "long", ROOT / "styles", stream=io.StringIO(), force=True,

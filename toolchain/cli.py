@@ -87,7 +87,8 @@ def parser() -> argparse.ArgumentParser:
                        "lays out only the divisions edited)")
     build.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
                        help="processes that lay the book's divisions out at once (default: "
-                       "one per core, %(default)s here)")
+                       "one per core, %(default)s here; a short book's are laid out in the "
+                       "build's own process unless three or more of them are long)")
     build.add_argument("--scheduler", metavar="tcp://HOST:8786",
                        help="lay the divisions out on a running Dask cluster's workers, not "
                        "this machine's processes: for a very long book (the workers must see "

@@ -393,14 +393,25 @@ class Book:
                 ours += len(wanted) - before
 
     def forks(self) -> bool:
-        """Whether divisions are laid out in processes forked for them: not where this
-        process may not fork (`may_fork`), nor with one job for a short book (its text under
-        LARGE_CHARACTERS), where a process forked for each division, one after another,
-        costs more than it gives back (its caches start cold: the title at `--jobs 1`, 0.3–1.1
-        s of CPU and 0.6 s of wall) and a short book's layouts leave little behind."""
+        """Whether divisions are laid out in processes forked for them: always for a long
+        book (its text over LARGE_CHARACTERS: what a layout leaves goes with its process),
+        where this process may fork (`may_fork`). A short book's layouts leave little
+        behind, and a process forked for each division starts its caches cold (the title at
+        `--jobs 1`, 0.3–1.1 s of CPU and 0.6 s of wall), so it is laid out in this process
+        with one job, and with more unless WORTH_FORKING of its divisions are long enough
+        to be laid out side by side with gain. Measured with two jobs against one (the
+        layout stage, two runs each, 2 cores): the title, one chapter, 3.5 s against 3.1 s;
+        Whitman, two poems' chapters, 5.6–6.0 s against 2.0–2.1 s (its places guessed
+        wrong, divisions laid out again); the title's chapter twice, 5.9–6.1 s against
+        5.0–5.6 s; three times, alike (6.9–7.1 s, 7.0–7.2 s); four and five times, 7.6 s
+        against 8.5–8.7 s and 8.9–9.2 s against 10.8–11.0 s."""
         self.measure()
-        return may_fork() and not (
-            self.jobs == 1 and sum(self.lengths.values()) <= LARGE_CHARACTERS)
+        if not may_fork():
+            return False
+        if sum(self.lengths.values()) > LARGE_CHARACTERS:
+            return True
+        substantial = sum(1 for n in self.lengths.values() if n >= SUBSTANTIAL_CHARACTERS)
+        return self.jobs > 1 and substantial >= WORTH_FORKING
 
     def measure(self) -> None:
         """Each division's characters and classes, once: for `ahead_of` and `estimate`."""
@@ -463,6 +474,8 @@ def may_fork() -> bool:
             and not multiprocessing.current_process().daemon)
 
 
+SUBSTANTIAL_CHARACTERS = 10_000  # a division of some five pages or more, and
+WORTH_FORKING = 3  # as many of them: a short book's divisions laid out on several processes
 LARGE_CHARACTERS = 400_000  # a division longer is laid out with none beside it: the notes
 # or the index of a long book (a 2,000-page book's notes: a million characters, 170 pages),
 # whose layout is the build's largest; two at once would pass the 1 GiB a build may hold

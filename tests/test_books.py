@@ -478,14 +478,16 @@ def quoted_note_book() -> str:
 
 def listed_note_chapter() -> str:
     """A chapter whose note holds a bulleted list, an item of it turned over and a numbered
-    list inside another, then items 8 to 10 of a numbered list, the 10th turned over."""
+    list inside another, with a paragraph after it (set after it: parity reads the order),
+    then items 8 to 10 of a numbered list, the 10th turned over."""
     def words(lead: str, count: int) -> str:  # no line may begin with a figure
         return " ".join(f"{lead} " + "".join(chr(97 + (7 * k + 3 * j) % 26) for j in range(5))
                         + "." for k in range(count))
 
     kappa, lam, sigma = words("Kappa", 40), words("Lambda", 30), words("Sigma", 30)
     return (f"# Two\n\nThe text calls a note.[^l]\n\n[^l]: The note’s own words.\n\n"
-            f"    - {kappa}\n    - Kappa short.\n        1. {sigma}\n\n"
+            f"    - {kappa}\n    - Kappa short.\n\n        1. {sigma}\n\n"
+            f"        Kappa after the list.\n\n"
             f"    8. Lambda eight.\n    9. Lambda nine.\n    10. {lam}\n")
 
 

@@ -312,29 +312,39 @@ def note_lines(block, depth: int = 0):
     if block.tag in ("ol", "ul"):
         start = int(block.get("start", 1))
         for k, item in enumerate(block.findall("li")):
-            lines = [line for child in item if child.tag not in ("ol", "ul")
-                     for line in note_lines(child, depth)]
+            mark = f"{start + k}." if block.tag == "ol" else "•"
             if not any(child.tag in BLOCKS for child in item):  # an item of inline content
-                lines = [(item.text, list(item))]
-            for n, (text, children) in enumerate(lines):
-                line = etree.Element("span", {"class": f"note-item d{min(depth, 3)}"})
-                if n == 0:  # its number or bullet, hung before the item's lines
-                    mark = etree.SubElement(line, "span", {"class": "note-item-mark"})
-                    mark.text = f"{start + k}." if block.tag == "ol" else "•"
-                    mark.tail = text
-                else:
-                    line.text = text
-                line.extend(children)
-                yield None, [line]
-            for child in item:  # a list inside the item, set in under it
+                yield None, [item_line(item.text, list(item), depth, mark)]
+                continue
+            for child in item:  # its blocks in order, a list inside it set in under it
                 if child.tag in ("ol", "ul"):
+                    if mark:  # (an item that begins with a list: its mark on a line alone)
+                        yield None, [item_line(None, [], depth, mark)]
+                        mark = None
                     yield from note_lines(child, depth + 1)
+                    continue
+                for text, children in note_lines(child, depth):
+                    yield None, [item_line(text, children, depth, mark)]
+                    mark = None
         return
     if block.tag == "p" or not any(child.tag in BLOCKS for child in block):
         yield block.text, list(block)
         return
     for child in block:  # (a letter's footer, say: every child, a line or the lines it holds)
         yield from note_lines(child, depth)
+
+
+def item_line(text, children: list, depth: int, mark: str | None):
+    """A line of a list's item in a footnote: a span setting it in by the list's depth,
+    begun by the item's number or bullet (`mark`, on its first line), hung before it."""
+    line = etree.Element("span", {"class": f"note-item d{min(depth, 3)}"})
+    if mark:
+        hung = etree.SubElement(line, "span", {"class": "note-item-mark"})
+        hung.text, hung.tail = mark, text
+    else:
+        line.text = text
+    line.extend(children)
+    return line
 
 
 def drop_keeping_text(node, text: str):

@@ -590,3 +590,28 @@ def list_items_hung(pdf) -> None:
     assert min(s for _, _, s in by_word["Sigma"]) > min(s for _, _, s in by_word["Kappa"]) + 8
     ends = [end for text, end, _ in lines if re.match(r"(8|9|10)\.Lambda", text)]
     assert len(ends) == 3 and max(ends) - min(ends) < 0.3  # 8., 9. and 10. set right
+
+
+def test_a_numbered_list_in_an_endnote_keeps_its_numbers_in_print(tmp_path):
+    """The Notes' own list is set without numbers (each note's number is its mark), and the
+    print stylesheet took the numbers from every list in the Notes: a note's list of items
+    8 to 10 was printed as three unnumbered paragraphs. Each item's number is set again
+    (read from the page, each line's characters in order across it), the note's mark as
+    it was, a bulleted list's bullets too."""
+    from test_typeset import chars_of
+
+    note = ("[^1]: The note’s own words.\n\n    8. Lambda eight.\n    9. Lambda nine.\n"
+            "    10. Lambda ten.\n\n    And after the lists:\n\n    - Kappa one.\n"
+            "    - Kappa two.\n")
+    make_book(tmp_path / "m", {"one.md": f"# One\n\nThe text calls a note.[^1]\n\n{note}"},
+              extra='notes = "endnotes"')
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    pdf = pypdfium2.PdfDocument(tmp_path / "dist" / "small-book.pdf")
+    page = next(page for page in pdf if "Lambda" in page.get_textpage().get_text_bounded())
+    rows: dict[float, list] = {}
+    for top, x, _, char, _ in chars_of(page):
+        rows.setdefault(top, []).append((x, char))
+    lines = ["".join(c for _, c in sorted(row)) for _, row in sorted(rows.items())]
+    assert [line for line in lines if "Lambda" in line or "Kappa" in line] == [
+        "8.Lambdaeight.", "9.Lambdanine.", "10.Lambdaten.", "•Kappaone.", "•Kappatwo."], lines
+    assert "1.Thenote’sownwords." in lines

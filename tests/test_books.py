@@ -597,12 +597,13 @@ def test_a_numbered_list_in_an_endnote_keeps_its_numbers_in_print(tmp_path):
     print stylesheet took the numbers from every list in the Notes: a note's list of items
     8 to 10 was printed as three unnumbered paragraphs. Each item's number is set again
     (read from the page, each line's characters in order across it), the note's mark as
-    it was, a bulleted list's bullets too."""
+    it was, a bulleted list's bullets too; and a quotation in a note is set on the note's
+    size, not the text's extracts' (9.25 pt on 13.6 pt, larger than the note's 9 on 12)."""
     from test_typeset import chars_of
 
     note = ("[^1]: The note’s own words.\n\n    8. Lambda eight.\n    9. Lambda nine.\n"
             "    10. Lambda ten.\n\n    And after the lists:\n\n    - Kappa one.\n"
-            "    - Kappa two.\n")
+            "    - Kappa two.\n\n    > Quoted in the note.\n")
     make_book(tmp_path / "m", {"one.md": f"# One\n\nThe text calls a note.[^1]\n\n{note}"},
               extra='notes = "endnotes"')
     build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
@@ -615,3 +616,5 @@ def test_a_numbered_list_in_an_endnote_keeps_its_numbers_in_print(tmp_path):
     assert [line for line in lines if "Lambda" in line or "Kappa" in line] == [
         "8.Lambdaeight.", "9.Lambdanine.", "10.Lambdaten.", "•Kappaone.", "•Kappatwo."], lines
     assert "1.Thenote’sownwords." in lines
+    sizes = {char: size for _, _, _, char, size in chars_of(page) if char in "QL"}
+    assert sizes["Q"] == sizes["L"]  # a quotation in a note on the note's size, not the text's

@@ -485,7 +485,10 @@ def listed_note_chapter() -> str:
                         + "." for k in range(count))
 
     kappa, lam, sigma = words("Kappa", 40), words("Lambda", 30), words("Sigma", 30)
-    return (f"# Two\n\nThe text calls a note.[^l]\n\n[^l]: The note’s own words.\n\n"
+    verse = (f"[^v]: The song:\n\n    ::: poem\n    Rho first line,\n      Rho set in,\n"
+             f"    {words('Rho', 16)}\n    :::\n\n")
+    return (f"# Two\n\nThe text calls a note.[^l] And a poem.[^v]\n\n{verse}"
+            f"[^l]: The note’s own words.\n\n"
             f"    - {kappa}\n    - Kappa short.\n\n        1. {sigma}\n\n"
             f"        Kappa after the list.\n\n"
             f"    8. Lambda eight.\n    9. Lambda nine.\n    10. {lam}\n")
@@ -510,6 +513,7 @@ def test_quotations_and_lists_in_footnotes_are_set_in(tmp_path):
     pdf = pypdfium2.PdfDocument(tmp_path / "dist" / "small-book.pdf")
     quotation_set_in(pdf)
     list_items_hung(pdf)
+    verse_lines_hung(pdf)
     for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
         problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
         assert problems == [], [str(p) for p in problems]
@@ -557,6 +561,25 @@ def quotation_set_in(pdf) -> None:
     # past the composer's third of its width (the gaps between letters' boxes, a little
     # less than the spaces, against the note's paragraphs' last lines, set at their width)
     assert min(spaces) > 0.55 * min(natural), (min(spaces), min(natural))
+
+
+def verse_lines_hung(pdf) -> None:
+    """A poem's lines in a footnote set in an em from the note's text (an indented line an
+    em more), and a line too long for the measure turned over 2 em further in."""
+    from test_typeset import chars_of
+
+    page = next(page for page in pdf if "Rho" in page.get_textpage().get_text_bounded())
+    rows: dict[float, list] = {}
+    for top, x, _, char, size in chars_of(page):
+        if size < 9:
+            rows.setdefault(top, []).append((x, char))
+    lines = [("".join(c for _, c in sorted(row)), min(x for x, _ in row))
+             for _, row in sorted(rows.items())]
+    text_left = next(left for text, left in lines if text.startswith("2Thesong")) + 8.25
+    first, set_in, long, *turned = [left for text, left in lines if "Rho" in text][:4]
+    assert abs(first - text_left - 8.25) < 0.6  # an em in from the note's text
+    assert abs(set_in - first - 8.25) < 0.6  # its indented line an em more
+    assert abs(long - first) < 0.6 and turned and abs(turned[0] - first - 16.5) < 0.6
 
 
 def list_items_hung(pdf) -> None:

@@ -133,12 +133,14 @@ def flatten(box, para: Measured) -> None:
         para.usable = False  # an inline block or image: left to WeasyPrint
 
 
-HUNG_MARK = "note-item-mark"  # a list item's number or bullet in a footnote (write/pdf/assemble),
-# an inline block of its own width hung before the item's lines: a box to the composer
+HUNG = {"note-item-mark", "note-hang"}  # inline blocks hung before a line in a footnote
+# (write/pdf/assemble): a list item's number or bullet, of its own width, and the empty
+# one that brings a verse line's first line out of its turnovers' indent. To the composer,
+# a box of its width less the margin it hangs by
 
 
 def is_hung_mark(element) -> bool:
-    return element is not None and HUNG_MARK in (element.get("class") or "").split()
+    return element is not None and bool(HUNG & set((element.get("class") or "").split()))
 
 
 BR = "\n"  # a line break of the source, in `source_chars`'s text

@@ -327,6 +327,12 @@ def note_lines(block, depth: int = 0):
                     yield None, [item_line(text, children, depth, mark)]
                     mark = None
         return
+    if block.tag == "p" and "stanza" in (block.get("class") or "").split():
+        for line in block.iter("span"):  # each verse line's turnovers hung under it
+            if "line" in (line.get("class") or "").split():
+                hang = etree.Element("span", {"class": "note-hang"})
+                hang.tail, line.text = line.text, None
+                line.insert(0, hang)
     if block.tag == "p" or not any(child.tag in BLOCKS for child in block):
         yield block.text, list(block)
         return

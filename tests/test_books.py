@@ -641,3 +641,25 @@ def test_a_numbered_list_in_an_endnote_keeps_its_numbers_in_print(tmp_path):
     assert "1.Thenote’sownwords." in lines
     sizes = {char: size for _, _, _, char, size in chars_of(page) if char in "QL"}
     assert sizes["Q"] == sizes["L"]  # a quotation in a note on the note's size, not the text's
+
+
+@pytest.mark.parametrize("notes", ["footnotes", "endnotes"])
+def test_a_note_that_opens_with_a_list_or_a_quotation(tmp_path, notes):
+    """A note whose first block is a list had its mark, a link back to its call, put inside
+    the list (`<ol><a>`): the EPUB invalid, the build stopped with an internal error. The
+    mark now stands in a paragraph of its own before the list (or a quotation); the words
+    are all printed in order, and nested indents are measured as the lines are set."""
+    from toolchain.check.parity import compare
+
+    text = ("# One\n\nPoints.[^1] Quoted.[^2]\n\n[^1]: 1. > A quotation as a list item’s "
+            "first block, long enough to turn over twice in the note’s measure at the "
+            "page’s foot, with yet more words.\n    2. A second item.\n\n[^2]: > > A "
+            "quotation inside a quotation, long enough to turn over two or three times in "
+            "the measure of a note, with yet more words to be sure of it.\n")
+    make_book(tmp_path / "m", {"one.md": text}, extra=f'notes = "{notes}"')
+    report = build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", force=True)
+    assert report["validators"]["epubcheck"]["nError"] == 0
+    assert report["paragraphs"]["left"] == 0
+    for name in ("small-book.pdf", "small-book-print.pdf"):  # every word where it belongs
+        problems, _ = compare(tmp_path / "dist" / "small-book.epub", tmp_path / "dist" / name)
+        assert problems == [], [str(p) for p in problems]

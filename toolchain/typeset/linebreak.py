@@ -193,15 +193,16 @@ def _try(items, first_width, width, s: Settings, tolerance: float) -> list[Line]
 
 def _indents(items) -> list[float]:
     """For each break: how much narrower than the measure the line after it is. A line
-    that begins after a forced break holds its indent box itself (0); one that begins
-    within the lines an indent box began is set that much in (the box's padding,
-    WeasyPrint's `box-decoration-break: clone`, begins each of its lines)."""
+    that begins after a forced break holds its indent boxes itself (0); one that begins
+    within the lines they began is set in by them all (each box's padding, WeasyPrint's
+    `box-decoration-break: clone`, begins each of its lines: a quotation in a list's item,
+    a poem in a quotation, their paddings added)."""
     found, indent = [0.0] * len(items), 0.0
     for i, item in enumerate(items):
         if isinstance(item, Penalty) and item.cost <= -INF:
             indent = 0.0
         elif isinstance(item, Box) and item.indent:
-            indent = item.width
+            indent += item.width
         else:
             found[i] = indent
     return found

@@ -399,17 +399,22 @@ class Writer:
         return aside
 
     def note_body(self, parent, ch, note, call_file):
-        """The note's paragraphs; the first opens with its mark, a link back to the call."""
+        """The note's paragraphs; the first opens with its mark, a link back to the call. A
+        note that opens with another block (a list, a table, a poem) has its mark in a
+        paragraph of its own before it: a link may not stand in a list or a table."""
         self.current_note = "" if note.starred else self.mark(ch, note)
         back = el("a", {"href": f"{call_file}#{self.ref_id(ch, note)}", "role": "doc-backlink",
                         "class": "note-mark"},
                   text=note.mark if note.is_footnote else f"{self.mark(ch, note)}.")
         for i, block in enumerate(note.blocks):
             node = self.block(block, ch)
-            if i == 0:
+            if i == 0 and etree.QName(node).localname == "p":
                 back.tail = " " + (node.text or "")
                 node.text = None
                 node.insert(0, back)
+            elif i == 0:
+                parent.append(el("p"))
+                parent[-1].append(back)
             parent.append(node)
         self.current_note = None
         if note.incomplete:

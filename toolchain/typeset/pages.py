@@ -637,16 +637,17 @@ def keep_notes_in_division(pages, composition) -> bool:
     were mended (a note split where before its call's line went over), is let go: it would
     print a running head and a folio over nothing. Once in each state of the mending: a
     page given again and left empty again after the notes were mended further is let go
-    again, but the rounds never go back and forth between the same two layouts."""
+    again, never twice in one state, so the rounds cannot go round between layouts."""
     changed = False
     set_on = {note: page for page in pages for note in page.notes}
     ends = {page.division: page for page in pages if not page.blank}
     state = mending_state(composition)
     for division in sorted(composition.notes_pages):
         end = ends.get(division)
-        if end is None or not end.empty or composition.notes_pages_let_go.get(division) == state:
+        seen = composition.notes_pages_let_go.setdefault(division, set())
+        if end is None or not end.empty or state in seen:
             continue
-        composition.notes_pages_let_go[division] = state
+        seen.add(state)
         more = composition.notes_pages_more.get(division, 0)
         if more:  # one of several left empty: one fewer
             composition.notes_pages_more[division] = more - 1
@@ -684,9 +685,11 @@ def keep_notes_in_division(pages, composition) -> bool:
 
 
 def mending_state(composition) -> tuple:
-    """What the mending has decided so far: the notes split and pushed, the styles given."""
+    """What the mending has decided so far: the notes split and pushed, the styles given,
+    the pages of notes more than one each division has."""
     return (tuple(sorted(composition.splits.items())), tuple(sorted(composition.pushed)),
-            tuple(sorted(composition.styles.items())))
+            tuple(sorted(composition.styles.items())),
+            tuple(sorted(composition.notes_pages_more.items())))
 
 
 def after_a_title_only(pages, pos: str) -> bool:

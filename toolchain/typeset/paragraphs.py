@@ -471,8 +471,8 @@ class Composition:
         self.styles: dict[str, str] = {}
         self.notes_pages: set[str] = set()  # divisions given a last page for the footnotes
         # that run over from their last text page (typeset.pages.keep_notes_in_division)
-        self.notes_pages_let_go: dict[str, tuple] = {}  # those given one left empty, let go:
-        # the mending's state then (`typeset.pages.mending_state`), not to let go in again
+        self.notes_pages_let_go: dict[str, set] = {}  # those given one left empty, let go:
+        # the mending's states then (`typeset.pages.mending_state`), not to let go in again
         self.notes_pages_more: dict[str, int] = {}  # the pages more than one those notes
         # need, and the rests called on each (typeset.footnotes.split_continuations)
         self.rests_on_notes_pages: dict[str, tuple[str, int]] = {}  # id: (division, k)

@@ -439,7 +439,7 @@ class Book:
     def lay_out(self, wanted: list[tuple], everywhere: set[str]) -> list[Division]:
         """The divisions `wanted` ((number, key, folio, side) each) laid out alone: each in a
         process forked for it from this one, which has the book's HTML and fonts loaded, up
-        to `jobs` at once (with one job, a short book's in this one: `forks`); or on the
+        to `jobs` at once (a short book's in this one, unless it gains: `forks`); or on the
         cluster's workers. A process a division: what its layout held goes with it, so that
         the build holds the largest division's layout at most, not what a thousand pages of
         layouts leave behind (`give_back_memory`)."""

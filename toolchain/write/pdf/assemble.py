@@ -300,31 +300,25 @@ def note_lines(block, depth: int = 0):
     blocks it holds. (A list's items moved as they are would be set out of the
     footnote.)"""
     if block.tag == "blockquote":
-        lines = [(block.text, list(block))] if not any(
-            child.tag in BLOCKS for child in block) else \
-            [line for child in block for line in note_lines(child, depth)]
-        for text, children in lines:
-            quote = etree.Element("span", {"class": "note-quote"})
-            quote.text = text
-            quote.extend(children)
-            yield None, [quote]
+        for text, children in block_lines(block, depth):
+            yield None, [set_in("note-quote", text, children)]
         return
     if block.tag in ("ol", "ul"):
-        start = int(block.get("start", 1))
+        start, item_class = int(block.get("start", 1)), f"note-item d{min(depth, 3)}"
         for k, item in enumerate(block.findall("li")):
             mark = f"{start + k}." if block.tag == "ol" else "•"
             if not any(child.tag in BLOCKS for child in item):  # an item of inline content
-                yield None, [item_line(item.text, list(item), depth, mark)]
+                yield None, [set_in(item_class, item.text, list(item), mark)]
                 continue
             for child in item:  # its blocks in order, a list inside it set in under it
                 if child.tag in ("ol", "ul"):
                     if mark:  # (an item that begins with a list: its mark on a line alone)
-                        yield None, [item_line(None, [], depth, mark)]
+                        yield None, [set_in(item_class, None, [], mark)]
                         mark = None
                     yield from note_lines(child, depth + 1)
                     continue
                 for text, children in note_lines(child, depth):
-                    yield None, [item_line(text, children, depth, mark)]
+                    yield None, [set_in(item_class, text, children, mark)]
                     mark = None
         return
     if block.tag == "p" and "stanza" in (block.get("class") or "").split():
@@ -333,17 +327,24 @@ def note_lines(block, depth: int = 0):
                 hang = etree.Element("span", {"class": "note-hang"})
                 hang.tail, line.text = line.text, None
                 line.insert(0, hang)
+    yield from block_lines(block, depth)
+
+
+def block_lines(block, depth: int):
+    """A paragraph, or a block of inline content, as one line; another block, the lines of
+    the blocks it holds (a letter's footer, say: every child, a line or the lines it holds)."""
     if block.tag == "p" or not any(child.tag in BLOCKS for child in block):
         yield block.text, list(block)
         return
-    for child in block:  # (a letter's footer, say: every child, a line or the lines it holds)
+    for child in block:
         yield from note_lines(child, depth)
 
 
-def item_line(text, children: list, depth: int, mark: str | None):
-    """A line of a list's item in a footnote: a span setting it in by the list's depth,
-    begun by the item's number or bullet (`mark`, on its first line), hung before it."""
-    line = etree.Element("span", {"class": f"note-item d{min(depth, 3)}"})
+def set_in(css_class: str, text, children: list, mark: str | None = None):
+    """A line of a footnote in a span of `css_class`, which print.css sets in on every line
+    of it: a quotation's, or a list item's, begun by its number or bullet (`mark`, on the
+    item's first line) hung before it."""
+    line = etree.Element("span", {"class": css_class})
     if mark:
         hung = etree.SubElement(line, "span", {"class": "note-item-mark"})
         hung.text, hung.tail = mark, text

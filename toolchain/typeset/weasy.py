@@ -28,7 +28,15 @@ other WeasyPrint, naming this module). A new release is read against this list f
   collapse), each note is laid out alone once for its page and the heights added
   (`stacked_notes`; `formatting_structure.build.create_anonymous_boxes` and
   `layout.block.block_level_layout` as the method calls them; the boxes' `margin_height()`,
-  `content_box_y()`, `style`). The pages are the same, byte for byte.
+  `content_box_y()`, `style`). The pages are the same, byte for byte. Where the notes then
+  reach above the page's text block, the method says they overflow (`runs_off`), as it does
+  for an area of a fixed height: WeasyPrint sets the notes carried to a page there however
+  long, and moves one on only when told so (a rest split twice goes on to a third page).
+- `layout.block._linebox_layout`: when a paragraph's line runs past the page's foot where
+  the paragraph could not break before it (its orphans), WeasyPrint moves the page's notes
+  on to the next page, off the page that calls them, to set that line. The function is
+  compiled again from its own source with that one rule (`NOTES_FOR_A_LINE`) made False,
+  in its module, and put in place while the book is laid out (`composed_justification`).
 - `pdf.tags._build_box_tree`: the PDF/UA structure elements of a box and its children.
   WeasyPrint makes one for every inline box, an empty one (/NonStruct) for each `<br>`
   that ends a composed line: a third of the elements of a book's tags, for nothing. The
@@ -58,6 +66,7 @@ other WeasyPrint, naming this module). A new release is read against this list f
 
 from __future__ import annotations
 
+import inspect
 import zlib
 from contextlib import contextmanager
 from math import inf
@@ -72,6 +81,7 @@ from lxml import etree
 from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
+from weasyprint.layout import block as _block
 from weasyprint.layout import inline as _inline
 from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import fonts as _fonts
@@ -92,6 +102,9 @@ def version_problem() -> str | None:
         return (f"WeasyPrint {weasyprint.__version__} is installed; toolchain/typeset/weasy.py "
                 f"was written against {WRITTEN_FOR}: read each private name its docstring "
                 "lists against the new release, then raise WRITTEN_FOR")
+    if LINEBOX_LAYOUT is None:
+        return ("WeasyPrint's layout.block._linebox_layout does not hold the rule "
+                "toolchain/typeset/weasy.py changes (NOTES_FOR_A_LINE): read it again")
     return None
 
 
@@ -119,16 +132,41 @@ create_layout = _inline.create_layout
 original_text_align = _inline.text_align
 
 
+# WeasyPrint's rule that moves a page's notes on, the last first, until a paragraph's line
+# fits for its orphans; without it the paragraph breaks as on a page without notes (the
+# line, or the paragraph for its orphans, goes over), and each note stays with its call
+NOTES_FOR_A_LINE = "report = not context.in_column and can_break_now and not could_break_before"
+
+
+def notes_kept_from_lines():
+    """WeasyPrint's `_linebox_layout` with its footnotes never moved on for a line of text:
+    its source with that one assignment made False, compiled in its module at its own line
+    numbers. None if the source is not the one this was written against."""
+    lines, start = inspect.getsourcelines(_block._linebox_layout)
+    source = "".join(lines)
+    if source.count(NOTES_FOR_A_LINE) != 1:
+        return None
+    source = "\n" * (start - 1) + source.replace(NOTES_FOR_A_LINE, "report = False")
+    namespace = dict(vars(_block))
+    exec(compile(source, _block.__file__, "exec"), namespace)  # noqa: S102 (WeasyPrint's own)
+    return namespace["_linebox_layout"]
+
+
+LINEBOX_LAYOUT = notes_kept_from_lines() if weasyprint.__version__ == WRITTEN_FOR else None
+
+
 @contextmanager
 def composed_justification(text_align):
     """WeasyPrint's `text_align` replaced by `text_align` (typeset/paragraphs' justification
     of composed lines) while the book is laid out, and put back after."""
-    before = _inline.text_align
+    before, lines = _inline.text_align, _block._linebox_layout
     _inline.text_align = text_align
+    if LINEBOX_LAYOUT is not None:
+        _block._linebox_layout = LINEBOX_LAYOUT
     try:
         yield
     finally:
-        _inline.text_align = before
+        _inline.text_align, _block._linebox_layout = before, lines
 
 
 def update_footnote_area(self):
@@ -142,7 +180,7 @@ def update_footnote_area(self):
         self.current_footnote_area.height = height
         if not self.in_column:
             self.page_bottom -= height + outside
-        return False  # (no max-height: the notes never overflow their area)
+        return runs_off(self)  # (no max-height: the notes overflow the page, not the area)
     if self.current_footnote_area.children:
         footnote_area = build.create_anonymous_boxes(self.current_footnote_area.deepcopy())
         footnote_area = block_level_layout(
@@ -160,6 +198,16 @@ def update_footnote_area(self):
     if not self.in_column:
         self.page_bottom -= self.current_footnote_area.margin_height()
     return False
+
+
+def runs_off(context) -> bool:
+    """Whether the page's notes reach above its text block: WeasyPrint then moves a note
+    carried over from the page before on again (not the first: something goes on each page),
+    as it does one that overflows a footnote area of a fixed height. So the rest of a long
+    note split twice goes on to the third page, as its split meant, not over the page's
+    head (which WeasyPrint's own test, against the area's height, never finds: it has none)."""
+    page = context.current_footnote_area.page
+    return not context.in_column and context.page_bottom < page.content_box_y() - TOLERANCE
 
 
 def stacks(area) -> bool:

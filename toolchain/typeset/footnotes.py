@@ -59,6 +59,11 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             del composition.splits[note]  # over with the note (its paragraph's orphans):
             composition.pushed.add(note)  # let it go over whole, as it would
             changed = True
+        elif note.endswith(CONTINUED) and note + CONTINUED in set_on and \
+                set_on[note + CONTINUED] == set_on.get(note) and within(pages[set_on[note]]):
+            del composition.splits[note]  # a rest split for a page of text, set whole on a
+            changed = True  # page that holds it (a page of notes alone)
+    changed = fill_under_split_notes(pages, composition, lines_of, note_line) or changed
     for note, page in misplaced(pages):
         if page.division in done and not every:
             continue
@@ -101,6 +106,37 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
     return split_continuations(pages, composition, lines_of) or changed
 
 
+def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,
+                           note_line: float) -> bool:
+    """A note split for a page its call no longer stands on (its line went over, or the
+    text before it moved): the page ends with the call's line, its rest carried on, and
+    lines free between that line and the notes, a page left half empty. Its first part is
+    made as long as the page has room for (whole, if all of it fits), as the split was meant
+    to leave the page full; ATTEMPTS times at most, as a note is mended. Whether any
+    changed."""
+    changed = False
+    for page in pages:
+        if page.notes_top is None or not note_line or not page.blocks:
+            continue
+        last = max(block.bottom for block in page.blocks)
+        for note in page.notes:
+            lines, total = composition.splits.get(note), lines_of(note)
+            if lines is None or total is None or note.endswith(CONTINUED) or \
+                    page.calls.get(note) is None or page.calls[note] < last - 0.5 or \
+                    composition.attempts.get(note, 0) >= ATTEMPTS:
+                continue  # (its call not on the page's last line: the page is full)
+            free = int((page.notes_top - page.notes_above - last + 0.01) / note_line)
+            if free < 1:
+                continue
+            composition.attempts[note] = composition.attempts.get(note, 0) + 1
+            if lines + free >= total:
+                del composition.splits[note]
+            else:
+                composition.splits[note] = lines + free
+            changed = True
+    return changed
+
+
 def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
     """A note longer than a page: its continuation, more than the page after its beginning
     holds (WeasyPrint reports it on from page to page, then sets it running off one), is
@@ -127,12 +163,11 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
             continue
         before = used.get(wanted, 0)
         used[wanted] = before + composition.splits.get(call, total) - first
-        if at == wanted and (pages[at].notes_top is None or  # (set, and within its page)
-                             pages[at].notes_top - pages[at].notes_above >= pages[at].top - 1):
+        if at == wanted and within(pages[at]):  # (set, and within its page)
             continue
         body = 2 * page.line_height  # WeasyPrint leaves the text two lines (its orphans)
         room = int((pages[wanted].bottom - pages[wanted].top - above - body + 0.01)
-                   / note_line) - 1 - before
+                   / note_line) - 1 - before - called_under(pages[wanted], body, lines_of)
         if call in composition.splits:  # split, and still not set there: shorter
             room = composition.splits[call] - first - 2
         if room >= MIN_LINES and first + room < total:
@@ -140,6 +175,20 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
             used[wanted] = before + room
             changed = True
     return changed
+
+
+def within(page: PageFacts) -> bool:
+    """Whether the page's footnotes stand within its text block (WeasyPrint sets the notes
+    carried to a page there however long: they may run off its head)."""
+    return page.notes_top is None or page.notes_top - page.notes_above >= page.top - 1
+
+
+def called_under(page: PageFacts, body: float, lines_of) -> int:
+    """The lines of notes that the text `body` high at the page's head calls, MIN_LINES of
+    each at most: what each needs of the page to begin there, beside the rests carried to
+    it (a rest that filled the page would send them on, off their calls' page)."""
+    return sum(min(lines_of(note) or MIN_LINES, MIN_LINES) for note, y in page.calls.items()
+               if not note.endswith(CONTINUED) and y <= page.top + body + 0.5)
 
 
 def continuations(pages: list[PageFacts], composition, set_on: dict[str, int], lines_of):

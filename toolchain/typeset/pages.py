@@ -482,7 +482,8 @@ def last_main_flow_line(page_box):
     return lines[0] if lines else None
 
 
-MENDING_ROUNDS = 16  # layouts at most, after the first, to split notes and fit figures
+MENDING_ROUNDS = 30  # layouts at most, after the first, to split notes and fit figures (a
+# chapter of long notes called a few to a line: some twenty; a book that mends nothing: none)
 ONE_BY_ONE = 10  # rounds that mend one footnote a division; the rest mend all at once
 
 

@@ -272,6 +272,9 @@ def test_the_page_checks_find_each_fault():
     assert codes([page(0, blocks=full, calls=run_over, notes=["fn-1"], notes_top=700),
                   page(1, heads=["Book"], foot="2", notes=["fn-1-continued"],
                        notes_top=600)]) == []
+    # the rest of a note split at its call's page set on no page: its words lost
+    assert "P041" in codes([page(0, blocks=full, calls=run_over, notes=["fn-1"], notes_top=700),
+                            page(1, blocks=full, heads=["Book"])])
     # a page ten lines short, the division going on
     assert "P045" in codes([page(0, blocks=[Block(top=60, bottom=560, lines=27, **para)]),
                             page(1, blocks=full)])

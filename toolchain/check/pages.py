@@ -134,6 +134,11 @@ def footnotes(pages: list[PageFacts], problem) -> None:
         problem(page, None, "P041", f"footnote {note!r} is called here but set on "
                 + (f"page {at + 1}" if at is not None else "no page"),
                 "report it: a footnote is split rather than moved off its page")
+    for page in pages:  # a rest called (split off its note) but set on no page: lost
+        for call in page.calls:
+            if call.endswith(CONTINUED) and call not in set_on:
+                problem(page, None, "P041", f"the rest of footnote "
+                        f"{call.removesuffix(CONTINUED)!r} is set on no page", "report it")
     for note, at in set_on.items():
         if note.endswith(CONTINUED) and set_on.get(note.removesuffix(CONTINUED)) != at - 1:
             problem(pages[at], None, "P041", f"the rest of footnote "

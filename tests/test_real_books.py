@@ -242,6 +242,26 @@ def codes(pages) -> list[str]:
     return [p.code for p in check_pages(pages, lambda pos: None, {"doc-ch": "One"}, "Book")]
 
 
+def test_a_note_mended_as_often_as_it_may_be_leaves_the_next_one_mended():
+    """The mending mends the first note of a division set off its call's page each round;
+    one mended ATTEMPTS times already is left as it is, and the next one is mended in its
+    place (a chapter of long notes: a note so left stopped its chapter's mending, 56 notes
+    off their pages)."""
+    from types import SimpleNamespace
+
+    from toolchain.typeset import footnotes
+
+    para = dict(pos="1.2", kind="paragraph", left=60, right=440)
+    full = [Block(top=60, bottom=740, lines=37, **para)]
+    pages = [page(0, blocks=full, calls={"fn-1": 300, "fn-2": 500}),
+             page(1, blocks=full, notes=["fn-1", "fn-2"], notes_top=600, note_line=14)]
+    composition = SimpleNamespace(splits={}, pushed=set(), attempts={
+        "fn-1": footnotes.ATTEMPTS}, styles={}, notes_pages=set(), notes_pages_more={},
+        rests_on_notes_pages={})
+    assert footnotes.mend(pages, composition, lambda note: 3)
+    assert composition.attempts == {"fn-1": footnotes.ATTEMPTS, "fn-2": 1}
+
+
 def test_the_page_checks_find_each_fault():
     para = dict(pos="1.2", kind="paragraph", left=60, right=440)
     full = [Block(top=60, bottom=740, lines=37, **para)]

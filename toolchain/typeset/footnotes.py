@@ -67,10 +67,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
     for note, page in misplaced(pages):
         if page.division in done and not every:
             continue
-        done.add(page.division)
         tried = composition.attempts.get(note, 0)
         if tried >= ATTEMPTS:
-            continue
+            continue  # (left as it is: the next one of its division is mended instead)
+        done.add(page.division)
         composition.attempts[note] = tried + 1
         total = lines_of(note)
         if page.notes_top is not None:  # the page's notes grow upwards from where they begin

@@ -142,17 +142,23 @@ window.probe = {
     });
     call.click();
     await moved;
-    await new Promise(resolve => setTimeout(resolve, 40));
-    for (const contents of rendition.getContents()) {
-      const target = contents.document.getElementById(id);
-      if (!target) continue;
-      const frame = contents.window.frameElement.getBoundingClientRect();
-      const rect = target.getBoundingClientRect();
-      const x = frame.left + rect.left, y = frame.top + rect.top;
-      if (x >= -1 && x < window.innerWidth && y >= -1 && y < window.innerHeight) return null;
-      return `note ${id} is off screen after tapping its call (at ${Math.round(x)}, ${Math.round(y)})`;
+    // A machine under load may still be laying the note's document out when "relocated"
+    // comes (or the 3 s are up): the note is looked for again every 100 ms, 10 s at most,
+    // before the tap is said to have failed.
+    let found = `tapping the call ${this.label(call)} did not open its note ${id}`;
+    for (let waited = 0; waited <= 10000; waited += 100) {
+      await new Promise(resolve => setTimeout(resolve, waited ? 100 : 40));
+      for (const contents of rendition.getContents()) {
+        const target = contents.document.getElementById(id);
+        if (!target) continue;
+        const frame = contents.window.frameElement.getBoundingClientRect();
+        const rect = target.getBoundingClientRect();
+        const x = frame.left + rect.left, y = frame.top + rect.top;
+        if (x >= -1 && x < window.innerWidth && y >= -1 && y < window.innerHeight) return null;
+        found = `note ${id} is off screen after tapping its call (at ${Math.round(x)}, ${Math.round(y)})`;
+      }
     }
-    return `tapping the call ${this.label(call)} did not open its note ${id}`;
+    return found;
   },
 
   callCount() {

@@ -8,7 +8,7 @@ page"):
 
 - P040 (error) text or an image beyond the page's edge: cut off.
 - P041 (error) a footnote that does not begin on its call's page (or whose continuation is
-  not on the page after).
+  not on the page after, or on none).
 - P042 (error) a figure's caption on another page than its image; something of the main
   flow drawn over the running head or the folio.
 - P043 (error) a heading in the last lines of a page: fewer than two lines of what follows

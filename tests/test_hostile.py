@@ -235,6 +235,19 @@ def test_check_without_ace_still_runs_the_pdf_checks(built, tmp_path, capsys, mo
     assert code == 1 and "E003: DAISY Ace is not installed" in err
 
 
+def test_a_validator_set_to_a_path_with_no_program_fails_the_check_cleanly(tmp_path,
+                                                                           monkeypatch):
+    """ACE_CLI naming a file that is not there: the check says Ace could not be started and
+    where it looked (E016), as for any reader that fails; not an internal error."""
+    from toolchain.check.outputs import run_ace
+
+    monkeypatch.setenv("ACE_CLI", str(tmp_path / "no-such-ace-cli"))
+    with pytest.raises(BuildError) as caught:
+        run_ace(tmp_path / "book.epub")
+    problem = caught.value.problems[0]
+    assert problem.code == "E016" and "no-such-ace-cli" in problem.message
+
+
 def test_font_outside_styles_is_refused(tmp_path, capsys, book):
     styles = tmp_path / "styles"
     shutil.copytree(STYLES, styles)

@@ -26,8 +26,14 @@ def run_reader(epub: Path, name: str, command: list[str], seconds: int, **option
     """A reading engine run on the book: one that fails on it, or does not finish in
     `seconds`, fails the check (E016), as a validator's message does; only one that is not
     installed is "not run" (E005, E006)."""
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            **options)
+    try:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, **options)
+    except OSError as exc:  # a path set by hand (ACE_CLI…) to no program: not our bug
+        raise BuildError(Problem(epub, 0, 0, "E016", f"{name} could not be started: "
+                                 f"{command[0]}: {exc.strerror}", "install it, or correct "
+                                 "the path set for it (ACE_CLI, EPUBJS_MODULES, "
+                                 "PUPPETEER_EXECUTABLE_PATH)")) from None
     try:
         out, err = proc.communicate(timeout=seconds)
     except subprocess.TimeoutExpired:

@@ -120,8 +120,9 @@ def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,
             continue
         last = max(block.bottom for block in page.blocks)
         for note in page.notes:
-            lines, total = composition.splits.get(note), lines_of(note)
-            if lines is None or total is None or note.endswith(CONTINUED) or \
+            lines = composition.splits.get(note)
+            total = lines_of(note) if lines is not None else None  # (a search: split notes)
+            if total is None or note.endswith(CONTINUED) or \
                     page.calls.get(note) is None or page.calls[note] < last - 0.5 or \
                     composition.attempts.get(note, 0) >= ATTEMPTS:
                 continue  # (its call not on the page's last line: the page is full)

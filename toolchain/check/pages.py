@@ -19,6 +19,8 @@ page"):
   before a figure or table that could not fit.
 - P046 (warning) a widow or an orphan: a paragraph's single line alone at a page's top or
   foot.
+- P047 (warning) a footnote held over: it begins the next page's notes, under the rest of an
+  earlier note that runs on to that page from its call's.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 from ..errors import Problem
 from ..typeset import facts
 from ..typeset.facts import PageFacts
-from ..typeset.footnotes import CONTINUED, misplaced
+from ..typeset.footnotes import CONTINUED, held_over, misplaced
 
 
 def check_pages(pages: list[PageFacts], origin: Callable[[str | None], tuple | None],
@@ -130,12 +132,19 @@ def footnotes(pages: list[PageFacts], problem) -> None:
     """Each footnote begins on its call's page; its continuation, on the page after."""
     set_on = {note: page.index for page in pages for note in page.notes}
     for note, page in misplaced(pages):
+        if held_over(pages, note, page, set_on):
+            continue  # (a warning, below)
         at = set_on.get(note)
         problem(page, None, "P041", f"footnote {note!r} is called here but set on "
                 + (f"page {at + 1}" if at is not None else "no page"),
                 "report it: a footnote is split rather than moved off its page")
     for page in pages:  # a rest called (split off its note) but set on no page: lost
         for call in page.calls:
+            if not call.endswith(CONTINUED) and held_over(pages, call, page, set_on):
+                problem(page, None, "P047", f"footnote {call!r} is called here and begins on "
+                        f"page {set_on[call] + 1}, under the rest of a note that runs on to it "
+                        "(as TeX holds notes over)", "a word more or less on the page, or "
+                        "a shorter note, mends it", "warning")
             if call.endswith(CONTINUED) and call not in set_on:
                 problem(page, None, "P041", f"the rest of footnote "
                         f"{call.removesuffix(CONTINUED)!r} is set on no page", "report it")

@@ -38,6 +38,23 @@ def misplaced(pages: list[PageFacts]) -> list[tuple[str, PageFacts]]:
             if not call.endswith(CONTINUED) and set_on.get(call) != page.index]
 
 
+def held_over(pages: list[PageFacts], note: str, page: PageFacts, set_on: dict[str, int]
+              ) -> bool:
+    """Whether `note`, called on `page`, begins the next page's notes after the rest of an
+    earlier note that runs on from `page` to it. Once a note is split at a page's foot, the
+    notes called after it wait for the next page, in TeX as in WeasyPrint: begun below the
+    split note, each would be read before that note's end. So a note called on a page whose
+    notes a long note's rest fills and runs on from (the page's one line of text calls it)
+    can begin on no other page."""
+    at = set_on.get(note)
+    if at != page.index + 1:
+        return False
+    after = pages[at].notes
+    runs_on = [earlier + CONTINUED for earlier in page.notes
+               if set_on.get(earlier + CONTINUED) == at]
+    return any(rest in after and after.index(rest) < after.index(note) for rest in runs_on)
+
+
 ATTEMPTS = 6  # at one note, after which it is left as it is (and the page check names it)
 
 
@@ -63,6 +80,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 set_on[note + CONTINUED] == set_on.get(note) and within(pages[set_on[note]]):
             del composition.splits[note]  # a rest split for a page of text, set whole on a
             changed = True  # page that holds it (a page of notes alone)
+        elif note + CONTINUED in set_on and set_on[note + CONTINUED] == set_on.get(note) and \
+                note in called_on and held_over(pages, note, pages[called_on[note]], set_on):
+            del composition.splits[note]  # a note split for its call's page, held over to
+            changed = True  # the next with its rest: set whole there
     changed = fill_under_split_notes(pages, composition, lines_of, note_line) or changed
     for note, page in misplaced(pages):
         if page.division in done and not every:
@@ -70,8 +91,8 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
         tried = composition.attempts.get(note, 0)
         if tried >= ATTEMPTS:
             continue  # (left as it is: the next one of its division is mended instead)
-        done.add(page.division)
         composition.attempts[note] = tried + 1
+        before, changed = changed, False
         total = lines_of(note)
         if page.notes_top is not None:  # the page's notes grow upwards from where they begin
             room = page.notes_top - page.notes_above - page.calls[note]
@@ -103,6 +124,9 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
                 composition.splits.pop(other, None)
             changed = True
+        if changed:  # (one that changes nothing, held over, leaves the next its turn)
+            done.add(page.division)
+        changed = changed or before
     return split_continuations(pages, composition, lines_of) or changed
 
 

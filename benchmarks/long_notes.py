@@ -6,7 +6,9 @@ Five books are made, one a seed, of three chapters each: 22 paragraphs of the se
 words (`tests/data/source.txt`), each calling up to six notes and one in ten nine; the notes
 of 5 to 700 words in prose, one in ten with a quotation; `notes = "footnotes"`. Each chapter
 is built alone (`--no-cache --jobs 1`, two builds at once), and with `--whole` each book too;
-the table says which built, the first error of those that did not, and the seconds.
+the table says which built, the first error of those that did not, the seconds, and the
+pages the build found short of their text block (P045: a line gone over with its notes) and
+by how many lines.
 tests/data/fuzz/book-50 and book-51 are chapters of these books (seeds 1 and 5).
 
 Run from the project root: python benchmarks/long_notes.py [--whole] [SEEDS ...] (default 1-5)
@@ -14,6 +16,7 @@ Run from the project root: python benchmarks/long_notes.py [--whole] [SEEDS ...]
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -97,7 +100,17 @@ def build(manuscript: Path) -> tuple[bool, str, float]:
         env={**os.environ, "SOURCE_DATE_EPOCH": "1764000000"})
     error = next((line for line in done.stdout.splitlines() + done.stderr.splitlines()
                   if " error " in line), "")
-    return done.returncode == 0, error, time.perf_counter() - start
+    return done.returncode == 0, error, time.perf_counter() - start, short_lines(
+        manuscript.parent / "dist" / "report.json")
+
+
+def short_lines(report: Path) -> tuple[int, int]:
+    """The pages the build found short (P045) and their lines short, added."""
+    if not report.is_file():
+        return 0, 0
+    found = [int(m[1]) for w in json.loads(report.read_text(encoding="utf-8"))["warnings"]
+             if (m := re.search(r"P045: .* ends (\d+) line", w))]
+    return len(found), sum(found)
 
 
 def main(argv: list[str]) -> None:
@@ -114,11 +127,15 @@ def main(argv: list[str]) -> None:
                     Path(tmp) / f"{seed}-all" / "m", seed, list(range(1, CHAPTERS + 1)))))
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(lambda job: build(job[1]), jobs))
-    print("| book | built | seconds | first error |\n|---|---|--:|---|")
-    for (name, _), (ok, error, seconds) in zip(jobs, results, strict=True):
-        print(f"| {name} | {'yes' if ok else 'no'} | {seconds:.1f} | {error[:90]} |")
-    built = sum(ok for ok, _, _ in results)
-    print(f"\n{built} of {len(results)} built")
+    print("| book | built | seconds | pages short (P045) | lines short | first error |\n"
+          "|---|---|--:|--:|--:|---|")
+    for (name, _), (ok, error, seconds, (pages, lines)) in zip(jobs, results, strict=True):
+        print(f"| {name} | {'yes' if ok else 'no'} | {seconds:.1f} | {pages} | {lines} | "
+              f"{error[:90]} |")
+    built = sum(result[0] for result in results)
+    pages, lines = (sum(result[3][k] for result in results if result[0]) for k in (0, 1))
+    print(f"\n{built} of {len(results)} built; those built: {pages} pages short, by {lines} "
+          "lines in all")
 
 
 if __name__ == "__main__":

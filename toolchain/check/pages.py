@@ -180,10 +180,7 @@ def short_pages(pages: list[PageFacts], problem) -> None:
                 not following.blocks or abs(page.line_height - grid) > 0.5 or \
                 page.division == CONTENTS:
             continue
-        bottom = page.notes_top - page.notes_above if page.notes_top is not None else \
-            page.bottom
-        last = max(b.bottom for b in page.blocks)
-        lines = int((bottom - last) / page.line_height + 0.01)
+        lines = facts.lines_short(page)
         if lines < 1:
             continue
         if any(b.kind in ("image", "table", "caption") or b.keep

@@ -270,6 +270,14 @@ def mark_ends(pages: list[PageFacts]) -> None:
 EDGE = 0.75  # px: a rounding's worth
 
 
+def lines_short(page: PageFacts) -> int:
+    """The body's lines free between the page's last block and its notes (or its foot)."""
+    if page.blank or not page.blocks or not page.line_height:
+        return 0
+    bottom = page.notes_top - page.notes_above if page.notes_top is not None else page.bottom
+    return max(0, int((bottom - max(b.bottom for b in page.blocks)) / page.line_height + 0.01))
+
+
 def headings_at_foot(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, int]]:
     """(page, heading, lines after it) for each heading in the last lines of a page: fewer
     than two lines of what follows it (and not the whole of a one-line paragraph), and no

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .facts import PageFacts
+from .facts import PageFacts, lines_short
 from .marks import BLOCK
 
 MIN_LINES = 2  # of a note on its call's page, or the note goes over with its call's line
@@ -128,6 +128,57 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             done.add(page.division)
         changed = changed or before
     return split_continuations(pages, composition, lines_of) or changed
+
+
+SHORT = 3  # lines free at a page's foot that a note gone over may come back to fill
+
+
+def bring_back(pages: list[PageFacts], composition, lines_of) -> bool:
+    """A page that ends SHORT lines or more short, its division going on, before a page
+    whose first line calls notes that went over with it (`pushed`, in a round when the page
+    had less room): the line comes back, its notes' first parts filling the page below it
+    (the last note split, the ones before it whole), as TeX would set it. Only where one
+    note at most is split, and that the line's last: a note after a split one is held over.
+    Whether any changed (`pages.bring_back_pushed` keeps it only if the pages are better)."""
+    changed = False
+    for page, following in zip(pages, pages[1:], strict=False):
+        short = lines_short(page)
+        if short < SHORT or following.division != page.division or not following.note_line:
+            continue
+        line = [n for n in following.calls if n in composition.pushed
+                and on_first_line(following, n)]
+        sizes = [lines_of(n) for n in line]
+        if not line or None in sizes:
+            continue
+        above = following.notes_above if page.notes_top is None else 0.0
+        free = int((short * page.line_height - page.line_height - above + 0.01)
+                   / following.note_line) - 1  # (a line's room to spare: the page's own)
+        wanted = {}
+        for k, (note, size) in enumerate(zip(line, sizes, strict=True)):
+            if size <= free:
+                wanted[note], free = None, free - size
+            elif free >= MIN_LINES and k == len(line) - 1:
+                wanted[note] = free
+            else:
+                break
+        if len(wanted) < len(line):
+            continue
+        for note, lines in wanted.items():
+            composition.pushed.discard(note)
+            if lines is None:
+                composition.splits.pop(note, None)
+            else:
+                composition.splits[note] = lines
+        changed = True
+    return changed
+
+
+def rests_astray(pages: list[PageFacts]) -> int:
+    """The rests of notes set elsewhere than on the page after their notes' (or on none)."""
+    set_on = {note: page.index for page in pages for note in page.notes}
+    called = {call for page in pages for call in page.calls if call.endswith(CONTINUED)}
+    return sum(1 for note in called if note not in set_on or
+               set_on.get(note.removesuffix(CONTINUED)) != set_on[note] - 1)
 
 
 def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,

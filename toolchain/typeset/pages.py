@@ -491,9 +491,16 @@ def mend_blocks(composition, document, render):
     """The book laid out again until no footnote is set off its call's page (split over
     the page turn instead, `typeset.footnotes`), no figure runs off its page or apart from
     its caption (its image made smaller), and no heading stands at a page's foot (it goes
-    over to the next page). A book with none of these is not laid out again. Returns the
-    last layout."""
-    for number in range(MENDING_ROUNDS):
+    over to the next page). A book with none of these is not laid out again. Then the
+    lines that went over with their notes brought back to pages left short
+    (`bring_back_pushed`). Returns the last layout."""
+    document = mend_rounds(composition, document, render, range(MENDING_ROUNDS))
+    return bring_back_pushed(composition, document, render)
+
+
+def mend_rounds(composition, document, render, rounds):
+    """The mending's rounds (numbered `rounds`), each a layout, until nothing changes."""
+    for number in rounds:
         pages = facts.page_facts(document.pages)
         changed = fit_figures(pages, composition)
         changed = keep_headings(pages, composition) or changed
@@ -508,6 +515,39 @@ def mend_blocks(composition, document, render):
             break
         document = render(composition.html_tree(), SET_CSS)
     return document
+
+
+BRING_BACK_TRIES = 2  # lines brought back, and the pages mended after them, at most
+BRING_BACK_ROUNDS = 10  # the mending's rounds after lines are brought back
+
+
+def bring_back_pushed(composition, document, render):
+    """The mended book laid out again with the lines that went over with their notes, in a
+    round when their pages had less room, brought back to pages now short
+    (`footnotes.bring_back`), and the pages after mended again; kept only if fewer lines
+    are short and no note, rest, heading or caption is worse placed, else the layout
+    before it stands, as the mending left it."""
+    pages = facts.page_facts(document.pages)
+    for _ in range(BRING_BACK_TRIES):
+        kept = composition.mending_state()
+        if not footnotes.bring_back(pages, composition, composition.lines_of):
+            break
+        again = mend_rounds(composition, render(composition.html_tree(), SET_CSS), render,
+                            range(ONE_BY_ONE, ONE_BY_ONE + BRING_BACK_ROUNDS))
+        after = facts.page_facts(again.pages)
+        if placing_faults(after) > placing_faults(pages) or \
+                sum(map(facts.lines_short, after)) >= sum(map(facts.lines_short, pages)):
+            composition.restore_mending(kept)
+            break
+        document, pages = again, after
+    return document
+
+
+def placing_faults(pages) -> int:
+    """Notes off their calls' pages, rests astray, headings at a page's foot, captions
+    apart: what the mending mends, counted."""
+    return (len(footnotes.misplaced(pages)) + footnotes.rests_astray(pages)
+            + len(facts.headings_at_foot(pages)) + len(facts.captions_apart(pages)))
 
 
 SMALLEST_FIGURE = 0.3  # of the text block's height: an image is made no smaller than this

@@ -455,6 +455,16 @@ class Composition:
     `html` (numbered by `mark`) is not changed: `html_tree()` returns a copy with the breaks
     in it, so that the breaks can be chosen again after the pages are made up."""
 
+    MENDING = ("splits", "pushed", "attempts", "styles", "notes_pages", "notes_pages_let_go",
+               "notes_pages_more", "rests_on_notes_pages")
+
+    def mending_state(self) -> dict:
+        """What the mending has decided (`typeset.pages`), a copy to go back to."""
+        return copy.deepcopy({name: getattr(self, name) for name in self.MENDING})
+
+    def restore_mending(self, state: dict) -> None:
+        self.__dict__.update(copy.deepcopy(state))
+
     def __init__(self, html, first_layout, exceptions: dict):
         self.html = html
         composer = Composer(Measurer(), {}, exceptions)  # not kept: its measurer holds the

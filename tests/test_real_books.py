@@ -262,6 +262,36 @@ def test_a_note_mended_as_often_as_it_may_be_leaves_the_next_one_mended():
     assert composition.attempts == {"fn-1": footnotes.ATTEMPTS, "fn-2": 1}
 
 
+def test_a_line_gone_over_with_its_notes_comes_back_to_a_page_left_short():
+    """A page ten lines short before a page whose first line calls a note that went over
+    with it (when the page had less room): the line comes back, the note's first part
+    filling the page below it; a note that fits comes back whole; a long note called
+    before another on the line would leave the other held over: the line stays."""
+    from types import SimpleNamespace
+
+    from toolchain.typeset import footnotes
+
+    para = dict(pos="1.2", kind="paragraph", left=60, right=440)
+    short = [Block(top=60, bottom=560, lines=27, **para)]  # (740 - 560) / 18: ten lines
+    full = [Block(top=60, bottom=740, lines=37, **para)]
+
+    def mended(calls, sizes):
+        pages = [page(0, blocks=short),
+                 page(1, blocks=full, calls=calls, notes=list(calls), notes_top=500,
+                      note_line=14, notes_above=10)]
+        composition = SimpleNamespace(splits={}, pushed=set(calls))
+        changed = footnotes.bring_back(pages, composition, sizes.get)
+        return changed, composition.splits, composition.pushed
+
+    # below the line (18), nine lines of 14 and a line to spare: (180 - 18 - 10) / 14 - 1
+    assert mended({"fn-1": 70}, {"fn-1": 20}) == (True, {"fn-1": 9}, set())
+    assert mended({"fn-1": 70}, {"fn-1": 6}) == (True, {}, set())
+    assert mended({"fn-1": 70, "fn-2": 70}, {"fn-1": 6, "fn-2": 20}) == (
+        True, {"fn-2": 3}, set())
+    assert mended({"fn-1": 70, "fn-2": 70}, {"fn-1": 20, "fn-2": 2})[0] is False
+    assert mended({"fn-1": 200}, {"fn-1": 20})[0] is False  # not its first line
+
+
 def test_the_page_checks_find_each_fault():
     para = dict(pos="1.2", kind="paragraph", left=60, right=440)
     full = [Block(top=60, bottom=740, lines=37, **para)]

@@ -304,18 +304,30 @@ def test_the_page_checks_find_each_fault():
     # benchmarks/long_notes.py, its second chapter); before the rest, or with no rest
     # running on, it is off its page
     long_note = {"fn-1": 70, "fn-1-continued": 70}
+    line = [Block(top=60, bottom=78, lines=1, **para)]
     held = [page(0, blocks=full, calls=long_note, notes=["fn-1"], notes_top=200),
-            page(1, blocks=full[:1], calls={"fn-2": 78}, notes=["fn-1-continued"],
-                 notes_top=100),
+            page(1, blocks=line, calls={"fn-2": 78}, notes=["fn-1-continued"],
+                 notes_top=90, note_line=14),
             page(2, blocks=full, notes=["fn-1-continued-continued", "fn-2"], notes_top=600)]
     held[1].calls["fn-1-continued-continued"] = 78
     assert codes(held) == ["P047"]
     held[2].notes.reverse()
     assert codes(held) == ["P041"]
     held[2].notes.reverse()
-    held[1].notes.append("fn-1-continued-continued")
-    held[2].notes.remove("fn-1-continued-continued")
-    assert codes(held) == ["P041", "P041"]  # (the rest's rest, too, set on the rest's page)
+    held[1].notes.append("fn-1-continued-continued")  # the rest set whole, the page with
+    held[2].notes.remove("fn-1-continued-continued")  # room below it for fn-2
+    held[1].notes_top = 400
+    found = codes(held)
+    assert found.count("P041") == 2 and "P047" not in found  # (the rest's rest, too: set
+    # on the rest's page)
+    # the notes a division's last line calls, held over to its pages of notes alone (the
+    # preface of book-42): in order, each page full
+    end = [page(0, blocks=line, calls={"fn-1": 78, "fn-2": 78, "fn-3": 78}, notes=["fn-1"],
+                notes_top=90, note_line=14),
+           page(1, notes=["fn-2"], notes_top=600), page(2, notes=["fn-3"], notes_top=600)]
+    assert codes(end) == ["P047", "P047"]
+    end[1].notes, end[2].notes = ["fn-3"], ["fn-2"]  # fn-2 after a note called after it
+    assert sorted(codes(end)) == ["P041", "P047"]
     # an image past the foot of the page; one into the foot margin
     image = dict(pos="1.5", kind="image", left=60, right=440, keep=True)
     assert "P040" in codes([page(0, blocks=[Block(top=60, bottom=820, **image)])])

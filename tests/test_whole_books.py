@@ -478,17 +478,9 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
-NOT_YET_FIXED = {  # found by the fuzzer: expected to fail until mended, and then to pass
-    "book-42": "P041: a preface whose paragraphs call twenty notes (ten of them citations "
-               "in a notes style), long ones with nested lists; the rests of two notes "
-               "split at the foot of p. viii fill p. ix's notes, and the nine notes its one "
-               "line of text calls have no room to begin there (TeX would hold them over "
-               "whole). The rests carried to a page would have to leave its own notes room, "
-               "and the rests of rests be carried on: tried, and the mending went round "
-               "without settling (found 2026-12-07). Since rests that run off a page go "
-               "on (2026-12-07, later), notes carried past the preface's last page fall on "
-               "none: the layout's guard stops the build (index marks on no page), as the "
-               "page check would (P041, set on no page)"}
+NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail until mended
+# (book-42, a preface whose one line on its last page calls nine long notes, until its notes
+# were held over to its pages of notes, 2026-12-07)
 # book-37, book-38, book-40: books whose pages are right but whose parity check failed.
 # book-38: an epilogue's starred footnote runs over from p. 9, its last line there ending in a
 # hyphen (quel-): pdfium puts U+FFFE for the line's end, so the line and the folio below it

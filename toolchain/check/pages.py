@@ -19,8 +19,8 @@ page"):
   before a figure or table that could not fit.
 - P046 (warning) a widow or an orphan: a paragraph's single line alone at a page's top or
   foot.
-- P047 (warning) a footnote held over: it begins the next page's notes, under the rest of an
-  earlier note that runs on to that page from its call's.
+- P047 (warning) a footnote held over, as TeX holds it: its call's page full of the notes
+  called before it, it begins a later page's notes, in order.
 """
 
 from __future__ import annotations
@@ -141,8 +141,8 @@ def footnotes(pages: list[PageFacts], problem) -> None:
     for page in pages:  # a rest called (split off its note) but set on no page: lost
         for call in page.calls:
             if not call.endswith(CONTINUED) and held_over(pages, call, page, set_on):
-                problem(page, None, "P047", f"footnote {call!r} is called here and begins on "
-                        f"page {set_on[call] + 1}, under the rest of a note that runs on to it "
+                problem(page, None, "P047", f"footnote {call!r} is called here and held "
+                        f"over to page {set_on[call] + 1}: the notes before it fill this page "
                         "(as TeX holds notes over)", "a word more or less on the page, or "
                         "a shorter note, mends it", "warning")
             if call.endswith(CONTINUED) and call not in set_on:

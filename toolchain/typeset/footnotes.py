@@ -40,19 +40,41 @@ def misplaced(pages: list[PageFacts]) -> list[tuple[str, PageFacts]]:
 
 def held_over(pages: list[PageFacts], note: str, page: PageFacts, set_on: dict[str, int]
               ) -> bool:
-    """Whether `note`, called on `page`, begins the next page's notes after the rest of an
-    earlier note that runs on from `page` to it. Once a note is split at a page's foot, the
-    notes called after it wait for the next page, in TeX as in WeasyPrint: begun below the
-    split note, each would be read before that note's end. So a note called on a page whose
-    notes a long note's rest fills and runs on from (the page's one line of text calls it)
-    can begin on no other page."""
+    """Whether `note`, called on `page`, is held over as TeX holds a note: set on a later
+    page, every page from its call's to the one before its own full of notes (a long note
+    split at its foot, running on, or less than MIN_LINES free below its text), and no note
+    called after it set before it. Once a page's notes are full, the notes its last lines
+    call wait for the next page; begun below a split note, each would be read before that
+    note's end. (A chapter whose one line on its last page calls nine notes: they go on to
+    the pages of notes at its end.)"""
     at = set_on.get(note)
-    if at != page.index + 1:
+    if at is None or at <= page.index:
         return False
-    after = pages[at].notes
-    runs_on = [earlier + CONTINUED for earlier in page.notes
-               if set_on.get(earlier + CONTINUED) == at]
-    return any(rest in after and after.index(rest) < after.index(note) for rest in runs_on)
+    order = {call: k for k, call in enumerate(c for p in pages for c in p.calls)}
+    if any(not full(pages[k], set_on) for k in range(page.index, at)):
+        return False
+    notes = [n for p in pages[page.index:at + 1] for n in p.notes]
+    k = notes.index(note)
+    return all(order.get(other, -1) < order[note] for other in notes[:k]
+               if not other.endswith(CONTINUED)) and \
+        all(order.get(other.split(CONTINUED)[0], -1) > order[note] for other in notes[k:]
+            if other.endswith(CONTINUED))  # (an earlier note's rest not after it)
+
+
+def full(page: PageFacts, set_on: dict[str, int]) -> bool:
+    """Whether the page's notes fill it: one of them runs on to the next page, or less than
+    MIN_LINES of a note's lines are free between its text and its notes, or it is a page
+    of notes alone (WeasyPrint sets there whole the notes carried to it that fit, in order:
+    the next did not)."""
+    if not page.notes:
+        return False
+    if not page.blocks or any(set_on.get(note + CONTINUED) == page.index + 1
+                              for note in page.notes):
+        return True
+    if page.notes_top is None or not page.note_line:
+        return False
+    text = max((b.bottom for b in page.blocks), default=page.top)
+    return page.notes_top - page.notes_above - text < MIN_LINES * page.note_line
 
 
 ATTEMPTS = 6  # at one note, after which it is left as it is (and the page check names it)

@@ -713,15 +713,17 @@ def keep_notes_in_division(pages, composition) -> bool:
             elif page.division not in composition.notes_pages:
                 composition.notes_pages.add(page.division)
                 changed = True
-    last = {page.division: page for page in pages}
-    for division, page in last.items():  # whole notes its last page has no room for, set
-        if division is None or division in composition.notes_pages:  # on a page not its
-            continue  # division's (the next one's, or a page of notes alone after the end of
-        if any(not call.endswith(footnotes.CONTINUED) and  # a division laid out apart,
-               (call not in set_on or set_on[call].division != division)  # which is left
-               for call in page.calls):  # out): a page of its own for them (continuations
-            composition.notes_pages.add(division)  # are the loop's above)
-            changed = True
+    for division in {page.division for page in pages} - {None}:  # whole notes its pages
+        if any(not call.endswith(footnotes.CONTINUED) and  # have no room for, set on a page
+               (call not in set_on or set_on[call].division != division)  # not its
+               for page in pages if page.division == division for call in page.calls):
+            more = composition.notes_pages_more.get(division, 0)  # division's (the next
+            if division not in composition.notes_pages:  # one's, or a page of notes alone
+                composition.notes_pages.add(division)  # after the end of a division laid
+                changed = True  # out apart, which is left out): a page of its own for
+            elif more < footnotes.MORE_NOTES_PAGES:  # them, and another while they run
+                composition.notes_pages_more[division] = more + 1  # past it (notes held
+                changed = True  # over; continuations are the loop's above)
     return changed
 
 

@@ -164,28 +164,10 @@ def captions(pages: list[PageFacts], problem) -> None:
                 "make the image smaller, so that it and its caption fit a page")
 
 
-CONTENTS = "doc-toc"  # the contents' division (write/pdf/assemble: doc- and toc.xhtml's stem)
-
-
 def short_pages(pages: list[PageFacts], problem) -> None:
-    """A page of text on the body's line grid that ends a line or more short while its
-    division goes on to the next page, unless a figure or table that could not fit comes
-    next. (The Notes, the contents and the like are set with space between their entries:
-    they end where their entries let them. The Notes' closer leading leaves them off the
-    grid; the contents, on the body's leading, are left out by name.)"""
-    heights = [round(page.line_height, 1) for page in pages if page.line_height]
-    grid = max(set(heights), key=heights.count) if heights else 0
-    for page, following in zip(pages, pages[1:], strict=False):
-        if page.blank or not page.blocks or following.division != page.division or \
-                not following.blocks or abs(page.line_height - grid) > 0.5 or \
-                page.division == CONTENTS:
-            continue
-        lines = facts.lines_short(page)
-        if lines < 1:
-            continue
-        if any(b.kind in ("image", "table", "caption") or b.keep
-               for b in following.blocks[:2]):
-            continue
+    """A page of text that ends a line or more short while its division goes on
+    (`facts.short_pages`)."""
+    for page, lines in facts.short_pages(pages):
         problem(page, page.blocks[-1].pos, "P045", f"the page ends {lines} line(s) short of "
                 "its text block", "report it if it shows: the paragraphs around it could not "
                 "be set to fill it", "warning")

@@ -278,6 +278,31 @@ def lines_short(page: PageFacts) -> int:
     return max(0, int((bottom - max(b.bottom for b in page.blocks)) / page.line_height + 0.01))
 
 
+CONTENTS = "doc-toc"  # the contents' division (write/pdf/assemble: doc- and toc.xhtml's stem)
+
+
+def short_pages(pages: list[PageFacts]) -> list[tuple[PageFacts, int]]:
+    """Each page of text on the body's line grid that ends a line or more short while its
+    division goes on to the next page, unless a figure or table that could not fit comes
+    next, with its lines short. (The Notes, the contents and the like are set with space
+    between their entries: they end where their entries let them. The Notes' closer
+    leading leaves them off the grid; the contents, on the body's leading, are left out by
+    name.)"""
+    heights = [round(page.line_height, 1) for page in pages if page.line_height]
+    grid = max(set(heights), key=heights.count) if heights else 0
+    found = []
+    for page, following in zip(pages, pages[1:], strict=False):
+        if page.blank or not page.blocks or following.division != page.division or \
+                not following.blocks or abs(page.line_height - grid) > 0.5 or \
+                page.division == CONTENTS:
+            continue
+        lines = lines_short(page)
+        if lines >= 1 and not any(b.kind in ("image", "table", "caption") or b.keep
+                                  for b in following.blocks[:2]):
+            found.append((page, lines))
+    return found
+
+
 def headings_at_foot(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, int]]:
     """(page, heading, lines after it) for each heading in the last lines of a page: fewer
     than two lines of what follows it (and not the whole of a one-line paragraph), and no

@@ -536,11 +536,16 @@ def bring_back_pushed(composition, document, render):
                             range(ONE_BY_ONE, ONE_BY_ONE + BRING_BACK_ROUNDS))
         after = facts.page_facts(again.pages)
         if placing_faults(after) > placing_faults(pages) or \
-                sum(map(facts.lines_short, after)) >= sum(map(facts.lines_short, pages)):
+                lines_short_in_all(after) >= lines_short_in_all(pages):
             composition.restore_mending(kept)
             break
         document, pages = again, after
     return document
+
+
+def lines_short_in_all(pages) -> int:
+    """The lines the pages that end short, their division going on, are short by (P045)."""
+    return sum(lines for _, lines in facts.short_pages(pages))
 
 
 def placing_faults(pages) -> int:

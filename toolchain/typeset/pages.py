@@ -529,7 +529,7 @@ def bring_back_pushed(composition, document, render):
     before it stands, as the mending left it."""
     pages = facts.page_facts(document.pages)
     for _ in range(BRING_BACK_TRIES):
-        kept = composition.mending_state()
+        kept = composition.mending_copy()
         if not footnotes.bring_back(pages, composition, composition.lines_of):
             break
         again = mend_rounds(composition, render(composition.html_tree(), SET_CSS), render,

@@ -458,7 +458,7 @@ class Composition:
     MENDING = ("splits", "pushed", "attempts", "styles", "notes_pages", "notes_pages_let_go",
                "notes_pages_more", "rests_on_notes_pages")
 
-    def mending_state(self) -> dict:
+    def mending_copy(self) -> dict:
         """What the mending has decided (`typeset.pages`), a copy to go back to."""
         return copy.deepcopy({name: getattr(self, name) for name in self.MENDING})
 

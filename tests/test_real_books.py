@@ -311,6 +311,11 @@ def test_the_page_checks_find_each_fault():
             page(2, blocks=full, notes=["fn-1-continued-continued", "fn-2"], notes_top=600)]
     held[1].calls["fn-1-continued-continued"] = 78
     assert codes(held) == ["P047"]
+    held[1].calls["fn-2-continued"] = 78  # split for its call's page, set with its rest
+    held[2].notes.append("fn-2-continued")  # on the next: held over, the rest astray
+    assert codes(held) == ["P047", "P041"]
+    del held[1].calls["fn-2-continued"]
+    held[2].notes.pop()
     held[2].notes.reverse()
     assert codes(held) == ["P041"]
     held[2].notes.reverse()

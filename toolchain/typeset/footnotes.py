@@ -57,7 +57,7 @@ def held_over(pages: list[PageFacts], note: str, page: PageFacts, set_on: dict[s
     k = notes.index(note)
     return all(order.get(other, -1) < order[note] for other in notes[:k]
                if not other.endswith(CONTINUED)) and \
-        all(order.get(other.split(CONTINUED)[0], -1) > order[note] for other in notes[k:]
+        all(order.get(other.split(CONTINUED)[0], -1) >= order[note] for other in notes[k:]
             if other.endswith(CONTINUED))  # (an earlier note's rest not after it)
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import Problem
 from ..typeset import facts
 from ..typeset.facts import PageFacts
-from ..typeset.footnotes import CONTINUED, held_over, misplaced
+from ..typeset.footnotes import CONTINUED, held_over, misplaced, rests_astray
 
 
 def check_pages(pages: list[PageFacts], origin: Callable[[str | None], tuple | None],
@@ -138,21 +138,18 @@ def footnotes(pages: list[PageFacts], problem) -> None:
         problem(page, None, "P041", f"footnote {note!r} is called here but set on "
                 + (f"page {at + 1}" if at is not None else "no page"),
                 "report it: a footnote is split rather than moved off its page")
-    for page in pages:  # a rest called (split off its note) but set on no page: lost
+    for page in pages:
         for call in page.calls:
             if not call.endswith(CONTINUED) and held_over(pages, call, page, set_on):
                 problem(page, None, "P047", f"footnote {call!r} is called here and held "
                         f"over to page {set_on[call] + 1}: the notes before it fill this page "
                         "(as TeX holds notes over)", "a word more or less on the page, or "
                         "a shorter note, mends it", "warning")
-            if call.endswith(CONTINUED) and call not in set_on:
-                problem(page, None, "P041", f"the rest of footnote "
-                        f"{call.removesuffix(CONTINUED)!r} is set on no page", "report it")
-    for note, at in set_on.items():
-        if note.endswith(CONTINUED) and set_on.get(note.removesuffix(CONTINUED)) != at - 1:
-            problem(pages[at], None, "P041", f"the rest of footnote "
-                    f"{note.removesuffix(CONTINUED)!r} is not on the page after its beginning",
-                    "report it")
+    for rest, page, is_set in rests_astray(pages):  # set on no page, its words lost; or
+        note = rest.removesuffix(CONTINUED)  # not on the page after its beginning
+        problem(page, None, "P041", f"the rest of footnote {note!r} is " + (
+            "not on the page after its beginning" if is_set else "set on no page"),
+                "report it")
 
 
 def captions(pages: list[PageFacts], problem) -> None:

@@ -195,12 +195,16 @@ def bring_back(pages: list[PageFacts], composition, lines_of) -> bool:
     return changed
 
 
-def rests_astray(pages: list[PageFacts]) -> int:
-    """The rests of notes set elsewhere than on the page after their notes' (or on none)."""
-    set_on = {note: page.index for page in pages for note in page.notes}
-    called = {call for page in pages for call in page.calls if call.endswith(CONTINUED)}
-    return sum(1 for note in called if note not in set_on or
-               set_on.get(note.removesuffix(CONTINUED)) != set_on[note] - 1)
+def rests_astray(pages: list[PageFacts]) -> list[tuple[str, PageFacts, bool]]:
+    """The rests of notes set on no page or elsewhere than on the page after their notes':
+    (the rest's id, the page that calls it if it is set on none, else the page it is set
+    on, whether it is set)."""
+    set_on = {note: page for page in pages for note in page.notes}
+    lost = [(call, page, False) for page in pages for call in page.calls
+            if call.endswith(CONTINUED) and call not in set_on]
+    return lost + [(note, at, True) for note, at in set_on.items() if note.endswith(CONTINUED)
+                   and getattr(set_on.get(note.removesuffix(CONTINUED)), "index", None)
+                   != at.index - 1]
 
 
 def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,

@@ -551,7 +551,7 @@ def lines_short_in_all(pages) -> int:
 def placing_faults(pages) -> int:
     """Notes off their calls' pages, rests astray, headings at a page's foot, captions
     apart: what the mending mends, counted."""
-    return (len(footnotes.misplaced(pages)) + footnotes.rests_astray(pages)
+    return (len(footnotes.misplaced(pages)) + len(footnotes.rests_astray(pages))
             + len(facts.headings_at_foot(pages)) + len(facts.captions_apart(pages)))
 
 

@@ -543,3 +543,73 @@ def test_a_paragraph_laid_out_alone_keeps_all_it_holds():
     assert "".join(para.itertext()) == "Before15The note. after." and para.get("style") is None
     for hidden in (cut.xpath("//h2")[0], cut.xpath("//p[@data-kp='4']")[0]):
         assert "display: none" in hidden.get("style") and len(hidden) == 0 and not hidden.text
+
+
+@pytest.fixture(scope="module")
+def chapter_laid_out(tmp_path_factory):
+    """The first title's Setting (its print HTML, stylesheets and fonts), a maker of its
+    chapter's tree as the build lays it out alone (from a recto numbered 1), and the
+    chapter laid out, its layout's state kept."""
+    from toolchain.write import folios
+    from toolchain.write.pdf.laying_out import Setting
+
+    manuscript = ROOT / "manuscript"
+    date = build_date(manuscript)[0]
+    pipeline = Pipeline(manuscript, ROOT / "styles", tmp_path_factory.mktemp("chapter"), date,
+                        StreamReporter(io.StringIO()), cache=False)
+    book = pipeline.read()
+    setting = Setting(book, pipeline.write_xhtml(book), date, ROOT / "styles", manuscript)
+    chapter = max(setting.html.find("body"), key=lambda d: len(d.xpath(".//p")))
+
+    def tree_of():
+        return folios.alone(setting.html, {chapter.get("id")}, "1", "right")
+    return setting, tree_of, setting.render(tree_of(), keep=True)
+
+
+def page_boxes(document) -> list[list[tuple]]:
+    """Each page's boxes as laid out: kind, place, size and text, in order."""
+    from toolchain.typeset.weasy import page_box
+
+    def walk(box):
+        yield (type(box).__name__, round(box.position_x, 6), round(box.position_y, 6),
+               getattr(box, "width", None), getattr(box, "height", None),
+               getattr(box, "text", None))
+        for child in getattr(box, "children", ()):
+            yield from walk(child)
+    return [list(walk(page_box(page))) for page in document.pages]
+
+
+@pytest.mark.parametrize("change", ["a paragraph set larger", "a paragraph put in",
+                                    "a paragraph taken out", "a note made longer"])
+def test_a_layout_resumed_at_a_page_is_the_layout_from_the_first(change, chapter_laid_out):
+    """The mending lays a division out again after each change; from the first page an
+    element changed stands on, less two, it is laid out again from the state the layout
+    had there (weasy.resuming), the pages before it kept. The pages, and the PDF, are the
+    very ones a layout from the first page makes; and the pages before were kept, not
+    laid out again. A change on the first pages lays the division out from its first."""
+    from toolchain.typeset.weasy import page_box
+
+    setting, tree_of, before = chapter_laid_out
+    assert len(before.pages) > 12
+    for late in (True, False):
+        tree = tree_of()
+        paragraphs_ = tree.xpath("//section//p[not(ancestor::*[@class='footnote'])]")
+        target = paragraphs_[int(len(paragraphs_) * 0.8)] if late else paragraphs_[1]
+        if change == "a paragraph set larger":
+            target.set("style", "font-size: 14pt")
+        elif change == "a paragraph put in":
+            target.addnext(target.makeelement("p", {}))
+            target.getnext().text = "A paragraph the editor put in. " * 12
+        elif change == "a paragraph taken out":
+            target.getparent().remove(target)
+        else:  # (early: the first paragraph's, the chapter's first note being further on)
+            note = tree.xpath("//span[@class='footnote']")[-2] if late else target
+            note.text = (note.text or "") + " And a sentence more in the note." * 8
+        resumed = setting.render(tree, after=before)
+        kept = page_box(resumed.pages[0]).children[0].children == \
+            page_box(before.pages[0]).children[0].children
+        assert kept == late, (change, late)  # the first page's boxes taken, not made again
+        if late:
+            whole = setting.render(tree)
+            assert page_boxes(resumed) == page_boxes(whole), change
+            assert resumed.write_pdf() == whole.write_pdf(), change

@@ -513,7 +513,7 @@ def mend_rounds(composition, document, render, rounds):
                                      every=number >= ONE_BY_ONE)
         if not changed:
             break
-        document = render(composition.html_tree(), SET_CSS)
+        document = render(composition.html_tree(), SET_CSS, after=document)
     return document
 
 
@@ -532,8 +532,8 @@ def bring_back_pushed(composition, document, render):
         kept = composition.mending_copy()
         if not footnotes.bring_back(pages, composition, composition.lines_of):
             break
-        again = mend_rounds(composition, render(composition.html_tree(), SET_CSS), render,
-                            range(ONE_BY_ONE, ONE_BY_ONE + BRING_BACK_ROUNDS))
+        again = mend_rounds(composition, render(composition.html_tree(), SET_CSS, after=document),
+                            render, range(ONE_BY_ONE, ONE_BY_ONE + BRING_BACK_ROUNDS))
         after = facts.page_facts(again.pages)
         if placing_faults(after) > placing_faults(pages) or \
                 lines_short_in_all(after) >= lines_short_in_all(pages):

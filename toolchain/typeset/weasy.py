@@ -32,6 +32,28 @@ other WeasyPrint, naming this module). A new release is read against this list f
   reach above the page's text block, the method says they overflow (`runs_off`), as it does
   for an area of a fixed height: WeasyPrint sets the notes carried to a page there however
   long, and moves one on only when told so (a rest split twice goes on to a third page).
+  Measured so, a note's height is kept for the next layouts of the book with the same
+  stylesheets (`notes_measured`, `measured_key`): its element marked, as the document is
+  made, with a digest of what styles it (`mark_notes`), its boxes' text, and the page's
+  type, size and footnote area's place (`page.page_type`, `area.position_y`): the mending
+  lays a division out some thirty times, its notes mostly alike on the same pages.
+- `document.layout_document` (as `document.py` calls it), `layout.make_all_pages`,
+  `layout.page.make_page`, `remake_page` and `set_page_type_computed_styles`, and the
+  `LayoutContext`'s `page_maker`, `reported_footnotes`, `broken_out_of_flow`,
+  `running_elements`, `rendered_notes`, `style_for.initial_page_sizes` and
+  `target_collector.counter_lookup_items`; `Document._html`, `Box.copy_with_children`,
+  `descendants()`, `element`, `PageBox.page_type`: a layout resumed at a page of an
+  earlier layout of the same division changed further on (`resuming`). The layout's state
+  is kept on its document (its box tree, its context, each page's boxes as made and
+  whether anything was carried onto it); the next layout takes the pages before the first
+  that holds a changed element, less `MARGIN`, as they were, and lays the rest out from
+  the `page_maker`'s state there, as `make_all_pages` would. It resumes only where nothing
+  is carried over onto that page (notes, floats) and the page begins in plain blocks (no
+  table, flex, grid or columns), with no page-based counters (`counter_lookup_items`);
+  an element put in or taken out restyles the one before it where a stylesheet has
+  `:last-child` for its name (`styled_by_later_siblings`), and anything further back
+  (`:nth-last-child`) stops it. The pages are those of a layout from the first page, box
+  for box and byte for byte (tests/test_typeset.py).
 - `layout.block._linebox_layout`: when a paragraph's line runs past the page's foot where
   the paragraph could not break before it (its orphans), WeasyPrint moves the page's notes
   on to the next page, off the page that calls them, to set that line. The function is
@@ -66,7 +88,10 @@ other WeasyPrint, naming this module). A new release is read against this list f
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import inspect
+import re
 import zlib
 from contextlib import contextmanager
 from math import inf
@@ -78,11 +103,14 @@ import uharfbuzz
 import weasyprint
 from fontTools.ttLib import TTFont
 from lxml import etree
+from weasyprint import document as _document
+from weasyprint import layout as _layout
 from weasyprint.document import Page
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
 from weasyprint.layout import block as _block
 from weasyprint.layout import inline as _inline
+from weasyprint.layout import page as _page
 from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import fonts as _fonts
 from weasyprint.pdf import tags as _tags
@@ -90,7 +118,8 @@ from weasyprint.text.line_break import Layout, line_size
 
 __all__ = ["boxes", "page_box", "new_page", "text_layout", "line_width",
            "count_expandable_spaces", "add_word_spacing", "create_layout",
-           "composed_justification", "html_document", "WRITTEN_FOR", "version_problem"]
+           "composed_justification", "html_document", "notes_measured", "resuming",
+           "forget_layout", "WRITTEN_FOR", "version_problem"]
 
 WRITTEN_FOR = "70.0"
 TOLERANCE = 0.01  # px
@@ -239,6 +268,9 @@ def stacked_notes(context, area) -> tuple[float, float]:
     height = 0.0
     for note in area.children:
         found = kept.get(id(note))
+        measure = measured_key(context, area, note)
+        if (found is None or found[0] is not note) and measure in (MEASURED[-1] or ()):
+            found = kept[id(note)] = (note, area, *MEASURED[-1][measure])
         if found is None or found[0] is not note:
             area.children = [note]
             try:
@@ -249,6 +281,8 @@ def stacked_notes(context, area) -> tuple[float, float]:
             found = (note, area, alone.children[0].margin_height(), alone.content_box_y(),
                      alone.margin_height() - alone.height)
             kept[id(note)] = found
+            if measure is not None:
+                MEASURED[-1][measure] = found[2:]
         if top is None:
             top, outside = found[3], found[4]
             y = top
@@ -257,8 +291,285 @@ def stacked_notes(context, area) -> tuple[float, float]:
     return height, outside
 
 
+# the notes' heights measured in the layouts of one book, kept between them (`notes_measured`):
+# the mending lays a division out some thirty times, its notes alike on the same pages
+MEASURED: list[dict | None] = [None]
+NOTE_KEY = "data-toolchain-note"  # on a note's element: what, besides the note, styles it
+
+
+@contextmanager
+def notes_measured(kept: dict):
+    """While a document is laid out, the notes' heights measured in earlier layouts with
+    the same stylesheets (`kept`) taken from there, and those measured now kept there."""
+    MEASURED.append(kept)
+    try:
+        yield
+    finally:
+        MEASURED.pop()
+
+
+def measured_key(context, area, note) -> tuple | None:
+    """What a note's height alone in its page's footnote area depends on: the note's
+    element as written and where it stands in the document (`mark_notes`: its ancestors,
+    their places and the siblings before them, which the stylesheets' selectors read),
+    the note's text as boxed (a part of a note is another key), and the page (its type,
+    size, the area's place). None, so measured anew, where the page has floats, which
+    the note's lines could be set round, or where the note's element bears no mark."""
+    element = getattr(note, "element", None)
+    mark = element.get(NOTE_KEY) if element is not None else None
+    if mark is None or MEASURED[-1] is None or context.excluded_shapes:
+        return None
+    page = area.page
+    texts = [box.text for box in note.descendants() if isinstance(box, boxes.TextBox)]
+    return (mark, "\0".join(texts), tuple(page.page_type), page.width, page.height,
+            area.position_x, area.position_y)
+
+
+def mark_notes(root) -> None:
+    """Each footnote's element of an ElementTree document marked with a digest of what
+    styles it besides itself (`NOTE_KEY`): for the note and each ancestor, its place among
+    its siblings and the sibling before it; for each ancestor, its name and attributes."""
+    parents = None
+    for element in root.iter():
+        if "footnote" not in (element.get("class") or "").split():
+            continue
+        if parents is None:
+            parents = {child: parent for parent in root.iter() for child in parent}
+        digest = hashlib.sha256(note_written(element))
+        child = element
+        while child in parents:
+            parent = parents[child]
+            siblings = list(parent)
+            place = siblings.index(child)
+            before = siblings[place - 1] if place else None
+            digest.update(repr((place, len(siblings), before is not None and (
+                before.tag, sorted(before.attrib.items())), parent.tag,
+                sorted(parent.attrib.items()))).encode())
+            child = parent
+        element.set(NOTE_KEY, digest.hexdigest())
+
+
+def note_written(element) -> bytes:
+    """The element written out, without the text after it."""
+    tail, element.tail = element.tail, None
+    try:
+        return ElementTree.tostring(element, encoding="utf-8")
+    finally:
+        element.tail = tail
+
+
 if weasyprint.__version__ == WRITTEN_FOR and hasattr(LayoutContext, "_update_footnote_area"):
     LayoutContext._update_footnote_area = update_footnote_area
+
+
+# A layout resumed at a page of an earlier one (`resuming`): the mending lays a division out
+# again some thirty times, each time changed at one place, mostly far into it
+LAYING_OUT: list[tuple] = [(False, None, None)]  # (keep the layout's state, the layout
+# resumed, the elements the stylesheets may style by the siblings after them)
+MAKE_PAGE = _page.make_page
+MAKE_ALL_PAGES = _layout.make_all_pages
+LAYOUT_DOCUMENT = _document.layout_document
+MARGIN = 2  # pages laid out again before the first that holds anything changed
+
+
+LOOKING_FURTHER = re.compile(r"nth-last|last-of-type|only-of-type|:has\(|@import")
+LAST_CHILD = re.compile(r"([A-Za-z][\w-]*)?(?:[.#][\w-]+|\[[^\]]*\])*:(?:last-child|only-child)")
+
+
+def styled_by_later_siblings(css: str) -> frozenset | None:
+    """The names of the elements a stylesheet may style by the siblings after them
+    (`tr:last-child`): an element put in or taken out after one of these restyles it.
+    None where it may be any element, or by siblings further on (`:nth-last-child`)."""
+    if LOOKING_FURTHER.search(css):
+        return None
+    names = set()
+    for found in LAST_CHILD.finditer(css):
+        if not found[1]:
+            return None
+        names.add(found[1].lower())
+    return frozenset(names)
+
+
+@contextmanager
+def resuming(earlier=None, keep: bool = False, looking_back: frozenset | None = None):
+    """While a document is rendered: its layout's state kept on it (`keep`, or `earlier`
+    given), for a later layout to resume from; and, if `earlier` (a document so rendered)
+    is given, its pages taken as they are up to a little before the first that holds an
+    element changed, where the layout resumes from the state it had there (`resumed_at`).
+    The pages are those a layout from the first page would make: every page from there on
+    is laid out again, from the same state (where that state holds nothing carried over —
+    notes, floats, a table, columns — else from an earlier page, or from the first).
+    `looking_back`: what `styled_by_later_siblings` gives for the stylesheets (None: no
+    layout is resumed where an element is put in or taken out)."""
+    LAYING_OUT.append((keep or earlier is not None, earlier, looking_back))
+    try:
+        yield
+    finally:
+        LAYING_OUT.pop()
+
+
+def forget_layout(document) -> None:
+    """The state a document's layout kept (`resuming`) let go: its box tree and context."""
+    html = getattr(document, "_html", None)
+    if html is not None:
+        html.__dict__.pop("toolchain_layout", None)
+
+
+def layout_document(html, root_box, context, *args, **kwargs):
+    """WeasyPrint's `layout.layout_document`, its state kept and its layout resumed as
+    `resuming` asks."""
+    keep, earlier, _ = LAYING_OUT[-1]
+    if keep:
+        html.toolchain_layout = (root_box, context)
+        context.toolchain_starts = {}
+    first = resumed_at(earlier, html, context) if earlier is not None else None
+    if first is None:
+        return LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs)
+    _layout.make_all_pages = pages_resumed(earlier, first)
+    try:  # (the generator is run through here: make_all_pages is called in its first step)
+        return list(LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs))
+    finally:
+        _layout.make_all_pages = MAKE_ALL_PAGES
+
+
+def make_page(context, root_box, page_type, resume_at, page_number, page_state):
+    """WeasyPrint's `layout.page.make_page`; where the layout's state is kept, whether
+    anything is carried over onto the page, and the page's boxes as made (before its
+    margins are added)."""
+    starts = context.__dict__.get("toolchain_starts")
+    if starts is not None:
+        starts[page_number] = bool(context.reported_footnotes or context.broken_out_of_flow)
+    page, resume_at, next_page = MAKE_PAGE(context, root_box, page_type, resume_at,
+                                           page_number, page_state)
+    if starts is not None:
+        page.toolchain_made = (tuple(page.children), list(page.children[0].children))
+    return page, resume_at, next_page
+
+
+def resumed_at(earlier, html, context) -> int | None:
+    """The index of the page at which to resume the layout of `html` from `earlier`'s
+    (`resuming`); None to lay it out from its first page."""
+    kept = getattr(getattr(earlier, "_html", None), "toolchain_layout", None)
+    if kept is None or context.target_collector.counter_lookup_items:
+        return None
+    old_root, old_context = kept
+    if old_context.target_collector.counter_lookup_items:
+        return None
+    old = list(earlier._html.etree_element.iter())
+    new = list(html.etree_element.iter())
+    changed = next((k for k, (a, b) in enumerate(zip(old, new, strict=False))
+                    if not alike(a, b)), min(len(old), len(new)))
+    order = {id(element): k for k, element in enumerate(old)}
+    if len(old) != len(new) or changed < len(old) and old[changed].tag != new[changed].tag:
+        looking_back = LAYING_OUT[-1][2]  # an element put in or taken out: the one before
+        if looking_back is None:  # it may be styled otherwise (`:last-child`)
+            return None
+        for tree, root in ((old, earlier._html.etree_element), (new, html.etree_element)):
+            if changed < len(tree):
+                parent = next(p for p in root.iter() if tree[changed] in list(p))
+                siblings = list(parent)
+                place = siblings.index(tree[changed])
+                if place and siblings[place - 1].tag in looking_back:
+                    changed = min(changed, tree.index(siblings[place - 1]))
+    pages = [page_box(page) for page in earlier.pages]
+    holds = next((k for k, page in enumerate(pages) if last_element(page, order) >= changed),
+                 len(pages))
+    first = min(holds, len(pages)) - MARGIN
+    starts = old_context.__dict__.get("toolchain_starts", {})
+    while first > 0 and (starts.get(first + 1, True)
+                         or not hasattr(pages[first], "toolchain_made")
+                         or not plain_path(old_root, old_context.page_maker[first][0])):
+        first -= 1
+    return first if first > 0 else None
+
+
+def alike(a, b) -> bool:
+    """Whether two elements are written alike, their marks for the notes' heights aside
+    (`mark_notes`: no stylesheet reads them, and they change with their siblings' count)."""
+    if a.tag != b.tag or a.text != b.text or a.tail != b.tail:
+        return False
+    if a.attrib == b.attrib:
+        return True
+    return {k: v for k, v in a.attrib.items() if k != NOTE_KEY} == \
+        {k: v for k, v in b.attrib.items() if k != NOTE_KEY}
+
+
+def last_element(page, order: dict) -> int:
+    """The place in its document's order (`order`: element's id -> place) of the last
+    element a page holds, kept on the page: a page taken into a later layout holds the
+    elements of the one it was made in, in the same places."""
+    if not hasattr(page, "toolchain_last"):
+        page.toolchain_last = max(order.get(id(box.element), -1) for box in page.descendants())
+    return page.toolchain_last
+
+
+def plain_path(root_box, resume_at) -> bool:
+    """Whether the place a page begins at is in plain blocks and lines only: no table,
+    flex or grid box, no columns, whose layout keeps a state of its own over pages."""
+    box, skip = root_box, resume_at
+    while skip:
+        if len(skip) != 1 or not isinstance(box, boxes.ParentBox):
+            return False
+        (index, skip), = skip.items()
+        if isinstance(box, (boxes.TableBox, boxes.FlexContainerBox, boxes.GridContainerBox)) \
+                or getattr(box, "is_table_wrapper", False) or \
+                box.style["column_width"] != "auto" or box.style["column_count"] != "auto":
+            return False
+        if index >= len(box.children):
+            return False
+        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            return True  # (into a paragraph's lines: a place in its text)
+        box = box.children[index]
+    return True
+
+
+def pages_resumed(earlier, first: int):
+    """In place of WeasyPrint's `make_all_pages`, for its first call only: `earlier`'s
+    first pages, as made (copies: its margins are made again), then the pages from `first`
+    on laid out as `make_all_pages` lays them out, from the state `earlier`'s had there."""
+    _, old_context = earlier._html.toolchain_layout
+    made = [page_box(page).toolchain_made for page in earlier.pages[:first]]
+    boxes_of = [page_box(page) for page in earlier.pages[:first]]
+
+    def make_all_pages(context, root_box, html, pages):
+        _layout.make_all_pages = MAKE_ALL_PAGES  # (a second pass is WeasyPrint's own)
+        context.page_maker = copy.deepcopy(old_context.page_maker[:first + 1])
+        context.rendered_notes = []
+        context.style_for.initial_page_sizes.update(old_context.style_for.initial_page_sizes)
+        for name, by_page in old_context.running_elements.items():
+            for number in range(1, first + 1):
+                if number in by_page:
+                    context.running_elements[name][number] = list(by_page[number])
+        starts = context.__dict__.get("toolchain_starts")
+        pairs = zip(boxes_of, made, strict=True)
+        for number, (box, (children, root_children)) in enumerate(pairs, 1):
+            if starts is not None:
+                starts[number] = old_context.toolchain_starts.get(number, True)
+            _page.set_page_type_computed_styles(box.page_type, html, context.style_for)
+            root = children[0].copy_with_children(root_children)
+            page = box.copy_with_children([root, *children[1:]])
+            page.toolchain_made = ((root, *children[1:]), root_children)
+            page.toolchain_last = box.toolchain_last
+            yield page
+        index = first
+        while True:
+            remake_state = context.page_maker[index][-1]
+            remake_state.update(content_changed=False, pages_wanted=False, anchors=[],
+                                content_lookups=[])
+            page, resume_at = _page.remake_page(index, context, root_box, html)
+            yield page
+            index += 1
+            if resume_at is None and not context.reported_footnotes:
+                context.page_maker = context.page_maker[:index + 1]
+                context.broken_out_of_flow.clear()
+                context.reported_footnotes.clear()
+                return
+    return make_all_pages
+
+
+if weasyprint.__version__ == WRITTEN_FOR and getattr(_page, "make_page", None) is MAKE_PAGE:
+    _page.make_page = make_page
+    _document.layout_document = layout_document
 
 
 def without_empty_elements(build_box_tree):
@@ -403,6 +714,7 @@ def html_document(tree, base_url: str, url_fetcher) -> weasyprint.HTML | None:
         if XML_LANG in element.attrib:  # as the HTML parser names it
             element.attrib = {("xml:lang" if k == XML_LANG else k): v
                               for k, v in element.attrib.items()}
+    mark_notes(root)
     document = weasyprint.HTML.__new__(weasyprint.HTML)
     document.base_url, document.url_fetcher, document.media_type = base_url, url_fetcher, "print"
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(

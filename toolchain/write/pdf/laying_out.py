@@ -78,6 +78,7 @@ class Setting:
         self.context = context(html, styles, images, self.running)
         self.styles, self.manuscript, self.images = styles, manuscript, images
         self.counted = contents_anchors(html)
+        self.looking_back = weasy.styled_by_later_siblings(sheet.read_text("utf-8") + self.running)
         self.load()
 
     def load(self) -> None:
@@ -89,11 +90,17 @@ class Setting:
                 weasyprint.CSS(string=self.running, url_fetcher=fetcher, font_config=fonts)]
         base_url = self.styles.resolve().as_uri() + "/"
 
-        def render(tree, extra_css: str = ""):
+        measured: dict[str, dict] = {}  # extra_css -> the notes' heights (weasy.notes_measured)
+
+        def render(tree, extra_css: str = "", after=None, keep: bool = False):
+            """`tree` laid out; `after`: a layout of the tree before a change, kept
+            (`keep`, or `after` given), to resume from (weasy.resuming)."""
             extra = weasyprint.CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)
             document = weasy.html_document(tree, base_url, fetcher) or weasyprint.HTML(
                 string=serialize(tree), base_url=base_url, url_fetcher=fetcher)
-            return document.render(stylesheets=[*base, extra], font_config=fonts)
+            with weasy.notes_measured(measured.setdefault(extra_css, {})), \
+                    weasy.resuming(after, keep, self.looking_back):
+                return document.render(stylesheets=[*base, extra], font_config=fonts)
         self.render, self.fetcher = render, fetcher
 
     def __getstate__(self) -> dict:
@@ -224,8 +231,9 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
         if every else None, read_exceptions(styles))  # (nothing to measure: the contents)
     if collect:
         gc.collect()  # the first layout's boxes, which refer to each other
-    document = pages.mend_blocks(composition, render(composition.html_tree(), paragraphs.SET_CSS),
-                                 render)
+    document = pages.mend_blocks(composition, render(composition.html_tree(), paragraphs.SET_CSS,
+                                                     keep=True), render)
+    weasy.forget_layout(document)
 
     def again():
         """The book laid out whole again, the old layout let go (and collected) first."""

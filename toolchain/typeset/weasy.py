@@ -425,7 +425,7 @@ def layout_document(html, root_box, context, *args, **kwargs):
     first = resumed_at(earlier, html, context) if earlier is not None else None
     if first is None:
         return LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs)
-    _layout.make_all_pages = pages_resumed(earlier, first)
+    _layout.make_all_pages = pages_resumed(earlier, first, html)
     try:  # (the generator is run through here: make_all_pages is called in its first step)
         return list(LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs))
     finally:
@@ -523,13 +523,18 @@ def plain_path(root_box, resume_at) -> bool:
     return True
 
 
-def pages_resumed(earlier, first: int):
+def pages_resumed(earlier, first: int, html):
     """In place of WeasyPrint's `make_all_pages`, for its first call only: `earlier`'s
-    first pages, as made (copies: its margins are made again), then the pages from `first`
-    on laid out as `make_all_pages` lays them out, from the state `earlier`'s had there."""
+    first pages, as made (copied whole, its margins made again, each box's element the
+    one of `html`'s tree at the same place: the pages of a document hold its own tree's
+    elements, which the mending and `push_onto_short_pages` find their places by), then
+    the pages from `first` on laid out as `make_all_pages` lays them out, from the state
+    `earlier`'s had there."""
     _, old_context = earlier._html.toolchain_layout
     made = [page_box(page).toolchain_made for page in earlier.pages[:first]]
     boxes_of = [page_box(page) for page in earlier.pages[:first]]
+    order = {id(element): k for k, element in enumerate(earlier._html.etree_element.iter())}
+    elements = list(html.etree_element.iter())
 
     def make_all_pages(context, root_box, html, pages):
         _layout.make_all_pages = MAKE_ALL_PAGES  # (a second pass is WeasyPrint's own)
@@ -546,9 +551,15 @@ def pages_resumed(earlier, first: int):
             if starts is not None:
                 starts[number] = old_context.toolchain_starts.get(number, True)
             _page.set_page_type_computed_styles(box.page_type, html, context.style_for)
+            root_children = [child.deepcopy() for child in root_children]
+            areas = [area.deepcopy() for area in children[1:]]
             root = children[0].copy_with_children(root_children)
-            page = box.copy_with_children([root, *children[1:]])
-            page.toolchain_made = ((root, *children[1:]), root_children)
+            page = box.copy_with_children([root, *areas])
+            for copied in page.descendants():
+                place = order.get(id(copied.element))
+                if place is not None:
+                    copied.element = elements[place]
+            page.toolchain_made = ((root, *areas), root_children)
             page.toolchain_last = box.toolchain_last
             yield page
         index = first

@@ -47,8 +47,9 @@ other WeasyPrint, naming this module). A new release is read against this list f
   is kept on its document (its box tree, its context, each page's boxes as made and
   whether anything was carried onto it); the next layout takes the pages before the first
   that holds a changed element, less `MARGIN`, as they were, and lays the rest out from
-  the `page_maker`'s state there, as `make_all_pages` would. It resumes only where nothing
-  is carried over onto that page (notes, floats) and the page begins in plain blocks (no
+  the `page_maker`'s state there, as `make_all_pages` would, the notes carried onto that
+  page the new tree's same notes (`context.footnotes`, `carried_notes`). It resumes only
+  where no float is carried over onto that page and the page begins in plain blocks (no
   table, flex, grid or columns), with no page-based counters (`counter_lookup_items`);
   an element put in or taken out restyles the one before it where a stylesheet has
   `:last-child` for its name (`styled_by_later_siblings`), and anything further back
@@ -397,8 +398,9 @@ def resuming(earlier=None, keep: bool = False, looking_back: frozenset | None = 
     is given, its pages taken as they are up to a little before the first that holds an
     element changed, where the layout resumes from the state it had there (`resumed_at`).
     The pages are those a layout from the first page would make: every page from there on
-    is laid out again, from the same state (where that state holds nothing carried over —
-    notes, floats, a table, columns — else from an earlier page, or from the first).
+    is laid out again, from the same state (the notes carried onto that page carried, as
+    the same notes of the new tree; where a float is carried over, or the page begins in a
+    table or columns, from an earlier page, or from the first).
     `looking_back`: what `styled_by_later_siblings` gives for the stylesheets (None: no
     layout is resumed where an element is put in or taken out)."""
     LAYING_OUT.append((keep or earlier is not None, earlier, looking_back))
@@ -423,9 +425,10 @@ def layout_document(html, root_box, context, *args, **kwargs):
         html.toolchain_layout = (root_box, context)
         context.toolchain_starts = {}
     first = resumed_at(earlier, html, context) if earlier is not None else None
-    if first is None:
+    notes = first is not None and carried_notes(earlier, first, html, context)
+    if notes is None or first is None:
         return LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs)
-    _layout.make_all_pages = pages_resumed(earlier, first, html)
+    _layout.make_all_pages = pages_resumed(earlier, first, html, notes)
     try:  # (the generator is run through here: make_all_pages is called in its first step)
         return list(LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs))
     finally:
@@ -437,8 +440,9 @@ def make_page(context, root_box, page_type, resume_at, page_number, page_state):
     anything is carried over onto the page, and the page's boxes as made (before its
     margins are added)."""
     starts = context.__dict__.get("toolchain_starts")
-    if starts is not None:
-        starts[page_number] = bool(context.reported_footnotes or context.broken_out_of_flow)
+    if starts is not None:  # the notes carried onto the page, and whether a float is
+        starts[page_number] = (tuple(note.element for note in context.reported_footnotes),
+                               bool(context.broken_out_of_flow))
     page, resume_at, next_page = MAKE_PAGE(context, root_box, page_type, resume_at,
                                            page_number, page_state)
     if starts is not None:
@@ -476,7 +480,9 @@ def resumed_at(earlier, html, context) -> int | None:
                  len(pages))
     first = min(holds, len(pages)) - MARGIN
     starts = old_context.__dict__.get("toolchain_starts", {})
-    while first > 0 and (starts.get(first + 1, True)
+    while first > 0 and (starts.get(first + 1, (None, True))[1]
+                         or any(order.get(id(e), changed) >= changed
+                                for e in starts[first + 1][0])
                          or not hasattr(pages[first], "toolchain_made")
                          or not plain_path(old_root, old_context.page_maker[first][0])):
         first -= 1
@@ -523,13 +529,25 @@ def plain_path(root_box, resume_at) -> bool:
     return True
 
 
-def pages_resumed(earlier, first: int, html):
+def carried_notes(earlier, first: int, html, context) -> list | None:
+    """The footnotes of `html`'s layout (`context`) that `earlier`'s carried onto its page
+    `first`, in their order: the same notes, at the same places in its tree. None if one
+    is not found among the layout's notes."""
+    old = {id(element): k for k, element in enumerate(earlier._html.etree_element.iter())}
+    elements = list(html.etree_element.iter())
+    notes = {id(note.element): note for note in context.footnotes}
+    carried = earlier._html.toolchain_layout[1].toolchain_starts[first + 1][0]
+    found = [notes.get(id(elements[old[id(element)]])) for element in carried]
+    return None if None in found else found
+
+
+def pages_resumed(earlier, first: int, html, notes: list):
     """In place of WeasyPrint's `make_all_pages`, for its first call only: `earlier`'s
     first pages, as made (copied whole, its margins made again, each box's element the
     one of `html`'s tree at the same place: the pages of a document hold its own tree's
     elements, which the mending and `push_onto_short_pages` find their places by), then
     the pages from `first` on laid out as `make_all_pages` lays them out, from the state
-    `earlier`'s had there."""
+    `earlier`'s had there: its page maker's, and `notes` carried onto the page."""
     _, old_context = earlier._html.toolchain_layout
     made = [page_box(page).toolchain_made for page in earlier.pages[:first]]
     boxes_of = [page_box(page) for page in earlier.pages[:first]]
@@ -545,11 +563,17 @@ def pages_resumed(earlier, first: int, html):
             for number in range(1, first + 1):
                 if number in by_page:
                     context.running_elements[name][number] = list(by_page[number])
+        for note in notes:  # carried onto page `first`, as a layout from the first has
+            context.footnotes.remove(note)  # them, not yet laid out
+        context.reported_footnotes = list(notes)
         starts = context.__dict__.get("toolchain_starts")
         pairs = zip(boxes_of, made, strict=True)
         for number, (box, (children, root_children)) in enumerate(pairs, 1):
-            if starts is not None:
-                starts[number] = old_context.toolchain_starts.get(number, True)
+            carried, floats = old_context.toolchain_starts.get(number, ((), True))
+            if starts is not None:  # (the notes carried: this tree's elements)
+                starts[number] = (tuple(elements[order[id(e)]] for e in carried
+                                        if id(e) in order), floats or any(
+                                            id(e) not in order for e in carried))
             _page.set_page_type_computed_styles(box.page_type, html, context.style_for)
             root_children = [child.deepcopy() for child in root_children]
             areas = [area.deepcopy() for area in children[1:]]

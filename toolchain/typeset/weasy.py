@@ -414,7 +414,8 @@ def forget_layout(document) -> None:
     """The state a document's layout kept (`resuming`) let go: its box tree and context."""
     html = getattr(document, "_html", None)
     if html is not None:
-        html.__dict__.pop("toolchain_layout", None)
+        for kept in ("toolchain_layout", "toolchain_elements", "toolchain_places"):
+            html.__dict__.pop(kept, None)
 
 
 def layout_document(html, root_box, context, *args, **kwargs):
@@ -459,11 +460,10 @@ def resumed_at(earlier, html, context) -> int | None:
     old_root, old_context = kept
     if old_context.target_collector.counter_lookup_items:
         return None
-    old = list(earlier._html.etree_element.iter())
-    new = list(html.etree_element.iter())
+    old, new = elements_of(earlier._html), elements_of(html)
     changed = next((k for k, (a, b) in enumerate(zip(old, new, strict=False))
                     if not alike(a, b)), min(len(old), len(new)))
-    order = {id(element): k for k, element in enumerate(old)}
+    order = places_of(earlier._html)
     if len(old) != len(new) or changed < len(old) and old[changed].tag != new[changed].tag:
         looking_back = LAYING_OUT[-1][2]  # an element put in or taken out: the one before
         if looking_back is None:  # it may be styled otherwise (`:last-child`)
@@ -487,6 +487,20 @@ def resumed_at(earlier, html, context) -> int | None:
                          or not plain_path(old_root, old_context.page_maker[first][0])):
         first -= 1
     return first if first > 0 else None
+
+
+def elements_of(html) -> list:
+    """A document's elements in their order, listed once for the document."""
+    if "toolchain_elements" not in html.__dict__:
+        html.toolchain_elements = list(html.etree_element.iter())
+    return html.toolchain_elements
+
+
+def places_of(html) -> dict:
+    """Each of a document's elements' place in its order (by the element's id), once."""
+    if "toolchain_places" not in html.__dict__:
+        html.toolchain_places = {id(e): k for k, e in enumerate(elements_of(html))}
+    return html.toolchain_places
 
 
 def alike(a, b) -> bool:
@@ -533,8 +547,7 @@ def carried_notes(earlier, first: int, html, context) -> list | None:
     """The footnotes of `html`'s layout (`context`) that `earlier`'s carried onto its page
     `first`, in their order: the same notes, at the same places in its tree. None if one
     is not found among the layout's notes."""
-    old = {id(element): k for k, element in enumerate(earlier._html.etree_element.iter())}
-    elements = list(html.etree_element.iter())
+    old, elements = places_of(earlier._html), elements_of(html)
     notes = {id(note.element): note for note in context.footnotes}
     carried = earlier._html.toolchain_layout[1].toolchain_starts[first + 1][0]
     found = [notes.get(id(elements[old[id(element)]])) for element in carried]
@@ -551,8 +564,7 @@ def pages_resumed(earlier, first: int, html, notes: list):
     _, old_context = earlier._html.toolchain_layout
     made = [page_box(page).toolchain_made for page in earlier.pages[:first]]
     boxes_of = [page_box(page) for page in earlier.pages[:first]]
-    order = {id(element): k for k, element in enumerate(earlier._html.etree_element.iter())}
-    elements = list(html.etree_element.iter())
+    order, elements = places_of(earlier._html), elements_of(html)
 
     def make_all_pages(context, root_box, html, pages):
         _layout.make_all_pages = MAKE_ALL_PAGES  # (a second pass is WeasyPrint's own)

@@ -53,14 +53,8 @@ other WeasyPrint, naming this module). A new release is read against this list f
   table, flex, grid or columns), with no page-based counters (`counter_lookup_items`);
   an element put in or taken out restyles the one before it where a stylesheet has
   `:last-child` for its name (`styled_by_later_siblings`), and anything further back
-  (`:nth-last-child`) stops it. And once a page after the change begins where the earlier
-  layout's page of that number began — at the same place of content alike past the change
-  (`converging`: the trees compared from their ends, every element a changed one may
-  style by a selector left out; the boxes not yet laid out compared, counters' numbers
-  too), in the same state of the page maker's, the same notes carried, no float — the
-  earlier layout's pages from there on are taken as well (`pages_resumed`, `converged`;
-  `PageBox` and the page maker's entries copied as they are). The pages are those of a
-  layout from the first page, box for box and byte for byte (tests/test_typeset.py).
+  (`:nth-last-child`) stops it. The pages are those of a layout from the first page, box
+  for box and byte for byte (tests/test_typeset.py).
 - `layout.block._linebox_layout`: when a paragraph's line runs past the page's foot where
   the paragraph could not break before it (its orphans), WeasyPrint moves the page's notes
   on to the next page, off the page that calls them, to set that line. The function is
@@ -420,8 +414,7 @@ def forget_layout(document) -> None:
     """The state a document's layout kept (`resuming`) let go: its box tree and context."""
     html = getattr(document, "_html", None)
     if html is not None:
-        for kept in ("toolchain_layout", "toolchain_elements", "toolchain_places",
-                     "toolchain_parents"):
+        for kept in ("toolchain_layout", "toolchain_elements", "toolchain_places"):
             html.__dict__.pop(kept, None)
 
 
@@ -433,11 +426,10 @@ def layout_document(html, root_box, context, *args, **kwargs):
         html.toolchain_layout = (root_box, context)
         context.toolchain_starts = {}
     first = resumed_at(earlier, html, context) if earlier is not None else None
-    notes = first is not None and (carried_notes(earlier, first, html, context) if first
-                                   else [])
+    notes = first is not None and carried_notes(earlier, first, html, context)
     if notes is None or first is None:
         return LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs)
-    _layout.make_all_pages = pages_resumed(earlier, first, html, notes, root_box)
+    _layout.make_all_pages = pages_resumed(earlier, first, html, notes)
     try:  # (the generator is run through here: make_all_pages is called in its first step)
         return list(LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs))
     finally:
@@ -461,9 +453,7 @@ def make_page(context, root_box, page_type, resume_at, page_number, page_state):
 
 def resumed_at(earlier, html, context) -> int | None:
     """The index of the page at which to resume the layout of `html` from `earlier`'s
-    (`resuming`): 0 to lay it out from its first page, `earlier`'s last pages still to be
-    taken where the layout comes to the same place (`pages_resumed`); None to lay it out
-    as WeasyPrint does."""
+    (`resuming`); None to lay it out from its first page."""
     kept = getattr(getattr(earlier, "_html", None), "toolchain_layout", None)
     if kept is None or context.target_collector.counter_lookup_items:
         return None
@@ -496,7 +486,7 @@ def resumed_at(earlier, html, context) -> int | None:
                          or not hasattr(pages[first], "toolchain_made")
                          or not plain_path(old_root, old_context.page_maker[first][0])):
         first -= 1
-    return max(first, 0)
+    return first if first > 0 else None
 
 
 def elements_of(html) -> list:
@@ -511,14 +501,6 @@ def places_of(html) -> dict:
     if "toolchain_places" not in html.__dict__:
         html.toolchain_places = {id(e): k for k, e in enumerate(elements_of(html))}
     return html.toolchain_places
-
-
-def parents_of(html) -> dict:
-    """Each of a document's elements' parent (by the element's id), once."""
-    if "toolchain_parents" not in html.__dict__:
-        html.toolchain_parents = {id(child): parent for parent in elements_of(html)
-                                  for child in parent}
-    return html.toolchain_parents
 
 
 def alike(a, b) -> bool:
@@ -572,63 +554,48 @@ def carried_notes(earlier, first: int, html, context) -> list | None:
     return None if None in found else found
 
 
-def pages_resumed(earlier, first: int, html, notes: list, root_box):
+def pages_resumed(earlier, first: int, html, notes: list):
     """In place of WeasyPrint's `make_all_pages`, for its first call only: `earlier`'s
     first pages, as made (copied whole, its margins made again, each box's element the
     one of `html`'s tree at the same place: the pages of a document hold its own tree's
     elements, which the mending and `push_onto_short_pages` find their places by), then
     the pages from `first` on laid out as `make_all_pages` lays them out, from the state
-    `earlier`'s had there: its page maker's, and `notes` carried onto the page. Once a page
-    after the change ends where `earlier`'s page of that number ended, in the same state
-    (`converged`), `earlier`'s pages after it are taken likewise."""
-    old_root, old_context = earlier._html.toolchain_layout
-    old_pages = [page_box(page) for page in earlier.pages]
+    `earlier`'s had there: its page maker's, and `notes` carried onto the page."""
+    _, old_context = earlier._html.toolchain_layout
+    made = [page_box(page).toolchain_made for page in earlier.pages[:first]]
+    boxes_of = [page_box(page) for page in earlier.pages[:first]]
     order, elements = places_of(earlier._html), elements_of(html)
-    alike_from = converging(earlier, html) if LAYING_OUT[-1][2] is not None else None
-
-    def copied(number: int, box, place_of) -> tuple:
-        """`earlier`'s page `number` (from 1), its elements `html`'s (`place_of` gives the
-        place in `html`'s order of a place in `earlier`'s)."""
-        children, root_children = box.toolchain_made
-        root_children = [child.deepcopy() for child in root_children]
-        areas = [area.deepcopy() for area in children[1:]]
-        root = children[0].copy_with_children(root_children)
-        page = box.copy_with_children([root, *areas])
-        for made in page.descendants():
-            place = order.get(id(made.element))
-            if place is not None:
-                made.element = elements[place_of(place)]
-        page.toolchain_made = ((root, *areas), root_children)
-        return page
-
-    def take_state(context, numbers, place_of) -> None:
-        """`earlier`'s running elements and what was carried onto its pages `numbers`."""
-        for name, by_page in old_context.running_elements.items():
-            for number in numbers:
-                if number in by_page:
-                    context.running_elements[name][number] = list(by_page[number])
-        starts = context.__dict__.get("toolchain_starts")
-        for number in numbers:
-            carried, floats = old_context.toolchain_starts.get(number, ((), True))
-            if starts is not None:  # (the notes carried: this tree's elements)
-                starts[number] = (tuple(elements[place_of(order[id(e)])] for e in carried
-                                        if id(e) in order), floats or any(
-                                            id(e) not in order for e in carried))
 
     def make_all_pages(context, root_box, html, pages):
         _layout.make_all_pages = MAKE_ALL_PAGES  # (a second pass is WeasyPrint's own)
+        context.page_maker = copy.deepcopy(old_context.page_maker[:first + 1])
         context.rendered_notes = []
-        if first:
-            context.page_maker = copy.deepcopy(old_context.page_maker[:first + 1])
-            context.style_for.initial_page_sizes.update(
-                old_context.style_for.initial_page_sizes)
-            take_state(context, range(1, first + 1), int)
-            for note in notes:  # carried onto page `first`, as a layout from the first has
-                context.footnotes.remove(note)  # them, not yet laid out
-            context.reported_footnotes = list(notes)
-        for number, box in enumerate(old_pages[:first], 1):
+        context.style_for.initial_page_sizes.update(old_context.style_for.initial_page_sizes)
+        for name, by_page in old_context.running_elements.items():
+            for number in range(1, first + 1):
+                if number in by_page:
+                    context.running_elements[name][number] = list(by_page[number])
+        for note in notes:  # carried onto page `first`, as a layout from the first has
+            context.footnotes.remove(note)  # them, not yet laid out
+        context.reported_footnotes = list(notes)
+        starts = context.__dict__.get("toolchain_starts")
+        pairs = zip(boxes_of, made, strict=True)
+        for number, (box, (children, root_children)) in enumerate(pairs, 1):
+            carried, floats = old_context.toolchain_starts.get(number, ((), True))
+            if starts is not None:  # (the notes carried: this tree's elements)
+                starts[number] = (tuple(elements[order[id(e)]] for e in carried
+                                        if id(e) in order), floats or any(
+                                            id(e) not in order for e in carried))
             _page.set_page_type_computed_styles(box.page_type, html, context.style_for)
-            page = copied(number, box, int)
+            root_children = [child.deepcopy() for child in root_children]
+            areas = [area.deepcopy() for area in children[1:]]
+            root = children[0].copy_with_children(root_children)
+            page = box.copy_with_children([root, *areas])
+            for copied in page.descendants():
+                place = order.get(id(copied.element))
+                if place is not None:
+                    copied.element = elements[place]
+            page.toolchain_made = ((root, *areas), root_children)
             page.toolchain_last = box.toolchain_last
             yield page
         index = first
@@ -644,157 +611,7 @@ def pages_resumed(earlier, first: int, html, notes: list, root_box):
                 context.broken_out_of_flow.clear()
                 context.reported_footnotes.clear()
                 return
-            place_of = converged(context, index)
-            if place_of is not None:
-                context.page_maker[index][-1].update(content_changed=False,
-                                                     pages_wanted=False)
-                for number, box in enumerate(old_pages[index:], index + 1):
-                    _page.set_page_type_computed_styles(box.page_type, html,
-                                                        context.style_for)
-                    page = copied(number, box, place_of)
-                    page.toolchain_last = last_element(page, places_of(html))
-                    yield page
-                take_state(context, range(index + 1, len(old_pages) + 1), place_of)
-                context.page_maker[index + 1:] = [
-                    (*state[:4], dict(state[4], content_changed=False, pages_wanted=False))
-                    for state in copy.deepcopy(old_context.page_maker[index + 1:])]
-                context.broken_out_of_flow.clear()
-                context.reported_footnotes.clear()
-                return
-
-    suffix = []  # whether the box trees are alike past the change (`boxes_from`), once
-
-    def converged(context, index: int):
-        """Where the page `index` (from 0) of this layout begins as `earlier`'s did: at the
-        same place of the same content past the change (`converging`), in the same state
-        (the page maker's, but the page count, which is counted again; the same notes
-        carried, no float), and `earlier`'s pages from there on hold nothing changed: a
-        function from a place in `earlier`'s order to that place in `html`'s. Else None."""
-        if alike_from is None or not index < len(old_pages) or context.broken_out_of_flow:
-            return None
-        changed, delta, boundary = alike_from
-        new, old = context.page_maker[index], old_context.page_maker[index]
-        if new[0] is None or new[:3] != old[:3] or not same_page_state(new[3], old[3]):
-            return None
-        carried, floats = old_context.toolchain_starts.get(index + 1, ((), True))
-        if floats or not all(hasattr(box, "toolchain_made") for box in old_pages[index:]):
-            return None
-
-        def place_of(place: int) -> int:
-            return place if place < changed else place + delta
-
-        ours = places_of(html)
-        found = [ours.get(id(note.element), -1) for note in context.reported_footnotes]
-        theirs = [order.get(id(e), -1) for e in carried]
-        if any(p < boundary for p in found) or [place_of(p) for p in theirs] != found:
-            return None
-        here = element_at(root_box, new[0], ours)
-        there = element_at(old_root, old[0], order)
-        if here is None or there is None or here < boundary or place_of(there) != here:
-            return None
-        if not suffix:
-            after = boxes_from(root_box, ours, changed, boundary, 0)
-            suffix.append(after is not None and after == boxes_from(
-                old_root, order, changed, boundary - delta, delta))
-        if not suffix[0]:
-            return None
-        for box in old_pages[index:]:  # nothing of the change on them
-            for made in box.toolchain_made[0]:
-                for inner in made.descendants():
-                    place = order.get(id(inner.element))
-                    if place is not None and changed <= place < boundary - delta:
-                        return None
-        return place_of
-
     return make_all_pages
-
-
-def same_page_state(a, b) -> bool:
-    """Whether two pages begin in the same state of the page maker's (quotes, counters,
-    their scopes, page groups) but for the page count, which WeasyPrint sets again on every
-    page once all are made."""
-    quotes_a, counters_a, scopes_a, groups_a = a
-    quotes_b, counters_b, scopes_b, groups_b = b
-    return (quotes_a == quotes_b and scopes_a == scopes_b and groups_a == groups_b and
-            {k: v for k, v in counters_a.items() if k != "pages"} ==
-            {k: v for k, v in counters_b.items() if k != "pages"})
-
-
-def converging(earlier, html) -> tuple[int, int, int] | None:
-    """Where `html`'s tree is `earlier`'s but for one stretch (the elements from the first
-    that differs to the last, counted from the end, that does): (the place of that first
-    element; the elements put in less those taken out; the place in `html`'s order from
-    which on nothing is styled otherwise by the change — past the stretch, every element
-    inside an element changed, and, unless only its text or its `style` changed, its
-    siblings after it and all inside them: what a selector of it may match). None where
-    the root changed."""
-    old, new = elements_of(earlier._html), elements_of(html)
-    first = next((k for k, (a, b) in enumerate(zip(old, new, strict=False))
-                  if not alike(a, b)), min(len(old), len(new)))
-    tail, most = 0, min(len(old), len(new)) - first
-    while tail < most and alike(old[-1 - tail], new[-1 - tail]):
-        tail += 1
-    delta = len(new) - len(old)
-    boundary = len(new) - tail
-    ends: dict[int, int] = {}
-    for document, tree, shift in ((earlier._html, old, delta), (html, new, 0)):
-        places, parents = places_of(document), parents_of(document)
-        for k in range(first, len(tree) - tail):
-            if delta == 0 and alike(old[k], new[k]):
-                continue
-            scope = tree[k] if delta == 0 and restyled_alone(old[k], new[k]) else \
-                parents.get(id(tree[k]))
-            if scope is None:
-                return None
-            if (id(scope), shift) not in ends:
-                ends[id(scope), shift] = places[id(scope)] + sum(1 for _ in scope.iter())
-            boundary = max(boundary, ends[id(scope), shift] + shift)
-    return first, delta, boundary
-
-
-def restyled_alone(a, b) -> bool:
-    """Whether two elements differ in their text, their tail or their `style` alone,
-    which no selector reads: their siblings are styled alike."""
-    keep = {"style", NOTE_KEY}
-    return a.tag == b.tag and {k: v for k, v in a.attrib.items() if k not in keep} == \
-        {k: v for k, v in b.attrib.items() if k not in keep}
-
-
-def element_at(root_box, resume_at, places: dict) -> int | None:
-    """The place in its tree's order of the element of the box a page resuming at
-    `resume_at` begins in (the deepest on its path that has one); None where the path is
-    not plain (`plain_path`)."""
-    if not plain_path(root_box, resume_at):
-        return None
-    box, skip, found = root_box, resume_at, None
-    while skip and isinstance(box, boxes.ParentBox):
-        (index, skip), = skip.items()
-        if index >= len(box.children):
-            break
-        box = box.children[index]
-        found = places.get(id(box.element), found)
-        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-            break
-    return found
-
-
-def boxes_from(root_box, places: dict, changed: int, start: int, shift: int) -> list | None:
-    """The kind, element and text of each box of a tree not yet laid out, from the first
-    whose element is at `start` or later in its tree's order on (the places after the
-    change given `shift` more, as counted in the other tree); None if one is of an element
-    of the change (between `changed` and `start`). Two trees alike past a change give the
-    same list: the same boxes, the same text, the numbers of counters in it too."""
-    found, on = [], False
-    for box in root_box.descendants():
-        place = places.get(id(box.element), -1)
-        if not on and place < start:
-            continue
-        on = True
-        if changed <= place < start:
-            return None
-        found.append((type(box).__name__, place if place < changed else place + shift,
-                      getattr(box, "text", None)))
-    return found
 
 
 if weasyprint.__version__ == WRITTEN_FOR and getattr(_page, "make_page", None) is MAKE_PAGE:

@@ -140,7 +140,8 @@ def fit_tables(html, styles: Path) -> None:
     the measure in, measured with the book's fonts: a column needs at least its widest word
     (a figure's whole cell, which never breaks); a table that fits in no size is turned on
     a page of its own (landscape). The column count's choice (medium for 5–6, wide for 7+)
-    is the largest tried."""
+    is the largest tried. A column of figures' header is set on one line as its figures
+    are (print.css: `th.num`), at the smallest size too."""
     from ...typeset import measure
 
     faces = measure.faces(styles)
@@ -160,11 +161,11 @@ def fit_tables(html, styles: Path) -> None:
             for row in table.iter("tr"):
                 for k, cell in enumerate(c for c in row if c.tag in ("td", "th")):
                     head = cell.getparent().getparent().tag == "thead"
-                    if head and name == "wide":
+                    whole = "num" in (cell.get("class") or "").split()  # (never wraps)
+                    if head and name == "wide" and not whole:
                         continue  # headers of the smallest size hyphenate (print.css)
                     face = italic if head and italic is not None else roman
                     text = " ".join("".join(cell.itertext()).split())
-                    whole = "num" in (cell.get("class") or "").split()
                     columns[k] = max(columns.get(k, 0.0), measure.longest_word(
                         text, face, size, whole) + 2 * padding * size)
             if sum(columns.values()) <= available + extra * measure.MM:

@@ -346,6 +346,19 @@ def test_the_page_checks_find_each_fault():
                     lines=1)
     assert "P043" in codes([page(0, blocks=[Block(top=60, bottom=690, lines=35, **para),
                                             heading]), page(1, blocks=full)])
+    # a division's title alone on its opening page, the next beginning with a section's
+    # heading, a section break and a figure that could not come up under it (book-53): no
+    # fault, the title could go along only by leaving its page empty; a figure that could
+    # come up, and the title is alone at the foot
+    title = Block(pos="1.1", kind="heading", top=170, bottom=210, left=60, right=440, lines=1)
+    section = [Block(pos="1.3", kind="heading", top=60, bottom=80, left=60, right=440,
+                     lines=1),
+               Block(pos="1.4", kind="rule", top=80, bottom=110, left=60, right=440, lines=2)]
+    for bottom, fault in ((720, False), (500, True)):
+        figure = Block(pos="1.5", kind="image", top=120, bottom=bottom, left=60, right=440,
+                       figure="1.5", keep=True)
+        found = codes([page(0, blocks=[title]), page(1, blocks=[*section, figure])])
+        assert ("P043" in found) == fault, (bottom, found)
     # a running head from another division; a blank page with a folio
     assert "P044" in codes([page(0, blocks=full, heads=["Contents"])])
     assert "P044" in codes([page(0, blank=True, foot="2")])

@@ -325,9 +325,26 @@ def headings_at_foot(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, int
             opens = all(b.kind == "heading" for b in page.blocks[:k + 1])  # the page's top
             if lines < (1 if opens and page.notes else 2) and not any(
                     b.kind in ("image", "table") for b in after) and not (
-                    whole is not None and whole.first and whole.last):  # a line of its own
+                    whole is not None and whole.first and whole.last) and not (
+                    opens and not lines and too_tall_to_follow(page, following)):
                 found.append((page, block, lines))
     return found
+
+
+def too_tall_to_follow(page: PageFacts, following: PageFacts) -> bool:
+    """Whether the next page begins with a figure or table (with its caption, and the
+    headings and section break before it) taller than all the room left under what stands
+    on this one: headings that open it, which could only go along by leaving their page
+    empty (a division's title, a section's heading, and a figure as high as the text
+    block)."""
+    first = next((b for b in following.blocks if b.kind not in ("heading", "rule")), None)
+    if first is None or first.kind not in ("image", "table") or not page.blocks:
+        return False
+    parts = [b for b in following.blocks if first.figure and b.figure == first.figure]
+    needed = max([first.bottom, *(b.bottom for b in parts)]) - following.blocks[0].top
+    room = (page.notes_top if page.notes_top is not None else page.bottom) - \
+        page.blocks[-1].bottom
+    return needed > room
 
 
 def attributions_alone(pages: list[PageFacts]) -> list[tuple[PageFacts, Block, PageFacts]]:

@@ -12,7 +12,8 @@ page"):
 - P042 (error) a figure's caption on another page than its image; something of the main
   flow drawn over the running head or the folio.
 - P043 (error) a heading in the last lines of a page: fewer than two lines of what follows
-  it (or no figure or table) after it on the page; an attribution alone at a page's head.
+  it (or no figure or table) after it on the page, but headings alone on their page before
+  a figure or table too tall to come up under them; an attribution alone at a page's head.
 - P044 (error) a running head that is not its division's; a blank page with a head or folio;
   a page of a division with nothing on it but its head and folio.
 - P045 (warning) a page of text short of its text block, but a division's last page or one

@@ -338,7 +338,7 @@ def too_tall_to_follow(page: PageFacts, following: PageFacts) -> bool:
     empty (a division's title, a section's heading, and a figure as high as the text
     block)."""
     first = next((b for b in following.blocks if b.kind not in ("heading", "rule")), None)
-    if first is None or first.kind not in ("image", "table") or not page.blocks:
+    if first is None or first.kind not in ("image", "table"):
         return False
     parts = [b for b in following.blocks if first.figure and b.figure == first.figure]
     needed = max([first.bottom, *(b.bottom for b in parts)]) - following.blocks[0].top

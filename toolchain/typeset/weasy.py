@@ -426,8 +426,7 @@ def layout_document(html, root_box, context, *args, **kwargs):
         html.toolchain_layout = (root_box, context)
         context.toolchain_starts = {}
     first = resumed_at(earlier, html, context) if earlier is not None else None
-    notes = first is not None and carried_notes(earlier, first, html, context)
-    if notes is None or first is None:
+    if first is None or (notes := carried_notes(earlier, first, html, context)) is None:
         return LAYOUT_DOCUMENT(html, root_box, context, *args, **kwargs)
     _layout.make_all_pages = pages_resumed(earlier, first, html, notes)
     try:  # (the generator is run through here: make_all_pages is called in its first step)

@@ -419,3 +419,59 @@ def test_a_table_is_turned_only_when_its_words_do_not_fit_the_measure(tmp_path):
     assert classes == {"Short": "", "Figures": "wide", "Words": "wide landscape",
                        "Headed": "wide landscape"}
 
+
+
+def glyph_lines(path, number: int) -> list[list[tuple[float, float, str]]]:
+    """Page `number`'s glyphs as lines (by baseline), each (left, right, character) in the
+    order they are drawn."""
+    doc = pypdfium2.PdfDocument(path)
+    try:
+        text = doc[number].get_textpage()
+        lines: dict[int, list] = {}
+        for k, char in enumerate(text.get_text_range()):
+            if char.strip():
+                left, bottom, right, _ = text.get_charbox(k, loose=True)
+                lines.setdefault(round(bottom / 3), []).append((left, right, char))
+        return [line for _, line in sorted(lines.items(), reverse=True)]
+    finally:
+        doc.close()
+
+
+def test_an_entry_that_fills_its_line_keeps_its_page_number_clear_and_in_column(tmp_path):
+    """The contents' and the list of illustrations' entries of every length: a title or a
+    caption that fills its line takes its last word on to the next, and its page number
+    stands in the column of the others' — never drawn over the entry's end (book-54: the
+    frontispiece's caption ended under its folio), nor, where a caption's entry hangs
+    (text-indent), short of the column (WeasyPrint's leader did not count the indent)."""
+    from conftest import built_book
+
+    ends = ("dusk boats keeper harbour herrings returning lighthouse lighthouses watchkeepers "
+            "harbourmaster harbourmasters lighthousekeeper").split()  # a letter longer each
+    titles = [f"The old keeper walked along the stone quay at {end}" for end in ends]
+    sections = "".join(f"## {t}\n\n{prose(k, 40)}\n\n![A ring](../images/ring.png \"{t}.\")\n\n"
+                       for k, t in enumerate(titles))
+
+    def ring(manuscript):
+        (manuscript / "images").mkdir()
+        image = Image.new("RGB", (300, 120), "white")
+        ImageDraw.Draw(image).ellipse([10, 10, 290, 110], outline="black", width=4)
+        image.save(manuscript / "images" / "ring.png")
+
+    out, _ = built_book(tmp_path, {"one.md": f"# One\n\n{prose(1, 60)}\n\n{sections}"},
+                        extra="list_of_illustrations = true\n", prepare=ring)
+    pages = pdf_pages(out / "small-book.pdf")
+    lists = [k for k, text in enumerate(pages) if text.startswith(("Contents", "Illustrations"))]
+    assert len(lists) == 2
+    folios = []
+    for number in lists:
+        for line in glyph_lines(out / "small-book.pdf", number):
+            drawn = "".join(c for *_, c in line)
+            entry = drawn.rstrip("0123456789ivxlc")
+            if not entry.endswith(".") or len(entry) == len(drawn):
+                continue  # (a line without a page number: a heading, an entry's first)
+            folio = line[len(entry):]
+            assert min(left for left, *_ in folio) > max(right for _, right, _ in line[
+                :len(entry)]), f"page {number + 1}: the page number drawn over {drawn!r}"
+            folios.append(folio[-1][1])
+    assert len(folios) >= 2 * len(titles)
+    assert max(folios) - min(folios) < 0.5, folios

@@ -478,11 +478,10 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
-NOT_YET_FIXED: dict[str, str] = {  # found by the fuzzer: expected to fail until mended
-    "book-54": "P061: the list of illustrations' first entry, the frontispiece's caption, "
-               "fills its line, and its page number (ii) is drawn over the caption's end: "
-               "the PDF reads 'bririkapi.i' where the EPUB has 'bririkapi ii' (2026-12-07)",
-}
+NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail until mended
+# (book-54, the list of illustrations' first entry, the frontispiece's caption, filling its
+# line and its page number drawn over its end, P061, until the number stood in a column of its
+# own, 2026-12-07)
 # (book-42, a preface whose one line on its last page calls nine long notes, until its notes
 # were held over to its pages of notes, 2026-12-07)
 # book-37, book-38, book-40: books whose pages are right but whose parity check failed.

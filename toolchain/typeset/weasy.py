@@ -60,6 +60,13 @@ other WeasyPrint, naming this module). A new release is read against this list f
   on to the next page, off the page that calls them, to set that line. The function is
   compiled again from its own source with that one rule (`NOTES_FOR_A_LINE`) made False,
   in its module, and put in place while the book is laid out (`composed_justification`).
+- `layout.inline.handle_leader` (`layout.leader`'s, as `iter_line_boxes` calls it): a
+  leader fills its line to the containing block's width from the line's start, but the
+  first line of a block with a `text-indent` starts that far along (or, negative, back):
+  the list of illustrations' entries hang by -1.4em, and the folio of an entry of one line
+  ended 1.4em short of the others'. The same function compiled again from its own source
+  with the indent taken from that room (`LEADER_ROOM`), put in place while the book is laid
+  out (`composed_justification`).
 - `pdf.tags._build_box_tree`: the PDF/UA structure elements of a box and its children.
   WeasyPrint makes one for every inline box, an empty one (/NonStruct) for each `<br>`
   that ends a composed line: a third of the elements of a book's tags, for nothing. The
@@ -111,6 +118,7 @@ from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
 from weasyprint.layout import block as _block
 from weasyprint.layout import inline as _inline
+from weasyprint.layout import leader as _leader
 from weasyprint.layout import page as _page
 from weasyprint.layout.block import block_level_layout
 from weasyprint.pdf import fonts as _fonts
@@ -135,6 +143,9 @@ def version_problem() -> str | None:
     if LINEBOX_LAYOUT is None:
         return ("WeasyPrint's layout.block._linebox_layout does not hold the rule "
                 "toolchain/typeset/weasy.py changes (NOTES_FOR_A_LINE): read it again")
+    if LEADERS_INDENTED is None:
+        return ("WeasyPrint's layout.leader.handle_leader does not hold the rule "
+                "toolchain/typeset/weasy.py changes (LEADER_ROOM): read it again")
     return None
 
 
@@ -168,35 +179,48 @@ original_text_align = _inline.text_align
 NOTES_FOR_A_LINE = "report = not context.in_column and can_break_now and not could_break_before"
 
 
-def notes_kept_from_lines():
-    """WeasyPrint's `_linebox_layout` with its footnotes never moved on for a line of text:
-    its source with that one assignment made False, compiled in its module at its own line
-    numbers. None if the source is not the one this was written against."""
-    lines, start = inspect.getsourcelines(_block._linebox_layout)
+# WeasyPrint's leader: the room it fills on its line, from the line's start; the first
+# line of an indented block starts `text_indent` along
+LEADER_ROOM = "extra_width = containing_block.width - sum("
+
+
+def changed(function, module, old: str, new: str):
+    """WeasyPrint's `function` with `old` in its source made `new`, compiled in its
+    `module` at its own line numbers; None if the source is not the one this was
+    written against (`old` not found there once)."""
+    lines, start = inspect.getsourcelines(function)
     source = "".join(lines)
-    if source.count(NOTES_FOR_A_LINE) != 1:
+    if weasyprint.__version__ != WRITTEN_FOR or source.count(old) != 1:
         return None
-    source = "\n" * (start - 1) + source.replace(NOTES_FOR_A_LINE, "report = False")
-    namespace = dict(vars(_block))
-    exec(compile(source, _block.__file__, "exec"), namespace)  # noqa: S102 (WeasyPrint's own)
-    return namespace["_linebox_layout"]
+    source = "\n" * (start - 1) + source.replace(old, new)
+    namespace = dict(vars(module))
+    exec(compile(source, module.__file__, "exec"), namespace)  # noqa: S102 (WeasyPrint's own)
+    return namespace[function.__name__]
 
 
-LINEBOX_LAYOUT = notes_kept_from_lines() if weasyprint.__version__ == WRITTEN_FOR else None
+# `_linebox_layout` with its footnotes never moved on for a line of text
+LINEBOX_LAYOUT = changed(_block._linebox_layout, _block, NOTES_FOR_A_LINE, "report = False")
+# `handle_leader` filling the room the line has: the block's width less its first line's indent
+LEADERS_INDENTED = changed(_inline.handle_leader, _leader, LEADER_ROOM, "extra_width = "
+                           "containing_block.width - getattr(line, 'text_indent', 0) - sum(")
 
 
 @contextmanager
 def composed_justification(text_align):
     """WeasyPrint's `text_align` replaced by `text_align` (typeset/paragraphs' justification
-    of composed lines) while the book is laid out, and put back after."""
-    before, lines = _inline.text_align, _block._linebox_layout
+    of composed lines), its leaders set for indented lines (`LEADERS_INDENTED`), and its
+    notes kept on their lines' page (`LINEBOX_LAYOUT`) while the book is laid out, and all
+    put back after."""
+    before = _inline.text_align, _inline.handle_leader, _block._linebox_layout
     _inline.text_align = text_align
+    if LEADERS_INDENTED is not None:
+        _inline.handle_leader = LEADERS_INDENTED
     if LINEBOX_LAYOUT is not None:
         _block._linebox_layout = LINEBOX_LAYOUT
     try:
         yield
     finally:
-        _inline.text_align, _block._linebox_layout = before, lines
+        _inline.text_align, _inline.handle_leader, _block._linebox_layout = before
 
 
 def update_footnote_area(self):

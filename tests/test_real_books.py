@@ -218,7 +218,9 @@ def test_an_epigraph_that_only_names_its_kind_prints_no_title(harbour):
 
 @pytest.mark.parametrize("text, column", [("Some words.{lang=de}\n", 12),
                                           ("A word{.smallcaps} here.\n", 7),
-                                          ("First line\nsecond {#anchor} line.\n", 8)])
+                                          ("First line\nsecond {#anchor} line.\n", 8),
+                                          ("Written \\{.afterword\\} then {.afterword} here.\n",
+                                           29)])
 def test_attributes_left_in_the_text_are_an_error_at_their_line(tmp_path, text, column):
     from conftest import make_book
 
@@ -229,6 +231,29 @@ def test_attributes_left_in_the_text_are_an_error_at_their_line(tmp_path, text, 
     assert problem.code == "M009"
     assert (problem.line, problem.column) == (3 + text.count("\n") - 1, column)
     assert not (tmp_path / "dist").exists()
+
+
+def test_braces_written_escaped_are_the_texts_own_wherever_they_stand(tmp_path):
+    """`\\{` is a brace of the text: after emphasis, ending a heading or a table's caption,
+    in a paragraph beside real attributes, or as `&#123;` — printed, never read as
+    attributes (nor refused as attributes left over, M009)."""
+    from conftest import make_book
+
+    from toolchain import model as m
+    from toolchain.read.markdown import read_book
+
+    root = make_book(tmp_path / "m", {"01.md": (
+        "# One \\{x\\}\n\nAn *emphasis*\\{.smallcaps\\} here, *and*{.smallcaps} there "
+        "&#123;.b} \\{\n.c}.\n\n## Part \\{.y\\}\n\nText.\n\nTable: Wages \\{.landscape\\}\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n")})
+    chapter = read_book(root).chapters[0]
+    para, heading, _, table = chapter.blocks
+    assert m.plain_text(chapter.title) == "One {x}"
+    assert [type(n).__name__ + (f" {n.kind}" if isinstance(n, m.Styled) else "")
+            for n in para.children] == ["Text", "Styled em", "Text", "Styled smallcaps", "Text"]
+    assert m.plain_text(para.children) == "An emphasis{.smallcaps} here, and there {.b} { .c}."
+    assert (m.plain_text(heading.children), heading.classes) == ("Part {.y}", [])
+    assert (m.plain_text(table.caption), table.layout) == ("Wages {.landscape}", None)
 
 
 def page(index, **kw) -> PageFacts:

@@ -143,6 +143,28 @@ def test_images_from_outside_the_document_are_named_never_fetched(tmp_path, caps
     assert not (tmp_path / "m").exists()
 
 
+BRACES = "{.afterword} and {lang=de} and {#quay} and [x]{.smallcaps} and {-} and {}"
+
+
+def test_text_in_braces_from_word_is_printed_as_written(tmp_path):
+    """Word text that reads as the manuscript's attributes (`{.afterword}`, `[x]{.smallcaps}`,
+    a heading's `{lang=de}`) is written escaped, and the build prints it as it stands:
+    neither the lint nor the reader takes an escaped brace for attributes left in the text
+    or a heading's own (M009 stopped it)."""
+    source = edited(WORD / "constructs.docx", tmp_path / "braces.docx", {
+        "word/document.xml": lambda text: text.replace(
+            "Then came the night.", f"Then came the night {BRACES}.").replace(
+            ">Streets<", ">Streets {lang=de}<")})  # (a heading: its attributes end the line)
+    import_docx(source, tmp_path / "m")
+    chapter = (tmp_path / "m" / "chapters" / "01-the-first-chapter.md").read_text("utf-8")
+    assert "\\{.afterword\\}" in chapter
+    build(tmp_path / "m", tmp_path / "dist", ROOT / "styles", stream=io.StringIO())
+    with zipfile.ZipFile(tmp_path / "dist" / "a-test-of-word.epub") as epub:
+        text = epub.read("EPUB/ch-01-the-first-chapter.xhtml").decode("utf-8")
+    assert f"Then came the night {BRACES}." in text
+    assert re.search(r"<h2[^>]*>Streets \{lang=de\}</h2>", text)
+
+
 def test_word_index_entries_import_as_marks_and_build_an_index(tmp_path):
     """index.docx: LibreOffice's XE fields (marked words, sub-entries two and three deep,
     one in a heading) and Word's cross-references (the \\t switch), and an INDEX field."""

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..read.manuscript import book_files, read_meta, read_text
-from ..read.markdown import ATTR_BLOCK, FIGURE, FIGURE_KEYS, flush_verse, markdown_parser, parse_attrs
+from ..read.markdown import (
+    ATTR_BLOCK,
+    FIGURE,
+    FIGURE_KEYS,
+    escaped,
+    flush_verse,
+    markdown_parser,
+    parse_attrs,
+)
 from ..write.styles import font_files
 
 NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -302,6 +310,8 @@ def unknown_attributes(src: Source):
     for n, line in enumerate(src.lines, 1):
         for found in ATTR_BLOCK.finditer(line):
             if line.startswith("# "):  # the kind of a division; the reader checks it (M117)
+                continue
+            if escaped(line, found.start()):  # `\{.afterword\}`: the braces are the text's
                 continue
             if line.startswith("Table: ") and not line[found.end():].strip():
                 continue  # a table's layout; the reader checks it

@@ -104,7 +104,8 @@ def markdown_parser() -> MarkdownIt:
         md = md.use(container_plugin, name=name)
     md.inline.ruler.before("link", "citation", citation_rule)
     md.core.ruler.before("footnote_tail", "figure_text", figure_text)
-    return md
+    md.disable("text_join")  # an escaped character stays a token of its own (`text_special`):
+    return md  # `*word*\\{.x\\}` is a word, then braces, not attributes (`Converter.inlines`)
 
 
 KEY_CHARS = r"[\w:.#$%&+?<>~/-]"
@@ -861,24 +862,29 @@ class Converter:
         root: list = []
         stack = [(None, root)]
         children = list(inline_tok.children or [])
+        brace = None  # a `{` written escaped (`\\{`, `&#123;`): the text's own, a node apart
         for k, tok in enumerate(children):
             kind, target = tok.type, stack[-1][1]
-            if kind in ("text", "text_special"):  # (an escaped character, where markdown-it
-                text = tok.content  # has not joined it to its text: a caption's, a credit's)
+            if kind in ("text", "text_special"):  # (`text_special`: an escaped character)
+                text = tok.content
                 prev = children[k - 1] if k else None
-                if prev is not None and prev.type == "em_close" and text.startswith("{"):
+                if prev is not None and prev.type == "em_close" and kind == "text" \
+                        and text.startswith("{"):
                     found = ATTR_BLOCK.match(text)
                     if found:
                         self.style_emphasis(target[-1], found[1], line)
                         text = text[found.end():]
-                if text:
-                    if target and isinstance(target[-1], m.Text):
+                if kind == "text_special" and text == "{":
+                    brace = m.Text(text)  # so that no check reads it as attributes left in
+                    target.append(brace)  # the text, a heading's or a table's (M009)
+                elif text:
+                    if target and isinstance(target[-1], m.Text) and target[-1] is not brace:
                         target[-1] = m.Text(target[-1].text + text)
                     else:
                         target.append(m.Text(text))
             elif kind == "softbreak":  # one Text with its neighbours: `{.title` and
                 # `lang=de}` on two lines are seen whole, as attributes left in the text
-                if target and isinstance(target[-1], m.Text):
+                if target and isinstance(target[-1], m.Text) and target[-1] is not brace:
                     target[-1] = m.Text(target[-1].text + " ")
                 else:
                     target.append(m.Text(" "))

@@ -288,3 +288,27 @@ def test_a_turned_table_longer_than_its_page_goes_on_over_turned_pages(tmp_path)
     assert all(str(1900 + k) in "".join(turned) for k in range(40))
     assert compare(tmp_path / "dist" / "small-book.epub", pdf_path)[0] == []
     check_book(tmp_path / "dist", "small-book")
+
+
+def test_a_turned_tables_last_page_never_holds_one_row_alone():
+    """Rows one more than a turned page holds: the last page takes two (one moved back from
+    the page before), not the last row alone, as book-52's table had it."""
+    from lxml import etree
+
+    from toolchain.write.pdf.assemble import LAST_ROWS, turned_pages
+
+    def table(rows: int):
+        wrap = etree.fromstring(
+            "<div class='table-wrap landscape'><table><caption>Output</caption><thead><tr>"
+            + "".join(f"<th>Col{k}</th>" for k in range(6)) + "</tr></thead><tbody>"
+            + "".join("<tr>" + "".join(f"<td>{r * 10 + k:,}</td>" for k in range(6)) + "</tr>"
+                      for r in range(rows)) + "</tbody></table></div>")
+        return wrap, list(wrap.find("table/tbody"))
+
+    holds = len(turned_pages(*table(200), ROOT / "styles")[0])
+    wrap, rows = table(holds + 1)
+    groups = turned_pages(wrap, rows, ROOT / "styles")
+    assert [len(g) for g in groups] == [holds + 1 - LAST_ROWS, LAST_ROWS]
+    assert [row for group in groups for row in group] == rows
+    wrap, rows = table(holds)
+    assert [len(g) for g in turned_pages(wrap, rows, ROOT / "styles")] == [holds]

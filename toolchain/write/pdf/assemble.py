@@ -187,6 +187,7 @@ TURNED = (178, 101, 8.25, 10.5)  # a turned table's box (mm, as print.css sets i
 
 
 ROW_EXTRA = 0.35  # a row's padding and rules, in lines
+LAST_ROWS = 2  # rows a table's last turned page holds at least (no row alone), where they fit
 
 
 def split_turned_tables(html, styles: Path | None = None):
@@ -253,6 +254,11 @@ def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
         current.append(row)
         used += need
     groups.append(current)
+    while len(groups) > 1 and len(groups[-1]) < LAST_ROWS and len(groups[-2]) > LAST_ROWS:
+        k = len(rows) - len(groups[-1]) - 1  # the row before the last page's
+        if sum(lines(text) for text in body_cells[k:]) > room:
+            break
+        groups[-1].insert(0, groups[-2].pop())
     return groups
 
 

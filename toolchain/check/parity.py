@@ -217,7 +217,11 @@ def lines_and_sizes(text, sized: bool = True
     `sized`, or if pdfium's text and its characters do not correspond one to one), and
     whether it ends hyphenated. pdfium puts U+FFFE for a line-end hyphen in place of the
     line's end: it ends a line here too (a note's last line on its page, quel-, and the
-    folio below it are two lines)."""
+    folio below it are two lines). A line of the contents or the list of illustrations
+    leaves out its page number after the leader's dots (`LEADER_FOLIO`): the EPUB's lists
+    have none, and with them the PDF's contents no longer read as its titles in a row (a
+    part's, a chapter's and a section's, on consecutive pages), which the alignment then
+    took for the contents' (book-55)."""
     whole = text.get_text_range()
     ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
     if not ends or ends[-1][1] < len(whole):
@@ -226,7 +230,7 @@ def lines_and_sizes(text, sized: bool = True
     for start, end in ends:
         spans.append((at, start))
         at = end
-    lines = [words(whole[i:j]) for i, j in spans]
+    lines = [words(LEADER_FOLIO.sub("", whole[i:j])) for i, j in spans]
     hyphened = [whole[start:end] == "\ufffe" for start, end in ends]
     if not sized or len(whole) != text.count_chars():
         return lines, [0.0] * len(lines), hyphened
@@ -235,6 +239,7 @@ def lines_and_sizes(text, sized: bool = True
     return lines, sizes, hyphened
 
 
+LEADER_FOLIO = re.compile(r"(?:\.\s+){2,}\.\s*(?:\d+|[ivxlcdm]+)\s*$", re.I)
 LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufffe]")
 
 

@@ -500,3 +500,19 @@ def test_an_entry_that_fills_its_line_keeps_its_page_number_clear_and_in_column(
             folios.append(folio[-1][1])
     assert len(folios) >= 2 * len(titles)
     assert max(folios) - min(folios) < 0.5, folios
+    # the list's numbers are checked against the pages: the EPUB's as the PDF's, and each
+    # the page its figure is on (a number changed in the EPUB is found)
+    from toolchain.check.page_references import check_page_references
+
+    epub = out / "small-book.epub"
+    problems, counted = check_page_references(epub, out / "small-book.pdf")
+    assert problems == [] and counted["references"] == len(titles)
+    wrong = tmp_path / "wrong.epub"
+    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(wrong, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("illustrations.xhtml"):
+                data = data.replace(b'">3</span>', b'">33</span>', 1)
+            target.writestr(item, data)
+    problems, _ = check_page_references(wrong, out / "small-book.pdf")
+    assert [p.code for p in problems] == ["P074"], problems

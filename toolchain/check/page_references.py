@@ -8,7 +8,9 @@ destination is the same id, and the named destination is on the target's page, w
 is the folio it prints (the pages check proves the labels). So each reference is checked
 twice: the EPUB's number is the label of the page the PDF's destination is on, and the PDF
 prints the reference, its number that label, inside a link to that destination. A note's
-reference leads to where the note's text prints."""
+reference leads to where the note's text prints. The list of illustrations' page numbers
+are checked so too: in the EPUB each follows its entry's link to the figure; in print it is
+set inside the link, after the leader (the parity check reads neither)."""
 
 from __future__ import annotations
 
@@ -41,18 +43,35 @@ def epub_references(epub: Path) -> list[tuple[str, str, list[str]]]:
         for ref in opf.findall(".//o:itemref", OPF):
             root = etree.fromstring(archive.read(f"EPUB/{hrefs[ref.get('idref')]}"))
             for number in list(root.iter(f"{H}span")):
-                link = next(number.iterancestors(f"{H}a"), None)
-                if number.get("class") != "page-number" or link is None:
+                if number.get("class") != "page-number":
                     continue
-                file, _, fragment = link.get("href", "").partition("#")
+                link = next(number.iterancestors(f"{H}a"), None)
+                listed = listed_after(number) if link is None else None
+                if link is None and listed is None:
+                    continue
+                file, _, fragment = (listed if link is None else link).get("href", "").partition("#")
                 target = fragment or f"doc-{file.removesuffix('.xhtml')}"
                 shown = "".join(number.itertext())
+                if listed is not None:  # print sets the number inside the link, after it
+                    found.append((target, shown, words("".join(listed.itertext())) + [NUMBER]))
+                    continue
                 for child in list(number):
                     number.remove(child)
                 number.text = f" {NUMBER} "
                 found.append((target, shown, [w for part in "".join(link.itertext()).split(
                     NUMBER) for w in words(part) + [NUMBER]][:-1]))
     return found
+
+
+def listed_after(number):
+    """The link an entry of the list of illustrations has before its page number (a
+    sibling: the EPUB's number is no part of the link to the figure), else None."""
+    before = number.getprevious()
+    item = number.getparent()
+    if before is None or before.tag != f"{H}a" or item is None or item.tag != f"{H}li":
+        return None
+    return before if any(s.get("class") == "loi" for s in item.iterancestors(f"{H}section")) \
+        else None
 
 
 def pdf_links(pdf: Path) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
@@ -139,11 +158,13 @@ def check_page_references(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
 
 def printed_at(lines: list[list[str]], wanted: list[str], used: set) -> int | None:
     """The first line of link text not yet used that holds `wanted` word for word (alone,
-    or run on into the next line, a link broken at a line's end); it is used up."""
+    or run on into the next lines: a link broken at a line's end, an entry of the list of
+    illustrations whose page number is a box of its own after its caption's two lines);
+    they are used up."""
     for k in range(len(lines)):
-        for size in (1, 2):
+        for size in (1, 2, 3):
             joined = [w for line in lines[k:k + size] for w in line]
-            if k in used or size == 2 and (k + 1 >= len(lines) or k + 1 in used):
+            if k + size > len(lines) or any(j in used for j in range(k, k + size)):
                 continue
             if any(joined[j:j + len(wanted)] == wanted
                    for j in range(len(joined) - len(wanted) + 1)):

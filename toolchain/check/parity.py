@@ -49,6 +49,14 @@ def squeeze(tokens) -> str:
     return re.sub(r"[\-‐.’']", "", "".join(tokens)).lower()
 
 
+def listed_numbers(root) -> list:
+    """The page numbers of the list of illustrations' entries (`span.page-number` after each
+    entry's link)."""
+    return [span for section in root.iter(f"{H}section")
+            if "loi" in (section.get("class") or "").split()
+            for span in section.iter(f"{H}span") if span.get("class") == "page-number"]
+
+
 def epub_words(epub: Path, marks: list | None = None
                ) -> tuple[list[str], list[list[str]], set[tuple[str, ...]]]:
     """The words of the spine in reading order, the footnotes' words one list each, and the
@@ -69,6 +77,10 @@ def epub_words(epub: Path, marks: list | None = None
                 continue
             for hidden in root.xpath("//*[@hidden]"):
                 hidden.getparent().remove(hidden)
+            for number in listed_numbers(root):  # print sets them after a leader, which the
+                for child in list(number):  # PDF's reading leaves out (LEADER_FOLIO);
+                    number.remove(child)  # check/page_references reads them
+                number.text = None
             for aside in root.iter(f"{H}aside"):
                 if aside.get(EPUB_TYPE) == "footnote":
                     for listing in aside.iter(f"{H}ol"):  # print sets a footnote's list
@@ -218,10 +230,11 @@ def lines_and_sizes(text, sized: bool = True
     whether it ends hyphenated. pdfium puts U+FFFE for a line-end hyphen in place of the
     line's end: it ends a line here too (a note's last line on its page, quel-, and the
     folio below it are two lines). A line of the contents or the list of illustrations
-    leaves out its page number after the leader's dots (`LEADER_FOLIO`): the EPUB's lists
-    have none, and with them the PDF's contents no longer read as its titles in a row (a
-    part's, a chapter's and a section's, on consecutive pages), which the alignment then
-    took for the contents' (book-55)."""
+    leaves out its page number after the leader's dots (`LEADER_FOLIO`): the EPUB's contents
+    have none (its list of illustrations' are read apart: `listed_numbers`), and with them
+    the PDF's contents no longer read as its titles in a row (a part's, a chapter's and a
+    section's, on consecutive pages), which the alignment then took for the contents'
+    (book-55). check/page_references checks the lists' numbers against the pages."""
     whole = text.get_text_range()
     ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
     if not ends or ends[-1][1] < len(whole):

@@ -266,14 +266,16 @@ def test_a_house_style_with_initial_letters_keeps_the_markers_in_place(tmp_path)
 
 def test_a_turned_table_longer_than_its_page_goes_on_over_turned_pages(tmp_path):
     """40 rows of a ten-column table the editor turns: three turned pages, each with the
-    caption and the header, every row on one of them; parity and the page list hold."""
+    caption and the header, every row on one of them, the columns where they are on the
+    first page though the last rows' figures are wider; parity and the page list hold."""
     import pypdfium2
 
     from toolchain.check.parity import compare
 
     head = "| Year | " + " | ".join(f"Col{k}" for k in range(1, 10)) + " |\n|---|" + \
         "---:|" * 9 + "\n"
-    rows = "".join(f"| {1900 + k} | " + " | ".join(f"{k * 1000 + c:,}" for c in range(9))
+    rows = "".join(f"| {1900 + k} | " + " | ".join(  # the last rows' first figures wider
+        f"{k * 1000 + c + (9_990_000 if k > 35 and c == 0 else 0):,}" for c in range(9))
                    + " |\n" for k in range(40))
     text = "# One\n\nThe figures follow.\n\nTable: Output by year {.landscape}\n\n" + head + rows + \
         "\nAfter the table, the text goes on.\n"
@@ -282,9 +284,15 @@ def test_a_turned_table_longer_than_its_page_goes_on_over_turned_pages(tmp_path)
     pdf_path = tmp_path / "dist" / "small-book.pdf"
     doc = pypdfium2.PdfDocument(pdf_path)
     pages = [page.get_textpage().get_text_range() for page in doc]
-    doc.close()
     turned = [p for p in pages if "Output by year" in p]
     assert len(turned) == 3 and all("Col9" in p for p in turned)
+    headers = []  # where each column's header begins along the turned line (the page's
+    for number in [k for k, p in enumerate(pages) if "Output by year" in p]:  # height): the
+        text = doc[number].get_textpage()  # same columns on every page
+        whole = text.get_text_range()
+        headers.append([round(text.get_charbox(whole.index(f"Col{c}"))[1]) for c in range(1, 10)])
+    doc.close()
+    assert headers[0] == headers[1] == headers[2], headers
     assert all(str(1900 + k) in "".join(turned) for k in range(40))
     assert compare(tmp_path / "dist" / "small-book.epub", pdf_path)[0] == []
     check_book(tmp_path / "dist", "small-book")

@@ -199,8 +199,11 @@ def split_turned_tables(html, styles: Path | None = None):
     for wrap in html.xpath("//div[contains(concat(' ', @class, ' '), ' landscape ')]"):
         body = wrap.find("table/tbody")
         rows = list(body) if body is not None else []
+        groups, shares = turned_layout(wrap, rows, styles)
+        if len(groups) > 1 and shares:
+            same_columns(wrap, shares)
         last = wrap
-        for group in turned_pages(wrap, rows, styles)[1:]:
+        for group in groups[1:]:
             part = copy.deepcopy(wrap)
             for node in part.iter():
                 node.attrib.pop("id", None)  # the first part keeps the anchors
@@ -213,13 +216,35 @@ def split_turned_tables(html, styles: Path | None = None):
             last = part
 
 
+def same_columns(wrap, shares: list[float]) -> None:
+    """A turned table set over several pages with the same columns on each (`shares` of its
+    width, as `turned_layout` reckons them): left to itself, each page's table shares its
+    width out by its own rows, and a column moves from page to page."""
+    table = wrap.find("table")
+    table.set("style", "width: 100%")
+    columns = etree.Element("colgroup")
+    for share in shares:
+        etree.SubElement(columns, "col", {"style": f"width: {100 * share:.3f}%"})
+    caption = table.find("caption")
+    if caption is not None:
+        caption.addnext(columns)
+    else:
+        table.insert(0, columns)
+
+
 def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
     """The body rows of a turned table, grouped a turned page each."""
+    return turned_layout(wrap, rows, styles)[0]
+
+
+def turned_layout(wrap, rows: list, styles: Path | None) -> tuple[list[list], list[float]]:
+    """The body rows of a turned table, grouped a turned page each, and each column's share
+    of the table's width (none without the book's fonts to measure)."""
     from ...typeset import measure
 
     face = measure.faces(styles).get((400, "normal")) if styles else None
     if face is None:
-        return [rows[k:k + TURNED_ROWS] for k in range(0, len(rows), TURNED_ROWS)] or [[]]
+        return [rows[k:k + TURNED_ROWS] for k in range(0, len(rows), TURNED_ROWS)] or [[]], []
     width_mm, height_mm, size, leading = TURNED
     cells = [[" ".join("".join(c.itertext()).split()) for c in row if c.tag in ("td", "th")]
              for row in wrap.iter("tr")]
@@ -259,7 +284,8 @@ def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
         if sum(lines(text) for text in body_cells[k:]) > room:
             break
         groups[-1].insert(0, groups[-2].pop())
-    return groups
+    total = sum(widths.values()) or 1.0
+    return groups, [widths[k] / total for k in sorted(widths)]
 
 
 def footnotes(book: m.Book) -> list[tuple[str, str]]:

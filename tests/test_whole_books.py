@@ -478,7 +478,12 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 
 
 KEPT = ROOT / "tests" / "data" / "fuzz"
-NOT_YET_FIXED: dict[str, str] = {}  # found by the fuzzer: expected to fail until mended
+NOT_YET_FIXED: dict[str, str] = {  # found by the fuzzer: expected to fail until mended
+    "book-57": "P060/P061, the check's alone: a note of 'Bri bri bri (see the text)' and a "
+               "list of 'Bri' split over pages 11 and 12, beside a poem of 'Bri bri bri…': "
+               "every word is printed at the feet (looked at), but the parity check's reading "
+               "of a split note in text this repetitive takes the wrong words (2026-12-07)",
+}
 # (book-54, the list of illustrations' first entry, the frontispiece's caption, filling its
 # line and its page number drawn over its end, P061, until the number stood in a column of its
 # own, 2026-12-07)

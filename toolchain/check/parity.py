@@ -252,7 +252,9 @@ def lines_and_sizes(text, sized: bool = True
     return lines, sizes, hyphened
 
 
-LEADER_FOLIO = re.compile(r"(?:\.\s+){2,}\.\s*(?:\d+|[ivxlcdm]+)\s*$", re.I)
+# a leader of four dots or more, then a page number, ending the line (three spaced dots and
+# a number may be a quotation's ellipsis and a year: `. . . 1923`)
+LEADER_FOLIO = re.compile(r"(?:\.\s+){3,}\.\s*(?:\d+|[ivxlcdm]+)\s*$", re.I)
 LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufffe]")
 
 

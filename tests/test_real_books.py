@@ -472,7 +472,10 @@ def test_an_entry_that_fills_its_line_keeps_its_page_number_clear_and_in_column(
 
     ends = ("dusk boats keeper harbour herrings returning lighthouse lighthouses watchkeepers "
             "harbourmaster harbourmasters lighthousekeeper").split()  # a letter longer each
-    titles = [f"The old keeper walked along the stone quay at {end}" for end in ends]
+    titles = [f"The old keeper walked along the stone quay at {end}" for end in ends] + [
+        "The old keeper walked along the stone quay at dusk and counted the boats coming "
+        "home from the sea, their nets full of herring and their sails patched against the "
+        "wind, and the lights of the harbour lit one by one"]  # (a caption of three lines)
     sections = "".join(f"## {t}\n\n{prose(k, 40)}\n\n![A ring](../images/ring.png \"{t}.\")\n\n"
                        for k, t in enumerate(titles))
 

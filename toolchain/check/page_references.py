@@ -156,13 +156,16 @@ def check_page_references(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     return problems, {"references": len(references)}
 
 
+PIECES = 8  # pieces of one link's text read as one: a caption of seven lines, its number
+
+
 def printed_at(lines: list[list[str]], wanted: list[str], used: set) -> int | None:
     """The first line of link text not yet used that holds `wanted` word for word (alone,
     or run on into the next lines: a link broken at a line's end, an entry of the list of
-    illustrations whose page number is a box of its own after its caption's two lines);
-    they are used up."""
+    illustrations whose page number is a box of its own after its caption's lines); they
+    are used up."""
     for k in range(len(lines)):
-        for size in (1, 2, 3):
+        for size in range(1, PIECES + 1):
             joined = [w for line in lines[k:k + size] for w in line]
             if k + size > len(lines) or any(j in used for j in range(k, k + size)):
                 continue

@@ -503,6 +503,10 @@ def test_an_entry_that_fills_its_line_keeps_its_page_number_clear_and_in_column(
             folios.append(folio[-1][1])
     assert len(folios) >= 2 * len(titles)
     assert max(folios) - min(folios) < 0.5, folios
+    doc = pypdfium2.PdfDocument(out / "small-book.pdf")
+    contents = doc[lists[0]].get_textpage().get_text_range()
+    doc.close()
+    assert "\ufffe" not in contents and "-\r\n" not in contents  # no title hyphenated
     # the list's numbers are checked against the pages: the EPUB's as the PDF's, and each
     # the page its figure is on (a number changed in the EPUB is found)
     from toolchain.check.page_references import check_page_references

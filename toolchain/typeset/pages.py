@@ -171,10 +171,13 @@ def short_pages(document) -> list[tuple[int, int]]:
 
 
 def lines_short(box) -> int:
-    """The whole lines left empty between a page's main flow and its foot (or notes)."""
-    last = last_main_flow_line(box)
-    if last is None:
+    """The whole lines left empty between a page's main flow and its foot (or notes), in
+    the height of its last line that has one (a note's rest carried to the page is called
+    from a line of no height)."""
+    last = deque((line for line in main_flow_lines(box) if line.height > 0), maxlen=1)
+    if not last:
         return 0
+    last = last[0]
     bottom = box.content_box_y() + box.height
     for child in box.children:
         if isinstance(child, boxes.FootnoteAreaBox) and child.children:

@@ -146,7 +146,8 @@ class Division:
         for text in draw(st.lists(sentence(), min_size=1, max_size=8)):
             kind = draw(st.sampled_from(["plain"] * 5 + (["em", "title", "caps", "foreign"]
                                                          if styled else [])
-                                        + ["index", "entry", "see", "place", "reference"]))
+                                        + ["index", "entry", "see", "place", "reference",
+                                           "braces"]))
             first, *rest = text.split(" ", 1)
             if kind == "index":  # marked where it stands, or under a heading of its own
                 text = f"[{first}]{{.index}} {rest[0]}" if rest else f"[{first}]{{.index}}"
@@ -169,6 +170,10 @@ class Division:
             elif kind == "reference":  # to a place anywhere in the book (`books` fills it in)
                 text = text[:-1] + " " + draw(st.sampled_from(["(see p. #)", "[p. #]",
                                                                "{see below}", "{note p. #}"])) + "."
+            elif kind == "braces":  # text that reads as attributes, written escaped (as
+                brace = f"\\{{.{draw(word)}\\}}"  # a Word file's are): printed as it stands
+                text = (f"*{first}*{brace} {rest[0]}" if rest else f"*{first}*{brace}") \
+                    if styled and draw(st.booleans()) else f"{brace} {text}"
             elif kind == "em":
                 text = f"*{first}* {rest[0]}" if rest else f"*{first}*"
             elif kind == "title":
@@ -409,6 +414,7 @@ def words_of(text: str) -> list[str]:
     text = re.sub(r"(?m)^(?:> ?)?\s*(?:\d+\.|-) ", " ", text)  # list markers: numbers of <ol>
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # a figure: its description is no text
     text = re.sub(r"\[[^\]\[]*@[^\]\[]*\]|@\w+(?: \[\d+\])?", " ", text)  # citations: rendered
+    text = text.replace("\\{", " ").replace("\\}", " ")  # braces written escaped: text
     text = re.sub(r"\[\^[^\]]+\]|\{[^{}]*\}|\]\([^)]*\)|^#+ |^Table: |^::: ?\w*$|^\|[-:|]+\|$",
                   " ", text, flags=re.M)
     return re.findall(r"[\w’'-]+", text.replace("* * *", " "))

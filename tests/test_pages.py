@@ -303,7 +303,7 @@ def test_a_turned_tables_last_page_never_holds_one_row_alone():
     the page before), not the last row alone, as book-52's table had it."""
     from lxml import etree
 
-    from toolchain.write.pdf.assemble import LAST_ROWS, turned_pages
+    from toolchain.write.pdf.assemble import LAST_ROWS, turned_layout
 
     def table(rows: int):
         wrap = etree.fromstring(
@@ -313,10 +313,10 @@ def test_a_turned_tables_last_page_never_holds_one_row_alone():
                       for r in range(rows)) + "</tbody></table></div>")
         return wrap, list(wrap.find("table/tbody"))
 
-    holds = len(turned_pages(*table(200), ROOT / "styles")[0])
+    holds = len(turned_layout(*table(200), ROOT / "styles")[0][0])
     wrap, rows = table(holds + 1)
-    groups = turned_pages(wrap, rows, ROOT / "styles")
+    groups = turned_layout(wrap, rows, ROOT / "styles")[0]
     assert [len(g) for g in groups] == [holds + 1 - LAST_ROWS, LAST_ROWS]
     assert [row for group in groups for row in group] == rows
     wrap, rows = table(holds)
-    assert [len(g) for g in turned_pages(wrap, rows, ROOT / "styles")] == [holds]
+    assert [len(g) for g in turned_layout(wrap, rows, ROOT / "styles")[0]] == [holds]

@@ -23,7 +23,7 @@ import pypdfium2
 from lxml import etree
 
 from ..errors import Problem
-from .parity import H, squeeze, words
+from .parity import H, listed_numbers, squeeze, words
 
 OPF = {"o": "http://www.idpf.org/2007/opf"}
 
@@ -42,14 +42,18 @@ def epub_references(epub: Path) -> list[tuple[str, str, list[str]]]:
         hrefs = {i.get("id"): i.get("href") for i in opf.findall(".//o:item", OPF)}
         for ref in opf.findall(".//o:itemref", OPF):
             root = etree.fromstring(archive.read(f"EPUB/{hrefs[ref.get('idref')]}"))
+            entries = set(listed_numbers(root))  # the list of illustrations' numbers
             for number in list(root.iter(f"{H}span")):
                 if number.get("class") != "page-number":
                     continue
                 link = next(number.iterancestors(f"{H}a"), None)
-                listed = listed_after(number) if link is None else None
+                listed = number.getprevious() if link is None and number in entries else None
+                if listed is not None and listed.tag != f"{H}a":
+                    listed = None
                 if link is None and listed is None:
                     continue
-                file, _, fragment = (listed if link is None else link).get("href", "").partition("#")
+                file, _, fragment = (link if listed is None else listed).get(
+                    "href", "").partition("#")
                 target = fragment or f"doc-{file.removesuffix('.xhtml')}"
                 shown = "".join(number.itertext())
                 if listed is not None:  # print sets the number inside the link, after it
@@ -61,17 +65,6 @@ def epub_references(epub: Path) -> list[tuple[str, str, list[str]]]:
                 found.append((target, shown, [w for part in "".join(link.itertext()).split(
                     NUMBER) for w in words(part) + [NUMBER]][:-1]))
     return found
-
-
-def listed_after(number):
-    """The link an entry of the list of illustrations has before its page number (a
-    sibling: the EPUB's number is no part of the link to the figure), else None."""
-    before = number.getprevious()
-    item = number.getparent()
-    if before is None or before.tag != f"{H}a" or item is None or item.tag != f"{H}li":
-        return None
-    return before if any(s.get("class") == "loi" for s in item.iterancestors(f"{H}section")) \
-        else None
 
 
 def pdf_links(pdf: Path) -> tuple[dict[str, str], dict[str, list[list[str]]]]:

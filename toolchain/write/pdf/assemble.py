@@ -232,11 +232,6 @@ def same_columns(wrap, shares: list[float]) -> None:
         table.insert(0, columns)
 
 
-def turned_pages(wrap, rows: list, styles: Path | None) -> list[list]:
-    """The body rows of a turned table, grouped a turned page each."""
-    return turned_layout(wrap, rows, styles)[0]
-
-
 def turned_layout(wrap, rows: list, styles: Path | None) -> tuple[list[list], list[float]]:
     """The body rows of a turned table, grouped a turned page each, and each column's share
     of the table's width (none without the book's fonts to measure)."""

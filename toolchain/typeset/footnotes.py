@@ -24,6 +24,7 @@ from lxml import etree
 
 from .facts import PageFacts, lines_short
 from .marks import BLOCK
+from .weasy import NOTE_ORDER
 
 MIN_LINES = 2  # of a note on its call's page, or the note goes over with its call's line
 CONTINUED = "-continued"
@@ -483,7 +484,7 @@ def split_notes(tree, splits: dict[str, int], pushed: set[str], key: str, set_at
         rest = split_after(element, marker)
         rest.set("id", note + CONTINUED)
         rest.set("class", element.get("class") + " continued")
-        for name in ("data-mark", set_attr, BLOCK):  # (BLOCK: its index marks' letters)
+        for name in ("data-mark", set_attr, BLOCK, NOTE_ORDER):  # (BLOCK: its index marks' letters)
             if element.get(name) is not None:
                 rest.set(name, element.get(name))
         if element.get(key) is not None:

@@ -36,7 +36,10 @@ other WeasyPrint, naming this module). A new release is read against this list f
   stylesheets (`notes_measured`, `measured_key`): its element marked, as the document is
   made, with a digest of what styles it (`mark_notes`), its boxes' text, and the page's
   type, size and footnote area's place (`page.page_type`, `area.position_y`): the mending
-  lays a division out some thirty times, its notes mostly alike on the same pages.
+  lays a division out some thirty times, its notes mostly alike on the same pages. And
+  the page's notes (`current_page_footnotes`) are put in the order of their calls first
+  (`in_call_order`, by `NOTE_ORDER`): WeasyPrint sets those carried over before those
+  called on the page, whatever their calls' order.
 - `document.layout_document` (as `document.py` calls it), `layout.make_all_pages`,
   `layout.page.make_page`, `remake_page` and `set_page_type_computed_styles`, and the
   `LayoutContext`'s `page_maker`, `reported_footnotes`, `broken_out_of_flow`,
@@ -225,7 +228,9 @@ def composed_justification(text_align):
 
 def update_footnote_area(self):
     """WeasyPrint's own, but for the tolerance in the overflow's comparison, and the notes
-    not laid out again each time one is added (`stacked_notes`)."""
+    not laid out again each time one is added (`stacked_notes`), and set in the order of
+    their calls (`in_call_order`)."""
+    in_call_order(self.current_page_footnotes)
     if self.current_footnote_area.height != "auto" and not self.in_column:
         self.page_bottom += self.current_footnote_area.margin_height()
     self.current_footnote_area.children = self.current_page_footnotes
@@ -252,6 +257,22 @@ def update_footnote_area(self):
     if not self.in_column:
         self.page_bottom -= self.current_footnote_area.margin_height()
     return False
+
+
+NOTE_ORDER = "data-note-order"  # on a footnote's element (and its rests'): its call's place
+
+
+def in_call_order(notes: list) -> None:
+    """A page's notes in the order of their calls, as TeX sets its insertions: WeasyPrint
+    sets first the notes carried over from the page before, then those called on the page —
+    so the rest of a note split on a page of notes alone, called on the next, came after
+    the notes held over to it that were called after the note (book-58), its rule drawn
+    across their text. Their heights are the same in any order."""
+    def order(note) -> int:
+        element = getattr(note, "element", None)
+        return int(element.get(NOTE_ORDER, -1)) if element is not None else -1
+
+    notes.sort(key=order)
 
 
 def runs_off(context) -> bool:

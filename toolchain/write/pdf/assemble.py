@@ -13,6 +13,7 @@ from lxml import etree
 
 from ... import model as m
 from ... import words
+from ...typeset import weasy
 from .. import folios, pagelist
 from ..xhtml import EPUB_TYPE, XHTML, Document, Writer
 from .sandbox import image_url
@@ -313,6 +314,8 @@ def move_footnotes(html, notes: list[tuple[str, str]]):
         note.tail = call.tail
         call.getparent().replace(call, note)
         aside.getparent().remove(aside)
+    for k, note in enumerate(html.xpath("//span[@class='footnote']")):
+        note.set(weasy.NOTE_ORDER, str(k))  # (the order of the calls: a page sets its notes so)
 
 
 BLOCKS = {"p", "ol", "ul", "li", "blockquote", "div", "figure", "section", "aside", "h1", "h2",

@@ -358,6 +358,21 @@ def test_the_page_checks_find_each_fault():
     assert codes(end) == ["P047", "P047"]
     end[1].notes, end[2].notes = ["fn-3"], ["fn-2"]  # fn-2 after a note called after it
     assert sorted(codes(end)) == ["P041", "P047"]
+    # two notes split at one page's foot, the first's rest filling the next page: the
+    # second's rest held over to the page after, in order (book-58); not when the page
+    # between has room, nor after a note called later
+    calls = {"fn-1": 300, "fn-2": 300, "fn-3": 300, "fn-1-continued": 300,
+             "fn-2-continued": 300}
+    rests = [page(0, blocks=full, calls=calls, notes=["fn-1", "fn-2"], notes_top=600,
+                  note_line=14),
+             page(1, notes=["fn-1-continued"], notes_top=60, note_line=14),
+             page(2, blocks=full, notes=["fn-2-continued", "fn-3"], notes_top=600)]
+    assert codes(rests) == ["P047", "P047"]  # (fn-3, held over behind them)
+    rests[2].notes.reverse()
+    assert codes(rests).count("P041") == 2
+    rests[2].notes.reverse()
+    rests[1].blocks, rests[1].notes_top = line, 400
+    assert codes(rests).count("P041") == 2
     # an image past the foot of the page; one into the foot margin
     image = dict(pos="1.5", kind="image", left=60, right=440, keep=True)
     assert "P040" in codes([page(0, blocks=[Block(top=60, bottom=820, **image)])])

@@ -21,7 +21,8 @@ page"):
 - P046 (warning) a widow or an orphan: a paragraph's single line alone at a page's top or
   foot.
 - P047 (warning) a footnote held over, as TeX holds it: its call's page full of the notes
-  called before it, it begins a later page's notes, in order.
+  called before it, it begins a later page's notes, in order; or a rest held over past the
+  page after its note's beginning, the rests of notes called before it filling that page.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 from ..errors import Problem
 from ..typeset import facts
 from ..typeset.facts import PageFacts
-from ..typeset.footnotes import CONTINUED, held_over, misplaced, rests_astray
+from ..typeset.footnotes import CONTINUED, held_over, misplaced, rests_astray, rests_held_over
 
 
 def check_pages(pages: list[PageFacts], origin: Callable[[str | None], tuple | None],
@@ -146,6 +147,11 @@ def footnotes(pages: list[PageFacts], problem) -> None:
                         f"over to page {set_on[call] + 1}: the notes before it fill this page "
                         "(as TeX holds notes over)", "a word more or less on the page, or "
                         "a shorter note, mends it", "warning")
+    for rest, page in rests_held_over(pages).items():
+        problem(page, None, "P047", f"the rest of footnote {rest.split(CONTINUED)[0]!r} is "
+                "held over to this page: the notes before it fill the page after its "
+                "beginning (as TeX holds notes over)", "a word more or less on the page, or "
+                "a shorter note, mends it", "warning")
     for rest, page, is_set in rests_astray(pages):  # set on no page, its words lost; or
         note = rest.removesuffix(CONTINUED)  # not on the page after its beginning
         problem(page, None, "P041", f"the rest of footnote {note!r} is " + (

@@ -203,9 +203,38 @@ def rests_astray(pages: list[PageFacts]) -> list[tuple[str, PageFacts, bool]]:
     set_on = {note: page for page in pages for note in page.notes}
     lost = [(call, page, False) for page in pages for call in page.calls
             if call.endswith(CONTINUED) and call not in set_on]
+    held = set(rests_held_over(pages))
     return lost + [(note, at, True) for note, at in set_on.items() if note.endswith(CONTINUED)
                    and getattr(set_on.get(note.removesuffix(CONTINUED)), "index", None)
-                   != at.index - 1]
+                   != at.index - 1 and note not in held]
+
+
+def rests_held_over(pages: list[PageFacts]) -> dict[str, PageFacts]:
+    """The rests of notes set past the page after their beginnings as TeX holds notes over
+    (`held_over`), each with the page it is set on: every page between full of notes, and
+    the notes before it there all of notes called before its own (their rests, or notes
+    held over in turn). Several notes split at one page's foot, each begun below its call,
+    have rests more than the next page holds: they go on in the order of their calls."""
+    set_on = {note: page.index for page in pages for note in page.notes}
+    calls = [call for page in pages for call in page.calls if not call.endswith(CONTINUED)]
+    order = {call: k for k, call in enumerate(calls)}
+
+    def own(note: str) -> int:
+        return order.get(note.split(CONTINUED)[0], -1)
+
+    held = {}
+    for rest, at in set_on.items():
+        begun = set_on.get(rest.removesuffix(CONTINUED))
+        if not rest.endswith(CONTINUED) or begun is None or at <= begun + 1:
+            continue
+        if any(not full(pages[k], set_on) for k in range(begun + 1, at)):
+            continue
+        notes = [n for page in pages[begun + 1:at + 1] for n in page.notes]
+        k = notes.index(rest)
+        if all(own(other) < own(rest) for other in notes[:k]) and \
+                all(own(other) >= own(rest) for other in notes[k + 1:]):
+            held[rest] = pages[at]
+    return held
 
 
 def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,

@@ -287,6 +287,33 @@ def test_a_note_mended_as_often_as_it_may_be_leaves_the_next_one_mended():
     assert composition.attempts == {"fn-1": footnotes.ATTEMPTS, "fn-2": 1}
 
 
+def test_a_page_of_notes_with_room_sets_the_notes_split_for_another_page_whole():
+    """On a page of notes alone (past its division's text), with lines free above them, a
+    note split for its call's page before it was held over is set whole, and the next split
+    one given the lines left (book-58: a page of notes a third full, its last two notes
+    split)."""
+    from types import SimpleNamespace
+
+    from toolchain.typeset import footnotes
+
+    para = dict(pos="1.2", kind="paragraph", left=60, right=440)
+    line = [Block(top=60, bottom=78, lines=1, **para)]
+    notes = ["fn-1", "fn-2", "fn-3"]
+    pages = [page(0, blocks=line, calls=dict.fromkeys(notes, 78), notes=[], notes_top=90,
+                  note_line=14),
+             page(1, blocks=[Block(pos=None, top=60, bottom=60, kind="other", left=60,
+                                   right=440)],
+                  notes=notes, notes_top=460, note_line=14)]  # (460 - 60) / 14: 28 free
+    composition = SimpleNamespace(splits={"fn-2": 2, "fn-3": 2}, attempts={})
+    sizes = {"fn-1": 5, "fn-2": 10, "fn-3": 40}
+    assert footnotes.fill_pages_of_notes(pages, composition, sizes.get, 14)
+    assert composition.splits == {"fn-3": 22}  # fn-2 whole (8 more), fn-3 20 more
+    assert composition.attempts == {"fn-2": 1, "fn-3": 1}
+    pages[1].blocks[0].text = "text"
+    composition = SimpleNamespace(splits={"fn-2": 2, "fn-3": 2}, attempts={})
+    assert not footnotes.fill_pages_of_notes(pages, composition, sizes.get, 14)
+
+
 def test_a_line_gone_over_with_its_notes_comes_back_to_a_page_left_short():
     """A page ten lines short before a page whose first line calls a note that went over
     with it (when the page had less room): the line comes back, the note's first part

@@ -108,12 +108,16 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
             del composition.splits[note]  # a note split for its call's page, held over to
             changed = True  # the next with its rest: set whole there
     changed = fill_under_split_notes(pages, composition, lines_of, note_line) or changed
+    changed = fill_pages_of_notes(pages, composition, lines_of, note_line) or changed
     for note, page in misplaced(pages):
         if page.division in done and not every:
             continue
         tried = composition.attempts.get(note, 0)
         if tried >= ATTEMPTS:
             continue  # (left as it is: the next one of its division is mended instead)
+        if note in set_on and notes_alone(pages[set_on[note]]) and \
+                held_over(pages, note, page, set_on):
+            continue  # held over, in order, to the pages of notes past the division's text
         composition.attempts[note] = tried + 1
         before, changed = changed, False
         total = lines_of(note)
@@ -267,6 +271,40 @@ def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,
                 composition.splits[note] = lines + free
             changed = True
     return changed
+
+
+def fill_pages_of_notes(pages: list[PageFacts], composition, lines_of, note_line: float
+                        ) -> bool:
+    """A page of notes alone (run over past its division's text) with lines free above its
+    notes, where a note on it is split: a split made for another page (its call's, before
+    the note was held over). Its first part is made as long as the page has room for, the
+    earliest such note first (whole, if all of it fits: a page of notes ends with one split
+    note at most, as TeX's pages do); ATTEMPTS times at most, as a note is mended. (Held
+    over to such a page, in order, a note is left there by `mend`.)"""
+    changed = False
+    for page in pages:
+        if not notes_alone(page) or page.notes_top is None or not note_line:
+            continue
+        free = int((page.notes_top - page.notes_above - page.top + 0.01) / note_line)
+        for note in page.notes:
+            lines = composition.splits.get(note)
+            total = lines_of(note.split(CONTINUED)[0]) if lines is not None else None
+            if free < 1 or total is None or composition.attempts.get(note, 0) >= ATTEMPTS:
+                continue
+            composition.attempts[note] = composition.attempts.get(note, 0) + 1
+            if lines + free >= total:
+                del composition.splits[note]
+            else:
+                composition.splits[note] = lines + free
+            free -= total - lines
+            changed = True
+    return changed
+
+
+def notes_alone(page: PageFacts) -> bool:
+    """Whether the page holds notes alone: no block of the text, but the empty one of a page
+    of notes run over past its division's text that calls a rest (`split_notes`)."""
+    return all(block.bottom - block.top < 0.5 and not block.text for block in page.blocks)
 
 
 def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:

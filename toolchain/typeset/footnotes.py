@@ -215,10 +215,11 @@ def rests_astray(pages: list[PageFacts]) -> list[tuple[str, PageFacts, bool]]:
 
 def rests_held_over(pages: list[PageFacts]) -> dict[str, PageFacts]:
     """The rests of notes set past the page after their beginnings as TeX holds notes over
-    (`held_over`), each with the page it is set on: every page between full of notes, and
-    the notes before it there all of notes called before its own (their rests, or notes
-    held over in turn). Several notes split at one page's foot, each begun below its call,
-    have rests more than the next page holds: they go on in the order of their calls."""
+    (`held_over`), each with the page it is set on: every page between of the same
+    division and `packed` with notes, the notes before it there all of notes called before
+    its own (their rests, or notes held over in turn), and none after it of a note called
+    before. Several notes split at one page's foot, each begun below its call, have rests
+    more than the next page holds: they go on in the order of their calls."""
     set_on = {note: page.index for page in pages for note in page.notes}
     calls = [call for page in pages for call in page.calls if not call.endswith(CONTINUED)]
     order = {call: k for k, call in enumerate(calls)}
@@ -231,7 +232,8 @@ def rests_held_over(pages: list[PageFacts]) -> dict[str, PageFacts]:
         begun = set_on.get(rest.removesuffix(CONTINUED))
         if not rest.endswith(CONTINUED) or begun is None or at <= begun + 1:
             continue
-        if any(not full(pages[k], set_on) for k in range(begun + 1, at)):
+        if any(pages[k].division != pages[begun].division for k in range(begun + 1, at + 1)) \
+                or not all(packed(pages[k], set_on) for k in range(begun + 1, at)):
             continue
         notes = [n for page in pages[begun + 1:at + 1] for n in page.notes]
         k = notes.index(rest)
@@ -239,6 +241,21 @@ def rests_held_over(pages: list[PageFacts]) -> dict[str, PageFacts]:
                 all(own(other) >= own(rest) for other in notes[k + 1:]):
             held[rest] = pages[at]
     return held
+
+
+SPARE = 2  # note lines a page whose notes run on may leave free: a second line of text's
+# room (WeasyPrint keeps it for the paragraph's orphans) and one to spare (split_continuations)
+
+
+def packed(page: PageFacts, set_on: dict[str, int]) -> bool:
+    """Whether the page's notes fill it (`full`) and leave less than MIN_LINES + SPARE of a
+    note's lines free between its text (its head, on a page of notes alone) and them: not
+    a page left short by a note split for less than it holds (book-58: eleven lines free,
+    kept for notes called there that were held over)."""
+    if not full(page, set_on) or page.notes_top is None or not page.note_line:
+        return False
+    text = max((block.bottom for block in page.blocks), default=page.top)
+    return page.notes_top - page.notes_above - text < (MIN_LINES + SPARE) * page.note_line
 
 
 def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,
@@ -276,11 +293,11 @@ def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,
 def fill_pages_of_notes(pages: list[PageFacts], composition, lines_of, note_line: float
                         ) -> bool:
     """A page of notes alone (run over past its division's text) with lines free above its
-    notes, where a note on it is split: a split made for another page (its call's, before
-    the note was held over). Its first part is made as long as the page has room for, the
-    earliest such note first (whole, if all of it fits: a page of notes ends with one split
-    note at most, as TeX's pages do); ATTEMPTS times at most, as a note is mended. (Held
-    over to such a page, in order, a note is left there by `mend`.)"""
+    notes, where notes on it are split (mostly for another page: their call's, before they
+    were held over): each split note's first part is made as long as the lines still free
+    allow, the earliest first (whole, if all of it fits), the splits of its rest that its
+    longer first part passes let go; ATTEMPTS times at most, as a note is mended. (Held over
+    to such a page, in order, a note is left there by `mend`.)"""
     changed = False
     for page in pages:
         if not notes_alone(page) or page.notes_top is None or not note_line:
@@ -292,10 +309,14 @@ def fill_pages_of_notes(pages: list[PageFacts], composition, lines_of, note_line
             if free < 1 or total is None or composition.attempts.get(note, 0) >= ATTEMPTS:
                 continue
             composition.attempts[note] = composition.attempts.get(note, 0) + 1
-            if lines + free >= total:
+            longer = None if lines + free >= total else lines + free
+            for rest in [n for n in composition.splits if n.startswith(note + CONTINUED)]:
+                if longer is None or composition.splits[rest] <= longer:
+                    del composition.splits[rest]  # (counted from the note's first line)
+            if longer is None:
                 del composition.splits[note]
             else:
-                composition.splits[note] = lines + free
+                composition.splits[note] = longer
             free -= total - lines
             changed = True
     return changed
@@ -337,7 +358,8 @@ def split_continuations(pages: list[PageFacts], composition, lines_of) -> bool:
             continue
         body = 2 * page.line_height  # WeasyPrint leaves the text two lines (its orphans)
         room = int((pages[wanted].bottom - pages[wanted].top - above - body + 0.01)
-                   / note_line) - 1 - before - called_under(pages[wanted], body, lines_of)
+                   / note_line) - 1 - before - called_under(pages[wanted], body, lines_of,
+                                                            set_on)
         if call in composition.splits:  # split, and still not set there: shorter
             room = composition.splits[call] - first - 2
         if room >= MIN_LINES and first + room < total:
@@ -353,12 +375,15 @@ def within(page: PageFacts) -> bool:
     return page.notes_top is None or page.notes_top - page.notes_above >= page.top - 1
 
 
-def called_under(page: PageFacts, body: float, lines_of) -> int:
+def called_under(page: PageFacts, body: float, lines_of, set_on: dict[str, int]) -> int:
     """The lines of notes that the text `body` high at the page's head calls, MIN_LINES of
     each at most: what each needs of the page to begin there, beside the rests carried to
-    it (a rest that filled the page would send them on, off their calls' page)."""
+    it (a rest that filled the page would send them on, off their calls' page). None for a
+    note set on a later page (held over: `mend` leaves one held over to a division's pages
+    of notes there), which would leave the page that much short (book-58: eleven lines)."""
     return sum(min(lines_of(note) or MIN_LINES, MIN_LINES) for note, y in page.calls.items()
-               if not note.endswith(CONTINUED) and y <= page.top + body + 0.5)
+               if not note.endswith(CONTINUED) and y <= page.top + body + 0.5
+               and set_on.get(note, page.index) <= page.index)
 
 
 def continuations(pages: list[PageFacts], composition, set_on: dict[str, int], lines_of):

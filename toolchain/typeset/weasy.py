@@ -39,7 +39,8 @@ other WeasyPrint, naming this module). A new release is read against this list f
   lays a division out some thirty times, its notes mostly alike on the same pages. And
   the page's notes (`current_page_footnotes`) are put in the order of their calls first
   (`in_call_order`, by `NOTE_ORDER`): WeasyPrint sets those carried over before those
-  called on the page, whatever their calls' order.
+  called on the page, whatever their calls' order; and the notes carried over onto a page
+  (`reported_footnotes`) are put in that order as it is begun (`make_page`).
 - `document.layout_document` (as `document.py` calls it), `layout.make_all_pages`,
   `layout.page.make_page`, `remake_page` and `set_page_type_computed_styles`, and the
   `LayoutContext`'s `page_maker`, `reported_footnotes`, `broken_out_of_flow`,
@@ -267,7 +268,9 @@ def in_call_order(notes: list) -> None:
     sets first the notes carried over from the page before, then those called on the page —
     so the rest of a note split on a page of notes alone, called on the next, came after
     the notes held over to it that were called after the note (book-58), its rule drawn
-    across their text. Their heights are the same in any order."""
+    across their text. Their heights are the same in any order. (The notes carried over
+    are put in order too, as the page is begun, `make_page`: the first stays on the page,
+    and those after one that does not fit are carried on.)"""
     def order(note) -> int:
         element = getattr(note, "element", None)
         return int(element.get(NOTE_ORDER, -1)) if element is not None else -1
@@ -481,9 +484,12 @@ def layout_document(html, root_box, context, *args, **kwargs):
 
 
 def make_page(context, root_box, page_type, resume_at, page_number, page_state):
-    """WeasyPrint's `layout.page.make_page`; where the layout's state is kept, whether
-    anything is carried over onto the page, and the page's boxes as made (before its
-    margins are added)."""
+    """WeasyPrint's `layout.page.make_page`, the notes carried over onto the page in the
+    order of their calls (`in_call_order`: WeasyPrint keeps the first there, and carries on
+    those after one that does not fit); where the layout's state is kept, whether anything
+    is carried over onto the page, and the page's boxes as made (before its margins are
+    added)."""
+    in_call_order(context.reported_footnotes)  # (the first is kept on the page whatever)
     starts = context.__dict__.get("toolchain_starts")
     if starts is not None:  # the notes carried onto the page, and whether a float is
         starts[page_number] = (tuple(note.element for note in context.reported_footnotes),

@@ -385,6 +385,9 @@ def test_the_page_checks_find_each_fault():
     assert codes(end) == ["P047", "P047"]
     end[1].notes, end[2].notes = ["fn-3"], ["fn-2"]  # fn-2 after a note called after it
     assert sorted(codes(end)) == ["P041", "P047"]
+    end[1].notes, end[2].notes = ["fn-2"], ["fn-3"]
+    end[2].division = "doc-next"  # on the next division's opening page: not held over
+    assert sorted(codes(end)) == ["P041", "P047"]
     # two notes split at one page's foot, the first's rest filling the next page: the
     # second's rest held over to the page after, in order (book-58); not when the page
     # between has room, nor after a note called later

@@ -47,10 +47,10 @@ def held_over(pages: list[PageFacts], note: str, page: PageFacts, set_on: dict[s
     called after it set before it. Once a page's notes are full, the notes its last lines
     call wait for the next page; begun below a split note, each would be read before that
     note's end. (A chapter whose one line on its last page calls nine notes: they go on to
-    the pages of notes at its end.)"""
+    the pages of notes at its end, never to the next division's.)"""
     at = set_on.get(note)
-    if at is None or at <= page.index:
-        return False
+    if at is None or at <= page.index or pages[at].division != page.division:
+        return False  # (not on another division's page: its opening's notes are its own)
     order = {call: k for k, call in enumerate(c for p in pages for c in p.calls)}
     if any(not full(pages[k], set_on) for k in range(page.index, at)):
         return False

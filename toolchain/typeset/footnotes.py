@@ -281,11 +281,7 @@ def fill_under_split_notes(pages: list[PageFacts], composition, lines_of,
             free = int((page.notes_top - page.notes_above - last + 0.01) / note_line)
             if free < 1:
                 continue
-            composition.attempts[note] = composition.attempts.get(note, 0) + 1
-            if lines + free >= total:
-                del composition.splits[note]
-            else:
-                composition.splits[note] = lines + free
+            lengthen(composition, note, lines + free, total)
             changed = True
     return changed
 
@@ -308,18 +304,23 @@ def fill_pages_of_notes(pages: list[PageFacts], composition, lines_of, note_line
             total = lines_of(note.split(CONTINUED)[0]) if lines is not None else None
             if free < 1 or total is None or composition.attempts.get(note, 0) >= ATTEMPTS:
                 continue
-            composition.attempts[note] = composition.attempts.get(note, 0) + 1
-            longer = None if lines + free >= total else lines + free
             for rest in [n for n in composition.splits if n.startswith(note + CONTINUED)]:
-                if longer is None or composition.splits[rest] <= longer:
+                if lines + free >= total or composition.splits[rest] <= lines + free:
                     del composition.splits[rest]  # (counted from the note's first line)
-            if longer is None:
-                del composition.splits[note]
-            else:
-                composition.splits[note] = longer
+            lengthen(composition, note, lines + free, total)
             free -= total - lines
             changed = True
     return changed
+
+
+def lengthen(composition, note: str, lines: int, total: int) -> None:
+    """A split note's first part made `lines` long (whole, if that is all of it), an attempt
+    counted, as `mend` counts them."""
+    composition.attempts[note] = composition.attempts.get(note, 0) + 1
+    if lines >= total:
+        del composition.splits[note]
+    else:
+        composition.splits[note] = lines
 
 
 def notes_alone(page: PageFacts) -> bool:

@@ -3,6 +3,7 @@ book as the one PDF written whole, to a reader, a screen reader and a search."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -251,6 +252,25 @@ def test_generated_books_written_in_parts_and_joined_read_as_written_whole(book)
                 drawn[1][k].render(scale=0.4).to_pil().tobytes(), f"page {k + 1}"
 
 
+@functools.cache
+def stale_subset(face: str, text: str) -> bytes:
+    """A subset of `face` for `text` that still holds the whole font's bounds, and a head box
+    that is not the CFF's either: made once for the four ways it is saved (subsetting a whole
+    face decompiles its kerning, most of a second each)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(ROOT / "styles" / "fonts" / face, recalcTimestamp=False)
+    subsetter = subset.Subsetter(subset.Options(retain_gids=True, notdef_outline=True))
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    kept = io.BytesIO()
+    font.recalcBBoxes = False
+    font["head"].xMax += 5
+    font.save(kept)
+    return kept.getvalue()
+
+
 @pytest.mark.parametrize("face", ["SourceSerif4-Regular.otf", "SourceSerif4-It.otf",
                                   "DejaVuSans.ttf"])
 @pytest.mark.parametrize("text", ["Hello", "A quay at dusk, 1923–27: “Turn back!”", "ſ"])
@@ -260,21 +280,12 @@ def test_a_merged_face_saved_with_its_bounds_worked_out_once_is_fonttools_own(fa
     """`join.save_font` sets the bounds as fontTools recalculates them when it saves: a
     subset that still holds the whole font's bounds, saved both ways, its widths (and hhea)
     and head loaded or not, gives the same bytes, and the bounds did change."""
-    from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(ROOT / "styles" / "fonts" / face, recalcTimestamp=False)
-    options = subset.Options(retain_gids=True, notdef_outline=True)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text)
-    subsetter.subset(font)
-    kept = io.BytesIO()
-    font.recalcBBoxes = False  # the whole font's bounds kept in the subset, and a head
-    font["head"].xMax += 5  # box that is not the CFF's either
-    font.save(kept)
+    kept = stale_subset(face, text)
 
     def saved(how) -> bytes:
-        otf = TTFont(io.BytesIO(kept.getvalue()), recalcTimestamp=False)
+        otf = TTFont(io.BytesIO(kept), recalcTimestamp=False)
         if "CFF " in otf:
             _ = otf["CFF "].cff.topDictIndex[0].CharStrings  # loaded, as the join loads them
         for tag in loaded.split():
@@ -286,7 +297,7 @@ def test_a_merged_face_saved_with_its_bounds_worked_out_once_is_fonttools_own(fa
     theirs = saved(lambda otf, out: otf.save(out))
     assert saved(join.save_font) == theirs
     if face.endswith(".otf"):
-        before, after = (TTFont(io.BytesIO(data)) for data in (kept.getvalue(), theirs))
+        before, after = (TTFont(io.BytesIO(data)) for data in (kept, theirs))
         assert after["hhea"].xMaxExtent != before["hhea"].xMaxExtent or \
             after["CFF "].cff.topDictIndex[0].FontBBox != \
             before["CFF "].cff.topDictIndex[0].FontBBox

@@ -128,3 +128,50 @@ def test_text_that_repeats_itself_hyphenated_alike_is_not_a_difference(tmp_path)
     problems, _ = compare(tmp_path / "good" / "dist" / "small-book.epub",
                           dist / "small-book.pdf")
     assert [p.code for p in problems] == ["P061"] and "very" in str(problems[0])
+
+
+def test_a_four_dot_ellipsis_and_a_year_ending_a_line_is_text_not_a_page_number(tmp_path):
+    """Print's contents and list of illustrations end each entry with a leader's dots and a
+    page number, which the PDF's reading leaves out (the EPUB's lists have none). A line of
+    text may end the same way: a quotation broken off with a four-dot ellipsis and a year
+    (". . . . 1923"), a page cited (". . . . xiv"). That year is text: read and compared, so
+    no difference is found where there is none, and one is where the years differ — while
+    the lists' numbers, an entry's title in two lines among them, are still left out."""
+    from PIL import Image, ImageDraw
+
+    def ring(manuscript):
+        (manuscript / "images").mkdir()
+        image = Image.new("RGB", (300, 120), "white")
+        ImageDraw.Draw(image).ellipse([10, 10, 290, 110], outline="black", width=4)
+        image.save(manuscript / "images" / "ring.png")
+
+    caption = ("The harbour at dusk, the boats coming home from the sea with their nets full "
+               "of herring and their sails patched against the wind, in 1923")
+    one = ("# The Congress of 1923\n\nThe minutes of the meeting break off there . . . . 1923"
+           f"\n\n![A ring](../images/ring.png \"{caption}.\")\n\n"
+           "The editor’s preface cites it . . . . xiv\n")
+    two = "# Two\n\nAnd the vote was taken . . . . 12\n"
+
+    def made(root: Path, year: str) -> Path:
+        make_book(root / "m", {"01-one.md": one.replace(". . . . 1923", ". . . . " + year),
+                               "02-two.md": two})
+        with (root / "m" / "book.toml").open("a", encoding="utf-8") as toml:
+            toml.write("list_of_illustrations = true\n")
+        ring(root / "m")
+        build(root / "m", root / "dist", ROOT / "styles", stream=io.StringIO(), force=True)
+        return root / "dist"
+
+    good = made(tmp_path / "good", "1923")
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(good / "small-book.pdf")
+    text = "\n".join(page.get_textpage().get_text_range() for page in doc)
+    doc.close()
+    assert "there . . . . 1923\r\n" in text and "it . . . . xiv\r\n" in text  # as meant
+    assert text.count("Contents") == 1 and "Illustrations" in text
+    for pdf in ("small-book.pdf", "small-book-print.pdf"):
+        problems, _ = compare(good / "small-book.epub", good / pdf)
+        assert problems == [], [str(p) for p in problems]
+    bad = made(tmp_path / "bad", "1924")
+    problems, _ = compare(good / "small-book.epub", bad / "small-book.pdf")
+    assert [p.code for p in problems] == ["P061"] and "“1923”" in str(problems[0])

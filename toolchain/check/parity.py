@@ -57,10 +57,20 @@ def listed_numbers(root) -> list:
             for span in section.iter(f"{H}span") if span.get("class") == "page-number"]
 
 
+def listed_entries(root) -> list:
+    """The links of a document's contents and list of illustrations: print sets each
+    before a leader and its page number (print.css: `nav a::after`, `.doc-illustrations
+    a::after`)."""
+    return [link for section in (*root.iter(f"{H}nav"), *(
+        s for s in root.iter(f"{H}section") if "loi" in (s.get("class") or "").split()))
+        for link in section.iter(f"{H}a")]
+
+
 def epub_words(epub: Path, marks: list | None = None
                ) -> tuple[list[str], list[list[str]], set[tuple[str, ...]]]:
     """The words of the spine in reading order, the footnotes' words one list each, and the
-    titles (book, collection, every heading) that print may repeat as running heads.
+    titles (book, collection, every heading) that print may repeat as running heads, with
+    the entries of the contents and of the list of illustrations (`listed_entries`).
     `marks`, if given, receives (folio, index of the next word) for each page-break marker."""
     with zipfile.ZipFile(epub) as archive:
         opf = etree.fromstring(archive.read("EPUB/content.opf"))
@@ -93,6 +103,8 @@ def epub_words(epub: Path, marks: list | None = None
                     aside.getparent().remove(aside)
             for heading in root.iter(f"{H}h1", f"{H}h2", f"{H}h3", f"{H}title"):
                 heads.add(tuple(words("".join(heading.itertext()))))
+            for entry in listed_entries(root):  # print sets them before a leader
+                heads.add(tuple(words("".join(entry.itertext()))))
             for row in root.iter(f"{H}thead"):  # print repeats it atop each page of the table
                 heads.add(tuple(words(block_text(row))))
             for caption in root.iter(f"{H}caption"):  # and a table's turned in print
@@ -163,13 +175,14 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
     happens to read like a title or a number stays. pdfium marks a hyphen it takes for a
     line-end hyphenation with U+FFFE: the halves stay two tokens here, and the alignment
     joins them."""
+    listed = {squeeze(head) for head in heads}
     doc = pypdfium2.PdfDocument(pdf)
     pages = []
     try:
         for page in doc:
             text = page.get_textpage()
             rects = [text.get_rect(k) for k in range(text.count_rects())]
-            lines, sizes, hyphened = lines_and_sizes(text, feet)
+            lines, sizes, hyphened = lines_and_sizes(text, feet, listed)
             candidates = []  # the last two lines, if they read as a head or a folio
             rest = rects
             for k in (1, 2):
@@ -223,7 +236,7 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
     return pages_out
 
 
-def lines_and_sizes(text, sized: bool = True
+def lines_and_sizes(text, sized: bool = True, listed: set[str] | None = None
                     ) -> tuple[list[list[str]], list[float], list[bool]]:
     """The words of each line of a page's text, each line's largest font size (0 if not
     `sized`, or if pdfium's text and its characters do not correspond one to one), and
@@ -234,7 +247,10 @@ def lines_and_sizes(text, sized: bool = True
     have none (its list of illustrations' are read apart: `listed_numbers`), and with them
     the PDF's contents no longer read as its titles in a row (a part's, a chapter's and a
     section's, on consecutive pages), which the alignment then took for the contents'
-    (book-55). check/page_references checks the lists' numbers against the pages."""
+    (book-55). check/page_references checks the lists' numbers against the pages. Only
+    where the words before the dots end an entry of the lists (`listed`, their letters, if
+    given): a line of text that ends in a four-dot ellipsis and a year (". . . . 1923")
+    keeps its year."""
     whole = text.get_text_range()
     ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
     if not ends or ends[-1][1] < len(whole):
@@ -243,13 +259,27 @@ def lines_and_sizes(text, sized: bool = True
     for start, end in ends:
         spans.append((at, start))
         at = end
-    lines = [words(LEADER_FOLIO.sub("", whole[i:j])) for i, j in spans]
+    lines = [words(without_folio(whole[i:j], listed)) for i, j in spans]
     hyphened = [whole[start:end] == "\ufffe" for start, end in ends]
     if not sized or len(whole) != text.count_chars():
         return lines, [0.0] * len(lines), hyphened
     sizes = [max((pypdfium2.raw.FPDFText_GetFontSize(text, k) for k in range(i, j)
                   if not whole[k].isspace()), default=0.0) for i, j in spans]
     return lines, sizes, hyphened
+
+
+def without_folio(line: str, listed: set[str] | None) -> str:
+    """`line` without the leader and page number it ends in, if it ends an entry: its
+    letters the last of an entry's (its last line, where an entry runs over two, broken at
+    a space or after a hyphen)."""
+    found = LEADER_FOLIO.search(line)
+    if found is None:
+        return line
+    if listed is not None:
+        before = squeeze(words(line[:found.start()]))
+        if not before or not any(entry.endswith(before) for entry in listed):
+            return line
+    return line[:found.start()]
 
 
 # a leader of four dots or more, then a page number, ending the line (three spaced dots and

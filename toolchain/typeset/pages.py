@@ -312,7 +312,9 @@ def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
     `first`, keeping the book's running heads and folios. False, and `document` untouched,
     unless they are as many, of the same size, side and name, begin at the same height,
     hold the same letters (the main flow's and the notes') and every anchor `counted`
-    (whose page number the contents print) on its page, and leave fewer lines short."""
+    (whose page number the contents print) on its page, leave fewer lines short, and set
+    no more notes off their calls' pages, nor rests astray (a line pushed onto a page can
+    take a note's call with it, the note held over to the next: book-59)."""
     new = [page for page in alone.pages if not page_box(page).page_type.blank]
     old = document.pages[first:first + len(new)]
     if len(old) != len(new) or first + len(new) < len(document.pages) and division(
@@ -328,11 +330,19 @@ def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
             letters_of(notes_of(page_box(p)) for p in old) != \
             letters_of(notes_of(page_box(p)) for p in new) or \
             sum(lines_short(page_box(p)) for p in new) >= \
-            sum(lines_short(page_box(p)) for p in old):
+            sum(lines_short(page_box(p)) for p in old) or \
+            notes_astray(new) > notes_astray(old):
         return False
     for number, page in enumerate(new, first):
         put_in_place(document, number, page)
     return True
+
+
+def notes_astray(pages) -> int:
+    """The notes set off their calls' pages, and the rests not on the page after their
+    beginnings, among `pages` (a window's, with the same notes whichever way it is set)."""
+    found = facts.page_facts(pages)
+    return len(footnotes.misplaced(found)) + len(footnotes.rests_astray(found))
 
 
 def same_place(old, new, counted=frozenset()) -> bool:

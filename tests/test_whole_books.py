@@ -39,6 +39,7 @@ from toolchain.check.index_pages import check_index
 from toolchain.check.kobo import kepub_problems
 from toolchain.check.page_references import check_page_references
 from toolchain.check.parity import compare
+from toolchain.errors import BuildError
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 400 if LONG else 6))  # books built
@@ -485,6 +486,9 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 KEPT = ROOT / "tests" / "data" / "fuzz"
 NOT_YET_FIXED: dict[str, tuple[str, type]] = {  # found by the fuzzer: expected to fail,
     # and only so (the exception named), until mended
+    "book-60": ("a chapter's page calls three notes (8, 9, 10) that are set on the next page "
+                "whole, neither split nor held over behind full pages: P041 (found 2026-12-08, "
+                "on the code before 0b2e4ff too)", BuildError),
 }
 # (book-59, a letter opening a chapter after a part, calling five notes: the mending set
 # each on its call's page, the third split at its foot; then a line pushed onto a short page

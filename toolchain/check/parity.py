@@ -182,7 +182,7 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
         for page in doc:
             text = page.get_textpage()
             rects = [text.get_rect(k) for k in range(text.count_rects())]
-            lines, sizes, hyphened = lines_and_sizes(text, feet, listed)
+            lines, sizes, hyphened = lines_and_sizes(text, listed, feet)
             candidates = []  # the last two lines, if they read as a head or a folio
             rest = rects
             for k in (1, 2):
@@ -236,7 +236,7 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
     return pages_out
 
 
-def lines_and_sizes(text, sized: bool = True, listed: set[str] | None = None
+def lines_and_sizes(text, listed: set[str], sized: bool = True
                     ) -> tuple[list[list[str]], list[float], list[bool]]:
     """The words of each line of a page's text, each line's largest font size (0 if not
     `sized`, or if pdfium's text and its characters do not correspond one to one), and
@@ -248,8 +248,8 @@ def lines_and_sizes(text, sized: bool = True, listed: set[str] | None = None
     the PDF's contents no longer read as its titles in a row (a part's, a chapter's and a
     section's, on consecutive pages), which the alignment then took for the contents'
     (book-55). check/page_references checks the lists' numbers against the pages. Only
-    where the words before the dots end an entry of the lists (`listed`, their letters, if
-    given): a line of text that ends in a four-dot ellipsis and a year (". . . . 1923")
+    where the words before the dots end an entry of the lists (`listed`, the letters of the
+    titles): a line of text that ends in a four-dot ellipsis and a year (". . . . 1923")
     keeps its year."""
     whole = text.get_text_range()
     ends = [(m.start(), m.end()) for m in LINE_END.finditer(whole)]
@@ -268,17 +268,16 @@ def lines_and_sizes(text, sized: bool = True, listed: set[str] | None = None
     return lines, sizes, hyphened
 
 
-def without_folio(line: str, listed: set[str] | None) -> str:
+def without_folio(line: str, listed: set[str]) -> str:
     """`line` without the leader and page number it ends in, if it ends an entry: its
     letters the last of an entry's (its last line, where an entry runs over two, broken at
     a space or after a hyphen)."""
     found = LEADER_FOLIO.search(line)
     if found is None:
         return line
-    if listed is not None:
-        before = squeeze(words(line[:found.start()]))
-        if not before or not any(entry.endswith(before) for entry in listed):
-            return line
+    before = squeeze(words(line[:found.start()]))
+    if not before or not any(entry.endswith(before) for entry in listed):
+        return line
     return line[:found.start()]
 
 

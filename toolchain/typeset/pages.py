@@ -340,7 +340,10 @@ def splice_window(document, alone, first: int, counted=frozenset()) -> bool:
 
 def notes_astray(pages) -> int:
     """The notes set off their calls' pages, and the rests not on the page after their
-    beginnings, among `pages` (a window's, with the same notes whichever way it is set)."""
+    beginnings, among `pages`: what a change made after the mending must not add to (the
+    page check's P041) — a window pushed onto a short page (`splice_window`, the window's
+    pages, the same notes whichever way it is set), lines moved off a page's foot (the
+    book's pages, `pdf.composed_layout`)."""
     found = facts.page_facts(pages)
     return len(footnotes.misplaced(found)) + len(footnotes.rests_astray(found))
 

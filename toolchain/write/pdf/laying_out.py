@@ -16,7 +16,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from ... import model as m
 from ...errors import BuildError, Problem
-from ...typeset import facts, footnotes, marks, pages, paragraphs, weasy
+from ...typeset import facts, marks, pages, paragraphs, weasy
 from ...typeset.hyphenate import read_exceptions
 from ...typeset.weasy import page_box
 from .. import folios
@@ -256,13 +256,13 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
     moved = pages.keep_hyphens_off_page_feet(composition, document)
     how = "none moved"
     if moved:
-        off_page = note_faults(document)
+        off_page = pages.notes_astray(document.pages)
         alone = render(pages.only(composition.html_tree(), set(moved)), paragraphs.SET_CSS)
         how = "their lines put in place"
         if not pages.transplant(document, alone, moved):
             again()
             how = "the book laid out again"
-        if note_faults(document) > off_page:
+        if pages.notes_astray(document.pages) > off_page:
             composition.plans = plans  # a note sent off its call's page: the breaks as they
             again()  # were, the book laid out with them again
             how, moved = "left hyphenated: a footnote would have left its page", []
@@ -274,14 +274,6 @@ def composed_layout(html, render, styles: Path, fetcher, counted: set[str] | Non
             counts[name] = counts.get(name, 0) + 1
     result.composition = {**result.totals(), "page feet": how}
     return result
-
-
-def note_faults(document) -> int:
-    """The footnotes set off their calls' pages, and the rests of notes not on the page after
-    their beginnings (a note split for a page whose call then went over with it): what a
-    change made after the mending must not add to (the page check's P041)."""
-    found = facts.page_facts(document.pages)
-    return len(footnotes.misplaced(found)) + len(footnotes.rests_astray(found))
 
 
 def contents_anchors(html) -> set[str]:

@@ -115,9 +115,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
         tried = composition.attempts.get(note, 0)
         if tried >= ATTEMPTS:
             continue  # (left as it is: the next one of its division is mended instead)
-        if note in set_on and notes_alone(pages[set_on[note]]) and \
-                held_over(pages, note, page, set_on):
-            continue  # held over, in order, to the pages of notes past the division's text
+        if note in set_on and held_over(pages, note, page, set_on) and (
+                notes_alone(pages[set_on[note]]) or behind_a_split(page, note, composition)):
+            continue  # held over, in order, to the pages of notes past the division's text,
+            # or behind a note split before it on its line (`hold_later_over`)
         composition.attempts[note] = tried + 1
         before, changed = changed, False
         total = lines_of(note)
@@ -146,6 +147,10 @@ def mend(pages: list[PageFacts], composition, lines_of, every: bool = False) -> 
                 page, note, free, lines_of, composition)) is not None:
             changed = changed or shared  # a line that must not go over, or did not (the
             # division's last, its paragraph's second of two): its notes share the page
+        elif total is not None and (after_heading(page, note) or on_first_line(page, note)
+                                    or note in composition.pushed) and hold_later_over(
+                page, note, free, total, lines_of, composition):
+            changed = True  # nor can they all begin there: TeX's way, the later held over
         elif note not in composition.pushed:  # its call's line goes over with it, and
             for other in [note, *on_its_line(page, note)]:  # so do the notes called there
                 composition.pushed.add(other)  # (WeasyPrint reads one note's policy)
@@ -515,6 +520,42 @@ def share_the_page(page: PageFacts, note: str, free: int, lines_of, composition
         else:
             composition.splits[n] = wanted
     return changed
+
+
+def hold_later_over(page: PageFacts, note: str, free: int, total: int, lines_of, composition
+                    ) -> bool:
+    """When the notes called on one line that cannot go over (`share_the_page`'s lines)
+    cannot all begin on its page, not even MIN_LINES of each: as TeX sets them, `note`, the
+    first that does not fit, is split after the lines free below its call (those of the
+    notes called after it on the line set on the page counted free: they go), and the notes
+    called after it are held over to the next page whole, after its rest (their policy
+    WeasyPrint's own: moved on, not taking the line with them). book-60: a chapter's last
+    line, gone over to begin a page under a long note's rest, called four notes; the last
+    three were set whole on the next page, a page of notes. Whether it changed anything."""
+    calls = list(page.calls)
+    later = [n for n in on_its_line(page, note) if calls.index(n) > calls.index(note)]
+    room = free + sum(composition.splits.get(n, lines_of(n) or 0) for n in later
+                      if n in page.notes)
+    if note in composition.splits:  # split, and still its beginning is moved on (`mend`)
+        room = min(room, composition.splits[note] - 1)
+    least = 1 if after_heading(page, note) or on_first_line(page, note) else MIN_LINES
+    if not later or not least <= room < total:
+        return False
+    composition.splits[note] = room
+    if not stays_over(page, note, composition):
+        composition.pushed.discard(note)
+    for n in later:
+        composition.pushed.discard(n)
+        composition.splits.pop(n, None)
+    return True
+
+
+def behind_a_split(page: PageFacts, note: str, composition) -> bool:
+    """Whether a note called before `note` on its line is split with its first part set on
+    the page: `note`, set later, is held over behind it as TeX holds it (`hold_later_over`)."""
+    calls = list(page.calls)
+    return any(other in composition.splits and other in page.notes
+               and calls.index(other) < calls.index(note) for other in on_its_line(page, note))
 
 
 def on_its_line(page: PageFacts, note: str) -> list[str]:

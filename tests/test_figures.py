@@ -12,8 +12,8 @@ from pathlib import Path
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
-from conftest import NS, ROOT, make_book, text_of, xml
-from PIL import Image, ImageDraw
+from conftest import NS, ROOT, built_book, make_book, text_of, xml
+from PIL import Image, ImageDraw, ImageStat
 
 from toolchain.build import build
 from toolchain.check.lint import lint_manuscript
@@ -220,3 +220,58 @@ def test_a_note_markdown_would_drop_is_an_error(tmp_path):
     text = "# One\n\nA call in code: `[^1]`.\n\n[^1]: The note.\n"
     with pytest.raises(BuildError, match=r"one.md:5:1: error M002: note \[\^1\] is never called"):
         read_book(make_book(tmp_path / "m", {"one.md": text}))
+
+
+SCANS = """# One
+
+A survey scanned in sixteen-bit grey.
+
+![A survey of the harbour, dark at the top and light at the foot](../images/survey.png)
+
+A drawing of the same size.
+
+![A red band over a pale field](../images/drawing.png)
+
+A photograph taken on a telephone held upright.
+
+![The pier, upright](../images/pier.jpg)
+"""
+
+
+def scans(root: Path) -> None:
+    """A 16-bit grey PNG (a scanner's survey), an 8-bit drawing of the same pixel size, and a
+    telephone's photograph stored on its side with the EXIF orientation that stands it up."""
+    (root / "images").mkdir()
+    levels = Image.linear_gradient("L").resize((600, 400)).convert("I")
+    levels.point(lambda v: v * 257).convert("I;16").save(root / "images" / "survey.png")
+    drawing = Image.new("RGB", (600, 400), (200, 220, 240))
+    ImageDraw.Draw(drawing).rectangle((0, 0, 599, 80), fill=(180, 30, 30))
+    drawing.save(root / "images" / "drawing.png")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90° clockwise to show
+    Image.new("RGB", (1200, 800), "grey").save(root / "images" / "pier.jpg", exif=exif)
+
+
+def test_a_sixteen_bit_grey_scan_prints_in_its_greys_and_each_low_figure_is_named(tmp_path):
+    """WeasyPrint 70 draws a 16-bit grey PNG as 8-bit RGB: the survey printed black. And the
+    300 dpi warning matched figures by pixel size alone: two of one size were each named on
+    both their pages; a photograph turned upright by its EXIF orientation on none."""
+    import pikepdf
+
+    out, report = built_book(tmp_path, {"one.md": SCANS}, prepare=scans)
+    source = Image.open(tmp_path / "m" / "images" / "survey.png").convert("I")
+    mean = ImageStat.Stat(source.point(lambda v: v / 257).convert("L")).mean[0]
+    for name in ("small-book.pdf", "small-book-print.pdf"):
+        with pikepdf.open(out / name) as pdf:
+            greys = {x.objgen: pikepdf.PdfImage(x) for page in pdf.pages
+                     for x in page.get_images().values()
+                     if x.Width == 600 and x.get("/ColorSpace") == "/DeviceGray"}
+            greys = list(greys.values())
+            assert len(greys) == 1, name
+            drawn = greys[0].as_pil_image()
+            assert drawn.mode == "L" and abs(ImageStat.Stat(drawn).mean[0] - mean) < 2
+            assert drawn.getpixel((300, 5)) < 10 and drawn.getpixel((300, 395)) > 245
+    low = sorted(w for w in report["warnings"] if "W010" in w)
+    assert [w.split(": warning")[0].rsplit(":", 2)[1] for w in low] == ["13", "5", "9"]
+    assert ["pier.jpg" in low[0], "survey.png" in low[1], "drawing.png" in low[2]] == [True] * 3
+    assert "pier.jpg prints at 203 dpi" in low[0]  # 800 px across, as it stands

@@ -663,8 +663,14 @@ def figure_sizes(book) -> list:
     for ch, figure in m.figures(book):
         if figure.path.suffix.lower() != ".svg":
             with Image.open(figure.path) as image:
-                out.append((ch.path, figure.line, figure.path, image.size))
+                width, height = image.size  # as drawn: turned upright by its EXIF orientation
+                turned = image.getexif().get(ORIENTATION) in (5, 6, 7, 8)
+                out.append((ch.path, figure.line, figure.path,
+                            (height, width) if turned else (width, height)))
     return out
+
+
+ORIENTATION = 0x0112  # the EXIF tag a camera or a telephone records its holding in
 
 
 def generated_invalid(stage: str, problems: list[Problem], docs=()) -> InternalError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pikepdf
@@ -70,8 +71,9 @@ def beyond_problems(name: str, beyond: list[tuple[int, str]], press: bool = Fals
 PRINT_DPI = 300  # what printers ask of a photograph or a drawing at its printed size
 
 
-def placed_images(path: Path) -> list[tuple[int, tuple[int, int], float]]:
-    """Each image drawn in the PDF as (page number, its pixel size, its printed width in points)."""
+def placed_images(path: Path, looked_at=frozenset()) -> list[tuple]:
+    """Each image drawn in the PDF as (page number, its pixel size, its printed width in
+    points, and as a PIL image if its size is in `looked_at`, else None)."""
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
@@ -81,7 +83,9 @@ def placed_images(path: Path) -> list[tuple[int, tuple[int, int], float]]:
         for number, page in enumerate(doc, 1):
             for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=8):
                 left, _, right, _ = image.get_bounds()
-                placed.append((number, tuple(image.get_px_size()), right - left))
+                size = tuple(image.get_px_size())
+                placed.append((number, size, right - left, image.get_bitmap(
+                    render=False).to_pil() if size in looked_at else None))
     finally:
         doc.close()
     return placed
@@ -89,14 +93,29 @@ def placed_images(path: Path) -> list[tuple[int, tuple[int, int], float]]:
 
 def low_resolution(path: Path, figures: list) -> list[Problem]:
     """A warning for each figure that prints under 300 dpi, measured on the laid-out pages:
-    `figures` are (manuscript file, line, image file, pixel size), matched by pixel size."""
+    `figures` are (manuscript file, line, image file, pixel size), matched by pixel size,
+    and where several image files have that size, by the look of the image drawn
+    (`likeness`): each warning names the figure on its own page."""
     problems, seen = [], set()
     if not figures:
         return problems  # nothing to measure: the pages need not be read
-    for page, size, width in placed_images(path):
+    files = {}
+    for _, _, image, px in figures:
+        files.setdefault(px, set()).add(image)
+    shared = {px for px, images in files.items() if len(images) > 1}
+    found = set()
+    for page, size, width, look in placed_images(path, shared):
         dpi = size[0] / (width / 72) if width > 0 else PRINT_DPI
-        for source, line, image, px in figures:
-            if px == size and dpi < PRINT_DPI - 0.5 and (image, page) not in seen:
+        matching = [figure for figure in figures if figure[3] == size]
+        if look is not None:  # the likest; of two alike (an image and its copy with a
+            drawn = likeness(look)  # colour made transparent), the one not yet found
+            best = min(matching, key=lambda figure: (sum(
+                abs(a - b) for a, b in zip(drawn, likeness(figure[2]), strict=True)),
+                figure[2] in found))
+            matching = [figure for figure in matching if figure[2] == best[2]]
+        found.update(figure[2] for figure in matching)
+        for source, line, image, _ in matching:
+            if dpi < PRINT_DPI - 0.5 and (image, page) not in seen:
                 seen.add((image, page))
                 needed = round(size[0] * PRINT_DPI / dpi)
                 problems.append(Problem(source, line, 1, "W010", f"figure {image.name} prints at "
@@ -105,3 +124,15 @@ def low_resolution(path: Path, figures: list) -> list[Problem]:
                                         f"dpi: supply it at least {needed} px wide",
                                         "warning"))
     return problems
+
+
+def likeness(image) -> list[int]:
+    """An image (a PIL image, or its file) as 8 × 8 grey levels: enough to tell apart figures
+    of one pixel size, whatever colours the print edition made of them."""
+    from PIL import Image
+
+    from ..write.pdf.sandbox import printable
+
+    if isinstance(image, Path):
+        image = Image.open(io.BytesIO(printable(image.read_bytes())))
+    return list(image.convert("L").resize((8, 8), Image.Resampling.BOX).tobytes())

@@ -58,7 +58,7 @@ def preflight(out: Path, report: dict) -> tuple[list[Problem], list]:
     rows.append(("text and rules in black ink only", "yes" if not colours else
                  f"{colours} colour operators", "ok" if not colours else "warning"))
     placed = pdfcheck.placed_images(interior)
-    dpi = min((px[0] / (width / 72) for _, px, width in placed if width > 0), default=None)
+    dpi = min((px[0] / (width / 72) for _, px, width, _ in placed if width > 0), default=None)
     rows.append(("image resolution at printed size", "no images" if dpi is None else
                  f"lowest {dpi:.0f} dpi", "ok" if dpi is None or dpi >= pdfcheck.PRINT_DPI
                  else "warning"))

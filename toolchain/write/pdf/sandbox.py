@@ -3,6 +3,7 @@ fetcher refuses everything else, and a refusal is the editor's error, naming wha
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
@@ -41,7 +42,8 @@ class SandboxedFetcher(weasyprint.URLFetcher):
     def fetch(self, url, headers=None):
         name = unquote(url[len(IMAGE_URL):]) if url.startswith(IMAGE_URL) else None
         if name in self.images:
-            return weasyprint.urls.URLFetcherResponse(url, Path(self.images[name]).read_bytes())
+            return weasyprint.urls.URLFetcherResponse(
+                url, printable(Path(self.images[name]).read_bytes()))
         parsed = urlparse(url)
         if parsed.scheme == "file":
             path = Path(unquote(parsed.path)).resolve()
@@ -50,6 +52,34 @@ class SandboxedFetcher(weasyprint.URLFetcher):
         self.refused.append(url)
         raise SandboxError(f"refused to load {url}: only files inside "
                            + ", ".join(str(r) for r in self.roots) + " may be used")
+
+
+DEEP_GREY = ("I;16", "I;16B", "I;16L", "I")  # Pillow's modes of a 16-bit grey PNG
+
+
+def printable(data: bytes) -> bytes:
+    """An image's bytes as WeasyPrint can draw them. WeasyPrint 70 writes a 16-bit grey PNG
+    (a scanner's survey or plate; Pillow's I;16) into the PDF as 8-bit RGB, its samples
+    read at the wrong depth: the figure prints black. Such a PNG is given as 8-bit grey,
+    its levels scaled (a printed page holds no more), its transparent level and its
+    orientation kept; every other image as it is."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.format != "PNG" or image.mode not in DEEP_GREY:
+            return data
+        scale = 1 / 257 if image.mode.startswith("I;16") or max(image.getextrema()) > 255 else 1
+        grey = image.convert("I").point(lambda v: v * scale).convert("L")
+        transparent = image.info.get("transparency")
+        if isinstance(transparent, int):  # one level transparent (tRNS): an alpha channel
+            alpha = image.convert("I").point(lambda v: 0 if v == transparent else 255)
+            grey = Image.merge("LA", (grey, alpha.convert("L")))
+        out = io.BytesIO()
+        grey.save(out, format="PNG", exif=image.getexif())
+        return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError):
+        return data  # (not an image Pillow reads: WeasyPrint says what it finds)
 
 
 def sandbox_problem(message: str) -> BuildError:

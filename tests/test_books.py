@@ -269,6 +269,29 @@ def test_tables_as_books_have_them(tmp_path):
     assert second.find("h:thead", NS) is None  # a header row of empty cells: none
 
 
+def test_a_column_of_figures_keeps_each_figures_note_call_beside_it(tmp_path):
+    """A figure's note call in a column of figures: not a word among figures (M008, which
+    refused the book), and set beside its figure. A column of whole numbers is flush right,
+    as its head (no room kept for fractions it has not); one with fractions aligns on the
+    point, a whole number's call in the fraction's room."""
+    from toolchain.check.lint import lint_manuscript
+
+    table = ("| Year | Strikes | Rate |\n|---|--:|--:|\n| 1923 | 4,000[^1] | 4.2 |\n"
+             "| 1924 | 3,100 | 17[^2] |\n| 1925 | 2,000 | 8.95 |\n\n[^1]: A count.\n\n"
+             "[^2]: A rate.\n")
+    root = make_book(tmp_path / "m", {"one.md": "# One\n\n" + table})
+    assert [p for p in lint_manuscript(root) if p.code == "M008"] == []
+    rows = docs_of(root)["ch-one.xhtml"].findall(".//h:tbody/h:tr", NS)
+    strikes, rates = [row.findall("h:td", NS)[0] for row in rows], \
+        [row.findall("h:td", NS)[1] for row in rows]
+    assert [cell.text for cell in strikes] == ["4,000", "3,100", "2,000"]
+    assert all(cell.find("h:span", NS) is None for cell in strikes)
+    assert strikes[0][0].tag.endswith("a") and text_of(strikes[0][0]) == "1"
+    assert [(cell.text, text_of(cell.find("h:span[@class='frac']", NS))) for cell in rates] \
+        == [("4", ".2"), ("17", "2"), ("8", ".95")]
+    assert rates[1].find("h:span[@class='frac']/h:a", NS) is not None
+
+
 def test_a_wide_table_is_never_cut_off(tmp_path):
     header = "| Year | " + " | ".join(f"Column {k}" for k in range(1, 10)) + " |\n"
     delim = "|---|" + "--:|" * 9 + "\n"

@@ -297,7 +297,8 @@ def numeric_columns(src: Source):
             if not (text.endswith(":") and not text.startswith(":")):
                 continue
             filled = [(k, row[column]) for k, row in rows if column < len(row) and row[column][1]]
-            odd = [(k, cell) for k, cell in filled if not FIGURE.fullmatch(cell[1])]
+            odd = [(k, cell) for k, cell in filled  # (a figure's note calls are its own)
+                   if not FIGURE.fullmatch(NOTE_CALL.sub("", cell[1]).strip())]
             if odd and len(odd) * 2 < len(filled):
                 for k, (col, cell_text) in odd:
                     yield src.problem(k, col, "M008", f"{cell_text!r} is not a figure, in a "

@@ -26,6 +26,7 @@ DEFAULT_FLAG = "The original reference is not preserved in the source text."
 IMPRINT_KEYS = ("rights", "edition", "publisher", "isbn")
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November"
           "|December")
+FRACTION = re.compile(r"([^.]*)(\.\d+)")  # a figure with a decimal fraction: 4.2, 17.05
 
 
 @dataclass
@@ -559,13 +560,15 @@ class Writer:
                 head_row.append(self.inline(el("th", {"scope": "col", "class": cls(k)}), cell, ch))
             parts.append(el("thead", None, head_row))
         body = el("tbody")
+        pointed = {k for row in table.rows for k, cell in enumerate(row)
+                   if FRACTION.fullmatch(m.plain_text(m.without_notes(cell)).strip())}
         for row in table.rows:
             tr = el("tr")
             for k, cell in enumerate(row):
                 if k == 0:
                     tr.append(self.inline(el("th", {"scope": "row", "class": cls(k)}), cell, ch))
                 elif k < len(table.numeric) and table.numeric[k] and m.plain_text(cell).strip():
-                    tr.append(self.figure_cell(cell, cls(k), ch))
+                    tr.append(self.figure_cell(cell, cls(k), ch, k in pointed))
                 else:
                     tr.append(self.inline(el("td", {"class": cls(k)}), cell, ch))
             body.append(tr)
@@ -582,14 +585,20 @@ class Writer:
                           "id": f"at-{table.name}" if table.name else None},
                   el("table", {"class": width}, *parts))
 
-    def figure_cell(self, cell: list, cls: str | None, ch):
-        """A figure split at the decimal point, so that the column aligns on it in any renderer;
-        a note call after the figure stays with it."""
+    def figure_cell(self, cell: list, cls: str | None, ch, pointed: bool):
+        """A figure split at the decimal point, so that a column with fractions (`pointed`)
+        aligns on it in any renderer, the fraction (or its room) after it; a note call after
+        the figure stays with it, in that room. A column of whole numbers is set flush right,
+        as its head is, the call after the figure."""
         text = "".join(n.text for n in cell if isinstance(n, m.Text)).strip()
-        found = re.fullmatch(r"([^.]*)(\.\d+)?", text)
-        whole, frac = found[1], found[2] or ""
-        td = el("td", {"class": cls}, el("span", {"class": "frac"}, text=frac), text=whole)
-        self.inline(td, [n for n in cell if isinstance(n, m.NoteRef)], ch)
+        found = FRACTION.fullmatch(text)
+        whole, frac = (found[1], found[2]) if found else (text, "")
+        td = el("td", {"class": cls}, text=whole)
+        calls = [n for n in cell if isinstance(n, m.NoteRef)]
+        if pointed:
+            td.append(self.inline(el("span", {"class": "frac"}, text=frac), calls, ch))
+        else:
+            self.inline(td, calls, ch)
         return td
 
     def inline(self, parent, nodes: list, ch):

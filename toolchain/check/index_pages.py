@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from ..errors import Problem
-from .parity import BLOCKS, EPUB_TYPE, H, block_text, epub_words, read_pages, squeeze, words
+from .parity import BLOCKS, EPUB_TYPE, H, block_text, epub_words, read_pages, squeeze, text_share, words
 
 HERE = "\ue001"  # a mark's place in its block's text
 
@@ -87,7 +87,8 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     if not locators and not index_words:
         return [], {"locators": 0, "words": 0}
     marks: list[tuple[str, int]] = []
-    _, _, heads = epub_words(epub, marks)
+    body, notes, heads = epub_words(epub, marks)
+    share = text_share(body, notes)
     pages = read_pages(pdf, heads, feet=False)
     by_folio = {label: squeeze(pages[k].words) for k, (label, _) in enumerate(marks[:len(pages)])}
     texts: dict[str, str] | None = None  # each page's letters above its notes (`page_texts`)
@@ -105,7 +106,7 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
                                     f"{folio}", "rebuild, or report it"))
         elif not on_page(target, by_folio[folio]):
             if texts is None:  # read only when needed: it reads every letter's size
-                texts = page_texts(pdf, heads, marks)
+                texts = page_texts(pdf, heads, marks, share)
             if not on_page(target, texts.get(folio, "")):
                 problems.append(Problem(pdf, 0, 0, "P072", f"{where}: page {folio} does not "
                                         f"hold the marked words “{target}”",
@@ -123,10 +124,11 @@ def check_index(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     return problems, {"locators": len(locators), "words": len(index_words)}
 
 
-def page_texts(pdf: Path, heads: set, marks: list) -> dict[str, str]:
+def page_texts(pdf: Path, heads: set, marks: list, share: float) -> dict[str, str]:
     """Each page's letters above the notes at its foot, by its folio: a word hyphenated over
-    the page turn ends the page's text, and the notes follow it."""
-    pages = read_pages(pdf, heads)
+    the page turn ends the page's text, and the notes follow it. (`share`: parity's
+    `text_share` of the book.)"""
+    pages = read_pages(pdf, heads, share=share)
     return {label: squeeze(pages[k].words[:pages[k].foot])
             for k, (label, _) in enumerate(marks[:len(pages)])}
 

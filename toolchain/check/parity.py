@@ -166,7 +166,8 @@ class PdfPage(NamedTuple):
     # first half of a word whose second begins the next line
 
 
-def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> list[PdfPage]:
+def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True,
+               share: float | None = None) -> list[PdfPage]:
     """Each page's words, its printed folio, and where its foot begins (without `feet`, at
     its end: the font sizes are not read); without its running head and folio. WeasyPrint
     draws the margin boxes last, so they are the page text's last lines; a last line is
@@ -174,7 +175,7 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
     margin: above or below the text of every page of the book — so a short paragraph that
     happens to read like a title or a number stays. pdfium marks a hyphen it takes for a
     line-end hyphenation with U+FFFE: the halves stay two tokens here, and the alignment
-    joins them."""
+    joins them. `share`: the least share of the words the text's size holds (`text_share`)."""
     listed = {squeeze(head) for head in heads}
     doc = pypdfium2.PdfDocument(pdf)
     pages = []
@@ -219,7 +220,7 @@ def read_pages(pdf: Path, heads: set[tuple[str, ...]], feet: bool = True) -> lis
             if is_folio:
                 folio, folio_box = line[0], box
         out.append((lines, sizes, folio, hyphened))
-    size_of_text = text_size(out)
+    size_of_text = text_size(out, TEXT_SHARE if share is None else share)
     pages_out = []
     for lines, sizes, folio, hyphened in out:
         page_words = [w for line in lines for w in line]
@@ -287,7 +288,7 @@ LEADER_FOLIO = re.compile(r"(?:\.\s+){3,}\.\s*(?:\d+|[ivxlcdm]+)\s*$", re.I)
 LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufffe]")
 
 
-def text_size(pages) -> float:
+def text_size(pages, share: float) -> float:
     """The size of the book's text: the largest font size that a good share of its words are
     set in (a scholarly book's notes may have more words than its text; its headings, fewer)."""
     count: collections.Counter = collections.Counter()
@@ -295,10 +296,20 @@ def text_size(pages) -> float:
         for line, size in zip(lines, sizes, strict=True):
             count[round(size, 2)] += len(line)
     total = sum(count.values())
-    return max((size for size, n in count.items() if n >= TEXT_SHARE * total), default=0.0)
+    return max((size for size, n in count.items() if n >= share * total), default=0.0)
 
 
 TEXT_SHARE = 0.15
+
+
+def text_share(body: list[str], notes: list[list[str]]) -> float:
+    """The share of a book's words its text's size is looked for at: TEXT_SHARE, or a
+    quarter of the text's own share of the EPUB's words where its notes have most of them
+    (the PDF has words the EPUB's text has not: its contents, its index, its title pages).
+    book-62: a preface of a few lines calling eleven long notes, its text 7 % of the PDF's
+    words, and the notes' size was taken for the text's: no page's foot was found."""
+    words = len(body) + sum(len(note) for note in notes)
+    return min(TEXT_SHARE, len(body) / words / 4) if words else TEXT_SHARE
 
 
 def last_line(rects: list) -> tuple[list, list]:
@@ -345,10 +356,13 @@ def after_repeated_header(body: list[str], at: int, page: list[str]) -> bool:
 def check_pages(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     """The print edition's pages in the EPUB: one marker per PDF page, labelled with the
     folio the page prints, and followed by the words the page begins with. Pages with no
-    text of the EPUB (blank pages, the half title) share the next page's place."""
+    text of the EPUB (blank pages, the half title, a page of notes run over alone: its
+    words are the notes', which the EPUB sets elsewhere) share the next page's place."""
     marks: list[tuple[str, int]] = []
-    body, _, heads = epub_words(epub, marks)
-    pages = pdf_pages(pdf, heads)
+    body, notes, heads = epub_words(epub, marks)
+    read = read_pages(pdf, heads, share=text_share(body, notes))  # (with their feet: where
+    # the notes begin)
+    pages = [(page.words, page.folio) for page in read]
     if len(marks) != len(pages):
         return [Problem(epub, 0, 0, "P062", f"the EPUB marks {len(marks)} pages, the PDF has "
                         f"{len(pages)}", "rebuild: the page list comes from the same layout")
@@ -360,7 +374,8 @@ def check_pages(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
             problems.append(Problem(pdf, 0, 0, "P063", f"{where} prints the folio {folio}"))
         if k + 1 < len(marks) and marks[k + 1][1] == at:
             shared += 1  # blank or print-only: marked at the next page's place
-            if page and tuple(page) not in heads:  # a page of text the EPUB did not find
+            if page and tuple(page) not in heads and read[k].foot > 0:  # a page of text
+                # the EPUB did not find (not one of notes alone, all foot)
                 problems.append(Problem(pdf, 0, 0, "P064", f"{where} begins “"
                                         f"{' '.join(page[:5])}”, but its marker shares the next "
                                         "page's place", "rebuild, or report it"))
@@ -686,7 +701,7 @@ def compare(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     first found, and then where each is last on its page (`take_notes`): the reading with the
     fewest differences is the PDF's."""
     body, notes, heads = epub_words(epub)
-    pages = read_pages(pdf, heads, feet=bool(notes))
+    pages = read_pages(pdf, heads, feet=bool(notes), share=text_share(body, notes))
     flat = [w for page in pages for w in page.words]
     feet = [k >= page.foot for page in pages for k in range(len(page.words))]
     starts = list(itertools.accumulate([0] + [len(page.words) for page in pages[:-1]]))

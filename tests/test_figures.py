@@ -275,3 +275,18 @@ def test_a_sixteen_bit_grey_scan_prints_in_its_greys_and_each_low_figure_is_name
     assert [w.split(": warning")[0].rsplit(":", 2)[1] for w in low] == ["13", "5", "9"]
     assert ["pier.jpg" in low[0], "survey.png" in low[1], "drawing.png" in low[2]] == [True] * 3
     assert "pier.jpg prints at 203 dpi" in low[0]  # 800 px across, as it stands
+
+
+def test_a_sixteen_bit_grey_png_with_a_transparent_level_keeps_it_transparent():
+    from toolchain.write.pdf.sandbox import printable
+
+    levels = Image.linear_gradient("L").resize((64, 32)).convert("I")
+    deep = levels.point(lambda v: v * 257).convert("I;16")
+    clear = deep.getpixel((0, 16))  # one row's level
+    data = io.BytesIO()
+    deep.save(data, format="PNG", transparency=clear)
+    given = Image.open(io.BytesIO(printable(data.getvalue())))
+    assert given.mode == "LA" and given.getchannel("L").getpixel((0, 31)) > 240
+    alpha = given.getchannel("A")
+    assert [y for y in range(32) if alpha.getpixel((0, y)) == 0] == [16]
+    assert set(alpha.tobytes()) == {0, 255}

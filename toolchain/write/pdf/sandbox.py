@@ -63,18 +63,20 @@ def printable(data: bytes) -> bytes:
     read at the wrong depth: the figure prints black. Such a PNG is given as 8-bit grey,
     its levels scaled (a printed page holds no more), its transparent level and its
     orientation kept; every other image as it is."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageChops, UnidentifiedImageError
 
     try:
         image = Image.open(io.BytesIO(data))
         if image.format != "PNG" or image.mode not in DEEP_GREY:
             return data
-        scale = 1 / 257 if image.mode.startswith("I;16") or max(image.getextrema()) > 255 else 1
-        grey = image.convert("I").point(lambda v: v * scale).convert("L")
-        transparent = image.info.get("transparency")
-        if isinstance(transparent, int):  # one level transparent (tRNS): an alpha channel
-            alpha = image.convert("I").point(lambda v: 0 if v == transparent else 255)
-            grey = Image.merge("LA", (grey, alpha.convert("L")))
+        levels = image.convert("I")
+        scale = 1 / 257 if image.mode.startswith("I;16") or max(levels.getextrema()) > 255 else 1
+        grey = levels.point(lambda v: v * scale).convert("L")  # (on mode I, `point` takes a
+        transparent = image.info.get("transparency")  # linear function only)
+        if isinstance(transparent, int):  # one level transparent (tRNS): an alpha channel,
+            above = levels.point(lambda v: (v - transparent) * 256).convert("L")  # 255 where
+            below = levels.point(lambda v: (transparent - v) * 256).convert("L")  # it is not
+            grey = Image.merge("LA", (grey, ImageChops.lighter(above, below)))
         out = io.BytesIO()
         grey.save(out, format="PNG", exif=image.getexif())
         return out.getvalue()

@@ -103,6 +103,7 @@ def low_resolution(path: Path, figures: list) -> list[Problem]:
     for _, _, image, px in figures:
         files.setdefault(px, set()).add(image)
     shared = {px for px, images in files.items() if len(images) > 1}
+    looks = {image: likeness(image) for px in shared for image in files[px]}  # (each read once)
     found = set()
     for page, size, width, look in placed_images(path, shared):
         dpi = size[0] / (width / 72) if width > 0 else PRINT_DPI
@@ -110,7 +111,7 @@ def low_resolution(path: Path, figures: list) -> list[Problem]:
         if look is not None:  # the likest; of two alike (an image and its copy with a
             drawn = likeness(look)  # colour made transparent), the one not yet found
             best = min(matching, key=lambda figure: (sum(
-                abs(a - b) for a, b in zip(drawn, likeness(figure[2]), strict=True)),
+                abs(a - b) for a, b in zip(drawn, looks[figure[2]], strict=True)),
                 figure[2] in found))
             matching = [figure for figure in matching if figure[2] == best[2]]
         found.update(figure[2] for figure in matching)

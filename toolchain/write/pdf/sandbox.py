@@ -38,12 +38,19 @@ class SandboxedFetcher(weasyprint.URLFetcher):
         self.roots = [Path(r).resolve() for r in roots]
         self.images = dict(images or {})
         self.refused: list[str] = []
+        self.made: dict[str, bytes] = {}  # an image made printable (`printable`), made once:
+        # the mending lays a division out some thirty times (the others read as they are)
 
     def fetch(self, url, headers=None):
         name = unquote(url[len(IMAGE_URL):]) if url.startswith(IMAGE_URL) else None
         if name in self.images:
-            return weasyprint.urls.URLFetcherResponse(
-                url, printable(Path(self.images[name]).read_bytes()))
+            if name not in self.made:
+                data = Path(self.images[name]).read_bytes()
+                made = printable(data)
+                if made is data:
+                    return weasyprint.urls.URLFetcherResponse(url, data)
+                self.made[name] = made
+            return weasyprint.urls.URLFetcherResponse(url, self.made[name])
         parsed = urlparse(url)
         if parsed.scheme == "file":
             path = Path(unquote(parsed.path)).resolve()

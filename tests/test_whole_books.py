@@ -478,8 +478,10 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
             if os.environ.get("FUZZ_KEEP"):  # a folder to keep the failing book in: the
                 import shutil  # last one failing, alone (not merged with one before it)
 
-                shutil.rmtree(os.environ["FUZZ_KEEP"], ignore_errors=True)
-                shutil.copytree(Path(tmp), Path(os.environ["FUZZ_KEEP"]))
+                keep = Path(os.environ["FUZZ_KEEP"])
+                for folder in ("manuscript", "dist"):  # (only what the test writes there)
+                    shutil.rmtree(keep / folder, ignore_errors=True)
+                shutil.copytree(Path(tmp), keep, dirs_exist_ok=True)
             raise
 
 

@@ -489,6 +489,10 @@ KEPT = ROOT / "tests" / "data" / "fuzz"
 NOT_YET_FIXED: dict[str, tuple[str, type]] = {  # found by the fuzzer: expected to fail,
     # and only so (the exception named), until mended
 }
+# (book-63, a chapter's list whose last item, two words, begins a page, the rest of that page
+# a long note's rest: the page-marker check read the page as beginning with the two words and
+# then the note's, where the EPUB has the two words and then the next block (P064, `toolchain
+# check`, on the code before too); until a page was read by its text above its foot, 2026-12-08)
 # (book-62, a preface of a few lines calling eleven long notes, its text 7 % of the book's
 # words: the parity check took the notes' size for the text's (the size a good share of the
 # words are set in, 15 %), found no page's foot, read note 5's words into the text after it

@@ -360,9 +360,9 @@ def check_pages(epub: Path, pdf: Path) -> tuple[list[Problem], dict]:
     words are the notes', which the EPUB sets elsewhere) share the next page's place."""
     marks: list[tuple[str, int]] = []
     body, notes, heads = epub_words(epub, marks)
-    read = read_pages(pdf, heads, share=text_share(body, notes))  # (with their feet: where
-    # the notes begin)
-    pages = [(page.words, page.folio) for page in read]
+    read = read_pages(pdf, heads, share=text_share(body, notes))  # (with their feet: a page
+    # begins with its text, and a page of a line or two of text goes on with its notes)
+    pages = [(page.words[:page.foot] or page.words, page.folio) for page in read]
     if len(marks) != len(pages):
         return [Problem(epub, 0, 0, "P062", f"the EPUB marks {len(marks)} pages, the PDF has "
                         f"{len(pages)}", "rebuild: the page list comes from the same layout")

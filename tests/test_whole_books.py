@@ -39,6 +39,7 @@ from toolchain.check.index_pages import check_index
 from toolchain.check.kobo import kepub_problems
 from toolchain.check.page_references import check_page_references
 from toolchain.check.parity import check_pages, compare
+from toolchain.errors import BuildError
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 400 if LONG else 6))  # books built
@@ -488,6 +489,10 @@ def test_every_valid_book_builds_with_every_page_invariant(book):
 KEPT = ROOT / "tests" / "data" / "fuzz"
 NOT_YET_FIXED: dict[str, tuple[str, type]] = {  # found by the fuzzer: expected to fail,
     # and only so (the exception named), until mended
+    "book-64": ("a chapter's second page of notes run over past its text (page 23) sets its "
+                "notes from above its text block, the first line under the running head "
+                "(P042 since the page check reads the notes' top: before, no check saw it; "
+                "found 2026-12-08)", BuildError),
 }
 # (book-63, a chapter's list whose last item, two words, begins a page, the rest of that page
 # a long note's rest: the page-marker check read the page as beginning with the two words and

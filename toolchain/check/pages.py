@@ -10,7 +10,7 @@ page"):
 - P041 (error) a footnote that does not begin on its call's page (or whose continuation is
   not on the page after, or on none).
 - P042 (error) a figure's caption on another page than its image; something of the main
-  flow drawn over the running head or the folio.
+  flow, or a footnote, drawn over the running head or the folio.
 - P043 (error) a heading in the last lines of a page: fewer than two lines of what follows
   it (or no figure or table) after it on the page, but headings alone on their page before
   a figure or table too tall to come up under them; an attribution alone at a page's head.
@@ -62,7 +62,8 @@ def check_pages(pages: list[PageFacts], origin: Callable[[str | None], tuple | N
 
 
 def edges(page: PageFacts, problem) -> None:
-    """P040: beyond the page; P042: over the running head or the folio."""
+    """P040: beyond the page; P042: over the running head or the folio (the notes too: a
+    page of notes run over whose notes begin above its text block, book-64)."""
     for block, where in facts.overflows(page):
         what = describe(block)
         if where == "foot":
@@ -76,6 +77,10 @@ def edges(page: PageFacts, problem) -> None:
             problem(page, block.pos, "P042", f"{what} runs out of the text block, over the "
                     "running head or the folio", "make it smaller (a figure is at most the "
                     "text block's height, with its caption)")
+    if page.notes_top is not None and page.notes_top < page.top - facts.EDGE:
+        problem(page, None, "P042", "its footnotes run out of the text block, over the running "
+                "head", "report it: a note too long for its page is split, never set over "
+                "its head")
 
 
 def describe(block) -> str:
